@@ -1,0 +1,77 @@
+package emulator
+
+import (
+	"fmt"
+	"strings"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// NewID returns a fresh AWS-style id such as vpc-0cb1a66017eed9372 (prefix, dash, 17 hex
+// digits), unique within the world.
+func (tx *Tx) NewID(prefix string) string {
+	for {
+		id := prefix + "-" + tx.w.hex(17)
+		if !tx.w.idTaken(id) {
+			return id
+		}
+	}
+}
+
+// NewUUID returns a random RFC 4122 version-4 UUID string, as Heroku uses for ids.
+func (tx *Tx) NewUUID() string { return tx.w.uuid() }
+
+// NewHex returns n random lower-case hex digits.
+func (tx *Tx) NewHex(n int) string { return tx.w.hex(n) }
+
+func (w *World) hex(n int) string {
+	var b strings.Builder
+	for range n {
+		b.WriteByte(hexDigits[w.rng.IntN(16)])
+	}
+	return b.String()
+}
+
+func (w *World) digits(n int) string {
+	var b strings.Builder
+	b.WriteByte(byte('1' + w.rng.IntN(9)))
+	for range n - 1 {
+		b.WriteByte(byte('0' + w.rng.IntN(10)))
+	}
+	return b.String()
+}
+
+func (w *World) uuid() string {
+	h := []byte(w.hex(32))
+	h[12] = '4'
+	h[16] = hexDigits[8+w.rng.IntN(4)]
+	return fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+}
+
+func (w *World) idTaken(id string) bool {
+	switch {
+	case w.vpcs[id] != nil, w.subnets[id] != nil, w.rtbs[id] != nil, w.sgs[id] != nil,
+		w.instances[id] != nil, w.pcxs[id] != nil:
+		return true
+	}
+	for _, r := range w.rtbs {
+		for _, a := range r.Associations {
+			if a.ID == id {
+				return true
+			}
+		}
+	}
+	for _, g := range w.sgs {
+		for _, r := range append(g.Ingress, g.Egress...) {
+			if r.ID == id {
+				return true
+			}
+		}
+	}
+	for _, i := range w.instances {
+		if i.ENIID == id || i.ReservationID == id {
+			return true
+		}
+	}
+	return false
+}

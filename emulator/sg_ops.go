@@ -1,0 +1,256 @@
+package emulator
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Permission is one IpPermission of an Authorize/Revoke request: a protocol and port range with
+// any number of CIDRs and group references.
+type Permission struct {
+	Protocol string // as sent: tcp, udp, icmp, -1, all, or a number
+	FromPort *int
+	ToPort   *int
+	CIDRs    []PermissionCIDR
+	Groups   []GroupRef
+}
+
+// PermissionCIDR is a CIDR with its optional description.
+type PermissionCIDR struct {
+	CIDR        string
+	Description string
+}
+
+// NormalizeProtocol maps EC2 protocol spellings onto the canonical ones: 6→tcp, 17→udp,
+// 1→icmp, all→-1. Other numbers stay numbers.
+func NormalizeProtocol(p string) (string, error) {
+	switch strings.ToLower(p) {
+	case "tcp", "6":
+		return "tcp", nil
+	case "udp", "17":
+		return "udp", nil
+	case "icmp", "1":
+		return "icmp", nil
+	case "-1", "all":
+		return "-1", nil
+	}
+	if n, err := strconv.Atoi(p); err == nil && n >= 0 && n <= 255 {
+		return p, nil
+	}
+	return "", AWSErr("InvalidParameterValue", "Invalid value '%s' for IP protocol. Unknown protocol.", p)
+}
+
+func (tx *Tx) callerGroup(c Caller, id string) (*SecurityGroup, error) {
+	g := tx.w.sgs[id]
+	if g == nil || !c.owns(g.Account, g.Region) {
+		return nil, AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+	}
+	return g, nil
+}
+
+// expand validates permissions and turns them into one rule per CIDR or group.
+func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission) ([]*SGRule, error) {
+	var out []*SGRule
+	for _, p := range perms {
+		proto, err := NormalizeProtocol(p.Protocol)
+		if err != nil {
+			return nil, err
+		}
+		from, to := -1, -1
+		switch proto {
+		case "tcp", "udp":
+			if p.FromPort == nil || p.ToPort == nil {
+				return nil, AWSErr("InvalidParameterValue", "Invalid value 'Must specify both from and to ports with TCP/UDP.' for portRange.")
+			}
+			from, to = *p.FromPort, *p.ToPort
+			if from < 0 || to > 65535 || from > to {
+				return nil, AWSErr("InvalidParameterValue", "Invalid value 'Invalid TCP/UDP port range: %d to %d.' for portRange.", from, to)
+			}
+		case "icmp":
+			if p.FromPort != nil {
+				from = *p.FromPort
+			}
+			if p.ToPort != nil {
+				to = *p.ToPort
+			}
+		}
+		if len(p.CIDRs) == 0 && len(p.Groups) == 0 {
+			return nil, AWSErr("InvalidParameterValue", "The request must contain the parameter ipPermissions.ipRanges or ipPermissions.groups")
+		}
+		for _, cidr := range p.CIDRs {
+			pfx, err := netip.ParsePrefix(cidr.CIDR)
+			if err != nil || !pfx.Addr().Is4() {
+				return nil, AWSErr("InvalidParameterValue", "CIDR block %s is malformed", cidr.CIDR)
+			}
+			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, CIDR: pfx.Masked(), Description: cidr.Description})
+		}
+		for _, ref := range p.Groups {
+			peer := tx.w.sgs[ref.GroupID]
+			if peer == nil {
+				return nil, AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", ref.GroupID)
+			}
+			if peer.VPCID != g.VPCID {
+				if !tx.peeredSameRegion(g.VPCID, peer.VPCID) {
+					return nil, AWSErr("InvalidGroup.NotFound", "You have specified two resources that belong to different networks.")
+				}
+			} else if peer.Account != c.Account {
+				return nil, AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", ref.GroupID)
+			}
+			r := ref
+			r.UserID = peer.Account
+			r.VPCID = peer.VPCID
+			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, Group: &r})
+		}
+	}
+	return out, nil
+}
+
+func (tx *Tx) peeredSameRegion(a, b string) bool {
+	for _, p := range tx.w.pcxs {
+		if p.Active(tx.now) && p.Connects(a) && p.Connects(b) && p.Requester.Region == p.Accepter.Region {
+			return true
+		}
+	}
+	return false
+}
+
+func sameRule(a, b *SGRule) bool {
+	if a.Protocol != b.Protocol || a.FromPort != b.FromPort || a.ToPort != b.ToPort {
+		return false
+	}
+	if (a.Group == nil) != (b.Group == nil) {
+		return false
+	}
+	if a.Group != nil {
+		return a.Group.GroupID == b.Group.GroupID
+	}
+	return a.CIDR == b.CIDR
+}
+
+// RuleText renders a rule the way EC2's duplicate error quotes it.
+func RuleText(r *SGRule) string {
+	peer := r.CIDR.String()
+	if r.Group != nil {
+		peer = r.Group.GroupID
+	}
+	switch r.Protocol {
+	case "-1":
+		return fmt.Sprintf("peer: %s, ALL, ALLOW", peer)
+	case "icmp":
+		t, c := "ALL", "ALL"
+		if r.FromPort >= 0 {
+			t = strconv.Itoa(r.FromPort)
+		}
+		if r.ToPort >= 0 {
+			c = strconv.Itoa(r.ToPort)
+		}
+		return fmt.Sprintf("peer: %s, ICMP, type: %s, code: %s, ALLOW", peer, t, c)
+	}
+	return fmt.Sprintf("peer: %s, %s, from port: %d, to port: %d, ALLOW", peer, strings.ToUpper(r.Protocol), r.FromPort, r.ToPort)
+}
+
+// maxRulesPerGroup is the VPC default quota of inbound (and, separately, outbound) rules.
+const maxRulesPerGroup = 60
+
+// AuthorizeIngress adds inbound rules. It returns the new rules (with sgr- ids). A rule that
+// exists already refuses the whole request with InvalidPermission.Duplicate.
+func (tx *Tx) AuthorizeIngress(c Caller, groupID string, perms []Permission) ([]*SGRule, error) {
+	return tx.authorize(c, groupID, perms, false)
+}
+
+// AuthorizeEgress adds outbound rules, like AuthorizeIngress.
+func (tx *Tx) AuthorizeEgress(c Caller, groupID string, perms []Permission) ([]*SGRule, error) {
+	return tx.authorize(c, groupID, perms, true)
+}
+
+func (tx *Tx) authorize(c Caller, groupID string, perms []Permission, egress bool) ([]*SGRule, error) {
+	tx.mustWrite()
+	g, err := tx.callerGroup(c, groupID)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := tx.expand(c, g, perms)
+	if err != nil {
+		return nil, err
+	}
+	existing := g.Ingress
+	if egress {
+		existing = g.Egress
+	}
+	for i, r := range rules {
+		for _, e := range existing {
+			if sameRule(e, r) {
+				return nil, AWSErr("InvalidPermission.Duplicate", "the specified rule %q already exists", RuleText(r))
+			}
+		}
+		for _, e := range rules[:i] {
+			if sameRule(e, r) {
+				return nil, AWSErr("InvalidPermission.Duplicate", "the specified rule %q already exists", RuleText(r))
+			}
+		}
+	}
+	if len(existing)+len(rules) > maxRulesPerGroup {
+		return nil, AWSErr("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
+	}
+	for _, r := range rules {
+		r.ID = tx.NewID("sgr")
+		existing = append(existing, r)
+	}
+	if egress {
+		g.Egress = existing
+	} else {
+		g.Ingress = existing
+	}
+	return rules, nil
+}
+
+// RevokeIngress removes inbound rules that match exactly. It returns the removed rules; a
+// permission that matches nothing refuses the request with InvalidPermission.NotFound.
+func (tx *Tx) RevokeIngress(c Caller, groupID string, perms []Permission) ([]*SGRule, error) {
+	return tx.revoke(c, groupID, perms, false)
+}
+
+// RevokeEgress removes outbound rules, like RevokeIngress.
+func (tx *Tx) RevokeEgress(c Caller, groupID string, perms []Permission) ([]*SGRule, error) {
+	return tx.revoke(c, groupID, perms, true)
+}
+
+func (tx *Tx) revoke(c Caller, groupID string, perms []Permission, egress bool) ([]*SGRule, error) {
+	tx.mustWrite()
+	g, err := tx.callerGroup(c, groupID)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := tx.expand(c, g, perms)
+	if err != nil {
+		return nil, err
+	}
+	existing := g.Ingress
+	if egress {
+		existing = g.Egress
+	}
+	var removed []*SGRule
+	keep := existing
+	for _, r := range rules {
+		found := false
+		for i, e := range keep {
+			if sameRule(e, r) {
+				removed = append(removed, e)
+				keep = append(keep[:i:i], keep[i+1:]...)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, AWSErr("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+		}
+	}
+	if egress {
+		g.Egress = keep
+	} else {
+		g.Ingress = keep
+	}
+	return removed, nil
+}

@@ -1,0 +1,168 @@
+// Package emulator is spacelab's one model of the world: AWS accounts with their VPCs, subnets,
+// route tables, security groups, instances and peering connections, and Heroku teams with their
+// Private Spaces, apps and dynos. A Private Space is itself a VPC in a Heroku-managed AWS account,
+// so a peering requested in fake AWS and one listed in fake Heroku are the same object.
+//
+// The two API facades (fakeaws, fakeheroku) change the model through World.Update; a Reconciler
+// renders the model into a netspec.Spec and hands it to a Dataplane, which converges real network
+// namespaces to it. Explain traces a flow through the model and says where and why it stops.
+//
+// Everything here is pure Go and needs no privilege: go test ./emulator/...
+package emulator
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// World holds the whole model. The zero value is not usable; call NewWorld.
+type World struct {
+	mu      sync.RWMutex
+	gen     uint64
+	waiters []chan struct{}
+
+	now  func() time.Time
+	rng  *rand.Rand
+	log  *slog.Logger
+	opts Options
+
+	// AWS side.
+	accounts  map[string]*Account
+	keys      map[string]*AccessKey
+	vpcs      map[string]*VPC
+	subnets   map[string]*Subnet
+	rtbs      map[string]*RouteTable
+	sgs       map[string]*SecurityGroup
+	instances map[string]*Instance
+	pcxs      map[string]*Peering
+
+	// Heroku side.
+	users  map[string]*User // by bearer token
+	teams  map[string]*Team // by id
+	spaces map[string]*Space
+	apps   map[string]*App
+}
+
+// Options configure a World.
+type Options struct {
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Seed makes generated ids deterministic when non-zero.
+	Seed uint64
+	// Logger receives model events; nil discards them.
+	Logger *slog.Logger
+	// HerokuAccountID is the AWS account that owns every Private Space VPC. Empty picks a
+	// generated 12-digit id.
+	HerokuAccountID string
+}
+
+// NewWorld returns an empty world.
+func NewWorld(o Options) *World {
+	w := &World{
+		now:       o.Now,
+		log:       o.Logger,
+		opts:      o,
+		accounts:  map[string]*Account{},
+		keys:      map[string]*AccessKey{},
+		vpcs:      map[string]*VPC{},
+		subnets:   map[string]*Subnet{},
+		rtbs:      map[string]*RouteTable{},
+		sgs:       map[string]*SecurityGroup{},
+		instances: map[string]*Instance{},
+		pcxs:      map[string]*Peering{},
+		users:     map[string]*User{},
+		teams:     map[string]*Team{},
+		spaces:    map[string]*Space{},
+		apps:      map[string]*App{},
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	w.log = w.log.With("component", "emulator")
+	seed := o.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	w.rng = rand.New(rand.NewPCG(seed, seed^0x5eed5eed))
+	if o.HerokuAccountID == "" {
+		w.opts.HerokuAccountID = w.digits(12)
+	}
+	w.ensureAccount(w.opts.HerokuAccountID, "heroku")
+	return w
+}
+
+// Tx is a view of the world inside View or Update. Its methods must not be used after the
+// function that received it returns.
+type Tx struct {
+	w        *World
+	writable bool
+	now      time.Time
+}
+
+// View runs fn with a read-only transaction.
+func (w *World) View(fn func(tx *Tx) error) error {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return fn(&Tx{w: w, now: w.now()})
+}
+
+// Update runs fn with a writable transaction. When fn returns nil the world's generation
+// advances and watchers are woken. Operations validate before they mutate, so an error
+// leaves the model as it was.
+func (w *World) Update(fn func(tx *Tx) error) error {
+	w.mu.Lock()
+	err := fn(&Tx{w: w, writable: true, now: w.now()})
+	if err != nil {
+		w.mu.Unlock()
+		return err
+	}
+	w.gen++
+	waiters := w.waiters
+	w.waiters = nil
+	w.mu.Unlock()
+	for _, c := range waiters {
+		close(c)
+	}
+	return nil
+}
+
+// Generation returns a number that grows with every successful Update.
+func (w *World) Generation() uint64 {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.gen
+}
+
+// Changed returns a channel closed at the next successful Update after gen, or at once if
+// the world is already past gen.
+func (w *World) Changed(gen uint64) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := make(chan struct{})
+	if w.gen > gen {
+		close(c)
+		return c
+	}
+	w.waiters = append(w.waiters, c)
+	return c
+}
+
+// Now is the transaction's clock reading.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Generation is the world's generation as seen by this transaction.
+func (tx *Tx) Generation() uint64 { return tx.w.gen }
+
+// HerokuAccountID is the AWS account that owns Private Space VPCs.
+func (tx *Tx) HerokuAccountID() string { return tx.w.opts.HerokuAccountID }
+
+func (tx *Tx) mustWrite() {
+	if !tx.writable {
+		panic("emulator: write in a read-only transaction")
+	}
+}

@@ -1,0 +1,445 @@
+// Package topology is the file format that describes a world to emulate: Heroku users, spaces
+// and apps, AWS accounts with their VPCs, subnets and instances, and the internet around them.
+// A file passes through three stages: Parse gives the raw document, Resolve checks it and turns
+// it into typed values, and Apply loads it into an emulator.World. Default is the built-in
+// topology that mirrors the Private Space Peering walkthrough (space enablement-jp in Tokyo, app
+// test-vpn-compute, customer VPC 172.16.0.0/16 with instance ip-172-16-0-8).
+package topology
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"spacelab/emulator"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML is the built-in topology's source.
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
+
+// Raw is a topology document as written.
+type Raw struct {
+	Name     string      `yaml:"name"`
+	Heroku   RawHeroku   `yaml:"heroku"`
+	AWS      RawAWS      `yaml:"aws"`
+	Internet RawInternet `yaml:"internet"`
+}
+
+// RawHeroku is the heroku: section.
+type RawHeroku struct {
+	AccountID string     `yaml:"account_id"`
+	Users     []RawUser  `yaml:"users"`
+	Spaces    []RawSpace `yaml:"spaces"`
+}
+
+// RawUser is a Heroku user with its API token.
+type RawUser struct {
+	Email string `yaml:"email"`
+	Token string `yaml:"token"`
+}
+
+// RawSpace is a Private Space.
+type RawSpace struct {
+	Name      string   `yaml:"name"`
+	ID        string   `yaml:"id"`
+	Team      string   `yaml:"team"`
+	Region    string   `yaml:"region"`
+	CIDR      string   `yaml:"cidr"`
+	DataCIDR  string   `yaml:"data_cidr"`
+	Shield    bool     `yaml:"shield"`
+	VPCID     string   `yaml:"vpc_id"`
+	DataVPCID string   `yaml:"data_vpc_id"`
+	NATIPs    []string `yaml:"outbound_ips"`
+	Apps      []RawApp `yaml:"apps"`
+}
+
+// RawApp is an app in a space.
+type RawApp struct {
+	Name            string         `yaml:"name"`
+	InternalRouting bool           `yaml:"internal_routing"`
+	RouterIPs       []string       `yaml:"router_ips"`
+	Formation       map[string]int `yaml:"formation"`
+}
+
+// RawAWS is the aws: section.
+type RawAWS struct {
+	Accounts []RawAccount `yaml:"accounts"`
+}
+
+// RawAccount is a customer AWS account with its credentials and resources.
+type RawAccount struct {
+	ID              string   `yaml:"id"`
+	AccessKeyID     string   `yaml:"access_key_id"`
+	SecretAccessKey string   `yaml:"secret_access_key"`
+	User            string   `yaml:"user"`
+	DefaultRegion   string   `yaml:"default_region"`
+	VPCs            []RawVPC `yaml:"vpcs"`
+}
+
+// RawVPC is a VPC with its subnets.
+type RawVPC struct {
+	ID      string      `yaml:"id"`
+	Name    string      `yaml:"name"`
+	Region  string      `yaml:"region"`
+	CIDR    string      `yaml:"cidr"`
+	Subnets []RawSubnet `yaml:"subnets"`
+}
+
+// RawSubnet is a subnet with its instances.
+type RawSubnet struct {
+	ID        string        `yaml:"id"`
+	Name      string        `yaml:"name"`
+	CIDR      string        `yaml:"cidr"`
+	AZ        string        `yaml:"az"`
+	Instances []RawInstance `yaml:"instances"`
+}
+
+// RawInstance is an EC2 instance.
+type RawInstance struct {
+	ID        string       `yaml:"id"`
+	Name      string       `yaml:"name"`
+	PrivateIP string       `yaml:"private_ip"`
+	Services  []RawService `yaml:"services"`
+}
+
+// RawService is something an instance runs: http: PORT (the built-in web server) or
+// command: [argv…] with port: PORT.
+type RawService struct {
+	HTTP    int      `yaml:"http"`
+	Port    int      `yaml:"port"`
+	Command []string `yaml:"command"`
+}
+
+// RawInternet is the internet: section.
+type RawInternet struct {
+	DNS string `yaml:"dns"` // the public resolver's address
+}
+
+// Parse reads a topology document. Unknown keys are errors, so typos surface.
+func Parse(b []byte) (*Raw, error) {
+	var r Raw
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("topology: %w", err)
+	}
+	return &r, nil
+}
+
+// Load parses a topology file; an empty path means the built-in default.
+func Load(path string) (*Topology, error) {
+	b := defaultYAML
+	if path != "" {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("topology: %w", err)
+		}
+	}
+	raw, err := Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	return raw.Resolve()
+}
+
+// Default is the built-in topology, resolved.
+func Default() *Topology {
+	t, err := Load("")
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Topology is a resolved, validated document, ready to Apply.
+type Topology struct {
+	Name            string
+	HerokuAccountID string
+	Users           []RawUser
+	Spaces          []Space
+	Accounts        []Account
+	PublicDNS       netip.Addr
+}
+
+// Space is a resolved space with its apps.
+type Space struct {
+	Spec emulator.SpaceSpec
+	Apps []App
+}
+
+// App is a resolved app.
+type App struct {
+	Spec      emulator.AppSpec
+	Formation map[string]int
+}
+
+// Account is a resolved AWS account.
+type Account struct {
+	Key           emulator.AccessKey
+	DefaultRegion string
+	VPCs          []VPC
+}
+
+// VPC is a resolved VPC.
+type VPC struct {
+	ID, Name, Region string
+	CIDR             netip.Prefix
+	Subnets          []Subnet
+}
+
+// Subnet is a resolved subnet.
+type Subnet struct {
+	ID, Name, AZ string
+	CIDR         netip.Prefix
+	Instances    []Instance
+}
+
+// Instance is a resolved instance.
+type Instance struct {
+	ID, Name  string
+	PrivateIP netip.Addr
+	Services  []emulator.Service
+}
+
+// DefaultPublicDNS is the internet's resolver address when a topology names none.
+var DefaultPublicDNS = netip.MustParseAddr("198.51.100.53")
+
+// Resolve validates the raw document and returns typed values. All problems are reported
+// together.
+func (r *Raw) Resolve() (*Topology, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	t := &Topology{Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS}
+	if t.Name == "" {
+		t.Name = "spacelab"
+	}
+	if r.Internet.DNS != "" {
+		a, err := netip.ParseAddr(r.Internet.DNS)
+		if err != nil || !a.Is4() {
+			bad("internet.dns: %q is not an IPv4 address", r.Internet.DNS)
+		}
+		t.PublicDNS = a
+	}
+	if t.HerokuAccountID != "" && !isDigits(t.HerokuAccountID, 12) {
+		bad("heroku.account_id: %q is not a 12-digit AWS account id", t.HerokuAccountID)
+	}
+	for i, u := range r.Heroku.Users {
+		if u.Email == "" {
+			bad("heroku.users[%d]: email is required", i)
+		}
+	}
+	for _, s := range r.Heroku.Spaces {
+		sp := Space{Spec: emulator.SpaceSpec{Name: s.Name, ID: s.ID, Team: s.Team, Region: s.Region, CIDR: s.CIDR,
+			DataCIDR: s.DataCIDR, Shield: s.Shield, VPCID: s.VPCID, DataVPCID: s.DataVPCID}}
+		if sp.Spec.Team == "" {
+			sp.Spec.Team = s.Name
+		}
+		for _, ip := range s.NATIPs {
+			a, err := netip.ParseAddr(ip)
+			if err != nil || !a.Is4() {
+				bad("space %s: outbound_ips: %q is not an IPv4 address", s.Name, ip)
+				continue
+			}
+			sp.Spec.NATAddrs = append(sp.Spec.NATAddrs, a)
+		}
+		if len(sp.Spec.NATAddrs) > 4 {
+			bad("space %s: a space has exactly 4 outbound IPs, got %d", s.Name, len(sp.Spec.NATAddrs))
+		}
+		for _, a := range s.Apps {
+			app := App{Spec: emulator.AppSpec{Name: a.Name, Space: s.Name, InternalRouting: a.InternalRouting}, Formation: a.Formation}
+			for _, ip := range a.RouterIPs {
+				addr, err := netip.ParseAddr(ip)
+				if err != nil {
+					bad("app %s: router_ips: %q is not an address", a.Name, ip)
+					continue
+				}
+				app.Spec.RouterAddrs = append(app.Spec.RouterAddrs, addr)
+			}
+			if len(a.RouterIPs) > 0 && !a.InternalRouting {
+				bad("app %s: router_ips needs internal_routing: true", a.Name)
+			}
+			sp.Apps = append(sp.Apps, app)
+		}
+		t.Spaces = append(t.Spaces, sp)
+	}
+	for i, a := range r.AWS.Accounts {
+		where := fmt.Sprintf("aws.accounts[%d]", i)
+		if !isDigits(a.ID, 12) {
+			bad("%s: id %q is not a 12-digit AWS account id", where, a.ID)
+		}
+		if a.AccessKeyID == "" || a.SecretAccessKey == "" {
+			bad("%s: access_key_id and secret_access_key are required", where)
+		}
+		acct := Account{Key: emulator.AccessKey{ID: a.AccessKeyID, Secret: a.SecretAccessKey, Account: a.ID, User: orDefault(a.User, "admin")},
+			DefaultRegion: a.DefaultRegion}
+		for _, v := range a.VPCs {
+			cidr, err := netip.ParsePrefix(v.CIDR)
+			if err != nil {
+				bad("%s: vpc %s: cidr %q: %v", where, v.ID, v.CIDR, err)
+			}
+			if v.Region == "" {
+				bad("%s: vpc %s: region is required", where, v.ID)
+			}
+			vpc := VPC{ID: v.ID, Name: v.Name, Region: v.Region, CIDR: cidr}
+			if acct.DefaultRegion == "" {
+				acct.DefaultRegion = v.Region
+			}
+			for _, s := range v.Subnets {
+				scidr, err := netip.ParsePrefix(s.CIDR)
+				if err != nil {
+					bad("%s: subnet %s: cidr %q: %v", where, s.ID, s.CIDR, err)
+				}
+				sub := Subnet{ID: s.ID, Name: s.Name, AZ: s.AZ, CIDR: scidr}
+				for _, in := range s.Instances {
+					inst := Instance{ID: in.ID, Name: in.Name}
+					if in.PrivateIP != "" {
+						ip, err := netip.ParseAddr(in.PrivateIP)
+						if err != nil {
+							bad("%s: instance %s: private_ip %q: %v", where, in.ID, in.PrivateIP, err)
+						}
+						inst.PrivateIP = ip
+					}
+					for _, svc := range in.Services {
+						switch {
+						case svc.HTTP > 0:
+							inst.Services = append(inst.Services, emulator.Service{Kind: "http", Port: svc.HTTP})
+						case len(svc.Command) > 0 && svc.Port > 0:
+							inst.Services = append(inst.Services, emulator.Service{Kind: "command", Port: svc.Port, Command: svc.Command})
+						default:
+							bad("%s: instance %s: a service is http: PORT, or command: [...] with port: PORT", where, in.ID)
+						}
+					}
+					sub.Instances = append(sub.Instances, inst)
+				}
+				vpc.Subnets = append(vpc.Subnets, sub)
+			}
+			acct.VPCs = append(acct.VPCs, vpc)
+		}
+		if acct.DefaultRegion == "" {
+			acct.DefaultRegion = "us-east-1"
+		}
+		t.Accounts = append(t.Accounts, acct)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("topology: %w", errors.Join(errs...))
+	}
+	return t, nil
+}
+
+// Apply loads the topology into a world in one update: nothing is created if any part fails.
+// Users without a token get tokenFor(email); nil tokenFor leaves them without one.
+func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) error {
+	return w.Update(func(tx *emulator.Tx) error {
+		for _, u := range t.Users {
+			tok := u.Token
+			if tok == "" && tokenFor != nil {
+				tok = tokenFor(u.Email)
+			}
+			tx.AddUser(u.Email, tok)
+		}
+		for _, a := range t.Accounts {
+			tx.AddAccessKey(a.Key)
+			for _, v := range a.VPCs {
+				c := emulator.Caller{Account: a.Key.Account, Region: v.Region}
+				tags := emulator.Tags{}
+				if v.Name != "" {
+					tags["Name"] = v.Name
+				}
+				vpc, err := tx.CreateVPC(c, v.CIDR, emulator.VPCOptions{ID: v.ID, Tags: tags})
+				if err != nil {
+					return fmt.Errorf("topology: vpc %s: %w", v.ID, err)
+				}
+				vpc.EnableDNSHostnames = true
+				for _, s := range v.Subnets {
+					stags := emulator.Tags{}
+					if s.Name != "" {
+						stags["Name"] = s.Name
+					}
+					sub, err := tx.CreateSubnet(c, vpc.ID, s.CIDR, emulator.SubnetOptions{ID: s.ID, AZ: s.AZ, Tags: stags})
+					if err != nil {
+						return fmt.Errorf("topology: subnet %s: %w", s.ID, err)
+					}
+					for _, in := range s.Instances {
+						itags := emulator.Tags{}
+						if in.Name != "" {
+							itags["Name"] = in.Name
+						}
+						if _, err := tx.RunInstance(c, sub.ID, emulator.InstanceOptions{ID: in.ID, PrivateIP: in.PrivateIP, Services: in.Services, Tags: itags}); err != nil {
+							return fmt.Errorf("topology: instance %s: %w", in.ID, err)
+						}
+					}
+				}
+			}
+		}
+		for _, s := range t.Spaces {
+			if _, err := tx.CreateSpace(s.Spec); err != nil {
+				return fmt.Errorf("topology: space %s: %w", s.Spec.Name, err)
+			}
+			for _, a := range s.Apps {
+				app, err := tx.CreateApp(a.Spec)
+				if err != nil {
+					return fmt.Errorf("topology: app %s: %w", a.Spec.Name, err)
+				}
+				var ups []emulator.ScaleUpdate
+				for _, typ := range sortedKeys(a.Formation) {
+					q := a.Formation[typ]
+					ups = append(ups, emulator.ScaleUpdate{Type: typ, Quantity: &q})
+				}
+				if len(ups) > 0 {
+					if _, err := tx.Scale(app.ID, ups); err != nil {
+						return fmt.Errorf("topology: app %s: %w", a.Spec.Name, err)
+					}
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// WorldOptions returns the emulator options the topology pins (the Heroku AWS account).
+func (t *Topology) WorldOptions(o emulator.Options) emulator.Options {
+	if t.HerokuAccountID != "" {
+		o.HerokuAccountID = t.HerokuAccountID
+	}
+	return o
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func sortedKeys(m map[string]int) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
