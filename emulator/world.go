@@ -13,6 +13,7 @@ package emulator
 import (
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	// HerokuAccountID is the AWS account that owns every Private Space VPC. Empty picks a
 	// generated 12-digit id.
 	HerokuAccountID string
+	// PublicDNS is the address of the internet's resolver (the one that knows *.herokuapp.com).
+	// Zero means PublicDNSDefault.
+	PublicDNS netip.Addr
 }
 
 // NewWorld returns an empty world.

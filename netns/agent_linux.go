@@ -1,0 +1,682 @@
+//go:build linux
+
+package netns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/rpc"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+	vns "github.com/vishvananda/netns"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sys/unix"
+
+	"spacelab/netspec"
+	"spacelab/services"
+)
+
+// sandboxMain is the sandbox process: it owns every host and serves the parent over fd 3
+// (net/rpc) and Exec clients over the Unix listener on fd 4.
+func sandboxMain() int {
+	dir := os.Getenv(envSandbox)
+	var level slog.Level
+	level.UnmarshalText([]byte(os.Getenv("SPACELAB_SANDBOX_LOGLEVEL")))
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := setupSandbox(dir); err != nil {
+		log.Error("sandbox setup failed", "err", err)
+		return 1
+	}
+	var err error
+	rootNS, err = vns.Get()
+	if err != nil {
+		log.Error("sandbox setup failed", "err", err)
+		return 1
+	}
+	a := &Agent{log: log, run: filepath.Join(dir, "run"), hosts: map[string]*host{}, links: map[string]*netspec.Link{}, spec: &netspec.Spec{}}
+	ctl, err := net.FileConn(os.NewFile(3, "control"))
+	if err != nil {
+		log.Error("no control socket", "err", err)
+		return 1
+	}
+	el, err := net.FileListener(os.NewFile(4, "exec"))
+	if err != nil {
+		log.Error("no exec socket", "err", err)
+		return 1
+	}
+	go a.serveExec(el)
+	srv := rpc.NewServer()
+	if err := srv.RegisterName("Agent", a); err != nil {
+		log.Error("rpc", "err", err)
+		return 1
+	}
+	srv.ServeConn(ctl) // returns when the parent closes the socket or dies
+	el.Close()
+	a.shutdown()
+	return 0
+}
+
+// setupSandbox makes the sandbox's mounts private, gives it a tmpfs for per-host files and its
+// own /proc, and brings its loopback up.
+func setupSandbox(dir string) error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mounts private: %w", err)
+	}
+	run := filepath.Join(dir, "run")
+	if err := unix.Mount("spacelab", run, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755"); err != nil {
+		return fmt.Errorf("mount tmpfs on %s: %w", run, err)
+	}
+	// A /proc of our own PID namespace, so processes inside see only the sandbox. Where the
+	// kernel refuses (a masked /proc), keep the inherited one.
+	unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+	lo, err := netlink.LinkByName("lo")
+	if err != nil {
+		return err
+	}
+	return netlink.LinkSetUp(lo)
+}
+
+// Agent is the sandbox side of the control connection. Its exported methods are the RPCs.
+type Agent struct {
+	log *slog.Logger
+	run string
+
+	mu    sync.Mutex // serializes Apply; guards hosts, links, spec
+	hosts map[string]*host
+	links map[string]*netspec.Link
+	spec  *netspec.Spec
+}
+
+// Ping answers the parent's readiness check.
+func (a *Agent) Ping(in string, out *string) error {
+	*out = "pong"
+	return nil
+}
+
+// Hosts lists the running hosts.
+func (a *Agent) Hosts(_ struct{}, out *[]HostInfo) error {
+	a.mu.Lock()
+	spec := a.spec
+	a.mu.Unlock()
+	*out = hostInfos(spec)
+	return nil
+}
+
+func hostInfos(spec *netspec.Spec) []HostInfo {
+	var out []HostInfo
+	for _, h := range spec.Hosts {
+		hi := HostInfo{Name: h.Name, Kind: h.Kind, Aliases: h.Aliases}
+		for _, p := range spec.AddrsOf(h.Name) {
+			hi.Addrs = append(hi.Addrs, p.String())
+		}
+		out = append(out, hi)
+	}
+	return out
+}
+
+// Apply converges the sandbox to spec.
+func (a *Agent) Apply(spec *netspec.Spec, out *ApplyResult) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.apply(spec); err != nil {
+		out.Err = err.Error()
+	}
+	return nil
+}
+
+func (a *Agent) apply(spec *netspec.Spec) error {
+	want := map[string]*netspec.Host{}
+	for _, h := range spec.Hosts {
+		if _, dup := want[h.Name]; dup {
+			return fmt.Errorf("host %s appears twice", h.Name)
+		}
+		want[h.Name] = h
+	}
+	var errs []error
+	// Hosts that are gone take their links and services with them.
+	for name, h := range a.hosts {
+		if want[name] == nil {
+			h.close()
+			delete(a.hosts, name)
+			for k, l := range a.links {
+				if l.A.Host == name || l.B.Host == name {
+					delete(a.links, k)
+				}
+			}
+			a.log.Debug("host removed", "host", name)
+		}
+	}
+	// New hosts, in parallel: creating a namespace costs the kernel a little time each.
+	var newNames []string
+	for name := range want {
+		if a.hosts[name] == nil {
+			newNames = append(newNames, name)
+		}
+	}
+	sort.Strings(newNames)
+	created := make([]*host, len(newNames))
+	var g errgroup.Group
+	g.SetLimit(2 * runtime.NumCPU())
+	for i, name := range newNames {
+		g.Go(func() error {
+			h, err := newHost(name, a.run)
+			created[i] = h
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		errs = append(errs, err)
+	}
+	for i, h := range created {
+		if h != nil {
+			a.hosts[newNames[i]] = h
+		}
+	}
+	// Links: recreate any whose description changed.
+	dirty := map[string]bool{}
+	wantLinks := map[string]*netspec.Link{}
+	for _, l := range spec.Links {
+		wantLinks[l.Key()] = l
+	}
+	for k, l := range a.links {
+		if w := wantLinks[k]; w == nil || !reflect.DeepEqual(w, l) {
+			if h := a.hosts[l.A.Host]; h != nil {
+				if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
+					h.nl.LinkDel(link)
+				}
+			}
+			delete(a.links, k)
+			dirty[l.A.Host], dirty[l.B.Host] = true, true
+		}
+	}
+	// Bridges must exist before links are enslaved to them.
+	for name, hs := range want {
+		if h := a.hosts[name]; h != nil && (h.applied == nil || !reflect.DeepEqual(h.applied.Bridges, hs.Bridges)) {
+			if err := h.applyBridges(hs.Bridges); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	var newLinks []*netspec.Link
+	for k, l := range wantLinks {
+		if a.links[k] == nil {
+			newLinks = append(newLinks, l)
+		}
+	}
+	sort.Slice(newLinks, func(i, j int) bool { return newLinks[i].Key() < newLinks[j].Key() })
+	var lg errgroup.Group
+	lg.SetLimit(2 * runtime.NumCPU())
+	var lmu sync.Mutex
+	for _, l := range newLinks {
+		ha, hb := a.hosts[l.A.Host], a.hosts[l.B.Host]
+		if ha == nil || hb == nil {
+			errs = append(errs, fmt.Errorf("link %s: host missing", l.Key()))
+			continue
+		}
+		lg.Go(func() error {
+			if err := createLink(ha, hb, l); err != nil {
+				return err
+			}
+			lmu.Lock()
+			a.links[l.Key()] = l
+			dirty[l.A.Host], dirty[l.B.Host] = true, true
+			lmu.Unlock()
+			return nil
+		})
+	}
+	if err := lg.Wait(); err != nil {
+		errs = append(errs, err)
+	}
+	// Per-host configuration, in parallel.
+	var hg errgroup.Group
+	hg.SetLimit(2 * runtime.NumCPU())
+	var emu sync.Mutex
+	for name, hs := range want {
+		h := a.hosts[name]
+		if h == nil {
+			continue
+		}
+		if !dirty[name] && h.applied != nil && reflect.DeepEqual(h.applied, hs) {
+			continue
+		}
+		hg.Go(func() error {
+			if err := h.configure(hs, a.log); err != nil {
+				emu.Lock()
+				errs = append(errs, err)
+				emu.Unlock()
+			}
+			return nil
+		})
+	}
+	hg.Wait()
+	a.spec = spec
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links))
+	return nil
+}
+
+// createLink makes a veth pair with one end in each host, addressed and up.
+func createLink(ha, hb *host, l *netspec.Link) error {
+	mtu := l.MTU
+	if mtu == 0 {
+		mtu = 1500
+	}
+	veth := &netlink.Veth{
+		LinkAttrs:     netlink.LinkAttrs{Name: l.A.Ifname, MTU: mtu, Namespace: netlink.NsFd(ha.ns)},
+		PeerName:      l.B.Ifname,
+		PeerNamespace: netlink.NsFd(hb.ns),
+	}
+	if err := netlink.LinkAdd(veth); err != nil {
+		return fmt.Errorf("link %s: %w", l.Key(), err)
+	}
+	for _, side := range []struct {
+		h *host
+		e netspec.End
+	}{{ha, l.A}, {hb, l.B}} {
+		if err := side.h.setupEnd(side.e, mtu); err != nil {
+			return fmt.Errorf("link %s: %w", l.Key(), err)
+		}
+	}
+	return nil
+}
+
+func (h *host) setupEnd(e netspec.End, mtu int) error {
+	link, err := h.nl.LinkByName(e.Ifname)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", h.name, e.Ifname, err)
+	}
+	if e.Label != "" {
+		h.nl.LinkAddAltName(link, e.Label)
+	}
+	h.nl.LinkSetMTU(link, mtu)
+	if e.Bridge != "" {
+		br, err := h.nl.LinkByName(e.Bridge)
+		if err != nil {
+			return fmt.Errorf("%s: bridge %s: %w", h.name, e.Bridge, err)
+		}
+		if err := h.nl.LinkSetMaster(link, br); err != nil {
+			return fmt.Errorf("%s: enslave %s to %s: %w", h.name, e.Ifname, e.Bridge, err)
+		}
+	}
+	for _, p := range e.Addrs {
+		if err := h.nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(p)}); err != nil {
+			return fmt.Errorf("%s: %s add %s: %w", h.name, e.Ifname, p, err)
+		}
+	}
+	return h.nl.LinkSetUp(link)
+}
+
+func (h *host) applyBridges(want []netspec.Bridge) error {
+	for _, b := range want {
+		link, err := h.nl.LinkByName(b.Name)
+		if err != nil {
+			br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: b.Name}}
+			if err := h.nl.LinkAdd(br); err != nil {
+				return fmt.Errorf("%s: bridge %s: %w", h.name, b.Name, err)
+			}
+			if link, err = h.nl.LinkByName(b.Name); err != nil {
+				return fmt.Errorf("%s: bridge %s: %w", h.name, b.Name, err)
+			}
+		}
+		if err := h.syncAddrs(link, b.Addrs); err != nil {
+			return err
+		}
+		if err := h.nl.LinkSetUp(link); err != nil {
+			return fmt.Errorf("%s: bridge %s up: %w", h.name, b.Name, err)
+		}
+	}
+	return nil
+}
+
+// syncAddrs makes the link's IPv4 addresses exactly want.
+func (h *host) syncAddrs(link netlink.Link, want []netip.Prefix) error {
+	have, err := h.nl.AddrList(link, unix.AF_INET)
+	if err != nil {
+		return fmt.Errorf("%s: list addresses: %w", h.name, err)
+	}
+	keep := map[netip.Prefix]bool{}
+	for _, p := range want {
+		keep[p] = true
+	}
+	for _, a := range have {
+		p := prefixOf(a.IPNet)
+		if !keep[p] {
+			h.nl.AddrDel(link, &a)
+		}
+		delete(keep, p)
+	}
+	for _, p := range want {
+		if keep[p] {
+			if err := h.nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(p)}); err != nil {
+				return fmt.Errorf("%s: %s add %s: %w", h.name, link.Attrs().Name, p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// configure applies everything of the host besides links: forwarding, loopback addresses,
+// routes, rules, filter, resolver files and services.
+func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var errs []error
+	fwd := "0"
+	if hs.Forwarding {
+		fwd = "1"
+	}
+	if err := h.sysctl("net/ipv4/ip_forward", fwd); err != nil {
+		errs = append(errs, err)
+	}
+	if lo, err := h.nl.LinkByName("lo"); err == nil {
+		want := append([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}, hs.Loopback...)
+		if err := h.syncAddrs(lo, want); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := h.syncRoutes(hs.Routes); err != nil {
+		errs = append(errs, err)
+	}
+	if err := h.syncRules(hs.Rules); err != nil {
+		errs = append(errs, err)
+	}
+	if err := h.applyFilter(hs.Filter); err != nil {
+		errs = append(errs, err)
+	}
+	if err := h.writeFiles(hs); err != nil {
+		errs = append(errs, err)
+	}
+	h.syncServices(hs, log, &errs)
+	h.applied = hs
+	if len(errs) > 0 {
+		h.applied = nil // try again next time
+		return fmt.Errorf("host %s: %w", h.name, errors.Join(errs...))
+	}
+	return nil
+}
+
+type routeKey struct {
+	table  int
+	dst    netip.Prefix
+	via    netip.Addr
+	dev    int
+	typ    int
+	metric int
+	src    netip.Addr
+}
+
+// managedProto marks the routes spacelab installs, so others (connected routes) stay.
+const managedProto = netlink.RouteProtocol(unix.RTPROT_STATIC)
+
+func (h *host) syncRoutes(want []netspec.Route) error {
+	var errs []error
+	wantKeys := map[routeKey]netspec.Route{}
+	for _, r := range want {
+		k, err := h.routeKey(r)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		wantKeys[k] = r
+	}
+	have, err := h.nl.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_UNSPEC, Protocol: managedProto},
+		netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
+	if err != nil {
+		return fmt.Errorf("%s: list routes: %w", h.name, err)
+	}
+	for _, r := range have {
+		k := routeKey{table: r.Table, dev: r.LinkIndex, typ: r.Type, metric: r.Priority}
+		if r.Dst != nil {
+			k.dst = prefixOf(r.Dst)
+		} else {
+			k.dst = netip.MustParsePrefix("0.0.0.0/0")
+		}
+		if a, ok := netip.AddrFromSlice(r.Gw); ok {
+			k.via = a.Unmap()
+		}
+		if a, ok := netip.AddrFromSlice(r.Src); ok {
+			k.src = a.Unmap()
+		}
+		if _, ok := wantKeys[k]; ok {
+			delete(wantKeys, k)
+			continue
+		}
+		rr := r
+		h.nl.RouteDel(&rr)
+	}
+	// Device routes first, so gateways are reachable when routes through them go in.
+	keys := make([]routeKey, 0, len(wantKeys))
+	for k := range wantKeys {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return !keys[i].via.IsValid() && keys[j].via.IsValid() })
+	for _, k := range keys {
+		r := &netlink.Route{Table: k.table, Dst: ipNet(k.dst), LinkIndex: k.dev, Type: k.typ, Priority: k.metric, Protocol: managedProto}
+		if k.table == 0 {
+			r.Table = unix.RT_TABLE_MAIN
+		}
+		if k.via.IsValid() {
+			r.Gw = k.via.AsSlice()
+		}
+		if k.src.IsValid() {
+			r.Src = k.src.AsSlice()
+		}
+		if k.typ == unix.RTN_UNICAST && !k.via.IsValid() {
+			r.Scope = netlink.SCOPE_LINK
+		}
+		if err := h.nl.RouteAdd(r); err != nil {
+			errs = append(errs, fmt.Errorf("%s: route %s: %w", h.name, describeRoute(wantKeys[k]), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (h *host) routeKey(r netspec.Route) (routeKey, error) {
+	k := routeKey{table: r.Table, dst: r.Dst.Masked(), via: r.Via, metric: r.Metric, src: r.Src}
+	if k.table == 0 {
+		k.table = unix.RT_TABLE_MAIN
+	}
+	switch r.Type {
+	case netspec.Unicast:
+		k.typ = unix.RTN_UNICAST
+	case netspec.Blackhole:
+		k.typ = unix.RTN_BLACKHOLE
+	case netspec.Unreachable:
+		k.typ = unix.RTN_UNREACHABLE
+	case netspec.Prohibit:
+		k.typ = unix.RTN_PROHIBIT
+	default:
+		return k, fmt.Errorf("%s: route %s: unknown type %q", h.name, r.Dst, r.Type)
+	}
+	if r.Dev != "" && k.typ == unix.RTN_UNICAST {
+		link, err := h.nl.LinkByName(r.Dev)
+		if err != nil {
+			return k, fmt.Errorf("%s: route %s dev %s: %w", h.name, r.Dst, r.Dev, err)
+		}
+		k.dev = link.Attrs().Index
+	}
+	return k, nil
+}
+
+func describeRoute(r netspec.Route) string {
+	s := r.Dst.String()
+	if r.Type != netspec.Unicast {
+		s = string(r.Type) + " " + s
+	}
+	if r.Via.IsValid() {
+		s += " via " + r.Via.String()
+	}
+	if r.Dev != "" {
+		s += " dev " + r.Dev
+	}
+	if r.Table != 0 {
+		s += " table " + strconv.Itoa(r.Table)
+	}
+	return s
+}
+
+// Rule priorities spacelab manages; the kernel's own (0, 32766, 32767) stay.
+const (
+	minRulePriority = 1
+	maxRulePriority = 32765
+)
+
+func (h *host) syncRules(want []netspec.Rule) error {
+	have, err := h.nl.RuleList(unix.AF_INET)
+	if err != nil {
+		return fmt.Errorf("%s: list rules: %w", h.name, err)
+	}
+	type key struct {
+		prio  int
+		iif   string
+		src   netip.Prefix
+		table int
+	}
+	wantKeys := map[key]bool{}
+	for _, r := range want {
+		wantKeys[key{r.Priority, r.Iif, r.Src, r.Table}] = true
+	}
+	for _, r := range have {
+		if r.Priority < minRulePriority || r.Priority > maxRulePriority {
+			continue
+		}
+		k := key{prio: r.Priority, iif: r.IifName, table: r.Table}
+		if r.Src != nil {
+			k.src = prefixOf(r.Src)
+		}
+		if wantKeys[k] {
+			delete(wantKeys, k)
+			continue
+		}
+		rr := r
+		h.nl.RuleDel(&rr)
+	}
+	var errs []error
+	for k := range wantKeys {
+		r := netlink.NewRule()
+		r.Priority, r.IifName, r.Table, r.Family = k.prio, k.iif, k.table, unix.AF_INET
+		if k.src.IsValid() {
+			r.Src = ipNet(k.src)
+		}
+		if err := h.nl.RuleAdd(r); err != nil {
+			errs = append(errs, fmt.Errorf("%s: rule %d iif %s table %d: %w", h.name, k.prio, k.iif, k.table, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// writeFiles writes the host's resolv.conf, hosts and hostname for processes started in it.
+func (h *host) writeFiles(hs *netspec.Host) error {
+	var resolv []byte
+	for _, r := range hs.Resolvers {
+		resolv = fmt.Appendf(resolv, "nameserver %s\n", r)
+	}
+	if len(hs.Search) > 0 {
+		resolv = fmt.Appendf(resolv, "search")
+		for _, s := range hs.Search {
+			resolv = fmt.Appendf(resolv, " %s", s)
+		}
+		resolv = append(resolv, '\n')
+	}
+	resolv = append(resolv, "options timeout:2 attempts:2\n"...)
+	hosts := []byte("127.0.0.1\tlocalhost\n")
+	hostname := hs.Hostname
+	if hostname == "" {
+		hostname = "localhost"
+	}
+	hosts = fmt.Appendf(hosts, "127.0.1.1\t%s\n", hostname)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"resolv.conf", resolv}, {"hosts", hosts}, {"hostname", []byte(hostname + "\n")}} {
+		if err := os.WriteFile(filepath.Join(h.dir, f.name), f.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncServices starts, updates and stops services to match the spec.
+func (h *host) syncServices(hs *netspec.Host, log *slog.Logger, errs *[]error) {
+	want := map[string]netspec.Service{}
+	for _, s := range hs.Services {
+		want[s.Name] = s
+	}
+	for name, r := range h.services {
+		w, ok := want[name]
+		if ok && reflect.DeepEqual(w, r.cfg) {
+			continue
+		}
+		if ok && r.svc != nil && w.Kind == r.cfg.Kind && r.svc.Update(w) {
+			r.cfg = w
+			continue
+		}
+		r.stop()
+		delete(h.services, name)
+	}
+	for name, cfg := range want {
+		if h.services[name] != nil {
+			continue
+		}
+		r := &running{cfg: cfg}
+		var err error
+		if cfg.Kind == "command" {
+			r.cmd, err = h.startCommand(cfg, hs, log)
+		} else {
+			env := h.env()
+			env.Log = log
+			r.svc, err = services.Start(cfg, env)
+		}
+		if err != nil {
+			*errs = append(*errs, err)
+			continue
+		}
+		h.services[name] = r
+	}
+}
+
+// shutdown stops every host.
+func (a *Agent) shutdown() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for name, h := range a.hosts {
+		h.close()
+		delete(a.hosts, name)
+	}
+}
+
+// lookup finds a running host by name or alias.
+func (a *Agent) lookup(nameOrAlias string) (*host, *netspec.Host) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	hs := a.spec.Resolve(nameOrAlias)
+	if hs == nil {
+		return nil, nil
+	}
+	return a.hosts[hs.Name], hs
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+func prefixOf(n *net.IPNet) netip.Prefix {
+	a, _ := netip.AddrFromSlice(n.IP)
+	ones, _ := n.Mask.Size()
+	return netip.PrefixFrom(a.Unmap(), ones)
+}
+
+var _ = context.Background

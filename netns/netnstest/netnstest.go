@@ -1,0 +1,77 @@
+// Package netnstest has test helpers for the data plane: Recorder, an in-memory Dataplane that
+// records the specs it is given (no privilege needed), and Start, which starts a real sandbox for
+// a test or skips the test when the machine cannot (and fails it under CI=true).
+package netnstest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"spacelab/internal/testenv"
+	"spacelab/netns"
+	"spacelab/netspec"
+)
+
+// Recorder is a Dataplane double: Apply stores a copy of each spec.
+type Recorder struct {
+	mu    sync.Mutex
+	specs []*netspec.Spec
+	// Err, when set, is returned by Apply.
+	Err error
+}
+
+// Apply records spec.
+func (r *Recorder) Apply(ctx context.Context, spec *netspec.Spec) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.specs = append(r.specs, spec)
+	return r.Err
+}
+
+// Last returns the last applied spec, or nil.
+func (r *Recorder) Last() *netspec.Spec {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.specs) == 0 {
+		return nil
+	}
+	return r.specs[len(r.specs)-1]
+}
+
+// Count is the number of Apply calls.
+func (r *Recorder) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.specs)
+}
+
+// Start starts a sandbox for the test and closes it at the end. Without user namespaces or
+// root it skips the test, or fails it under CI=true.
+func Start(t testing.TB) *netns.Sandbox {
+	t.Helper()
+	s, err := netns.Start(context.Background(), netns.Options{Logger: TestLogger(t)})
+	if errors.Is(err, netns.ErrNoUserNamespaces) || errors.Is(err, netns.ErrNotSupported) {
+		testenv.Missing(t, "a network sandbox: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestLogger returns a logger writing to t.Log.
+func TestLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(p))
+	return len(p), nil
+}

@@ -1,0 +1,186 @@
+//go:build linux
+
+package netns
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
+	"golang.org/x/sys/unix"
+
+	"spacelab/netspec"
+)
+
+// tableName is the nftables table spacelab owns in every host; nothing else is touched.
+const tableName = "spacelab"
+
+func (h *host) nftConn() (*nftables.Conn, error) {
+	return nftables.New(nftables.WithNetNSFd(int(h.ns)))
+}
+
+// applyFilter replaces the host's table with one built from f, atomically (one nftables
+// transaction: add, delete, add). A nil filter removes the table.
+func (h *host) applyFilter(f *netspec.Filter) error {
+	fp := ""
+	if f != nil {
+		b, _ := json.Marshal(f)
+		fp = string(b)
+	}
+	if fp == h.filter {
+		return nil
+	}
+	c, err := h.nftConn()
+	if err != nil {
+		return fmt.Errorf("%s: nftables: %w", h.name, err)
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}
+	c.AddTable(t)
+	c.DelTable(t)
+	if f != nil {
+		c.AddTable(t)
+		for _, ch := range f.Chains {
+			addChain(c, t, ch)
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("%s: nftables: %w", h.name, err)
+	}
+	h.filter = fp
+	return nil
+}
+
+func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain) {
+	policy := nftables.ChainPolicyAccept
+	if ch.Policy == netspec.Drop {
+		policy = nftables.ChainPolicyDrop
+	}
+	hook := map[netspec.Hook]*nftables.ChainHook{
+		netspec.Input: nftables.ChainHookInput, netspec.Output: nftables.ChainHookOutput, netspec.Forward: nftables.ChainHookForward,
+	}[ch.Hook]
+	chain := c.AddChain(&nftables.Chain{Name: ch.Name, Table: t, Type: nftables.ChainTypeFilter,
+		Hooknum: hook, Priority: nftables.ChainPriorityFilter, Policy: &policy})
+	for _, r := range ch.Rules {
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(r), UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
+	}
+	if ch.Policy == netspec.Drop {
+		// An explicit last rule, so drops by the policy are counted and named too.
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(netspec.FilterRule{Verdict: netspec.Drop}),
+			UserData: userdata.AppendString(nil, userdata.TypeComment, ch.PolicyWhy)})
+	}
+}
+
+// ruleExprs compiles one rule. Every rule counts the packets it matches.
+func ruleExprs(r netspec.FilterRule) []expr.Any {
+	var e []expr.Any
+	if r.Established {
+		e = append(e,
+			&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+				Mask: binary.NativeEndian.AppendUint32(nil, expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED),
+				Xor:  []byte{0, 0, 0, 0}},
+			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte{0, 0, 0, 0}})
+	}
+	if r.Iif != "" {
+		e = append(e, &expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.Iif)})
+	}
+	if r.Oif != "" {
+		e = append(e, &expr.Meta{Key: expr.MetaKeyOIFNAME, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.Oif)})
+	}
+	e = appendPrefix(e, 12, r.Src)
+	e = appendPrefix(e, 16, r.Dst)
+	if r.Proto != 0 {
+		e = append(e, &expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{r.Proto}})
+	}
+	if r.PortFrom != 0 || r.PortTo != 0 {
+		e = append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+			&expr.Range{Op: expr.CmpOpEq, Register: 1,
+				FromData: binary.BigEndian.AppendUint16(nil, r.PortFrom), ToData: binary.BigEndian.AppendUint16(nil, r.PortTo)})
+	}
+	if r.HasICMPType {
+		e = append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{r.ICMPType}})
+	}
+	e = append(e, &expr.Counter{})
+	kind := expr.VerdictAccept
+	if r.Verdict == netspec.Drop {
+		kind = expr.VerdictDrop
+	}
+	return append(e, &expr.Verdict{Kind: kind})
+}
+
+// appendPrefix matches the IPv4 address at offset off of the network header against p.
+func appendPrefix(e []expr.Any, off uint32, p netip.Prefix) []expr.Any {
+	if !p.IsValid() || p.Bits() == 0 {
+		return e
+	}
+	addr := p.Masked().Addr().As4()
+	mask := net4Mask(p.Bits())
+	return append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 4},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask[:], Xor: []byte{0, 0, 0, 0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: addr[:]})
+}
+
+func ifname(n string) []byte {
+	b := make([]byte, unix.IFNAMSIZ)
+	copy(b, n)
+	return b
+}
+
+func net4Mask(bits int) [4]byte {
+	var m [4]byte
+	for i := range bits {
+		m[i/8] |= 1 << (7 - i%8)
+	}
+	return m
+}
+
+// dropCounters returns, for every drop rule of the host's table, its packet count by Why.
+func (h *host) dropCounters() (map[string]uint64, error) {
+	if h.filter == "" {
+		return nil, nil
+	}
+	c, err := h.nftConn()
+	if err != nil {
+		return nil, err
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}
+	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyIPv4)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]uint64{}
+	for _, ch := range chains {
+		if ch.Table.Name != tableName {
+			continue
+		}
+		rules, err := c.GetRules(t, ch)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rules {
+			var pkts uint64
+			drop := false
+			for _, x := range r.Exprs {
+				switch v := x.(type) {
+				case *expr.Counter:
+					pkts = v.Packets
+				case *expr.Verdict:
+					drop = v.Kind == expr.VerdictDrop
+				}
+			}
+			if drop {
+				why, _ := userdata.GetString(r.UserData, userdata.TypeComment)
+				out[why] += pkts
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,185 @@
+package netns
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/rpc"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"spacelab/netspec"
+)
+
+// ErrNotSupported is returned where the platform has no network namespaces.
+var ErrNotSupported = errors.New("netns: network namespaces are not supported on this platform")
+
+// ErrNoUserNamespaces means the kernel refused to create the sandbox's user namespace: the
+// caller is not root and unprivileged user namespaces are disabled.
+var ErrNoUserNamespaces = errors.New("netns: cannot create a user namespace (run as root, or enable unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 / user.max_user_namespaces>0)")
+
+// ErrClosed is returned by calls on a sandbox that has stopped.
+var ErrClosed = errors.New("netns: sandbox is closed")
+
+// Options configure Start.
+type Options struct {
+	// Dir holds the sandbox's Unix socket and its private files. Empty means a new temporary
+	// directory, removed by Close. The directory must be short enough for a socket path.
+	Dir string
+	// Logger receives the sandbox's events (component=netns); nil discards them.
+	Logger *slog.Logger
+	// Debug makes the sandbox log at debug level.
+	Debug bool
+}
+
+// Sandbox is a running sandbox process, seen from its parent.
+type Sandbox struct {
+	dir    string
+	ownDir bool
+	log    *slog.Logger
+	rpc    *rpc.Client
+	pid    int
+	done   chan struct{}
+	waitEr error
+	once   sync.Once
+	stop   func()
+	logs   chan struct{} // closed when the sandbox's log stream ends
+}
+
+// SocketPath is the Unix socket on which the sandbox accepts Exec and Hosts requests.
+func (s *Sandbox) SocketPath() string { return filepath.Join(s.dir, socketName) }
+
+// Dir is the sandbox's directory.
+func (s *Sandbox) Dir() string { return s.dir }
+
+// Pid is the sandbox process's id in the caller's PID namespace.
+func (s *Sandbox) Pid() int { return s.pid }
+
+// Done is closed when the sandbox process has exited.
+func (s *Sandbox) Done() <-chan struct{} { return s.done }
+
+const socketName = "sandbox.sock"
+
+// Apply makes the sandbox's network match spec: it creates and deletes hosts and links, sets
+// addresses, routes, rules and filters, and starts, updates or stops services. It is
+// idempotent; applying the same spec twice changes nothing the second time.
+func (s *Sandbox) Apply(ctx context.Context, spec *netspec.Spec) error {
+	var reply ApplyResult
+	if err := s.call(ctx, "Agent.Apply", spec, &reply); err != nil {
+		return fmt.Errorf("netns: apply: %w", err)
+	}
+	if reply.Err != "" {
+		return fmt.Errorf("netns: apply: %s", reply.Err)
+	}
+	return nil
+}
+
+// Probe runs a reachability check from a host; see netspec.Probe.
+func (s *Sandbox) Probe(ctx context.Context, p netspec.Probe) (netspec.ProbeResult, error) {
+	var r netspec.ProbeResult
+	if err := s.call(ctx, "Agent.Probe", p, &r); err != nil {
+		return r, fmt.Errorf("netns: probe: %w", err)
+	}
+	return r, nil
+}
+
+// Hosts lists the hosts the sandbox runs.
+func (s *Sandbox) Hosts(ctx context.Context) ([]HostInfo, error) {
+	var hs []HostInfo
+	if err := s.call(ctx, "Agent.Hosts", struct{}{}, &hs); err != nil {
+		return nil, fmt.Errorf("netns: hosts: %w", err)
+	}
+	return hs, nil
+}
+
+// Exec runs a command in a host of the sandbox; see Exec.
+func (s *Sandbox) Exec(ctx context.Context, req ExecRequest, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	return ExecStreams(ctx, s.SocketPath(), req, stdin, stdout, stderr)
+}
+
+// ApplyResult is Agent.Apply's reply.
+type ApplyResult struct {
+	Err string
+}
+
+// HostInfo describes a running host.
+type HostInfo struct {
+	Name    string
+	Kind    string
+	Aliases []string
+	Addrs   []string
+}
+
+func (s *Sandbox) call(ctx context.Context, method string, args, reply any) error {
+	select {
+	case <-s.done:
+		return ErrClosed
+	default:
+	}
+	call := s.rpc.Go(method, args, reply, make(chan *rpc.Call, 1))
+	select {
+	case <-call.Done:
+		if errors.Is(call.Error, rpc.ErrShutdown) || errors.Is(call.Error, io.ErrUnexpectedEOF) {
+			return ErrClosed
+		}
+		return call.Error
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return ErrClosed
+	}
+}
+
+// Close stops the sandbox: every host, service and process in it goes away with it. It waits
+// for the process to exit and removes the directory if Start made it.
+func (s *Sandbox) Close() error {
+	s.once.Do(func() {
+		s.rpc.Close()
+		s.stop()
+		<-s.done
+		select {
+		case <-s.logs:
+		case <-time.After(time.Second):
+		}
+		if s.ownDir {
+			os.RemoveAll(s.dir)
+		} else {
+			os.Remove(s.SocketPath())
+			os.RemoveAll(filepath.Join(s.dir, "run"))
+		}
+	})
+	return nil
+}
+
+// relayLogs re-emits the sandbox's JSON log lines through the parent's logger.
+func relayLogs(r io.Reader, log *slog.Logger) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var rec map[string]any
+		if json.Unmarshal(line, &rec) != nil {
+			log.Info(string(line))
+			continue
+		}
+		level := slog.LevelInfo
+		if l, ok := rec["level"].(string); ok {
+			level.UnmarshalText([]byte(l))
+		}
+		msg, _ := rec["msg"].(string)
+		delete(rec, "level")
+		delete(rec, "msg")
+		delete(rec, "time")
+		attrs := make([]any, 0, 2*len(rec))
+		for k, v := range rec {
+			attrs = append(attrs, k, v)
+		}
+		log.Log(context.Background(), level, msg, attrs...)
+	}
+}

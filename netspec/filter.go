@@ -1,0 +1,171 @@
+package netspec
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Hook is where a chain sees packets.
+type Hook string
+
+const (
+	Input   Hook = "input"   // packets for the host itself
+	Output  Hook = "output"  // packets the host sends
+	Forward Hook = "forward" // packets the host routes
+)
+
+// Verdict is what a rule does with a matching packet.
+type Verdict string
+
+const (
+	Accept Verdict = "accept"
+	Drop   Verdict = "drop"
+)
+
+// Filter is a host's packet filter: chains evaluated in the kernel (nftables).
+type Filter struct {
+	Chains []Chain
+}
+
+// Chain is a base chain on a hook with a default policy.
+type Chain struct {
+	Name   string
+	Hook   Hook
+	Policy Verdict
+	Rules  []FilterRule
+	// PolicyWhy explains the default policy when it drops (e.g. "sg-1 has no inbound rule").
+	PolicyWhy string
+}
+
+// FilterRule matches packets and gives a verdict. Zero fields match anything. Every rule has
+// a counter so a probe can tell which rule dropped its packet.
+type FilterRule struct {
+	// Established matches packets of connections the host already accepted (conntrack
+	// established/related) — what makes a filter stateful.
+	Established bool `json:",omitempty"`
+	Iif         string       `json:",omitempty"`
+	Oif         string       `json:",omitempty"`
+	Src         netip.Prefix `json:",omitempty"`
+	Dst         netip.Prefix `json:",omitempty"`
+	// Proto is an IP protocol number; 0 matches all.
+	Proto uint8 `json:",omitempty"`
+	// Ports is an inclusive destination port range for TCP/UDP; zero means all.
+	PortFrom, PortTo uint16 `json:",omitempty"`
+	// ICMPType matches an ICMP type when HasICMPType is set.
+	ICMPType    uint8 `json:",omitempty"`
+	HasICMPType bool  `json:",omitempty"`
+	Verdict     Verdict
+	// Why names the model object behind the rule (e.g. "sg-0ab… inbound tcp/80 from 10.0.0.0/16").
+	Why string `json:",omitempty"`
+}
+
+// Protocol numbers.
+const (
+	ICMP = 1
+	TCP  = 6
+	UDP  = 17
+)
+
+// String renders a rule in an nft-like notation, for dumps and messages.
+func (r FilterRule) String() string {
+	var b strings.Builder
+	if r.Established {
+		b.WriteString("ct state established,related ")
+	}
+	if r.Iif != "" {
+		fmt.Fprintf(&b, "iif %s ", r.Iif)
+	}
+	if r.Oif != "" {
+		fmt.Fprintf(&b, "oif %s ", r.Oif)
+	}
+	if r.Src.IsValid() {
+		fmt.Fprintf(&b, "saddr %s ", r.Src)
+	}
+	if r.Dst.IsValid() {
+		fmt.Fprintf(&b, "daddr %s ", r.Dst)
+	}
+	switch r.Proto {
+	case 0:
+	case TCP:
+		b.WriteString("tcp ")
+	case UDP:
+		b.WriteString("udp ")
+	case ICMP:
+		b.WriteString("icmp ")
+	default:
+		fmt.Fprintf(&b, "proto %d ", r.Proto)
+	}
+	if r.PortFrom != 0 || r.PortTo != 0 {
+		if r.PortFrom == r.PortTo {
+			fmt.Fprintf(&b, "dport %d ", r.PortFrom)
+		} else {
+			fmt.Fprintf(&b, "dport %d-%d ", r.PortFrom, r.PortTo)
+		}
+	}
+	if r.HasICMPType {
+		fmt.Fprintf(&b, "type %d ", r.ICMPType)
+	}
+	b.WriteString(string(r.Verdict))
+	return b.String()
+}
+
+// Packet is the header data a filter looks at.
+type Packet struct {
+	Src, Dst    netip.Addr
+	Proto       uint8
+	DstPort     uint16
+	ICMPType    uint8
+	Iif, Oif    string
+	Established bool
+}
+
+// Matches reports whether the rule matches the packet.
+func (r FilterRule) Matches(p Packet) bool {
+	switch {
+	case r.Established && !p.Established:
+		return false
+	case r.Iif != "" && r.Iif != p.Iif:
+		return false
+	case r.Oif != "" && r.Oif != p.Oif:
+		return false
+	case r.Src.IsValid() && !r.Src.Contains(p.Src):
+		return false
+	case r.Dst.IsValid() && !r.Dst.Contains(p.Dst):
+		return false
+	case r.Proto != 0 && r.Proto != p.Proto:
+		return false
+	case (r.PortFrom != 0 || r.PortTo != 0) && (p.DstPort < r.PortFrom || p.DstPort > r.PortTo):
+		return false
+	case r.HasICMPType && r.ICMPType != p.ICMPType:
+		return false
+	}
+	return true
+}
+
+// Evaluate runs a packet through every chain on hook, as the kernel does: a drop anywhere drops,
+// an accept ends only its own chain. It returns the verdict and why: the Why of the rule or
+// policy that decided.
+func (f *Filter) Evaluate(hook Hook, p Packet) (Verdict, string) {
+	why := "no filter"
+	if f == nil {
+		return Accept, why
+	}
+	for _, c := range f.Chains {
+		if c.Hook != hook {
+			continue
+		}
+		v, w := c.Policy, c.PolicyWhy
+		for _, r := range c.Rules {
+			if r.Matches(p) {
+				v, w = r.Verdict, r.Why
+				break
+			}
+		}
+		if v == Drop {
+			return Drop, w
+		}
+		why = w
+	}
+	return Accept, why
+}

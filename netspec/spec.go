@@ -1,0 +1,213 @@
+// Package netspec describes a network as data: the hosts (network namespaces) with their
+// interfaces, addresses, routes, policy rules, packet filters and the services they run, and the
+// links (veth pairs) between them. The emulator renders its model into a Spec; the netns package
+// makes the kernel match it. Keeping the description separate lets the reconciler be tested
+// without privilege, and lets a Spec be diffed, printed and drawn.
+package netspec
+
+import (
+	"net/netip"
+	"slices"
+	"sort"
+)
+
+// Spec is the whole desired network.
+type Spec struct {
+	Hosts []*Host
+	Links []*Link
+}
+
+// Host is one network namespace.
+type Host struct {
+	// Name is the unique key (e.g. "vpc/vpc-0cb1…", "instance/i-0f3c…", "dyno/app/web.1").
+	Name string
+	// Kind groups hosts for people: internet, router, instance, dyno, space-router, data.
+	Kind string
+	// Aliases are other names `spacelab exec` accepts (ip-172-16-0-8, i-…, app/web.1).
+	Aliases []string
+	// Hostname is what `hostname` prints inside the host.
+	Hostname string
+	// Forwarding turns on IPv4 forwarding (routers).
+	Forwarding bool
+	// Bridges are Linux bridges inside the host; links may attach to them.
+	Bridges []Bridge
+	// Loopback addresses (besides 127.0.0.1), e.g. a resolver address a router answers on.
+	Loopback []netip.Prefix
+	// Routes, in the main table unless Table is set.
+	Routes []Route
+	// Rules are policy-routing rules.
+	Rules []Rule
+	// Filter is the packet filter; nil means none (accept everything).
+	Filter *Filter
+	// Services are the programs the host runs.
+	Services []Service
+	// Resolvers and Search make the host's /etc/resolv.conf.
+	Resolvers []netip.Addr
+	Search    []string
+	// Env is added to the environment of every process started in the host.
+	Env []string
+}
+
+// Bridge is a Linux bridge with optional addresses (a subnet's gateway side).
+type Bridge struct {
+	Name  string
+	Addrs []netip.Prefix
+}
+
+// Link is a veth pair joining two hosts.
+type Link struct {
+	A, B End
+	// MTU of both ends; 0 means 1500.
+	MTU int
+}
+
+// End is one side of a link.
+type End struct {
+	Host   string
+	Ifname string
+	Addrs  []netip.Prefix
+	// Bridge enslaves the interface to a bridge of the host.
+	Bridge string
+	// Label is a longer description stored as the interface's alternative name
+	// (e.g. the pcx id); must be unique in the host, at most 127 bytes.
+	Label string
+}
+
+// RouteType is the kernel route type.
+type RouteType string
+
+const (
+	Unicast     RouteType = ""            // forward normally
+	Blackhole   RouteType = "blackhole"   // drop silently
+	Unreachable RouteType = "unreachable" // drop and answer ICMP unreachable
+	Prohibit    RouteType = "prohibit"    // drop and answer ICMP prohibited
+)
+
+// Route is one kernel route.
+type Route struct {
+	Table  int // 0 means main
+	Dst    netip.Prefix
+	Via    netip.Addr // gateway; invalid for device routes
+	Dev    string     // output interface (or bridge)
+	Type   RouteType
+	Metric int
+	Src    netip.Addr // preferred source
+	// Why says which model object asked for the route (for people reading dumps).
+	Why string
+}
+
+// Rule is a policy-routing rule: packets that arrive on Iif (or come from Src) are looked up
+// in Table.
+type Rule struct {
+	Priority int
+	Iif      string
+	Src      netip.Prefix
+	Table    int
+}
+
+// Service is a program a host runs, built in or external.
+type Service struct {
+	// Name is unique in the host.
+	Name string
+	// Kind is one of: web (the built-in app web server), proxy (an HTTP router),
+	// dns (a DNS server), echo (reports the client address), tcp (accepts and answers a banner),
+	// command (an external program with $PORT).
+	Kind   string
+	Listen []netip.AddrPort
+	Web    *WebConfig     `json:",omitempty"`
+	Proxy  *ProxyConfig   `json:",omitempty"`
+	DNS    *DNSConfig     `json:",omitempty"`
+	Banner string         `json:",omitempty"`
+	Cmd    *CommandConfig `json:",omitempty"`
+}
+
+// WebConfig configures the built-in web server of an app process.
+type WebConfig struct {
+	App  string
+	Dyno string
+}
+
+// ProxyConfig configures an HTTP router: requests are sent to one of the backends of the app
+// named by the Host header, and the response gets "Via: 1.1 <Via>".
+type ProxyConfig struct {
+	Via string
+	// Backends maps a host name (lower case, no port) to the addresses that serve it.
+	Backends map[string][]netip.AddrPort
+	// AllowedSources, when non-empty, are the only client prefixes served; others get the
+	// connection closed (trusted IP ranges).
+	AllowedSources []netip.Prefix `json:",omitempty"`
+}
+
+// DNSConfig configures a DNS server: authoritative Records for the Zones it owns, everything
+// else forwarded to Forwarders (if any) or answered REFUSED.
+type DNSConfig struct {
+	Zones      []string
+	Records    []DNSRecord
+	Forwarders []netip.AddrPort
+	// Pick, when > 0, answers an A query with at most Pick records chosen at random (service
+	// discovery of "PROCESS.APP.app.localspace").
+	Pick int `json:",omitempty"`
+	// AllowedSources, when non-empty, are the only client prefixes answered.
+	AllowedSources []netip.Prefix `json:",omitempty"`
+}
+
+// DNSRecord is an A record.
+type DNSRecord struct {
+	Name string // fully qualified, lower case, with trailing dot
+	Addr netip.Addr
+	TTL  uint32
+}
+
+// CommandConfig is an external program started in the host with PORT set.
+type CommandConfig struct {
+	Argv []string
+	Env  []string
+}
+
+// Host returns the host with that name, or nil.
+func (s *Spec) Host(name string) *Host {
+	for _, h := range s.Hosts {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// Resolve finds a host by name or alias.
+func (s *Spec) Resolve(nameOrAlias string) *Host {
+	for _, h := range s.Hosts {
+		if h.Name == nameOrAlias || slices.Contains(h.Aliases, nameOrAlias) {
+			return h
+		}
+	}
+	return nil
+}
+
+// Sort orders hosts, links and their contents so equal networks compare equal.
+func (s *Spec) Sort() {
+	sort.Slice(s.Hosts, func(i, j int) bool { return s.Hosts[i].Name < s.Hosts[j].Name })
+	sort.Slice(s.Links, func(i, j int) bool { return s.Links[i].Key() < s.Links[j].Key() })
+}
+
+// Key identifies a link by its two ends.
+func (l *Link) Key() string { return l.A.Host + "|" + l.A.Ifname + "|" + l.B.Host + "|" + l.B.Ifname }
+
+// AddrsOf returns every address configured on the host's links, bridges and loopback.
+func (s *Spec) AddrsOf(host string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, l := range s.Links {
+		for _, e := range []End{l.A, l.B} {
+			if e.Host == host {
+				out = append(out, e.Addrs...)
+			}
+		}
+	}
+	if h := s.Host(host); h != nil {
+		for _, b := range h.Bridges {
+			out = append(out, b.Addrs...)
+		}
+		out = append(out, h.Loopback...)
+	}
+	return out
+}
