@@ -46,8 +46,8 @@ type Verdict struct {
 
 // Hop is one step of a path.
 type Hop struct {
-	Host string
-	Step string // originated, filter-out, route, filter-in, forward, delivered, resolved
+	Host   string
+	Step   string // originated, filter-out, route, filter-in, forward, delivered, resolved
 	Detail string
 }
 
@@ -70,10 +70,10 @@ func (v Verdict) Path() string {
 // net is the spec indexed for walking.
 type specIndex struct {
 	spec   *netspec.Spec
-	owner  map[netip.Addr]string            // address → host
+	owner  map[netip.Addr]string                // address → host
 	ifaces map[string]map[string][]netip.Prefix // host → ifname → addrs
-	peer   map[string]map[string]linkPeer    // host → ifname → the other end
-	bridge map[string]map[string][]linkPeer  // host → bridge → ports' far ends
+	peer   map[string]map[string]linkPeer       // host → ifname → the other end
+	bridge map[string]map[string][]linkPeer     // host → bridge → ports' far ends
 }
 
 type linkPeer struct {

@@ -229,15 +229,15 @@ func (h *host) startCommand(cfg netspec.Service, hs *netspec.Host, log *slog.Log
 
 // execMessage is one record of the exec socket protocol (SOCK_SEQPACKET, JSON).
 type execMessage struct {
-	Op     string   `json:"op"` // exec, hosts, started, exit, error, signal, hostlist
-	Host   string   `json:"host,omitempty"`
-	Argv   []string `json:"argv,omitempty"`
-	Env    []string `json:"env,omitempty"`
-	Dir    string   `json:"dir,omitempty"`
-	Pid    int      `json:"pid,omitempty"`
-	Code   int      `json:"code,omitempty"`
-	Signal int      `json:"signal,omitempty"`
-	Error  string   `json:"error,omitempty"`
+	Op     string     `json:"op"` // exec, hosts, started, exit, error, signal, hostlist
+	Host   string     `json:"host,omitempty"`
+	Argv   []string   `json:"argv,omitempty"`
+	Env    []string   `json:"env,omitempty"`
+	Dir    string     `json:"dir,omitempty"`
+	Pid    int        `json:"pid,omitempty"`
+	Code   int        `json:"code,omitempty"`
+	Signal int        `json:"signal,omitempty"`
+	Error  string     `json:"error,omitempty"`
 	Hosts  []HostInfo `json:"hosts,omitempty"`
 }
 

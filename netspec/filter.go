@@ -43,7 +43,7 @@ type Chain struct {
 type FilterRule struct {
 	// Established matches packets of connections the host already accepted (conntrack
 	// established/related) — what makes a filter stateful.
-	Established bool `json:",omitempty"`
+	Established bool         `json:",omitempty"`
 	Iif         string       `json:",omitempty"`
 	Oif         string       `json:",omitempty"`
 	Src         netip.Prefix `json:",omitempty"`
