@@ -4,6 +4,7 @@ package netns
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -123,6 +124,36 @@ func hostInfos(spec *netspec.Spec) []HostInfo {
 		out = append(out, hi)
 	}
 	return out
+}
+
+// ServiceStatus reports the state of every service that has one (see services.Statuser), by
+// host and service name, JSON-encoded.
+func (a *Agent) ServiceStatus(_ struct{}, out *map[string]map[string][]byte) error {
+	a.mu.Lock()
+	hosts := make([]*host, 0, len(a.hosts))
+	for _, h := range a.hosts {
+		hosts = append(hosts, h)
+	}
+	a.mu.Unlock()
+	res := map[string]map[string][]byte{}
+	for _, h := range hosts {
+		h.mu.Lock()
+		for name, r := range h.services {
+			if s, ok := r.svc.(services.Statuser); ok {
+				b, err := json.Marshal(s.Status())
+				if err != nil {
+					continue
+				}
+				if res[h.name] == nil {
+					res[h.name] = map[string][]byte{}
+				}
+				res[h.name][name] = b
+			}
+		}
+		h.mu.Unlock()
+	}
+	*out = res
+	return nil
 }
 
 // Apply converges the sandbox to spec.

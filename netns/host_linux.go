@@ -205,7 +205,7 @@ var freebind = net.ListenConfig{Control: func(network, address string, c syscall
 }}
 
 func (h *host) env() services.Env {
-	return services.Env{Host: h.name, Listen: h.listen, ListenPacket: h.listenPacket, Dial: h.dial}
+	return services.Env{Host: h.name, Listen: h.listen, ListenPacket: h.listenPacket, Dial: h.dial, OpenDevice: h.openDevice}
 }
 
 // close stops everything in the host and releases the namespace.

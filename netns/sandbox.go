@@ -89,6 +89,15 @@ func (s *Sandbox) Probe(ctx context.Context, p netspec.Probe) (netspec.ProbeResu
 	return r, nil
 }
 
+// ServiceStatus returns the JSON status of every service that reports one, by host and service.
+func (s *Sandbox) ServiceStatus(ctx context.Context) (map[string]map[string][]byte, error) {
+	var out map[string]map[string][]byte
+	if err := s.call(ctx, "Agent.ServiceStatus", struct{}{}, &out); err != nil {
+		return nil, fmt.Errorf("netns: service status: %w", err)
+	}
+	return out, nil
+}
+
 // Hosts lists the hosts the sandbox runs.
 func (s *Sandbox) Hosts(ctx context.Context) ([]HostInfo, error) {
 	var hs []HostInfo

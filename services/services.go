@@ -29,8 +29,27 @@ type Env struct {
 	ListenPacket func(network, addr string) (net.PacketConn, error)
 	// Dial connects from inside the host.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// OpenDevice creates a layer-3 packet device inside the host (a TUN device where the
+	// kernel allows one) with the given addresses, up: what the host routes into it can be read,
+	// what is written to it enters the host's network stack. Nil where unsupported.
+	OpenDevice func(name string, mtu int, addrs []netip.Prefix) (PacketDevice, error)
 	// Log receives the service's events; nil discards them.
 	Log *slog.Logger
+}
+
+// PacketDevice moves whole IPv4 packets between a service and its host's network stack.
+type PacketDevice interface {
+	// ReadPacket reads one packet the host routed into the device.
+	ReadPacket(b []byte) (int, error)
+	// WritePacket hands one packet to the host, as if it had arrived on the device.
+	WritePacket(b []byte) error
+	Close() error
+}
+
+// Statuser is implemented by services that report a state (an IPsec tunnel: up or down and why).
+// The value must encode to JSON.
+type Statuser interface {
+	Status() any
 }
 
 // Service is a running service.

@@ -41,3 +41,25 @@ func Binary(t testing.TB, candidates ...string) string {
 	Missing(t, "none of %v is installed", candidates)
 	return ""
 }
+
+// HerokuCLI returns the real heroku CLI (npm package heroku@11): $SPACELAB_HEROKU_CLI, else
+// `heroku` on PATH, else the copy .ci/run installs under /opt/heroku-cli.
+func HerokuCLI(t testing.TB) string {
+	t.Helper()
+	c := []string{"heroku", "/opt/heroku-cli/node_modules/.bin/heroku"}
+	if p := os.Getenv("SPACELAB_HEROKU_CLI"); p != "" {
+		c = append([]string{p}, c...)
+	}
+	return Binary(t, c...)
+}
+
+// AWSCLI returns the real AWS CLI v2 (Debian's awscli 2.9 at /usr/bin/aws; a pyenv `aws` on
+// PATH may be CLI v1, so the Debian path comes first), or $SPACELAB_AWS_CLI.
+func AWSCLI(t testing.TB) string {
+	t.Helper()
+	c := []string{"/usr/bin/aws", "/usr/local/bin/aws"}
+	if p := os.Getenv("SPACELAB_AWS_CLI"); p != "" {
+		c = append([]string{p}, c...)
+	}
+	return Binary(t, c...)
+}
