@@ -118,3 +118,39 @@ func TestExplainDefaultTopology(t *testing.T) {
 	v := emulator.Explain(rec.Render(), curl)
 	t.Logf("%s\n%s", v, v.Path())
 }
+
+func TestDataplaneSpaceNAT(t *testing.T) {
+	sb := netnstest.Start(t)
+	w := world(t)
+	rec := &emulator.Reconciler{World: w, Dataplane: sb, Logger: netnstest.TestLogger(t)}
+	ctx := context.Background()
+	if err := rec.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var nat []netip.Addr
+	w.View(func(tx *emulator.Tx) error { nat = tx.Space("enablement-jp").NATAddrs; return nil })
+	for _, dyno := range []string{"test-vpn-compute/web.1", "test-vpn-compute/web.2"} {
+		p := netspec.Probe{From: dyno, Kind: "http", Target: "http://echo.example.com/", Timeout: 2 * time.Second}
+		r, err := sb.Probe(ctx, p)
+		if err != nil || !r.OK {
+			t.Fatalf("%s: %v %+v", dyno, err, r)
+		}
+		got := netip.MustParseAddr(strings.TrimSpace(r.Body))
+		found := false
+		for _, a := range nat {
+			found = found || a == got
+		}
+		if !found {
+			t.Fatalf("%s left from %s, not one of %v", dyno, got, nat)
+		}
+		v := emulator.Explain(rec.Spec(), emulator.Flow{From: dyno, To: "echo.example.com", Proto: netspec.TCP, Port: 80})
+		if !v.Reachable {
+			t.Fatalf("explain: %s\n%s", v, v.Path())
+		}
+	}
+	// The instance has no way out: no internet gateway.
+	r, _ := sb.Probe(ctx, netspec.Probe{From: "ip-172-16-0-8", Kind: "http", Target: "http://echo.example.com/", Timeout: 300 * time.Millisecond})
+	if r.OK {
+		t.Fatal("the instance reached the internet without an internet gateway")
+	}
+}

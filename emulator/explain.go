@@ -253,6 +253,9 @@ func (ix *specIndex) arrivalIface(lp linkPeer) string {
 type walk struct {
 	ix   *specIndex
 	hops []Hop
+	// nat remembers source translations, as conntrack does: host → translated address →
+	// original source.
+	nat map[string]map[netip.Addr]netip.Addr
 }
 
 func (w *walk) hop(host, step, format string, args ...any) {
@@ -261,45 +264,60 @@ func (w *walk) hop(host, step, format string, args ...any) {
 
 // forward walks one packet from its origin to the host that owns dst. It returns that host and
 // the interface it arrived on, or a refusal.
-func (w *walk) forward(from string, pkt netspec.Packet) (string, string, *Verdict) {
+func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec.Packet, *Verdict) {
 	ix := w.ix
 	host := ix.spec.Host(from)
 	w.hop(host.Name, "originated", "%s → %s %s", pkt.Src, pkt.Dst, protoPort(pkt))
 	if v, why := host.Filter.Evaluate(netspec.Output, pkt); v == netspec.Drop {
-		return "", "", &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
+		return "", "", pkt, &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
 	}
 	iif := ""
 	for range 32 {
+		if orig, ok := w.nat[host.Name][pkt.Dst]; ok && pkt.Established {
+			w.hop(host.Name, "un-nat", "%s → %s", pkt.Dst, orig)
+			pkt.Dst = orig
+		}
 		if ix.isLocal(host.Name, pkt.Dst) {
-			return host.Name, iif, nil
+			return host.Name, iif, pkt, nil
 		}
 		if iif != "" && !host.Forwarding {
-			return "", "", &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: host.Name + " does not forward packets"}
+			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: host.Name + " does not forward packets"}
 		}
 		rt, ok := ix.lookup(host, iif, pkt.Src, pkt.Dst)
 		if !ok {
-			return "", "", &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s has no route to %s", host.Name, pkt.Dst)}
+			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s has no route to %s", host.Name, pkt.Dst)}
 		}
 		if rt.Type != netspec.Unicast {
 			w.hop(host.Name, "route", "%s %s (%s)", rt.Type, rt.Dst, rt.Why)
-			return "", "", &Verdict{Code: "BLACKHOLE", At: host.Name, Reason: rt.Why}
+			return "", "", pkt, &Verdict{Code: "BLACKHOLE", At: host.Name, Reason: rt.Why}
 		}
 		w.hop(host.Name, "route", "%s via %s (%s)", rt.Dst, orStr(rt.Via.String(), rt.Dev, rt.Via.IsValid()), rt.Why)
 		next, ok := ix.nextHop(host.Name, rt, pkt.Dst)
 		if !ok {
-			return "", "", &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s: nothing answers for %s on %s", host.Name, pkt.Dst, rt.Dev)}
+			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s: nothing answers for %s on %s", host.Name, pkt.Dst, rt.Dev)}
 		}
 		if iif != "" {
 			p := pkt
 			p.Iif, p.Oif = iif, rt.Dev
 			if v, why := host.Filter.Evaluate(netspec.Forward, p); v == netspec.Drop {
-				return "", "", &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
+				return "", "", pkt, &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
 			}
+		}
+		if nat, ok := host.Filter.SNATFor(rt.Dev, pkt.Src); ok && !pkt.Established {
+			if w.nat == nil {
+				w.nat = map[string]map[netip.Addr]netip.Addr{}
+			}
+			if w.nat[host.Name] == nil {
+				w.nat[host.Name] = map[netip.Addr]netip.Addr{}
+			}
+			w.nat[host.Name][nat.To] = pkt.Src
+			w.hop(host.Name, "snat", "%s → %s (%s)", pkt.Src, nat.To, nat.Why)
+			pkt.Src = nat.To
 		}
 		host = ix.spec.Host(next.host)
 		iif = ix.arrivalIface(next)
 	}
-	return "", "", &Verdict{Code: "LOOP", At: host.Name, Reason: "routing loop"}
+	return "", "", pkt, &Verdict{Code: "LOOP", At: host.Name, Reason: "routing loop"}
 }
 
 func orStr(a, b string, useA bool) string {
@@ -355,7 +373,7 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	if proto == netspec.ICMP {
 		pkt.ICMPType = 8
 	}
-	at, iif, v := w.forward(from, pkt)
+	at, iif, got, v := w.forward(from, pkt)
 	if v != nil {
 		return *v
 	}
@@ -375,11 +393,11 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	}
 	// The reply: a fresh routing decision from the destination back to the source.
 	if proto == netspec.TCP || proto == netspec.ICMP || proto == netspec.UDP {
-		reply := netspec.Packet{Src: dst, Dst: src, Proto: proto, Established: true}
+		reply := netspec.Packet{Src: got.Dst, Dst: got.Src, Proto: proto, Established: true}
 		if proto == netspec.ICMP {
 			reply.ICMPType = 0
 		}
-		back, biif, v := w.forward(at, reply)
+		back, biif, _, v := w.forward(at, reply)
 		if v != nil {
 			v.Code = "NO_RETURN_ROUTE"
 			if strings.HasPrefix(v.Reason, at+": ") || v.At != at {

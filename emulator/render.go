@@ -124,13 +124,14 @@ func bridgeName(subnetID string) string { return shortName("s", subnetID) }
 func pcxIfname(pcxID string) string     { return shortName("p", pcxID) }
 
 type renderer struct {
-	tx        *Tx
-	book      *addrBook
-	spec      *netspec.Spec
-	liveLinks map[string]bool
-	liveRtbs  map[string]bool
-	publicDNS netip.Addr
-	internet  *netspec.Host
+	publicRecords []netspec.DNSRecord
+	tx            *Tx
+	book          *addrBook
+	spec          *netspec.Spec
+	liveLinks     map[string]bool
+	liveRtbs      map[string]bool
+	publicDNS     netip.Addr
+	internet      *netspec.Host
 }
 
 // Render turns the world into the network that enforces it. book keeps link addresses and
@@ -158,6 +159,9 @@ func (tx *Tx) render(book *addrBook) *netspec.Spec {
 			r.renderApp(sp, app)
 		}
 	}
+	for _, ih := range tx.InternetHosts() {
+		r.renderInternetHost(ih)
+	}
 	r.finishInternet()
 	book.gc(r.liveLinks, r.liveRtbs)
 	r.spec.Sort()
@@ -183,7 +187,7 @@ func (r *renderer) renderInternet() {
 
 // finishInternet adds the public resolver once every app's name is known.
 func (r *renderer) finishInternet() {
-	var records []netspec.DNSRecord
+	records := r.publicRecords
 	for _, app := range r.tx.Apps() {
 		var addrs []netip.Addr
 		if app.InternalRouting {
@@ -251,6 +255,9 @@ func (r *renderer) renderVPC(v *VPC) {
 		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
 			Why: tx.noRouteWhy(v, rt)})
 	}
+	if v.Role == RoleSpace {
+		r.renderSpaceNAT(v, h, inet, vpcSide, tables)
+	}
 	prio := rulePriority
 	for _, s := range subnets {
 		h.Rules = append(h.Rules, netspec.Rule{Priority: prio, Iif: bridgeName(s.ID), Table: rtbTable[tx.SubnetRouteTable(s.ID).ID]})
@@ -279,11 +286,80 @@ func (r *renderer) renderVPC(v *VPC) {
 	}
 	h.Services = append(h.Services, netspec.Service{Name: "amazon-dns", Kind: "dns", Listen: []netip.AddrPort{netip.AddrPortFrom(resolver, 53)}, DNS: cfg})
 	// The resolver of a VPC cannot be queried from outside it (not across a peering).
-	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "input", Hook: netspec.Input, Policy: netspec.Accept, Rules: []netspec.FilterRule{
+	if h.Filter == nil {
+		h.Filter = &netspec.Filter{}
+	}
+	h.Filter.Chains = append(h.Filter.Chains, netspec.Chain{Name: "input", Hook: netspec.Input, Policy: netspec.Accept, Rules: []netspec.FilterRule{
 		{Src: v.CIDR, Dst: netip.PrefixFrom(resolver, 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS serves its own VPC"},
 		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.UDP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
 		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.TCP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
-	}}}}
+	}})
+}
+
+// renderSpaceNAT gives a space its way out: every route table of the space VPC sends what it
+// has no other route for to the internet, and dynos leave with one of the space's four stable
+// outbound addresses (dyno n uses address n mod 4), which the internet routes back to the space.
+func (r *renderer) renderSpaceNAT(v *VPC, h *netspec.Host, inet, vpcSide netip.Prefix, tables map[int]bool) {
+	tx := r.tx
+	sp := tx.w.spaces[v.SpaceID]
+	if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
+		return
+	}
+	for t := range tables {
+		if t == edgeTable {
+			continue
+		}
+		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: wanIf, Metric: 100,
+			Why: "the space's NAT: outbound traffic leaves by its stable outbound IPs"})
+	}
+	if h.Filter == nil {
+		h.Filter = &netspec.Filter{}
+	}
+	n := 0
+	for _, app := range tx.AppsIn(sp.ID) {
+		for _, d := range app.Dynos {
+			if !d.PrivateIP.IsValid() {
+				continue
+			}
+			to := sp.NATAddrs[n%len(sp.NATAddrs)]
+			h.Filter.SNAT = append(h.Filter.SNAT, netspec.SNATRule{Oif: wanIf, Src: netip.PrefixFrom(d.PrivateIP, 32), To: to,
+				Why: fmt.Sprintf("%s/%s leaves %s by outbound IP %s", app.Name, d.Name(), sp.Name, to)})
+			n++
+		}
+	}
+	for _, a := range sp.NATAddrs {
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: vpcSide.Addr(), Dev: shortName("w", v.ID),
+			Why: "outbound IP of space " + sp.Name})
+	}
+}
+
+// renderInternetHost puts a host on the internet with its public address.
+func (r *renderer) renderInternetHost(ih *InternetHost) {
+	inet, mine := p2p(r.book.linkIndex("inet|"+ih.Name, r.liveLinks))
+	h := r.addHost(&netspec.Host{Name: "net/" + ih.Name, Kind: "internet-host", Aliases: []string{ih.Name},
+		Hostname: orDefault(ih.DNSName, ih.Name), Resolvers: []netip.Addr{r.publicDNS}})
+	if ih.DNSName != "" {
+		h.Aliases = append(h.Aliases, ih.DNSName)
+		r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: ih.DNSName + ".", Addr: ih.Addr, TTL: dnsTTL})
+	}
+	ifn := shortName("n", ih.Name)
+	r.link(&netspec.Link{
+		A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}},
+		B: netspec.End{Host: h.Name, Ifname: "eth0", Addrs: []netip.Prefix{mine, netip.PrefixFrom(ih.Addr, 32)}},
+	})
+	h.Routes = append(h.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "eth0", Src: ih.Addr, Why: "the internet"})
+	r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(ih.Addr, 32), Via: mine.Addr(), Dev: ifn, Why: "internet host " + ih.Name})
+	for _, svc := range ih.Services {
+		listen := []netip.AddrPort{netip.AddrPortFrom(ih.Addr, uint16(svc.Port))}
+		switch svc.Kind {
+		case "http":
+			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("http-%d", svc.Port), Kind: "web", Listen: listen, Web: &netspec.WebConfig{App: ih.Name, Dyno: ih.Name}})
+		case "echo":
+			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("echo-%d", svc.Port), Kind: "echo", Listen: listen})
+		case "command":
+			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("command-%d", svc.Port), Kind: "command", Listen: listen, Cmd: &netspec.CommandConfig{Argv: svc.Command}})
+		}
+	}
 }
 
 func (tx *Tx) vpcNameUnique(name string) bool {

@@ -39,6 +39,9 @@ type World struct {
 	instances map[string]*Instance
 	pcxs      map[string]*Peering
 
+	// The internet around them.
+	internet []*InternetHost
+
 	// Heroku side.
 	users  map[string]*User // by bearer token
 	teams  map[string]*Team // by id

@@ -46,6 +46,9 @@ func (h *host) applyFilter(f *netspec.Filter) error {
 		for _, ch := range f.Chains {
 			addChain(c, t, ch)
 		}
+		if len(f.SNAT) > 0 {
+			addSNAT(c, t, f.SNAT)
+		}
 	}
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("%s: nftables: %w", h.name, err)
@@ -71,6 +74,25 @@ func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain) {
 		// An explicit last rule, so drops by the policy are counted and named too.
 		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(netspec.FilterRule{Verdict: netspec.Drop}),
 			UserData: userdata.AppendString(nil, userdata.TypeComment, ch.PolicyWhy)})
+	}
+}
+
+// addSNAT adds a source-NAT chain on postrouting.
+func addSNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.SNATRule) {
+	policy := nftables.ChainPolicyAccept
+	chain := c.AddChain(&nftables.Chain{Name: "snat", Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource, Policy: &policy})
+	for _, r := range rules {
+		var e []expr.Any
+		if r.Oif != "" {
+			e = append(e, &expr.Meta{Key: expr.MetaKeyOIFNAME, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.Oif)})
+		}
+		e = appendPrefix(e, 12, r.Src)
+		to := r.To.As4()
+		e = append(e, &expr.Counter{},
+			&expr.Immediate{Register: 1, Data: to[:]},
+			&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
 	}
 }
 

@@ -23,9 +23,33 @@ const (
 	Drop   Verdict = "drop"
 )
 
-// Filter is a host's packet filter: chains evaluated in the kernel (nftables).
+// Filter is a host's packet filter: chains evaluated in the kernel (nftables), and the source
+// translations it does for packets it routes out.
 type Filter struct {
 	Chains []Chain
+	SNAT   []SNATRule `json:",omitempty"`
+}
+
+// SNATRule rewrites the source address of packets from Src leaving by Oif to To; connection
+// tracking reverses it for the replies (a NAT gateway).
+type SNATRule struct {
+	Oif string
+	Src netip.Prefix
+	To  netip.Addr
+	Why string
+}
+
+// SNATFor returns the translation for a packet from src leaving by oif, if any.
+func (f *Filter) SNATFor(oif string, src netip.Addr) (SNATRule, bool) {
+	if f == nil {
+		return SNATRule{}, false
+	}
+	for _, r := range f.SNAT {
+		if (r.Oif == "" || r.Oif == oif) && r.Src.Contains(src) {
+			return r, true
+		}
+	}
+	return SNATRule{}, false
 }
 
 // Chain is a base chain on a hook with a default policy.

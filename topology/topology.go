@@ -110,17 +110,27 @@ type RawInstance struct {
 	Services  []RawService `yaml:"services"`
 }
 
-// RawService is something an instance runs: http: PORT (the built-in web server) or
-// command: [argv…] with port: PORT.
+// RawService is something a host runs: http: PORT (the built-in web server), echo: PORT (an
+// HTTP server answering with the client's address), or command: [argv…] with port: PORT.
 type RawService struct {
 	HTTP    int      `yaml:"http"`
+	Echo    int      `yaml:"echo"`
 	Port    int      `yaml:"port"`
 	Command []string `yaml:"command"`
 }
 
 // RawInternet is the internet: section.
 type RawInternet struct {
-	DNS string `yaml:"dns"` // the public resolver's address
+	DNS   string            `yaml:"dns"` // the public resolver's address
+	Hosts []RawInternetHost `yaml:"hosts"`
+}
+
+// RawInternetHost is a machine on the internet with a public address.
+type RawInternetHost struct {
+	Name     string       `yaml:"name"`
+	Address  string       `yaml:"address"`
+	DNSName  string       `yaml:"dns_name"`
+	Services []RawService `yaml:"services"`
 }
 
 // Parse reads a topology document. Unknown keys are errors, so typos surface.
@@ -167,6 +177,7 @@ type Topology struct {
 	Spaces          []Space
 	Accounts        []Account
 	PublicDNS       netip.Addr
+	InternetHosts   []emulator.InternetHost
 }
 
 // Space is a resolved space with its apps.
@@ -308,14 +319,11 @@ func (r *Raw) Resolve() (*Topology, error) {
 						inst.PrivateIP = ip
 					}
 					for _, svc := range in.Services {
-						switch {
-						case svc.HTTP > 0:
-							inst.Services = append(inst.Services, emulator.Service{Kind: "http", Port: svc.HTTP})
-						case len(svc.Command) > 0 && svc.Port > 0:
-							inst.Services = append(inst.Services, emulator.Service{Kind: "command", Port: svc.Port, Command: svc.Command})
-						default:
-							bad("%s: instance %s: a service is http: PORT, or command: [...] with port: PORT", where, in.ID)
+						es, err := svc.resolve()
+						if err != nil {
+							bad("%s: instance %s: %v", where, in.ID, err)
 						}
+						inst.Services = append(inst.Services, es)
 					}
 					sub.Instances = append(sub.Instances, inst)
 				}
@@ -328,10 +336,37 @@ func (r *Raw) Resolve() (*Topology, error) {
 		}
 		t.Accounts = append(t.Accounts, acct)
 	}
+	for i, h := range r.Internet.Hosts {
+		a, err := netip.ParseAddr(h.Address)
+		if err != nil || !a.Is4() {
+			bad("internet.hosts[%d] (%s): address %q is not an IPv4 address", i, h.Name, h.Address)
+		}
+		ih := emulator.InternetHost{Name: h.Name, Addr: a, DNSName: h.DNSName}
+		for _, svc := range h.Services {
+			es, err := svc.resolve()
+			if err != nil {
+				bad("internet.hosts[%d] (%s): %v", i, h.Name, err)
+			}
+			ih.Services = append(ih.Services, es)
+		}
+		t.InternetHosts = append(t.InternetHosts, ih)
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("topology: %w", errors.Join(errs...))
 	}
 	return t, nil
+}
+
+func (s RawService) resolve() (emulator.Service, error) {
+	switch {
+	case s.HTTP > 0:
+		return emulator.Service{Kind: "http", Port: s.HTTP}, nil
+	case s.Echo > 0:
+		return emulator.Service{Kind: "echo", Port: s.Echo}, nil
+	case len(s.Command) > 0 && s.Port > 0:
+		return emulator.Service{Kind: "command", Port: s.Port, Command: s.Command}, nil
+	}
+	return emulator.Service{}, errors.New("a service is http: PORT, echo: PORT, or command: [...] with port: PORT")
 }
 
 // Apply loads the topology into a world in one update: nothing is created if any part fails.
@@ -377,6 +412,11 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 						}
 					}
 				}
+			}
+		}
+		for _, h := range t.InternetHosts {
+			if err := tx.AddInternetHost(h); err != nil {
+				return fmt.Errorf("topology: %w", err)
 			}
 		}
 		for _, s := range t.Spaces {
