@@ -9,6 +9,7 @@ import (
 	"net/netip"
 
 	"github.com/google/nftables"
+	mdnetlink "github.com/mdlayher/netlink"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
 	"golang.org/x/sys/unix"
@@ -20,7 +21,26 @@ import (
 const tableName = "spacelab"
 
 func (h *host) nftConn() (*nftables.Conn, error) {
-	return nftables.New(nftables.WithNetNSFd(int(h.ns)))
+	return nftables.New(nftables.WithNetNSFd(int(h.ns)), nftables.WithSockOptions(bigReceiveBuffer))
+}
+
+// bigReceiveBuffer lets one transaction carry hundreds of rules: the kernel acknowledges each
+// message, and the default buffer overflows (ENOBUFS) long before.
+func bigReceiveBuffer(c *mdnetlink.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 32<<20)
+		if serr != nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 32<<20)
+		}
+	}); err != nil {
+		return err
+	}
+	return serr
 }
 
 // applyFilter replaces the host's table with one built from f, atomically (one nftables
