@@ -176,3 +176,25 @@ func TestReconcilerAppliesOnChangeOnly(t *testing.T) {
 		t.Errorf("instance host: %+v", h)
 	}
 }
+
+func TestExplainDataServices(t *testing.T) {
+	w := world(t, requestPeering, acceptInHeroku, routeTo("10.0.0.0/16"), routeTo("10.1.0.0/16"), allowHTTPFromSpace)
+	spec := (&emulator.Reconciler{World: w}).Render()
+	pg := emulator.Flow{To: "10.1.0.10", Proto: netspec.TCP, Port: 5432}
+	for _, tc := range []struct {
+		from   string
+		ok     bool
+		reason string
+	}{
+		{"test-vpn-compute/web.1", true, ""},
+		{"ip-172-16-0-8", false, "only delivered inside it"},
+		{"echo", false, "has no route"},
+	} {
+		f := pg
+		f.From = tc.from
+		v := emulator.Explain(spec, f)
+		if v.Reachable != tc.ok || !strings.Contains(v.Reason, tc.reason) {
+			t.Errorf("%s: %s\n%s", tc.from, v, v.Path())
+		}
+	}
+}

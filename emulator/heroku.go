@@ -379,6 +379,16 @@ func (tx *Tx) newPublicAddr() netip.Addr {
 }
 
 func (tx *Tx) publicAddrInUse(a netip.Addr) bool {
+	for _, d := range tx.w.data {
+		if d.PublicAddr == a {
+			return true
+		}
+	}
+	for _, h := range tx.w.internet {
+		if h.Addr == a {
+			return true
+		}
+	}
 	for _, s := range tx.w.spaces {
 		for _, n := range s.NATAddrs {
 			if n == a {

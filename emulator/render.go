@@ -159,6 +159,9 @@ func (tx *Tx) render(book *addrBook) *netspec.Spec {
 			r.renderApp(sp, app)
 		}
 	}
+	for _, d := range tx.DataServices("") {
+		r.renderData(d)
+	}
 	for _, ih := range tx.InternetHosts() {
 		r.renderInternetHost(ih)
 	}
@@ -331,6 +334,56 @@ func (r *renderer) renderSpaceNAT(v *VPC, h *netspec.Host, inet, vpcSide netip.P
 		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: vpcSide.Addr(), Dev: shortName("w", v.ID),
 			Why: "outbound IP of space " + sp.Name})
 	}
+}
+
+// renderData places a data service in its space's data VPC. Only the space's dynos reach it
+// (other networks cannot route to the data VPC: peering is not transitive); with trusted IPs it
+// also has a public endpoint that only those ranges may use.
+func (r *renderer) renderData(d *DataService) {
+	tx := r.tx
+	sp := tx.w.spaces[d.SpaceID]
+	if sp == nil {
+		return
+	}
+	dvpc := tx.w.vpcs[sp.DataVPCID]
+	subs := tx.SubnetsOf(dvpc.ID)
+	if len(subs) == 0 {
+		return
+	}
+	h := r.addHost(&netspec.Host{Name: "data/" + d.Name, Kind: "data", Aliases: []string{d.Name}, Hostname: d.Name,
+		Resolvers: []netip.Addr{dvpc.ResolverAddr()}})
+	r.attach(h, "data|"+d.Name, subs[0], d.Addr)
+	port := d.Port()
+	listen := []netip.AddrPort{netip.AddrPortFrom(d.Addr, port)}
+	rules := []netspec.FilterRule{
+		{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the data service accepted"},
+		{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
+		{Src: sp.CIDR, Proto: netspec.TCP, PortFrom: port, PortTo: port, Verdict: netspec.Accept,
+			Why: fmt.Sprintf("the dynos of %s reach %s", sp.Name, d.Name)},
+	}
+	why := fmt.Sprintf("%s accepts connections only from the dynos of %s", d.Name, sp.Name)
+	if len(d.TrustedIPs) > 0 && d.PublicAddr.IsValid() {
+		inet, mine := p2p(r.book.linkIndex("data-public|"+d.Name, r.liveLinks))
+		ifn := shortName("d", d.Name)
+		r.link(&netspec.Link{
+			A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: "public-" + d.Name},
+			B: netspec.End{Host: h.Name, Ifname: "pub", Addrs: []netip.Prefix{mine, netip.PrefixFrom(d.PublicAddr, 32)}},
+		})
+		const publicTable = 200
+		h.Routes = append(h.Routes, netspec.Route{Table: publicTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "pub", Why: "replies from the public endpoint"})
+		h.Rules = append(h.Rules, netspec.Rule{Priority: 100, Src: netip.PrefixFrom(d.PublicAddr, 32), Table: publicTable})
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(d.PublicAddr, 32), Via: mine.Addr(), Dev: ifn, Why: "public endpoint of " + d.Name})
+		r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: d.PublicHost() + ".", Addr: d.PublicAddr, TTL: dnsTTL})
+		listen = append(listen, netip.AddrPortFrom(d.PublicAddr, port))
+		for _, p := range d.TrustedIPs {
+			rules = append(rules, netspec.FilterRule{Iif: "pub", Src: p, Proto: netspec.TCP, PortFrom: port, PortTo: port, Verdict: netspec.Accept,
+				Why: fmt.Sprintf("trusted IP range %s may reach %s", p, d.Name)})
+		}
+		why += " and from its trusted IP ranges"
+	}
+	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "data-ingress", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: why, Rules: rules}}}
+	banner := map[string]string{"postgres": "PostgreSQL", "redis": "Redis", "kafka": "Kafka"}[d.Kind]
+	h.Services = append(h.Services, netspec.Service{Name: d.Kind, Kind: "tcp", Listen: listen, Banner: banner + " " + d.Name + " (spacelab)"})
 }
 
 // renderInternetHost puts a host on the internet with its public address.

@@ -41,6 +41,8 @@ type World struct {
 
 	// The internet around them.
 	internet []*InternetHost
+	// Heroku data add-ons of spaces.
+	data []*DataService
 
 	// Heroku side.
 	users  map[string]*User // by bearer token

@@ -48,17 +48,26 @@ type RawUser struct {
 
 // RawSpace is a Private Space.
 type RawSpace struct {
-	Name      string   `yaml:"name"`
-	ID        string   `yaml:"id"`
-	Team      string   `yaml:"team"`
-	Region    string   `yaml:"region"`
-	CIDR      string   `yaml:"cidr"`
-	DataCIDR  string   `yaml:"data_cidr"`
-	Shield    bool     `yaml:"shield"`
-	VPCID     string   `yaml:"vpc_id"`
-	DataVPCID string   `yaml:"data_vpc_id"`
-	NATIPs    []string `yaml:"outbound_ips"`
-	Apps      []RawApp `yaml:"apps"`
+	Name      string    `yaml:"name"`
+	ID        string    `yaml:"id"`
+	Team      string    `yaml:"team"`
+	Region    string    `yaml:"region"`
+	CIDR      string    `yaml:"cidr"`
+	DataCIDR  string    `yaml:"data_cidr"`
+	Shield    bool      `yaml:"shield"`
+	VPCID     string    `yaml:"vpc_id"`
+	DataVPCID string    `yaml:"data_vpc_id"`
+	NATIPs    []string  `yaml:"outbound_ips"`
+	Apps      []RawApp  `yaml:"apps"`
+	Data      []RawData `yaml:"data"`
+}
+
+// RawData is a data add-on of a space.
+type RawData struct {
+	Name       string   `yaml:"name"`
+	Kind       string   `yaml:"kind"` // postgres, redis, kafka
+	Address    string   `yaml:"address"`
+	TrustedIPs []string `yaml:"trusted_ips"` // enables the public endpoint for these ranges
 }
 
 // RawApp is an app in a space.
@@ -184,6 +193,7 @@ type Topology struct {
 type Space struct {
 	Spec emulator.SpaceSpec
 	Apps []App
+	Data []emulator.DataService
 }
 
 // App is a resolved app.
@@ -278,6 +288,25 @@ func (r *Raw) Resolve() (*Topology, error) {
 				bad("app %s: router_ips needs internal_routing: true", a.Name)
 			}
 			sp.Apps = append(sp.Apps, app)
+		}
+		for _, d := range s.Data {
+			ds := emulator.DataService{Name: d.Name, Kind: d.Kind}
+			if d.Address != "" {
+				a, err := netip.ParseAddr(d.Address)
+				if err != nil {
+					bad("space %s: data %s: address %q: %v", s.Name, d.Name, d.Address, err)
+				}
+				ds.Addr = a
+			}
+			for _, c := range d.TrustedIPs {
+				p, err := netip.ParsePrefix(c)
+				if err != nil {
+					bad("space %s: data %s: trusted_ips: %q: %v", s.Name, d.Name, c, err)
+					continue
+				}
+				ds.TrustedIPs = append(ds.TrustedIPs, p.Masked())
+			}
+			sp.Data = append(sp.Data, ds)
 		}
 		t.Spaces = append(t.Spaces, sp)
 	}
@@ -422,6 +451,11 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 		for _, s := range t.Spaces {
 			if _, err := tx.CreateSpace(s.Spec); err != nil {
 				return fmt.Errorf("topology: space %s: %w", s.Spec.Name, err)
+			}
+			for _, d := range s.Data {
+				if _, err := tx.AddDataService(s.Spec.Name, d); err != nil {
+					return fmt.Errorf("topology: %w", err)
+				}
 			}
 			for _, a := range s.Apps {
 				app, err := tx.CreateApp(a.Spec)
