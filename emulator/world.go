@@ -121,12 +121,14 @@ func (w *World) View(fn func(tx *Tx) error) error {
 }
 
 // Update runs fn with a writable transaction. When fn returns nil the world's generation
-// advances and watchers are woken. Operations validate before they mutate, so an error
-// leaves the model as it was.
+// advances and watchers are woken; when it returns an error the model is put back exactly as it
+// was before fn ran (see snapshot.go), so nothing is ever half-applied.
 func (w *World) Update(fn func(tx *Tx) error) error {
 	w.mu.Lock()
+	before := w.snapshot()
 	err := fn(&Tx{w: w, writable: true, now: w.now()})
 	if err != nil {
+		w.restore(before)
 		w.mu.Unlock()
 		return err
 	}

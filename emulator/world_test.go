@@ -1,0 +1,58 @@
+package emulator_test
+
+import (
+	"errors"
+	"testing"
+
+	"spacelab/emulator"
+)
+
+func TestFailedUpdateLeavesModelUntouched(t *testing.T) {
+	w := world(t, requestPeering)
+	gen := w.Generation()
+	boom := errors.New("boom")
+	err := w.Update(func(tx *emulator.Tx) error {
+		if err := acceptInHeroku(tx); err != nil {
+			return err
+		}
+		q := 7
+		if _, err := tx.Scale("test-vpn-compute", []emulator.ScaleUpdate{{Type: "web", Quantity: &q}}); err != nil {
+			return err
+		}
+		tx.VPC(customerVPC).Tags["Name"] = "changed"
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if w.Generation() != gen {
+		t.Fatal("a failed update advanced the generation")
+	}
+	w.View(func(tx *emulator.Tx) error {
+		if s := tx.Peering(pcxID).Status(tx.Now()); s != emulator.PcxPending {
+			t.Errorf("peering is %s", s)
+		}
+		if n := len(tx.App("test-vpn-compute").Dynos); n != 2 {
+			t.Errorf("%d dynos", n)
+		}
+		if tx.VPC(customerVPC).Tags["Name"] != "customer-vpc" {
+			t.Error("tag changed")
+		}
+		if len(tx.RouteTable(tx.VPC(spaceVPC).MainRouteTableID).Routes) != 1 {
+			t.Error("Heroku's route stayed")
+		}
+		return nil
+	})
+}
+
+func BenchmarkUpdateAt200Dynos(b *testing.B) {
+	w := world(&testing.T{})
+	q := 200
+	w.Update(func(tx *emulator.Tx) error {
+		_, err := tx.Scale("test-vpn-compute", []emulator.ScaleUpdate{{Type: "web", Quantity: &q}})
+		return err
+	})
+	for b.Loop() {
+		w.Update(func(tx *emulator.Tx) error { return nil })
+	}
+}

@@ -1,0 +1,92 @@
+package topology_test
+
+import (
+	"strings"
+	"testing"
+
+	"spacelab/emulator"
+	"spacelab/topology"
+)
+
+func TestDefaultApplies(t *testing.T) {
+	top := topology.Default()
+	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: 1}))
+	if err := top.Apply(w, func(string) string { return "tok" }); err != nil {
+		t.Fatal(err)
+	}
+	w.View(func(tx *emulator.Tx) error {
+		sp := tx.Space("enablement-jp")
+		if sp == nil || sp.VPCID != "vpc-b39527d4" || sp.Region.AWSRegion != "ap-northeast-1" {
+			t.Fatalf("space: %+v", sp)
+		}
+		app := tx.App("test-vpn-compute")
+		if app == nil || !app.InternalRouting || len(app.Dynos) != 2 || app.RouterAddrs[0].String() != "10.0.25.212" {
+			t.Fatalf("app: %+v", app)
+		}
+		if i := tx.Instance("i-0f3c2b1a998877665"); i == nil || i.HostName() != "ip-172-16-0-8" {
+			t.Fatalf("instance: %+v", i)
+		}
+		if tx.UserByToken("tok") == nil {
+			t.Fatal("no user for the token")
+		}
+		return nil
+	})
+}
+
+func TestResolveErrors(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"unknown key", "heroku: {spacez: []}", "field spacez not found"},
+		{"bad account id", "aws: {accounts: [{id: '12', access_key_id: a, secret_access_key: b}]}", `id "12" is not a 12-digit AWS account id`},
+		{"missing credentials", "aws: {accounts: [{id: '123456789012'}]}", "access_key_id and secret_access_key are required"},
+		{"bad vpc cidr", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: us-east-1, cidr: nope}]}]}", `cidr "nope"`},
+		{"router ips without internal routing", "heroku: {spaces: [{name: s, apps: [{name: a, router_ips: [10.0.0.9]}]}]}", "router_ips needs internal_routing: true"},
+		{"five outbound ips", "heroku: {spaces: [{name: s, outbound_ips: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5]}]}", "exactly 4 outbound IPs"},
+		{"bad service", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: us-east-1, cidr: 10.0.0.0/16, subnets: [{id: s, cidr: 10.0.0.0/24, instances: [{id: i, services: [{port: 1}]}]}]}]}]}", "a service is http: PORT"},
+		{"bad internet host", "internet: {hosts: [{name: x, address: nope}]}", `address "nope" is not an IPv4 address`},
+		{"bad dns", "internet: {dns: fe80::1}", "is not an IPv4 address"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := topology.Parse([]byte(tc.doc))
+			if err == nil {
+				_, err = raw.Resolve()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestApplyIsAllOrNothing(t *testing.T) {
+	doc := `
+aws:
+  accounts:
+    - id: "123456789012"
+      access_key_id: AKIA1
+      secret_access_key: s
+      vpcs:
+        - {id: vpc-0aaaaaaaaaaaaaaa1, region: us-east-1, cidr: 10.9.0.0/16}
+        - {id: vpc-0aaaaaaaaaaaaaaa2, region: us-east-1, cidr: 10.8.0.0/8}
+`
+	raw, err := topology.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := raw.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := emulator.NewWorld(emulator.Options{})
+	if err := top.Apply(w, nil); err == nil {
+		t.Fatal("a /8 VPC was accepted")
+	}
+	w.View(func(tx *emulator.Tx) error {
+		if len(tx.VPCs()) != 0 {
+			t.Fatalf("half-applied: %d VPCs", len(tx.VPCs()))
+		}
+		return nil
+	})
+}
