@@ -32,9 +32,11 @@ type Flow struct {
 
 // Verdict is Explain's answer.
 type Verdict struct {
+	// Reachable means the client gets an answer (for HTTP, any response, even a router's 404).
 	Reachable bool
 	// Code classifies a refusal: NO_ROUTE, BLACKHOLE, FILTERED, NO_LISTENER, NO_RETURN_ROUTE,
-	// RETURN_FILTERED, NAME_NOT_RESOLVED, NO_HOST, LOOP.
+	// RETURN_FILTERED, NAME_NOT_RESOLVED, NO_HOST, LOOP; or qualifies an answer from an HTTP
+	// router: NO_SUCH_APP (404), APP_ERROR (503, the app's dynos cannot be reached).
 	Code string
 	// Reason is one sentence for people.
 	Reason string
@@ -414,9 +416,10 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	}
 	if svc != nil && svc.Kind == "proxy" && depth < 3 {
 		host := strings.ToLower(httpHost)
+		// The router always answers; what it answers depends on the app behind it.
 		backends := svc.Proxy.Backends[host]
 		if len(backends) == 0 {
-			return Verdict{Code: "NO_LISTENER", At: at, Reason: fmt.Sprintf("the router in %s knows no app %q", at, host)}
+			return Verdict{Reachable: true, Code: "NO_SUCH_APP", At: at, Reason: fmt.Sprintf("the router in %s answers 404: it serves no app named %q", at, host)}
 		}
 		w.hop(at, "forward", "router relays to %d backend(s) of %s", len(backends), host)
 		var last Verdict
@@ -426,7 +429,7 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 				return last
 			}
 		}
-		return last
+		return Verdict{Reachable: true, Code: "APP_ERROR", At: at, Reason: "the router answers 503: " + last.Reason}
 	}
 	return Verdict{Reachable: true, At: at}
 }

@@ -188,7 +188,7 @@ func TestExplainDataServices(t *testing.T) {
 	}{
 		{"test-vpn-compute/web.1", true, ""},
 		{"ip-172-16-0-8", false, "only delivered inside it"},
-		{"echo", false, "has no route"},
+		{"echo", false, "not routed on the internet"},
 	} {
 		f := pg
 		f.From = tc.from

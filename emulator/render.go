@@ -186,6 +186,10 @@ func (r *renderer) renderInternet() {
 		Loopback:  []netip.Prefix{netip.PrefixFrom(r.publicDNS, 32)},
 		Resolvers: []netip.Addr{r.publicDNS},
 	})
+	for _, p := range rfc1918 {
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: p, Type: netspec.Blackhole,
+			Why: "private addresses (" + p.String() + ") are not routed on the internet"})
+	}
 }
 
 // finishInternet adds the public resolver once every app's name is known.
