@@ -13,15 +13,17 @@ import (
 
 // User is a Heroku account holder, known by its API token.
 type User struct {
-	ID    string
-	Email string
-	Token string
+	ID        string
+	Email     string
+	Token     string
+	CreatedAt time.Time
 }
 
 // Team is a Heroku team (the owner of Private Spaces).
 type Team struct {
-	ID   string
-	Name string
+	ID        string
+	Name      string
+	CreatedAt time.Time
 }
 
 // Region is a Heroku region and the AWS region it runs in.
@@ -151,7 +153,7 @@ const WebPort = 5000
 // AddUser registers a Heroku user and its token.
 func (tx *Tx) AddUser(email, token string) *User {
 	tx.mustWrite()
-	u := &User{ID: tx.NewUUID(), Email: email, Token: token}
+	u := &User{ID: tx.NewUUID(), Email: email, Token: token, CreatedAt: tx.now}
 	tx.w.users[token] = u
 	return u
 }
@@ -165,7 +167,7 @@ func (tx *Tx) EnsureTeam(name string) *Team {
 		return t
 	}
 	tx.mustWrite()
-	t := &Team{ID: tx.NewUUID(), Name: name}
+	t := &Team{ID: tx.NewUUID(), Name: name, CreatedAt: tx.now}
 	tx.w.teams[t.ID] = t
 	return t
 }
@@ -725,28 +727,10 @@ func (tx *Tx) SpacePeerings(sp *Space) []SpacePeering {
 		if !p.Connects(sp.VPCID) {
 			continue
 		}
-		other := p.Other(sp.VPCID)
-		st := p.Status(tx.now)
-		if st == PcxDeleted {
+		if p.Status(tx.now) == PcxDeleted {
 			continue
 		}
-		row := SpacePeering{PcxID: p.ID, Status: st, AWSVPCID: other.VPCID, AWSRegion: other.Region, AWSAccountID: other.Account, Expires: p.ExpiresAt}
-		if other.CIDR.IsValid() {
-			row.CIDRBlocks = []netip.Prefix{other.CIDR}
-		}
-		switch {
-		case p.HerokuManaged:
-			row.Type = PeeringHerokuManaged
-		case st == PcxActive || st == PcxProvisioning:
-			row.Type = PeeringCustomerManaged
-		default:
-			row.Type = PeeringUnknown
-			// Heroku learns the peer account only once it accepts.
-			row.AWSAccountID = ""
-		}
-		if st != PcxPending {
-			row.Expires = time.Time{}
-		}
+		row := tx.SpacePeeringOf(sp, p)
 		out = append(out, row)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].PcxID < out[j].PcxID })
