@@ -91,6 +91,9 @@ type Space struct {
 	DynoSubnetIDs []string
 	NATAddrs      []netip.Addr // the stable outbound addresses
 	NATState      string       // enabled, updating, disabled
+	// InboundRulesets is the history of the space's trusted IP ranges, oldest first; the
+	// last one is in force (see heroku_trusted.go).
+	InboundRulesets []*InboundRuleset
 }
 
 // App is a Heroku app, inside a space or not.
@@ -361,6 +364,7 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 		rt := tx.w.rtbs[pair.vpc.MainRouteTableID]
 		rt.Routes = append(rt.Routes, &Route{Dst: pair.dst, Kind: TargetPeering, Target: pcx.ID, Origin: "CreateRoute"})
 	}
+	sp.InboundRulesets = []*InboundRuleset{tx.defaultInboundRuleset(sp, team)}
 	sp.NATAddrs = append([]netip.Addr(nil), s.NATAddrs...)
 	for len(sp.NATAddrs) < 4 {
 		sp.NATAddrs = append(sp.NATAddrs, tx.newPublicAddr())
@@ -589,6 +593,9 @@ func (tx *Tx) Scale(appID string, updates []ScaleUpdate) ([]*Formation, error) {
 		}
 		if q > MaxDynosPerType {
 			return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Quantity cannot exceed %d.", MaxDynosPerType)
+		}
+		if err := tx.checkDynoSize(app, u.Size); err != nil {
+			return nil, err
 		}
 		want[u.Type] = q
 	}
