@@ -144,3 +144,69 @@ func (s *Server) getPipelineCoupling(w http.ResponseWriter, r *http.Request) {
 		return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that pipeline coupling.")
 	})
 }
+
+// teamAppCreateBody is POST /teams/apps. A missing internal_routing means false (the CLI
+// omits the key unless --internal-routing is given).
+type teamAppCreateBody struct {
+	Name            string `json:"name"`
+	Team            string `json:"team"`
+	Space           string `json:"space"`
+	Region          string `json:"region"`
+	Stack           string `json:"stack"`
+	InternalRouting *bool  `json:"internal_routing"`
+	Locked          bool   `json:"locked"`
+	Personal        bool   `json:"personal"`
+}
+
+// createTeamApp serves POST /teams/apps (apps:create with --space or --team): 201 with the
+// app. Without a space or team the app is the user's own.
+func (s *Server) createTeamApp(w http.ResponseWriter, r *http.Request) {
+	var body teamAppCreateBody
+	if err := decodeBody(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	spec := emulator.AppSpec{Name: body.Name, Space: body.Space, Team: body.Team, Region: body.Region, Stack: body.Stack,
+		InternalRouting: body.InternalRouting != nil && *body.InternalRouting}
+	if body.Space == "" && (body.Team == "" || body.Personal) {
+		spec.Team, spec.OwnerEmail = "", currentUser(r).Email
+	}
+	s.createAppFrom(w, r, spec)
+}
+
+// createApp serves POST /apps (apps:create without --space/--team): an app of the user's in
+// the Common Runtime. The schema's body has no space or internal_routing.
+func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name   string `json:"name"`
+		Region string `json:"region"`
+		Stack  string `json:"stack"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.createAppFrom(w, r, emulator.AppSpec{Name: body.Name, Region: body.Region, Stack: body.Stack, OwnerEmail: currentUser(r).Email})
+}
+
+func (s *Server) createAppFrom(w http.ResponseWriter, r *http.Request, spec emulator.AppSpec) {
+	s.update(w, r, http.StatusCreated, func(tx *emulator.Tx) (any, error) {
+		app, err := tx.CreateApp(spec)
+		if err != nil {
+			return nil, err
+		}
+		return renderApp(tx, app), nil
+	})
+}
+
+// deleteApp serves DELETE /apps/{app} (apps:destroy): 200 with the app as it was.
+func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) {
+	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
+		app, err := findApp(tx, r.PathValue("app"))
+		if err != nil {
+			return nil, err
+		}
+		out := renderApp(tx, app)
+		return out, tx.DeleteApp(app)
+	})
+}

@@ -33,7 +33,7 @@ func renderRelease(app *emulator.App) releaseJSON {
 
 func renderDyno(app *emulator.App, d *emulator.Dyno) dynoJSON {
 	return dynoJSON{
-		App: idName{ID: app.ID, Name: app.Name}, Command: d.Command, CreatedAt: ts(d.CreatedAt),
+		App: idName{ID: app.ID, Name: app.Name}, Command: emulator.ShownCommand(d.Type, d.Command), CreatedAt: ts(d.CreatedAt),
 		ID: d.ID, Name: d.Name(), Release: renderRelease(app), Size: d.Size, State: d.State,
 		Type: d.Type, UpdatedAt: ts(d.UpdatedAt),
 	}

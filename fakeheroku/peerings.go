@@ -101,17 +101,17 @@ func (s *Server) getPeering(w http.ResponseWriter, r *http.Request) {
 // spaces:peerings:accept sends.
 func (s *Server) acceptPeeringByBody(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		PcxID string `json:"pcx_id"`
+		PcxID *string `json:"pcx_id"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if strings.TrimSpace(body.PcxID) == "" {
-		writeError(w, herr(http.StatusUnprocessableEntity, "invalid_params", "Missing required params: pcx_id."))
+	if err := required(map[string]bool{"pcx_id": body.PcxID != nil && strings.TrimSpace(*body.PcxID) != ""}); err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	s.accept(w, r, body.PcxID)
+	s.accept(w, r, *body.PcxID)
 }
 
 // acceptPeering serves POST /spaces/{space}/peerings/{pcx}/actions/accept, the schema's

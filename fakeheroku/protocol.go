@@ -395,3 +395,19 @@ func (p page) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, status, out)
 }
+
+// required refuses a body that lacks required parameters (present[name] is false), naming
+// them in order.
+func required(present map[string]bool) error {
+	var missing []string
+	for name, ok := range present {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	return herr(http.StatusUnprocessableEntity, "invalid_params", "Missing required params: %s.", strings.Join(missing, ", "))
+}

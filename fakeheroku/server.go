@@ -54,6 +54,13 @@ type Server struct {
 	// in an endpoint. Returning nil lets the request through.
 	Fault func(r *http.Request) error
 
+	// SpaceAllocationTime is how long a space created through POST /spaces stays allocating
+	// before it is allocated (Heroku takes minutes; spaces:wait polls for it). Zero allocates
+	// it at the first request after the one that created it, so the create answer still says
+	// allocating. The server moves due spaces on before handling each request (the model's
+	// FinishSpaceAllocations); spaces loaded from a topology are allocated from the start.
+	SpaceAllocationTime time.Duration
+
 	once sync.Once
 	mux  *http.ServeMux
 	log  *slog.Logger
@@ -81,7 +88,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /account", s.getAccount)
 
 	m.HandleFunc("GET /spaces", s.listSpaces)
+	m.HandleFunc("POST /spaces", s.createSpace)
 	m.HandleFunc("GET /spaces/{space}", s.getSpace)
+	m.HandleFunc("PATCH /spaces/{space}", s.updateSpace)
+	m.HandleFunc("DELETE /spaces/{space}", s.deleteSpace)
 	m.HandleFunc("GET /spaces/{space}/nat", s.getSpaceNAT)
 	m.HandleFunc("GET /spaces/{space}/topology", s.getSpaceTopology)
 	m.HandleFunc("GET /spaces/{space}/dynos", s.listSpaceDynos)
@@ -93,22 +103,33 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /spaces/{space}/peerings/{pcx}/actions/accept", s.acceptPeering)
 	m.HandleFunc("DELETE /spaces/{space}/peerings/{pcx}", s.destroyPeering)
 
+	m.HandleFunc("GET /spaces/{space}/inbound-ruleset", s.getInboundRuleset)
+	m.HandleFunc("PUT /spaces/{space}/inbound-ruleset", s.putInboundRuleset)
+	m.HandleFunc("GET /spaces/{space}/inbound-rulesets", s.listInboundRulesets)
+	m.HandleFunc("GET /spaces/{space}/inbound-rulesets/{id}", s.getInboundRulesetByID)
+
 	m.HandleFunc("GET /teams/{team}", s.getTeam)
 	m.HandleFunc("GET /teams/{team}/spaces", s.listTeamSpaces)
+	m.HandleFunc("POST /teams/apps", s.createTeamApp)
+
+	m.HandleFunc("POST /apps", s.createApp)
 
 	m.HandleFunc("GET /apps/{app}", s.getApp)
+	m.HandleFunc("DELETE /apps/{app}", s.deleteApp)
 	m.HandleFunc("GET /apps/{app}/addons", s.listAddons)
 	m.HandleFunc("GET /apps/{app}/collaborators", s.listCollaborators)
 	m.HandleFunc("GET /apps/{app}/pipeline-couplings", s.getPipelineCoupling)
 	m.HandleFunc("GET /apps/{app}/dynos", s.listDynos)
 	m.HandleFunc("GET /apps/{app}/formation", s.listFormation)
+	m.HandleFunc("PATCH /apps/{app}/formation", s.batchUpdateFormation)
 	m.HandleFunc("GET /apps/{app}/formation/{type}", s.getFormation)
+	m.HandleFunc("PATCH /apps/{app}/formation/{type}", s.updateFormation)
 
 	m.HandleFunc("/", s.unknownRoute)
 }
 
 // ServeHTTP answers one API request: request id, panic recovery, content negotiation,
-// authentication, the Fault hook, then the endpoint.
+// authentication, the Fault hook, due space allocations, then the endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.init()
 	start := time.Now()
@@ -148,7 +169,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := s.settleSpaces(); err != nil {
+		s.fail(rw, r, err)
+		return
+	}
 	s.mux.ServeHTTP(rw, r.WithContext(withUser(r.Context(), user)))
+}
+
+// settleSpaces allocates the spaces whose allocation time has come. It writes to the world
+// only when one is due, so reads do not advance its generation.
+func (s *Server) settleSpaces() error {
+	due := false
+	_ = s.World.View(func(tx *emulator.Tx) error {
+		due = len(tx.DueSpaceAllocations(s.SpaceAllocationTime)) > 0
+		return nil
+	})
+	if !due {
+		return nil
+	}
+	return s.World.Update(func(tx *emulator.Tx) error {
+		tx.FinishSpaceAllocations(s.SpaceAllocationTime)
+		return nil
+	})
 }
 
 // unknownRoute answers paths no endpoint serves: 405 when the path exists for another

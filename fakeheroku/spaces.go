@@ -221,3 +221,77 @@ func (s *Server) getSpaceTopology(w http.ResponseWriter, r *http.Request) {
 		return out, nil
 	})
 }
+
+// spaceCreateBody is POST /spaces. The CLI also sends features, log_drain_url, channel_name
+// and kpi_url, which the model has no use for and which are ignored.
+type spaceCreateBody struct {
+	Name       *string `json:"name"`
+	Team       *string `json:"team"`
+	Region     string  `json:"region"`
+	CIDR       string  `json:"cidr"`
+	DataCIDR   string  `json:"data_cidr"`
+	Shield     bool    `json:"shield"`
+	Generation string  `json:"generation"`
+}
+
+// createSpace serves POST /spaces (spaces:create): 201 with the space, allocating.
+func (s *Server) createSpace(w http.ResponseWriter, r *http.Request) {
+	var body spaceCreateBody
+	if err := decodeBody(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := required(map[string]bool{"name": body.Name != nil, "team": body.Team != nil}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.update(w, r, http.StatusCreated, func(tx *emulator.Tx) (any, error) {
+		sp, err := tx.ProvisionSpace(emulator.SpaceSpec{Name: *body.Name, Team: *body.Team, Region: body.Region,
+			CIDR: body.CIDR, DataCIDR: body.DataCIDR, Shield: body.Shield, Generation: body.Generation})
+		if err != nil {
+			return nil, err
+		}
+		return renderSpace(tx, sp, expands(r, "region")), nil
+	})
+}
+
+// updateSpace serves PATCH /spaces/{space} (spaces:rename).
+func (s *Server) updateSpace(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name *string `json:"name"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
+		sp, err := findSpace(tx, r.PathValue("space"))
+		if err != nil {
+			return nil, err
+		}
+		if body.Name != nil {
+			if err := tx.RenameSpace(sp, *body.Name); err != nil {
+				return nil, err
+			}
+		}
+		return renderSpace(tx, sp, expands(r, "region")), nil
+	})
+}
+
+// deleteSpace serves DELETE /spaces/{space} (spaces:destroy): 200 with the space in state
+// deleting.
+func (s *Server) deleteSpace(w http.ResponseWriter, r *http.Request) {
+	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
+		sp, err := findSpace(tx, r.PathValue("space"))
+		if err != nil {
+			return nil, err
+		}
+		team := teamRef(tx, sp.TeamID)
+		if sp, err = tx.DeleteSpace(sp); err != nil {
+			return nil, err
+		}
+		out := renderSpace(tx, sp, expands(r, "region"))
+		out.Team = team
+		return out, nil
+	})
+}
