@@ -34,16 +34,28 @@ const (
 	customerRegio = "us-east-1"
 )
 
-// clock is a settable time source for the world.
+// clock is a settable time source for the world: frozen until run is called, then moving
+// with the wall clock.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu      sync.Mutex
+	t       time.Time
+	started time.Time // zero while frozen
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	if c.started.IsZero() {
+		return c.t
+	}
+	return c.t.Add(time.Since(c.started))
+}
+
+// run lets the clock follow real time from now on (for waits such as spaces:wait).
+func (c *clock) run() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.started = time.Now()
 }
 
 func (c *clock) Add(d time.Duration) {
