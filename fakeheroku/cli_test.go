@@ -18,8 +18,17 @@ import (
 	"spacelab/internal/testenv"
 )
 
-// herokuCLI is where CI installs the real client (npm i heroku@11.10.0 in /opt/heroku-cli).
+// herokuCLI is where CI installs the real client (npm i heroku@11.10.0 in /opt/heroku-cli);
+// $SPACELAB_HEROKU_CLI, when set, names another copy.
 const herokuCLI = "/opt/heroku-cli/node_modules/.bin/heroku"
+
+func herokuCLIBinary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("SPACELAB_HEROKU_CLI"); p != "" {
+		return testenv.Binary(t, p, herokuCLI)
+	}
+	return testenv.Binary(t, herokuCLI)
+}
 
 // cliResult is one finished CLI run.
 type cliResult struct {
@@ -33,7 +42,7 @@ type cliResult struct {
 // config in the temp dir, stdin from /dev/null, cwd outside any repository.
 func (e *env) cli(token string, args ...string) cliResult {
 	e.t.Helper()
-	bin := testenv.Binary(e.t, herokuCLI)
+	bin := herokuCLIBinary(e.t)
 	tmp := e.t.TempDir()
 	home := filepath.Join(tmp, "home")
 	cache := filepath.Join(home, ".cache", "heroku")

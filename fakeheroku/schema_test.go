@@ -102,7 +102,33 @@ func newSchemaChecker(path string) (*schemaChecker, error) {
 			})
 		}
 	}
+	for i, x := range extraLinks {
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(strings.ReplaceAll(x.schema, "BASE", base)))
+		if err != nil {
+			return nil, fmt.Errorf("extra link %s %s: %w", x.method, x.href, err)
+		}
+		loc := fmt.Sprintf("file:///extra-%d.json", i)
+		if err := c.AddResource(loc, doc); err != nil {
+			return nil, err
+		}
+		target, err := c.Compile(loc)
+		if err != nil {
+			return nil, fmt.Errorf("extra link %s %s: %w", x.method, x.href, err)
+		}
+		sc.links = append(sc.links, schemaLink{method: x.method, href: x.href,
+			re: regexp.MustCompile("^" + strings.Join(splitTemplate(x.href), "") + "$"), literals: literalSegments(x.href), target: target})
+	}
 	return sc, nil
+}
+
+// extraLinks are endpoints the CLI uses that the schema lacks but whose answers are made of
+// schema resources: the CLI's accept (POST …/peerings {"pcx_id"}) answers a peering, and
+// spaces:ps's GET …/dynos lists apps with schema dynos. BASE stands for the schema's URL.
+var extraLinks = []struct{ method, href, schema string }{
+	{"POST", "/spaces/{(space)}/peerings", `{"$ref": "BASE#/definitions/peering"}`},
+	{"GET", "/spaces/{(space)}/dynos", `{"type": "array", "items": {"type": "object", "required": ["app_id", "app_name", "dynos"],
+		"properties": {"app_id": {"$ref": "BASE#/definitions/app/definitions/id"}, "app_name": {"$ref": "BASE#/definitions/app/definitions/name"},
+		"dynos": {"type": "array", "items": {"$ref": "BASE#/definitions/dyno"}}}}}`},
 }
 
 // splitTemplate turns an href template into regexp parts: literals quoted, placeholders as
@@ -275,7 +301,9 @@ func TestSchemaCheckerCatchesBadResponses(t *testing.T) {
 		{"204 with body", "DELETE", "/spaces/s/peerings/p", 204, http.Header{}, `{}`, "204"},
 		{"error without message", "GET", "/spaces/s", 404, jsonHdr, `{"id":"not_found"}`, "message"},
 		{"error as text", "GET", "/spaces/s", 500, jsonHdr, `oops`, "not JSON"},
-		{"undefined endpoint is JSON-checked only", "GET", "/spaces/s/dynos", 200, jsonHdr, `[{"anything":1}]`, ""},
+		{"undefined endpoint is JSON-checked only", "GET", "/spaces/s/hosts", 200, jsonHdr, `[{"anything":1}]`, ""},
+		{"space dynos need app_name", "GET", "/spaces/s/dynos", 200, jsonHdr, `[{"app_id":"01234567-89ab-cdef-0123-456789abcdef","dynos":[]}]`, "app_name"},
+		{"CLI accept answers a peering", "POST", "/spaces/s/peerings", 202, jsonHdr, `{"type":"friendly"}`, "type"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,7 +326,7 @@ func TestSchemaLinksResolve(t *testing.T) {
 	sc := loadChecker(t)
 	tests := []struct {
 		method, path string
-		wantHref     string // "" when the schema has no such link
+		wantHref     string // "" when the schema has no such link (JSON is checked only)
 	}{
 		{"GET", "/account", "/account"},
 		{"GET", "/spaces", "/spaces"},
@@ -321,8 +349,9 @@ func TestSchemaLinksResolve(t *testing.T) {
 		{"POST", "/teams/apps", "/teams/apps"},
 		{"GET", "/spaces/enablement-jp/inbound-ruleset", "/spaces/{(#/definitions/space/definitions/identity)}/inbound-ruleset"},
 		{"PUT", "/spaces/enablement-jp/inbound-ruleset", "/spaces/{(#/definitions/space/definitions/identity)}/inbound-ruleset"},
-		{"GET", "/spaces/enablement-jp/dynos", ""},
-		{"POST", "/spaces/enablement-jp/peerings", ""},
+		{"GET", "/spaces/enablement-jp/dynos", "/spaces/{(space)}/dynos"},
+		{"POST", "/spaces/enablement-jp/peerings", "/spaces/{(space)}/peerings"},
+		{"GET", "/spaces/enablement-jp/hosts", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
