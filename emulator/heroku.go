@@ -13,15 +13,17 @@ import (
 
 // User is a Heroku account holder, known by its API token.
 type User struct {
-	ID    string
-	Email string
-	Token string
+	ID        string
+	Email     string
+	Token     string
+	CreatedAt time.Time
 }
 
 // Team is a Heroku team (the owner of Private Spaces).
 type Team struct {
-	ID   string
-	Name string
+	ID        string
+	Name      string
+	CreatedAt time.Time
 }
 
 // Region is a Heroku region and the AWS region it runs in.
@@ -89,6 +91,9 @@ type Space struct {
 	DynoSubnetIDs []string
 	NATAddrs      []netip.Addr // the stable outbound addresses
 	NATState      string       // enabled, updating, disabled
+	// InboundRulesets is the history of the space's trusted IP ranges, oldest first; the
+	// last one is in force (see heroku_trusted.go).
+	InboundRulesets []*InboundRuleset
 }
 
 // App is a Heroku app, inside a space or not.
@@ -151,7 +156,7 @@ const WebPort = 5000
 // AddUser registers a Heroku user and its token.
 func (tx *Tx) AddUser(email, token string) *User {
 	tx.mustWrite()
-	u := &User{ID: tx.NewUUID(), Email: email, Token: token}
+	u := &User{ID: tx.NewUUID(), Email: email, Token: token, CreatedAt: tx.now}
 	tx.w.users[token] = u
 	return u
 }
@@ -165,7 +170,7 @@ func (tx *Tx) EnsureTeam(name string) *Team {
 		return t
 	}
 	tx.mustWrite()
-	t := &Team{ID: tx.NewUUID(), Name: name}
+	t := &Team{ID: tx.NewUUID(), Name: name, CreatedAt: tx.now}
 	tx.w.teams[t.ID] = t
 	return t
 }
@@ -359,6 +364,7 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 		rt := tx.w.rtbs[pair.vpc.MainRouteTableID]
 		rt.Routes = append(rt.Routes, &Route{Dst: pair.dst, Kind: TargetPeering, Target: pcx.ID, Origin: "CreateRoute"})
 	}
+	sp.InboundRulesets = []*InboundRuleset{tx.defaultInboundRuleset(sp, team)}
 	sp.NATAddrs = append([]netip.Addr(nil), s.NATAddrs...)
 	for len(sp.NATAddrs) < 4 {
 		sp.NATAddrs = append(sp.NATAddrs, tx.newPublicAddr())
@@ -598,6 +604,9 @@ func (tx *Tx) Scale(appID string, updates []ScaleUpdate) ([]*Formation, error) {
 		if q > MaxDynosPerType {
 			return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Quantity cannot exceed %d.", MaxDynosPerType)
 		}
+		if err := tx.checkDynoSize(app, u.Size); err != nil {
+			return nil, err
+		}
 		want[u.Type] = q
 	}
 	// Check address room before changing anything.
@@ -735,28 +744,10 @@ func (tx *Tx) SpacePeerings(sp *Space) []SpacePeering {
 		if !p.Connects(sp.VPCID) {
 			continue
 		}
-		other := p.Other(sp.VPCID)
-		st := p.Status(tx.now)
-		if st == PcxDeleted {
+		if p.Status(tx.now) == PcxDeleted {
 			continue
 		}
-		row := SpacePeering{PcxID: p.ID, Status: st, AWSVPCID: other.VPCID, AWSRegion: other.Region, AWSAccountID: other.Account, Expires: p.ExpiresAt}
-		if other.CIDR.IsValid() {
-			row.CIDRBlocks = []netip.Prefix{other.CIDR}
-		}
-		switch {
-		case p.HerokuManaged:
-			row.Type = PeeringHerokuManaged
-		case st == PcxActive || st == PcxProvisioning:
-			row.Type = PeeringCustomerManaged
-		default:
-			row.Type = PeeringUnknown
-			// Heroku learns the peer account only once it accepts.
-			row.AWSAccountID = ""
-		}
-		if st != PcxPending {
-			row.Expires = time.Time{}
-		}
+		row := tx.SpacePeeringOf(sp, p)
 		out = append(out, row)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].PcxID < out[j].PcxID })

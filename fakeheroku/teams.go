@@ -1,0 +1,45 @@
+package fakeheroku
+
+import (
+	"net/http"
+
+	"spacelab/emulator"
+)
+
+// teamJSON is the team resource. The model has no memberships or billing: every user acts as
+// the team's admin, and the team is a plain (non-enterprise) one.
+type teamJSON struct {
+	ID                    string    `json:"id"`
+	Name                  string    `json:"name"`
+	CreatedAt             *string   `json:"created_at"`
+	UpdatedAt             *string   `json:"updated_at"`
+	CreditCardCollections bool      `json:"credit_card_collections"`
+	Default               bool      `json:"default"`
+	EnterpriseAccount     *struct{} `json:"enterprise_account"`
+	IdentityProvider      *struct{} `json:"identity_provider"`
+	MembershipLimit       *float64  `json:"membership_limit"`
+	ProvisionedLicenses   bool      `json:"provisioned_licenses"`
+	Role                  string    `json:"role"`
+	Type                  string    `json:"type"`
+}
+
+// findTeam resolves a team by name or id.
+func findTeam(tx *emulator.Tx, ident string) (*emulator.Team, error) {
+	t := tx.Team(ident)
+	if t == nil {
+		return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that team.")
+	}
+	return t, nil
+}
+
+// getTeam serves GET /teams/{team} (also the CLI's particleboard side call for teams).
+func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
+	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
+		t, err := findTeam(tx, r.PathValue("team"))
+		if err != nil {
+			return nil, err
+		}
+		return teamJSON{ID: t.ID, Name: t.Name, CreatedAt: ts(t.CreatedAt), UpdatedAt: ts(t.CreatedAt),
+			Role: "admin", Type: "team"}, nil
+	})
+}
