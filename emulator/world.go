@@ -114,16 +114,25 @@ func (w *World) View(fn func(tx *Tx) error) error {
 // Update runs fn with a writable transaction. When fn returns nil the world's generation
 // advances and watchers are woken. Operations validate before they mutate, so an error
 // leaves the model as it was.
+//
+// A panic in fn is passed on to the caller with the world unlocked, so an API server that
+// recovers from a handler's panic keeps serving.
 func (w *World) Update(fn func(tx *Tx) error) error {
 	w.mu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			w.mu.Unlock()
+		}
+	}()
 	err := fn(&Tx{w: w, writable: true, now: w.now()})
 	if err != nil {
-		w.mu.Unlock()
 		return err
 	}
 	w.gen++
 	waiters := w.waiters
 	w.waiters = nil
+	locked = false
 	w.mu.Unlock()
 	for _, c := range waiters {
 		close(c)
