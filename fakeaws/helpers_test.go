@@ -195,3 +195,9 @@ func form(kv ...string) url.Values {
 func ctx() context.Context { return context.Background() }
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func newHTTPTest(t testing.TB, h http.Handler) string {
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
