@@ -200,7 +200,9 @@ func TestDescribeFilters(t *testing.T) {
 		{"sg vpc-id", func() []string { return sgs(flt("vpc-id", fw.vpc2)) }, []string{fw.vpc2}},
 		{"sg group-name", func() []string { return sorted(sgs(flt("group-name", "def*"))) }, both},
 		{"sg ip-permission.cidr", func() []string { return sgs(flt("ip-permission.cidr", "10.0.0.0/16")) }, []string{customerVPC}},
-		{"sg ip-permission.from-port", func() []string { return sgs(flt("ip-permission.from-port", "80"), flt("ip-permission.protocol", "tcp")) }, []string{customerVPC}},
+		{"sg ip-permission.from-port", func() []string {
+			return sgs(flt("ip-permission.from-port", "80"), flt("ip-permission.protocol", "tcp"))
+		}, []string{customerVPC}},
 		{"sg egress.ip-permission.cidr", func() []string { return sorted(sgs(flt("egress.ip-permission.cidr", "0.0.0.0/0"))) }, both},
 		{"subnet cidr-block", func() []string { return subnets(flt("cidr-block", "172.16.0.0/24")) }, []string{customerSubnet}},
 		{"subnet availability-zone", func() []string { return subnets(flt("availability-zone", "us-east-1b")) }, nil},

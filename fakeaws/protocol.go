@@ -374,4 +374,6 @@ type items[T any] struct {
 func list[T any](xs []T) items[T] { return items[T]{Items: xs} }
 
 // timestamp spells a time the way EC2 does: 2026-11-30T07:14:03.000Z.
-func timestamp(t time.Time) string { return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05.000Z") }
+func timestamp(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05.000Z")
+}
