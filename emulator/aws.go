@@ -235,7 +235,10 @@ type Peering struct {
 	ExpiresAt time.Time
 	EndedAt   time.Time // when it became failed, rejected or deleted
 	EndedBy   string    // account that rejected or deleted it
-	Tags      Tags
+	// Tags are the requester's tags. EC2 keeps tags per account and region, so when the
+	// accepter is elsewhere its tags live apart in AccepterTags (see Tx.TagsOf).
+	Tags         Tags
+	AccepterTags Tags
 	// HerokuManaged marks the peering between a space and its data VPC.
 	HerokuManaged bool
 	// AcceptedViaHeroku records that the space owner accepted it in Heroku.

@@ -25,7 +25,7 @@ func seedWorld(t *testing.T) (*emulator.World, *time.Time) {
 	return w, &now
 }
 
-func requestPeering(t *testing.T, w *emulator.World) string {
+func requestPeeringIn(t *testing.T, w *emulator.World) string {
 	t.Helper()
 	var id string
 	if err := w.Update(func(tx *emulator.Tx) error {
@@ -63,7 +63,7 @@ func TestSpacePeeringInfoSeedOrder(t *testing.T) {
 // TestSpacePeeringOfLifecycle follows one request through the states Heroku shows.
 func TestSpacePeeringOfLifecycle(t *testing.T) {
 	w, now := seedWorld(t)
-	pcx := requestPeering(t, w)
+	pcx := requestPeeringIn(t, w)
 	row := func() emulator.SpacePeering {
 		var r emulator.SpacePeering
 		_ = w.View(func(tx *emulator.Tx) error {

@@ -107,7 +107,7 @@ func TestRenameSpace(t *testing.T) {
 // gone and an accepted customer peering is deleted, leaving the customer's route blackhole.
 func TestDeleteSpace(t *testing.T) {
 	w, _ := seedWorld(t)
-	pcx := requestPeering(t, w)
+	pcx := requestPeeringIn(t, w)
 	var customerRTB string
 	if err := w.Update(func(tx *emulator.Tx) error {
 		sp := tx.Space("enablement-jp")

@@ -50,8 +50,10 @@ func (tx *Tx) callerGroup(c Caller, id string) (*SecurityGroup, error) {
 	return g, nil
 }
 
-// expand validates permissions and turns them into one rule per CIDR or group.
-func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission) ([]*SGRule, error) {
+// expand validates permissions and turns them into one rule per CIDR or group. When revoking,
+// a group reference is matched by id alone: a rule whose peering has since gone (a stale rule,
+// in EC2's words) must still be removable.
+func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission, revoking bool) ([]*SGRule, error) {
 	var out []*SGRule
 	for _, p := range perms {
 		proto, err := NormalizeProtocol(p.Protocol)
@@ -88,6 +90,11 @@ func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission) ([]*SGRule,
 		}
 		for _, ref := range p.Groups {
 			peer := tx.w.sgs[ref.GroupID]
+			if revoking {
+				r := ref
+				out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, Group: &r})
+				continue
+			}
 			if peer == nil {
 				return nil, AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", ref.GroupID)
 			}
@@ -171,7 +178,7 @@ func (tx *Tx) authorize(c Caller, groupID string, perms []Permission, egress boo
 	if err != nil {
 		return nil, err
 	}
-	rules, err := tx.expand(c, g, perms)
+	rules, err := tx.expand(c, g, perms, false)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +230,7 @@ func (tx *Tx) revoke(c Caller, groupID string, perms []Permission, egress bool) 
 	if err != nil {
 		return nil, err
 	}
-	rules, err := tx.expand(c, g, perms)
+	rules, err := tx.expand(c, g, perms, true)
 	if err != nil {
 		return nil, err
 	}

@@ -123,18 +123,27 @@ func (w *World) View(fn func(tx *Tx) error) error {
 // Update runs fn with a writable transaction. When fn returns nil the world's generation
 // advances and watchers are woken; when it returns an error the model is put back exactly as it
 // was before fn ran (see snapshot.go), so nothing is ever half-applied.
+//
+// A panic in fn restores the model too and is passed on to the caller with the world unlocked,
+// so an API server that recovers from a handler's panic keeps serving.
 func (w *World) Update(fn func(tx *Tx) error) error {
 	w.mu.Lock()
 	before := w.snapshot()
+	done := false
+	defer func() {
+		if !done {
+			w.restore(before)
+			w.mu.Unlock()
+		}
+	}()
 	err := fn(&Tx{w: w, writable: true, now: w.now()})
 	if err != nil {
-		w.restore(before)
-		w.mu.Unlock()
 		return err
 	}
 	w.gen++
 	waiters := w.waiters
 	w.waiters = nil
+	done = true
 	w.mu.Unlock()
 	for _, c := range waiters {
 		close(c)

@@ -1,0 +1,248 @@
+package fakeaws
+
+import (
+	"strconv"
+
+	"spacelab/emulator"
+)
+
+func init() {
+	register("DescribeInstances", describeInstances)
+}
+
+// instanceXML is EC2's Instance shape (the parts spacelab models, plus the constant fields
+// tools and waiters read).
+type instanceXML struct {
+	InstanceID          string            `xml:"instanceId"`
+	ImageID             string            `xml:"imageId"`
+	InstanceState       instanceState     `xml:"instanceState"`
+	PrivateDNSName      string            `xml:"privateDnsName"`
+	DNSName             string            `xml:"dnsName"`
+	Reason              string            `xml:"reason"`
+	KeyName             string            `xml:"keyName,omitempty"`
+	AmiLaunchIndex      int               `xml:"amiLaunchIndex"`
+	InstanceType        string            `xml:"instanceType"`
+	LaunchTime          string            `xml:"launchTime"`
+	Placement           placement         `xml:"placement"`
+	Monitoring          stateXML          `xml:"monitoring"`
+	SubnetID            string            `xml:"subnetId,omitempty"`
+	VpcID               string            `xml:"vpcId,omitempty"`
+	PrivateIPAddress    string            `xml:"privateIpAddress,omitempty"`
+	SourceDestCheck     bool              `xml:"sourceDestCheck"`
+	GroupSet            items[groupIdent] `xml:"groupSet"`
+	Architecture        string            `xml:"architecture"`
+	RootDeviceType      string            `xml:"rootDeviceType"`
+	RootDeviceName      string            `xml:"rootDeviceName"`
+	VirtualizationType  string            `xml:"virtualizationType"`
+	ClientToken         string            `xml:"clientToken"`
+	TagSet              items[tagXML]     `xml:"tagSet"`
+	Hypervisor          string            `xml:"hypervisor"`
+	NetworkInterfaceSet items[eniXML]     `xml:"networkInterfaceSet,omitempty"`
+	EbsOptimized        bool              `xml:"ebsOptimized"`
+}
+
+type instanceState struct {
+	Code int    `xml:"code"`
+	Name string `xml:"name"`
+}
+
+type placement struct {
+	AvailabilityZone string `xml:"availabilityZone"`
+	GroupName        string `xml:"groupName"`
+	Tenancy          string `xml:"tenancy"`
+}
+
+type groupIdent struct {
+	GroupID   string `xml:"groupId"`
+	GroupName string `xml:"groupName"`
+}
+
+type eniXML struct {
+	NetworkInterfaceID    string            `xml:"networkInterfaceId"`
+	SubnetID              string            `xml:"subnetId"`
+	VpcID                 string            `xml:"vpcId"`
+	OwnerID               string            `xml:"ownerId"`
+	Status                string            `xml:"status"`
+	MacAddress            string            `xml:"macAddress"`
+	PrivateIPAddress      string            `xml:"privateIpAddress"`
+	PrivateDNSName        string            `xml:"privateDnsName"`
+	SourceDestCheck       bool              `xml:"sourceDestCheck"`
+	GroupSet              items[groupIdent] `xml:"groupSet"`
+	Attachment            eniAttachment     `xml:"attachment"`
+	PrivateIPAddressesSet items[privateIP]  `xml:"privateIpAddressesSet"`
+	InterfaceType         string            `xml:"interfaceType"`
+}
+
+type eniAttachment struct {
+	AttachmentID        string `xml:"attachmentId"`
+	DeviceIndex         int    `xml:"deviceIndex"`
+	Status              string `xml:"status"`
+	AttachTime          string `xml:"attachTime"`
+	DeleteOnTermination bool   `xml:"deleteOnTermination"`
+}
+
+type privateIP struct {
+	PrivateIPAddress string `xml:"privateIpAddress"`
+	PrivateDNSName   string `xml:"privateDnsName"`
+	Primary          bool   `xml:"primary"`
+}
+
+// stateCodes are EC2's instance state codes.
+var stateCodes = map[string]int{"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
+
+func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
+	x := instanceXML{
+		InstanceID: i.ID, ImageID: i.ImageID, InstanceState: instanceState{Code: stateCodes[i.State], Name: i.State},
+		KeyName: i.KeyName, InstanceType: i.InstanceType, LaunchTime: timestamp(i.LaunchTime),
+		Monitoring: stateXML{"disabled"}, Architecture: "x86_64", RootDeviceType: "ebs", RootDeviceName: "/dev/xvda",
+		VirtualizationType: "hvm", ClientToken: i.ClientToken, TagSet: tagSet(i.Tags), Hypervisor: "xen",
+		Placement: placement{Tenancy: "default"},
+	}
+	if sn := tx.Subnet(i.SubnetID); sn != nil {
+		x.Placement.AvailabilityZone = sn.AZ
+	}
+	if i.State == "terminated" {
+		// A terminated instance has left its network.
+		x.Reason = "User initiated"
+		return x
+	}
+	x.PrivateDNSName, x.SubnetID, x.VpcID, x.PrivateIPAddress, x.SourceDestCheck = i.PrivateDNSName(), i.SubnetID, i.VPCID, i.PrivateIP.String(), true
+	for _, id := range i.SecurityGroupIDs {
+		gi := groupIdent{GroupID: id}
+		if g := tx.SecurityGroup(id); g != nil {
+			gi.GroupName = g.Name
+		}
+		x.GroupSet.Items = append(x.GroupSet.Items, gi)
+	}
+	x.NetworkInterfaceSet = list([]eniXML{{
+		NetworkInterfaceID: i.ENIID, SubnetID: i.SubnetID, VpcID: i.VPCID, OwnerID: i.Account, Status: "in-use",
+		MacAddress: i.MAC, PrivateIPAddress: i.PrivateIP.String(), PrivateDNSName: i.PrivateDNSName(), SourceDestCheck: true,
+		GroupSet:              x.GroupSet,
+		Attachment:            eniAttachment{AttachmentID: i.ENIAttachmentID, Status: "attached", AttachTime: timestamp(i.LaunchTime), DeleteOnTermination: true},
+		PrivateIPAddressesSet: list([]privateIP{{PrivateIPAddress: i.PrivateIP.String(), PrivateDNSName: i.PrivateDNSName(), Primary: true}}),
+		InterfaceType:         "interface",
+	}})
+	return x
+}
+
+// reservationXML is one RunInstances call's worth of instances.
+type reservationXML struct {
+	ReservationID string             `xml:"reservationId"`
+	OwnerID       string             `xml:"ownerId"`
+	GroupSet      items[groupIdent]  `xml:"groupSet"`
+	InstancesSet  items[instanceXML] `xml:"instancesSet"`
+}
+
+type describeInstancesResponse struct {
+	ReservationSet items[reservationXML] `xml:"reservationSet"`
+	NextToken      string                `xml:"nextToken,omitempty"`
+}
+
+// reservations groups instances by reservation, in order of first appearance.
+func reservations(tx *emulator.Tx, insts []*emulator.Instance) []reservationXML {
+	var out []reservationXML
+	index := map[string]int{}
+	for _, i := range insts {
+		k, ok := index[i.ReservationID]
+		if !ok {
+			out = append(out, reservationXML{ReservationID: i.ReservationID, OwnerID: i.Account})
+			k = len(out) - 1
+			index[i.ReservationID] = k
+		}
+		out[k].InstancesSet.Items = append(out[k].InstancesSet.Items, renderInstance(tx, i))
+	}
+	return out
+}
+
+func instanceFields(tx *emulator.Tx) fields[*emulator.Instance] {
+	groups := func(f func(*emulator.SecurityGroup) string) func(*emulator.Instance) []string {
+		return func(i *emulator.Instance) []string {
+			var out []string
+			for _, id := range i.SecurityGroupIDs {
+				if g := tx.SecurityGroup(id); g != nil {
+					out = append(out, f(g))
+				}
+			}
+			return out
+		}
+	}
+	live := func(f func(*emulator.Instance) string) func(*emulator.Instance) []string {
+		return func(i *emulator.Instance) []string {
+			if i.State == "terminated" {
+				return nil
+			}
+			return one(f(i))
+		}
+	}
+	gid := groups(func(g *emulator.SecurityGroup) string { return g.ID })
+	gname := groups(func(g *emulator.SecurityGroup) string { return g.Name })
+	return fields[*emulator.Instance]{
+		"instance-id":                            func(i *emulator.Instance) []string { return one(i.ID) },
+		"instance-state-name":                    func(i *emulator.Instance) []string { return one(i.State) },
+		"instance-state-code":                    func(i *emulator.Instance) []string { return one(strconv.Itoa(stateCodes[i.State])) },
+		"instance-type":                          func(i *emulator.Instance) []string { return one(i.InstanceType) },
+		"image-id":                               func(i *emulator.Instance) []string { return one(i.ImageID) },
+		"key-name":                               func(i *emulator.Instance) []string { return nonEmpty(i.KeyName) },
+		"reservation-id":                         func(i *emulator.Instance) []string { return one(i.ReservationID) },
+		"owner-id":                               func(i *emulator.Instance) []string { return one(i.Account) },
+		"client-token":                           func(i *emulator.Instance) []string { return nonEmpty(i.ClientToken) },
+		"vpc-id":                                 live(func(i *emulator.Instance) string { return i.VPCID }),
+		"subnet-id":                              live(func(i *emulator.Instance) string { return i.SubnetID }),
+		"private-ip-address":                     live(func(i *emulator.Instance) string { return i.PrivateIP.String() }),
+		"private-dns-name":                       live(func(i *emulator.Instance) string { return i.PrivateDNSName() }),
+		"network-interface.network-interface-id": live(func(i *emulator.Instance) string { return i.ENIID }),
+		"network-interface.addresses.private-ip-address": live(func(i *emulator.Instance) string { return i.PrivateIP.String() }),
+		"availability-zone": func(i *emulator.Instance) []string {
+			if sn := tx.Subnet(i.SubnetID); sn != nil {
+				return one(sn.AZ)
+			}
+			return nil
+		},
+		"instance.group-id":   gid,
+		"instance.group-name": gname,
+		"group-id":            gid,
+		"group-name":          gname,
+	}
+}
+
+func callerInstances(tx *emulator.Tx, c emulator.Caller) []*emulator.Instance {
+	var out []*emulator.Instance
+	for _, i := range tx.Instances() {
+		if i.Account == c.Account && i.Region == c.Region {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func describeInstances(s *Server, r *request) (response, error) {
+	fs, err := r.Params.filters()
+	if err != nil {
+		return nil, err
+	}
+	ids := r.Params.list("InstanceId")
+	if len(ids) > 0 && r.Params.has("MaxResults") {
+		return nil, emulator.AWSErr("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+	}
+	resp := &describeInstancesResponse{}
+	err = s.view(r, func(tx *emulator.Tx) error {
+		insts, missing := pickIDs(callerInstances(tx, r.Caller), func(i *emulator.Instance) string { return i.ID }, ids)
+		if len(missing) > 0 {
+			return notFound("InvalidInstanceID.NotFound", "instance", missing)
+		}
+		insts, err := applyFilters(insts, fs, instanceFields(tx), func(i *emulator.Instance) emulator.Tags { return i.Tags })
+		if err != nil {
+			return err
+		}
+		pg, err := paginate(insts, func(i *emulator.Instance) string { return i.ID }, r.Params, 5, 1000)
+		if err != nil {
+			return err
+		}
+		resp.ReservationSet, resp.NextToken = list(reservations(tx, pg.Items)), pg.Next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

@@ -1,0 +1,235 @@
+package fakeaws
+
+import (
+	"net/netip"
+
+	"spacelab/emulator"
+)
+
+func init() {
+	register("DescribeRouteTables", describeRouteTables)
+	register("CreateRoute", createRoute)
+	register("ReplaceRoute", replaceRoute)
+	register("DeleteRoute", deleteRoute)
+}
+
+// routeTableXML is EC2's RouteTable shape.
+type routeTableXML struct {
+	RouteTableID      string                `xml:"routeTableId"`
+	VpcID             string                `xml:"vpcId"`
+	OwnerID           string                `xml:"ownerId"`
+	RouteSet          items[routeXML]       `xml:"routeSet"`
+	AssociationSet    items[associationXML] `xml:"associationSet"`
+	PropagatingVgwSet items[struct{}]       `xml:"propagatingVgwSet"`
+	TagSet            items[tagXML]         `xml:"tagSet"`
+}
+
+type routeXML struct {
+	DestinationCidrBlock   string `xml:"destinationCidrBlock"`
+	GatewayID              string `xml:"gatewayId,omitempty"`
+	VpcPeeringConnectionID string `xml:"vpcPeeringConnectionId,omitempty"`
+	State                  string `xml:"state"`
+	Origin                 string `xml:"origin"`
+}
+
+type associationXML struct {
+	RouteTableAssociationID string   `xml:"routeTableAssociationId"`
+	RouteTableID            string   `xml:"routeTableId"`
+	Main                    bool     `xml:"main"`
+	SubnetID                string   `xml:"subnetId,omitempty"`
+	GatewayID               string   `xml:"gatewayId,omitempty"`
+	AssociationState        stateXML `xml:"associationState"`
+}
+
+func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) routeXML {
+	x := routeXML{DestinationCidrBlock: r.Dst.String(), State: tx.RouteState(rt, r), Origin: r.Origin}
+	switch r.Kind {
+	case emulator.TargetPeering:
+		x.VpcPeeringConnectionID = r.Target
+	default:
+		x.GatewayID = r.Target
+	}
+	return x
+}
+
+func renderRouteTable(tx *emulator.Tx, rt *emulator.RouteTable) routeTableXML {
+	x := routeTableXML{RouteTableID: rt.ID, VpcID: rt.VPCID, OwnerID: rt.Account, TagSet: tagSet(rt.Tags)}
+	x.RouteSet.Items = []routeXML{}
+	for _, r := range append(tx.LocalRoutes(rt), rt.Routes...) {
+		x.RouteSet.Items = append(x.RouteSet.Items, renderRoute(tx, rt, r))
+	}
+	if rt.Main {
+		x.AssociationSet.Items = append(x.AssociationSet.Items, associationXML{RouteTableAssociationID: rt.MainAssociationID,
+			RouteTableID: rt.ID, Main: true, AssociationState: stateXML{"associated"}})
+	}
+	for _, a := range rt.Associations {
+		x.AssociationSet.Items = append(x.AssociationSet.Items, associationXML{RouteTableAssociationID: a.ID,
+			RouteTableID: rt.ID, SubnetID: a.SubnetID, AssociationState: stateXML{"associated"}})
+	}
+	return x
+}
+
+// routeTableFields read filter values off the rendered table.
+var routeTableFields = fields[routeTableXML]{
+	"route-table-id": func(x routeTableXML) []string { return one(x.RouteTableID) },
+	"vpc-id":         func(x routeTableXML) []string { return one(x.VpcID) },
+	"owner-id":       func(x routeTableXML) []string { return one(x.OwnerID) },
+	"association.main": func(x routeTableXML) []string {
+		return assocValues(x, func(a associationXML) string { return boolStr(a.Main) })
+	},
+	"association.subnet-id": func(x routeTableXML) []string {
+		return assocValues(x, func(a associationXML) string { return a.SubnetID })
+	},
+	"association.gateway-id": func(x routeTableXML) []string {
+		return assocValues(x, func(a associationXML) string { return a.GatewayID })
+	},
+	"association.route-table-association-id": func(x routeTableXML) []string {
+		return assocValues(x, func(a associationXML) string { return a.RouteTableAssociationID })
+	},
+	"association.route-table-id": func(x routeTableXML) []string {
+		return assocValues(x, func(a associationXML) string { return a.RouteTableID })
+	},
+	"association.association-state": func(x routeTableXML) []string {
+		return assocValues(x, func(a associationXML) string { return a.AssociationState.State })
+	},
+	"route.destination-cidr-block": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.DestinationCidrBlock })
+	},
+	"route.gateway-id": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.GatewayID })
+	},
+	"route.vpc-peering-connection-id": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.VpcPeeringConnectionID })
+	},
+	"route.state":  func(x routeTableXML) []string { return routeValues(x, func(r routeXML) string { return r.State }) },
+	"route.origin": func(x routeTableXML) []string { return routeValues(x, func(r routeXML) string { return r.Origin }) },
+}
+
+func assocValues(x routeTableXML, f func(associationXML) string) []string {
+	var out []string
+	for _, a := range x.AssociationSet.Items {
+		if v := f(a); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func routeValues(x routeTableXML, f func(routeXML) string) []string {
+	var out []string
+	for _, r := range x.RouteSet.Items {
+		if v := f(r); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+type describeRouteTablesResponse struct {
+	RouteTableSet items[routeTableXML] `xml:"routeTableSet"`
+	NextToken     string               `xml:"nextToken,omitempty"`
+}
+
+func describeRouteTables(s *Server, r *request) (response, error) {
+	fs, err := r.Params.filters()
+	if err != nil {
+		return nil, err
+	}
+	ids := r.Params.list("RouteTableId")
+	resp := &describeRouteTablesResponse{}
+	err = s.view(r, func(tx *emulator.Tx) error {
+		var all []routeTableXML
+		tagsOf := map[string]emulator.Tags{}
+		for _, rt := range tx.RouteTables() {
+			if rt.Account == r.Caller.Account && rt.Region == r.Caller.Region {
+				all = append(all, renderRouteTable(tx, rt))
+				tagsOf[rt.ID] = rt.Tags
+			}
+		}
+		rows, missing := pickIDs(all, func(x routeTableXML) string { return x.RouteTableID }, ids)
+		if len(missing) > 0 {
+			return notFound("InvalidRouteTableID.NotFound", "routeTable", missing)
+		}
+		rows, err := applyFilters(rows, fs, routeTableFields, func(x routeTableXML) emulator.Tags { return tagsOf[x.RouteTableID] })
+		if err != nil {
+			return err
+		}
+		pg, err := paginate(rows, func(x routeTableXML) string { return x.RouteTableID }, r.Params, 5, 100)
+		if err != nil {
+			return err
+		}
+		resp.RouteTableSet, resp.NextToken = list(pg.Items), pg.Next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// routeArgs reads the table, destination and target of CreateRoute / ReplaceRoute /
+// DeleteRoute. Targets spacelab does not model are refused with UnsupportedOperation rather
+// than silently dropped.
+func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteTarget, error) {
+	var t emulator.RouteTarget
+	rtb, err := p.required("RouteTableId")
+	if err != nil {
+		return "", netip.Prefix{}, t, err
+	}
+	if p.get("DestinationIpv6CidrBlock") != "" || p.get("DestinationPrefixListId") != "" {
+		return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 destination CIDR blocks only")
+	}
+	raw := p.get("DestinationCidrBlock")
+	if raw == "" {
+		return "", netip.Prefix{}, t, emulator.AWSErr("MissingParameter", "The request must contain the parameter destinationCidrBlock or destinationIpv6CidrBlock or destinationPrefixListId")
+	}
+	dst, err := netip.ParsePrefix(raw)
+	if err != nil || !dst.Addr().Is4() {
+		return "", netip.Prefix{}, t, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.", raw)
+	}
+	if !needTarget {
+		return rtb, dst, t, nil
+	}
+	for _, name := range []string{"NatGatewayId", "InstanceId", "NetworkInterfaceId", "TransitGatewayId",
+		"EgressOnlyInternetGatewayId", "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn", "VpcEndpointId"} {
+		if p.get(name) != "" {
+			return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId or vpcPeeringConnectionId", lowerFirst(name))
+		}
+	}
+	t.PeeringID = p.get("VpcPeeringConnectionId")
+	t.GatewayID = p.get("GatewayId")
+	return rtb, dst, t, nil
+}
+
+func createRoute(s *Server, r *request) (response, error) {
+	rtb, dst, t, err := routeArgs(r.Params, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.update(r, func(tx *emulator.Tx) error { return tx.CreateRoute(r.Caller, rtb, dst, t) }); err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}
+
+func replaceRoute(s *Server, r *request) (response, error) {
+	rtb, dst, t, err := routeArgs(r.Params, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.update(r, func(tx *emulator.Tx) error { return tx.ReplaceRoute(r.Caller, rtb, dst, t) }); err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}
+
+func deleteRoute(s *Server, r *request) (response, error) {
+	rtb, dst, _, err := routeArgs(r.Params, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.update(r, func(tx *emulator.Tx) error { return tx.DeleteRoute(r.Caller, rtb, dst) }); err != nil {
+		return nil, err
+	}
+	return ok(), nil
+}

@@ -1,0 +1,456 @@
+package fakeaws
+
+import (
+	"strconv"
+
+	"spacelab/emulator"
+)
+
+func init() {
+	register("DescribeSecurityGroups", describeSecurityGroups)
+	register("AuthorizeSecurityGroupIngress", func(s *Server, r *request) (response, error) { return authorize(s, r, false) })
+	register("AuthorizeSecurityGroupEgress", func(s *Server, r *request) (response, error) { return authorize(s, r, true) })
+	register("RevokeSecurityGroupIngress", func(s *Server, r *request) (response, error) { return revoke(s, r, false) })
+	register("RevokeSecurityGroupEgress", func(s *Server, r *request) (response, error) { return revoke(s, r, true) })
+}
+
+// securityGroupXML is EC2's SecurityGroup shape.
+type securityGroupXML struct {
+	OwnerID             string              `xml:"ownerId"`
+	GroupID             string              `xml:"groupId"`
+	GroupName           string              `xml:"groupName"`
+	GroupDescription    string              `xml:"groupDescription"`
+	VpcID               string              `xml:"vpcId"`
+	SecurityGroupArn    string              `xml:"securityGroupArn"`
+	IPPermissions       items[ipPermission] `xml:"ipPermissions"`
+	IPPermissionsEgress items[ipPermission] `xml:"ipPermissionsEgress"`
+	TagSet              items[tagXML]       `xml:"tagSet"`
+}
+
+// ipPermission is EC2's IpPermission: rules sharing protocol and ports, grouped.
+type ipPermission struct {
+	IPProtocol    string           `xml:"ipProtocol"`
+	FromPort      *int             `xml:"fromPort,omitempty"`
+	ToPort        *int             `xml:"toPort,omitempty"`
+	Groups        items[groupPair] `xml:"groups"`
+	IPRanges      items[ipRange]   `xml:"ipRanges"`
+	Ipv6Ranges    items[struct{}]  `xml:"ipv6Ranges"`
+	PrefixListIDs items[struct{}]  `xml:"prefixListIds"`
+}
+
+type groupPair struct {
+	UserID                 string `xml:"userId"`
+	GroupID                string `xml:"groupId"`
+	VpcID                  string `xml:"vpcId,omitempty"`
+	VpcPeeringConnectionID string `xml:"vpcPeeringConnectionId,omitempty"`
+	PeeringStatus          string `xml:"peeringStatus,omitempty"`
+	Description            string `xml:"description,omitempty"`
+}
+
+type ipRange struct {
+	CidrIP      string `xml:"cidrIp"`
+	Description string `xml:"description,omitempty"`
+}
+
+func intp(n int) *int { return &n }
+
+// refPeering finds the peering a cross-VPC group reference goes over, with its status.
+func refPeering(tx *emulator.Tx, g *emulator.SecurityGroup, ref *emulator.GroupRef) (string, string) {
+	if ref.VPCID == "" || ref.VPCID == g.VPCID {
+		return "", ""
+	}
+	var found *emulator.Peering
+	for _, p := range tx.Peerings() {
+		if p.Connects(g.VPCID) && p.Connects(ref.VPCID) && (ref.PeeringID == "" || ref.PeeringID == p.ID) {
+			if found == nil || p.CreatedAt.After(found.CreatedAt) {
+				found = p
+			}
+		}
+	}
+	if found == nil {
+		return ref.PeeringID, "deleted"
+	}
+	return found.ID, found.Status(tx.Now())
+}
+
+func groupRule(tx *emulator.Tx, g *emulator.SecurityGroup, ref *emulator.GroupRef) groupPair {
+	gp := groupPair{UserID: ref.UserID, GroupID: ref.GroupID}
+	if pcx, st := refPeering(tx, g, ref); st != "" {
+		gp.VpcID, gp.VpcPeeringConnectionID, gp.PeeringStatus = ref.VPCID, pcx, st
+	}
+	return gp
+}
+
+// permissions groups rules that share protocol and port range, in order of first appearance.
+func permissions(tx *emulator.Tx, g *emulator.SecurityGroup, rules []*emulator.SGRule) items[ipPermission] {
+	var out []ipPermission
+	index := map[string]int{}
+	for _, r := range rules {
+		key := r.Protocol + "/" + strconv.Itoa(r.FromPort) + "/" + strconv.Itoa(r.ToPort)
+		i, ok := index[key]
+		if !ok {
+			p := ipPermission{IPProtocol: r.Protocol}
+			if r.Protocol != "-1" {
+				p.FromPort, p.ToPort = intp(r.FromPort), intp(r.ToPort)
+			}
+			out = append(out, p)
+			i = len(out) - 1
+			index[key] = i
+		}
+		if r.Group != nil {
+			gp := groupRule(tx, g, r.Group)
+			gp.Description = r.Description
+			out[i].Groups.Items = append(out[i].Groups.Items, gp)
+		} else {
+			out[i].IPRanges.Items = append(out[i].IPRanges.Items, ipRange{CidrIP: r.CIDR.String(), Description: r.Description})
+		}
+	}
+	return list(out)
+}
+
+func renderSecurityGroup(tx *emulator.Tx, g *emulator.SecurityGroup) securityGroupXML {
+	return securityGroupXML{
+		OwnerID: g.Account, GroupID: g.ID, GroupName: g.Name, GroupDescription: g.Description, VpcID: g.VPCID,
+		SecurityGroupArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group/" + g.ID,
+		IPPermissions:    permissions(tx, g, g.Ingress), IPPermissionsEgress: permissions(tx, g, g.Egress),
+		TagSet: tagSet(g.Tags),
+	}
+}
+
+func permFields(get func(securityGroupXML) []ipPermission, f func(ipPermission) []string) func(securityGroupXML) []string {
+	return func(x securityGroupXML) []string {
+		var out []string
+		for _, p := range get(x) {
+			out = append(out, f(p)...)
+		}
+		return out
+	}
+}
+
+func sgFields() fields[securityGroupXML] {
+	f := fields[securityGroupXML]{
+		"group-id":    func(x securityGroupXML) []string { return one(x.GroupID) },
+		"group-name":  func(x securityGroupXML) []string { return one(x.GroupName) },
+		"description": func(x securityGroupXML) []string { return one(x.GroupDescription) },
+		"vpc-id":      func(x securityGroupXML) []string { return one(x.VpcID) },
+		"owner-id":    func(x securityGroupXML) []string { return one(x.OwnerID) },
+	}
+	perm := map[string]func(ipPermission) []string{
+		"cidr": func(p ipPermission) []string {
+			return mapItems(p.IPRanges.Items, func(r ipRange) string { return r.CidrIP })
+		},
+		"protocol": func(p ipPermission) []string { return one(p.IPProtocol) },
+		"from-port": func(p ipPermission) []string {
+			if p.FromPort == nil {
+				return nil
+			}
+			return one(strconv.Itoa(*p.FromPort))
+		},
+		"to-port": func(p ipPermission) []string {
+			if p.ToPort == nil {
+				return nil
+			}
+			return one(strconv.Itoa(*p.ToPort))
+		},
+		"group-id": func(p ipPermission) []string {
+			return mapItems(p.Groups.Items, func(g groupPair) string { return g.GroupID })
+		},
+		"user-id": func(p ipPermission) []string {
+			return mapItems(p.Groups.Items, func(g groupPair) string { return g.UserID })
+		},
+	}
+	for name, get := range perm {
+		f["ip-permission."+name] = permFields(func(x securityGroupXML) []ipPermission { return x.IPPermissions.Items }, get)
+		f["egress.ip-permission."+name] = permFields(func(x securityGroupXML) []ipPermission { return x.IPPermissionsEgress.Items }, get)
+	}
+	return f
+}
+
+func mapItems[T any](xs []T, f func(T) string) []string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+
+type describeSecurityGroupsResponse struct {
+	SecurityGroupInfo items[securityGroupXML] `xml:"securityGroupInfo"`
+	NextToken         string                  `xml:"nextToken,omitempty"`
+}
+
+func describeSecurityGroups(s *Server, r *request) (response, error) {
+	fs, err := r.Params.filters()
+	if err != nil {
+		return nil, err
+	}
+	ids, names := r.Params.list("GroupId"), r.Params.list("GroupName")
+	resp := &describeSecurityGroupsResponse{}
+	err = s.view(r, func(tx *emulator.Tx) error {
+		var all []securityGroupXML
+		tagsOf := map[string]emulator.Tags{}
+		for _, g := range tx.SecurityGroups() {
+			if g.Account == r.Caller.Account && g.Region == r.Caller.Region {
+				all = append(all, renderSecurityGroup(tx, g))
+				tagsOf[g.ID] = g.Tags
+			}
+		}
+		rows, missing := pickIDs(all, func(x securityGroupXML) string { return x.GroupID }, ids)
+		if len(missing) > 0 {
+			return emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", joinIDs(missing))
+		}
+		rows, missing = pickIDs(rows, func(x securityGroupXML) string { return x.GroupName }, names)
+		if len(missing) > 0 {
+			return emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", joinIDs(missing))
+		}
+		rows, err := applyFilters(rows, fs, sgFields(), func(x securityGroupXML) emulator.Tags { return tagsOf[x.GroupID] })
+		if err != nil {
+			return err
+		}
+		pg, err := paginate(rows, func(x securityGroupXML) string { return x.GroupID }, r.Params, 5, 1000)
+		if err != nil {
+			return err
+		}
+		resp.SecurityGroupInfo, resp.NextToken = list(pg.Items), pg.Next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// permissionsParam reads IpPermissions.N (and the legacy top-level IpProtocol / FromPort /
+// ToPort / CidrIp / SourceSecurityGroupName / SourceSecurityGroupOwnerId form). Group names in
+// references are resolved later, inside the transaction.
+func permissionsParam(p params) ([]emulator.Permission, []string, error) {
+	var perms []emulator.Permission
+	var groupNames []string // parallel to the flattened group references, "" when by id
+	port := func(name string) (*int, error) {
+		n, set, err := p.integer(name)
+		if err != nil || !set {
+			return nil, err
+		}
+		return &n, nil
+	}
+	for _, n := range p.indexes("IpPermissions") {
+		pre := "IpPermissions." + strconv.Itoa(n)
+		if len(p.indexes(pre+".Ipv6Ranges")) > 0 || len(p.indexes(pre+".PrefixListIds")) > 0 {
+			return nil, nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR and security group sources only")
+		}
+		perm := emulator.Permission{Protocol: p.get(pre + ".IpProtocol")}
+		var err error
+		if perm.FromPort, err = port(pre + ".FromPort"); err != nil {
+			return nil, nil, err
+		}
+		if perm.ToPort, err = port(pre + ".ToPort"); err != nil {
+			return nil, nil, err
+		}
+		for _, m := range p.indexes(pre + ".IpRanges") {
+			perm.CIDRs = append(perm.CIDRs, emulator.PermissionCIDR{
+				CIDR: p.get(member(pre+".IpRanges", m, "CidrIp")), Description: p.get(member(pre+".IpRanges", m, "Description"))})
+		}
+		for _, m := range p.indexes(pre + ".Groups") {
+			g := func(k string) string { return p.get(member(pre+".Groups", m, k)) }
+			perm.Groups = append(perm.Groups, emulator.GroupRef{GroupID: g("GroupId"), UserID: g("UserId"), VPCID: g("VpcId"), PeeringID: g("VpcPeeringConnectionId")})
+			groupNames = append(groupNames, g("GroupName"))
+		}
+		perms = append(perms, perm)
+	}
+	if proto := p.get("IpProtocol"); proto != "" || p.get("CidrIp") != "" || p.get("SourceSecurityGroupName") != "" {
+		perm := emulator.Permission{Protocol: proto}
+		if proto == "" {
+			perm.Protocol = "-1"
+		}
+		var err error
+		if perm.FromPort, err = port("FromPort"); err != nil {
+			return nil, nil, err
+		}
+		if perm.ToPort, err = port("ToPort"); err != nil {
+			return nil, nil, err
+		}
+		if c := p.get("CidrIp"); c != "" {
+			perm.CIDRs = append(perm.CIDRs, emulator.PermissionCIDR{CIDR: c})
+		}
+		if name := p.get("SourceSecurityGroupName"); name != "" {
+			perm.Groups = append(perm.Groups, emulator.GroupRef{UserID: p.get("SourceSecurityGroupOwnerId")})
+			groupNames = append(groupNames, name)
+		}
+		perms = append(perms, perm)
+	}
+	if len(perms) == 0 {
+		return nil, nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter ipPermissions")
+	}
+	return perms, groupNames, nil
+}
+
+// targetGroup finds the group an Authorize/Revoke call names by GroupId or GroupName.
+func targetGroup(tx *emulator.Tx, c emulator.Caller, p params) (*emulator.SecurityGroup, error) {
+	if id := p.get("GroupId"); id != "" {
+		g := tx.SecurityGroup(id)
+		if g == nil || g.Account != c.Account || g.Region != c.Region {
+			return nil, emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+		}
+		return g, nil
+	}
+	name := p.get("GroupName")
+	if name == "" {
+		return nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter groupName or groupId")
+	}
+	if g := groupByName(tx, c, "", name); g != nil {
+		return g, nil
+	}
+	return nil, emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", name)
+}
+
+// groupByName finds the caller's group with that name (in vpcID when given).
+func groupByName(tx *emulator.Tx, c emulator.Caller, vpcID, name string) *emulator.SecurityGroup {
+	for _, g := range tx.SecurityGroups() {
+		if g.Account == c.Account && g.Region == c.Region && g.Name == name && (vpcID == "" || g.VPCID == vpcID) {
+			return g
+		}
+	}
+	return nil
+}
+
+// resolveGroupNames fills in group ids of references given by name, looked up in the target
+// group's VPC.
+func resolveGroupNames(tx *emulator.Tx, c emulator.Caller, g *emulator.SecurityGroup, perms []emulator.Permission, names []string) error {
+	k := 0
+	for i := range perms {
+		for j := range perms[i].Groups {
+			name := names[k]
+			k++
+			if perms[i].Groups[j].GroupID != "" || name == "" {
+				continue
+			}
+			ref := groupByName(tx, c, g.VPCID, name)
+			if ref == nil {
+				return emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", name)
+			}
+			perms[i].Groups[j].GroupID = ref.ID
+		}
+	}
+	return nil
+}
+
+// securityGroupRuleXML is EC2's SecurityGroupRule (one CIDR or group per rule).
+type securityGroupRuleXML struct {
+	SecurityGroupRuleID  string        `xml:"securityGroupRuleId"`
+	GroupID              string        `xml:"groupId"`
+	GroupOwnerID         string        `xml:"groupOwnerId"`
+	IsEgress             bool          `xml:"isEgress"`
+	IPProtocol           string        `xml:"ipProtocol"`
+	FromPort             int           `xml:"fromPort"`
+	ToPort               int           `xml:"toPort"`
+	CidrIpv4             string        `xml:"cidrIpv4,omitempty"`
+	ReferencedGroupInfo  *groupPair    `xml:"referencedGroupInfo,omitempty"`
+	Description          string        `xml:"description,omitempty"`
+	SecurityGroupRuleArn string        `xml:"securityGroupRuleArn"`
+	TagSet               items[tagXML] `xml:"tagSet"`
+}
+
+type authorizeResponse struct {
+	Return               bool                        `xml:"return"`
+	SecurityGroupRuleSet items[securityGroupRuleXML] `xml:"securityGroupRuleSet"`
+}
+
+func authorize(s *Server, r *request, egress bool) (response, error) {
+	perms, names, err := permissionsParam(r.Params)
+	if err != nil {
+		return nil, err
+	}
+	resp := &authorizeResponse{Return: true}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		g, err := targetGroup(tx, r.Caller, r.Params)
+		if err != nil {
+			return err
+		}
+		if err := resolveGroupNames(tx, r.Caller, g, perms, names); err != nil {
+			return err
+		}
+		add := tx.AuthorizeIngress
+		if egress {
+			add = tx.AuthorizeEgress
+		}
+		rules, err := add(r.Caller, g.ID, perms)
+		if err != nil {
+			return err
+		}
+		for _, rule := range rules {
+			x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
+				IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
+				SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
+			if rule.Group != nil {
+				gp := groupRule(tx, g, rule.Group)
+				x.ReferencedGroupInfo = &gp
+			} else {
+				x.CidrIpv4 = rule.CIDR.String()
+			}
+			resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, x)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// revokedRuleXML is EC2's RevokedSecurityGroupRule.
+type revokedRuleXML struct {
+	SecurityGroupRuleID string `xml:"securityGroupRuleId"`
+	GroupID             string `xml:"groupId"`
+	IsEgress            bool   `xml:"isEgress"`
+	IPProtocol          string `xml:"ipProtocol"`
+	FromPort            int    `xml:"fromPort"`
+	ToPort              int    `xml:"toPort"`
+	CidrIpv4            string `xml:"cidrIpv4,omitempty"`
+	ReferencedGroupID   string `xml:"referencedGroupId,omitempty"`
+	Description         string `xml:"description,omitempty"`
+}
+
+type revokeResponse struct {
+	Return                      bool                  `xml:"return"`
+	RevokedSecurityGroupRuleSet items[revokedRuleXML] `xml:"revokedSecurityGroupRuleSet"`
+}
+
+func revoke(s *Server, r *request, egress bool) (response, error) {
+	perms, names, err := permissionsParam(r.Params)
+	if err != nil {
+		return nil, err
+	}
+	resp := &revokeResponse{Return: true}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		g, err := targetGroup(tx, r.Caller, r.Params)
+		if err != nil {
+			return err
+		}
+		if err := resolveGroupNames(tx, r.Caller, g, perms, names); err != nil {
+			return err
+		}
+		del := tx.RevokeIngress
+		if egress {
+			del = tx.RevokeEgress
+		}
+		rules, err := del(r.Caller, g.ID, perms)
+		if err != nil {
+			return err
+		}
+		for _, rule := range rules {
+			x := revokedRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, IsEgress: egress, IPProtocol: rule.Protocol,
+				FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description}
+			if rule.Group != nil {
+				x.ReferencedGroupID = rule.Group.GroupID
+			} else {
+				x.CidrIpv4 = rule.CIDR.String()
+			}
+			resp.RevokedSecurityGroupRuleSet.Items = append(resp.RevokedSecurityGroupRuleSet.Items, x)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

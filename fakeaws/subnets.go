@@ -1,0 +1,132 @@
+package fakeaws
+
+import (
+	"strconv"
+
+	"spacelab/emulator"
+)
+
+func init() {
+	register("DescribeSubnets", describeSubnets)
+}
+
+// subnetXML is EC2's Subnet shape.
+type subnetXML struct {
+	SubnetID                      string          `xml:"subnetId"`
+	SubnetArn                     string          `xml:"subnetArn"`
+	State                         string          `xml:"state"`
+	VpcID                         string          `xml:"vpcId"`
+	OwnerID                       string          `xml:"ownerId"`
+	CidrBlock                     string          `xml:"cidrBlock"`
+	AvailableIPAddressCount       int             `xml:"availableIpAddressCount"`
+	AvailabilityZone              string          `xml:"availabilityZone"`
+	AvailabilityZoneID            string          `xml:"availabilityZoneId"`
+	DefaultForAz                  bool            `xml:"defaultForAz"`
+	MapPublicIPOnLaunch           bool            `xml:"mapPublicIpOnLaunch"`
+	AssignIpv6AddressOnCreation   bool            `xml:"assignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociationSet   items[struct{}] `xml:"ipv6CidrBlockAssociationSet"`
+	Ipv6Native                    bool            `xml:"ipv6Native"`
+	EnableDNS64                   bool            `xml:"enableDns64"`
+	PrivateDNSNameOptionsOnLaunch privateDNSOpts  `xml:"privateDnsNameOptionsOnLaunch"`
+	TagSet                        items[tagXML]   `xml:"tagSet"`
+}
+
+type privateDNSOpts struct {
+	HostnameType                    string `xml:"hostnameType"`
+	EnableResourceNameDNSARecord    bool   `xml:"enableResourceNameDnsARecord"`
+	EnableResourceNameDNSAAAARecord bool   `xml:"enableResourceNameDnsAAAARecord"`
+}
+
+// availableAddrs is the subnet size less EC2's five reserved addresses and the addresses of
+// live instances in it.
+func availableAddrs(tx *emulator.Tx, sn *emulator.Subnet) int {
+	n := 1<<(32-sn.CIDR.Bits()) - 5
+	for _, i := range tx.Instances() {
+		if i.SubnetID == sn.ID && i.State != "terminated" {
+			n--
+		}
+	}
+	return n
+}
+
+func renderSubnet(tx *emulator.Tx, sn *emulator.Subnet) subnetXML {
+	return subnetXML{
+		SubnetID: sn.ID, SubnetArn: "arn:aws:ec2:" + sn.Region + ":" + sn.Account + ":subnet/" + sn.ID,
+		State: "available", VpcID: sn.VPCID, OwnerID: sn.Account, CidrBlock: sn.CIDR.String(),
+		AvailableIPAddressCount: availableAddrs(tx, sn), AvailabilityZone: sn.AZ, AvailabilityZoneID: zoneID(sn.AZ),
+		PrivateDNSNameOptionsOnLaunch: privateDNSOpts{HostnameType: "ip-name"}, TagSet: tagSet(sn.Tags),
+	}
+}
+
+func subnetFields(tx *emulator.Tx) fields[*emulator.Subnet] {
+	cidr := func(s *emulator.Subnet) []string { return one(s.CIDR.String()) }
+	az := func(s *emulator.Subnet) []string { return one(s.AZ) }
+	f := func(b bool) func(*emulator.Subnet) []string {
+		return func(*emulator.Subnet) []string { return one(boolStr(b)) }
+	}
+	return fields[*emulator.Subnet]{
+		"subnet-id":                  func(s *emulator.Subnet) []string { return one(s.ID) },
+		"vpc-id":                     func(s *emulator.Subnet) []string { return one(s.VPCID) },
+		"cidr":                       cidr,
+		"cidr-block":                 cidr,
+		"cidrBlock":                  cidr,
+		"availability-zone":          az,
+		"availabilityZone":           az,
+		"availability-zone-id":       func(s *emulator.Subnet) []string { return one(zoneID(s.AZ)) },
+		"state":                      func(*emulator.Subnet) []string { return one("available") },
+		"owner-id":                   func(s *emulator.Subnet) []string { return one(s.Account) },
+		"default-for-az":             f(false),
+		"defaultForAz":               f(false),
+		"map-public-ip-on-launch":    f(false),
+		"ipv6-native":                f(false),
+		"subnet-arn":                 func(s *emulator.Subnet) []string { return one(renderSubnet(tx, s).SubnetArn) },
+		"available-ip-address-count": func(s *emulator.Subnet) []string { return one(strconv.Itoa(availableAddrs(tx, s))) },
+	}
+}
+
+type describeSubnetsResponse struct {
+	SubnetSet items[subnetXML] `xml:"subnetSet"`
+	NextToken string           `xml:"nextToken,omitempty"`
+}
+
+func callerSubnets(tx *emulator.Tx, c emulator.Caller) []*emulator.Subnet {
+	var out []*emulator.Subnet
+	for _, s := range tx.Subnets() {
+		if s.Account == c.Account && s.Region == c.Region {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func describeSubnets(s *Server, r *request) (response, error) {
+	fs, err := r.Params.filters()
+	if err != nil {
+		return nil, err
+	}
+	ids := r.Params.list("SubnetId")
+	resp := &describeSubnetsResponse{}
+	err = s.view(r, func(tx *emulator.Tx) error {
+		subnets, missing := pickIDs(callerSubnets(tx, r.Caller), func(s *emulator.Subnet) string { return s.ID }, ids)
+		if len(missing) > 0 {
+			return notFound("InvalidSubnetID.NotFound", "subnet", missing)
+		}
+		subnets, err := applyFilters(subnets, fs, subnetFields(tx), func(s *emulator.Subnet) emulator.Tags { return s.Tags })
+		if err != nil {
+			return err
+		}
+		pg, err := paginate(subnets, func(s *emulator.Subnet) string { return s.ID }, r.Params, 5, 1000)
+		if err != nil {
+			return err
+		}
+		for _, sn := range pg.Items {
+			resp.SubnetSet.Items = append(resp.SubnetSet.Items, renderSubnet(tx, sn))
+		}
+		resp.NextToken = pg.Next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

@@ -1,0 +1,105 @@
+package fakeaws
+
+import (
+	"spacelab/emulator"
+)
+
+func init() {
+	register("DescribeVpcs", describeVpcs)
+}
+
+// vpcXML is EC2's Vpc shape.
+type vpcXML struct {
+	VpcID                       string                      `xml:"vpcId"`
+	OwnerID                     string                      `xml:"ownerId"`
+	State                       string                      `xml:"state"`
+	CidrBlock                   string                      `xml:"cidrBlock"`
+	CidrBlockAssociationSet     items[cidrBlockAssociation] `xml:"cidrBlockAssociationSet"`
+	Ipv6CidrBlockAssociationSet items[struct{}]             `xml:"ipv6CidrBlockAssociationSet"`
+	DhcpOptionsID               string                      `xml:"dhcpOptionsId"`
+	InstanceTenancy             string                      `xml:"instanceTenancy"`
+	IsDefault                   bool                        `xml:"isDefault"`
+	TagSet                      items[tagXML]               `xml:"tagSet"`
+}
+
+type cidrBlockAssociation struct {
+	AssociationID  string   `xml:"associationId"`
+	CidrBlock      string   `xml:"cidrBlock"`
+	CidrBlockState stateXML `xml:"cidrBlockState"`
+}
+
+// stateXML is a <state> wrapper used by several shapes.
+type stateXML struct {
+	State string `xml:"state"`
+}
+
+func renderVPC(v *emulator.VPC) vpcXML {
+	return vpcXML{
+		VpcID: v.ID, OwnerID: v.Account, State: v.State, CidrBlock: v.CIDR.String(),
+		CidrBlockAssociationSet: list([]cidrBlockAssociation{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: stateXML{"associated"}}}),
+		DhcpOptionsID:           v.DHCPOptionsID, InstanceTenancy: "default", IsDefault: v.IsDefault, TagSet: tagSet(v.Tags),
+	}
+}
+
+var vpcFields = fields[*emulator.VPC]{
+	"vpc-id":                                func(v *emulator.VPC) []string { return one(v.ID) },
+	"cidr":                                  func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
+	"cidr-block":                            func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
+	"cidr-block-association.cidr-block":     func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
+	"cidr-block-association.association-id": func(v *emulator.VPC) []string { return one(v.CIDRAssociationID) },
+	"cidr-block-association.state":          func(v *emulator.VPC) []string { return one("associated") },
+	"dhcp-options-id":                       func(v *emulator.VPC) []string { return one(v.DHCPOptionsID) },
+	"is-default":                            func(v *emulator.VPC) []string { return one(boolStr(v.IsDefault)) },
+	"isDefault":                             func(v *emulator.VPC) []string { return one(boolStr(v.IsDefault)) },
+	"owner-id":                              func(v *emulator.VPC) []string { return one(v.Account) },
+	"state":                                 func(v *emulator.VPC) []string { return one(v.State) },
+	"instance-tenancy":                      func(v *emulator.VPC) []string { return one("default") },
+}
+
+type describeVpcsResponse struct {
+	VpcSet    items[vpcXML] `xml:"vpcSet"`
+	NextToken string        `xml:"nextToken,omitempty"`
+}
+
+// callerVPCs lists the VPCs of the caller's account and region.
+func callerVPCs(tx *emulator.Tx, c emulator.Caller) []*emulator.VPC {
+	var out []*emulator.VPC
+	for _, v := range tx.VPCs() {
+		if v.Account == c.Account && v.Region == c.Region {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func describeVpcs(s *Server, r *request) (response, error) {
+	fs, err := r.Params.filters()
+	if err != nil {
+		return nil, err
+	}
+	ids := r.Params.list("VpcId")
+	resp := &describeVpcsResponse{}
+	err = s.view(r, func(tx *emulator.Tx) error {
+		vpcs, missing := pickIDs(callerVPCs(tx, r.Caller), func(v *emulator.VPC) string { return v.ID }, ids)
+		if len(missing) > 0 {
+			return notFound("InvalidVpcID.NotFound", "vpc", missing)
+		}
+		vpcs, err := applyFilters(vpcs, fs, vpcFields, func(v *emulator.VPC) emulator.Tags { return v.Tags })
+		if err != nil {
+			return err
+		}
+		pg, err := paginate(vpcs, func(v *emulator.VPC) string { return v.ID }, r.Params, 5, 1000)
+		if err != nil {
+			return err
+		}
+		for _, v := range pg.Items {
+			resp.VpcSet.Items = append(resp.VpcSet.Items, renderVPC(v))
+		}
+		resp.NextToken = pg.Next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
