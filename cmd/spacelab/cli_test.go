@@ -1,0 +1,347 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"spacelab/internal/testenv"
+	"spacelab/netns/netnstest"
+)
+
+// The CLI is tested as users run it: a built binary, `spacelab up` in the background, the real
+// clients pointed at it by the env file it writes.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "spacelab-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "spacelab")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// up is a running `spacelab up` with its own state directory and the environment it printed.
+type up struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	state string
+	env   []string
+	out   *bytes.Buffer
+}
+
+func startUp(t *testing.T, args ...string) *up {
+	t.Helper()
+	netnstest.Start(t) // skip (or fail under CI) where no sandbox can be made
+	state, err := os.MkdirTemp("", "sl-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(state) })
+	u := &up{t: t, state: state, out: &bytes.Buffer{}}
+	cmd := exec.Command(binary, append([]string{"up", "--heroku-listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+state)
+	cmd.Stderr = u.out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	u.cmd = cmd
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			u.run("down")
+			cmd.Wait()
+		}
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		kv, ok := strings.CutPrefix(line, "export ")
+		if !ok {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		u.env = append(u.env, k+"="+strings.Trim(v, "'"))
+		if k == "AWS_CONFIG_FILE" { // the last line
+			break
+		}
+	}
+	if len(u.env) == 0 {
+		cmd.Wait()
+		t.Fatalf("spacelab up printed no environment:\n%s", u.out)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	return u
+}
+
+func (u *up) getenv(k string) string {
+	for _, kv := range u.env {
+		if v, ok := strings.CutPrefix(kv, k+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// run runs the spacelab binary against this up's state directory.
+func (u *up) run(args ...string) (string, int) {
+	u.t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+u.state)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		u.t.Fatalf("spacelab %v: %v", args, err)
+	}
+	return string(out), code
+}
+
+// client runs a real client with the environment `up` printed (and a private HOME).
+func (u *up) client(bin string, args ...string) (string, int) {
+	u.t.Helper()
+	cmd := exec.Command(bin, args...)
+	home := u.t.TempDir()
+	cmd.Env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}, u.env...)
+	cmd.Dir = home
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		u.t.Fatalf("%s: %v", bin, err)
+	}
+	return out.String(), code
+}
+
+func TestLabUpHostsExecDown(t *testing.T) {
+	u := startUp(t)
+	out, code := u.run("hosts")
+	if code != 0 || !strings.Contains(out, "ip-172-16-0-8") || !strings.Contains(out, "test-vpn-compute/web.1") {
+		t.Fatalf("hosts (%d):\n%s", code, out)
+	}
+	out, code = u.run("exec", "ip-172-16-0-8", "--", "hostname")
+	if code != 0 || strings.TrimSpace(out) != "ip-172-16-0-8.ec2.internal" {
+		t.Fatalf("exec hostname (%d): %q", code, out)
+	}
+	out, code = u.run("exec", "test-vpn-compute/web.1", "--", "sh", "-c", "echo $PORT $DYNO; exit 7")
+	if code != 7 || strings.TrimSpace(out) != "5000 web.1" {
+		t.Fatalf("exec in a dyno (%d): %q", code, out)
+	}
+	if out, code = u.run("exec", "no-such-host", "--", "true"); code == 0 || !strings.Contains(out, "spacelab hosts") {
+		t.Fatalf("exec on a missing host (%d): %q", code, out)
+	}
+	if out, code = u.run("status"); code != 0 || !strings.Contains(out, "PEERING") {
+		t.Fatalf("status (%d): %q", code, out)
+	}
+	if out, code = u.run("up", "--heroku-listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0"); code == 0 || !strings.Contains(out, "already running") {
+		t.Fatalf("a second up (%d): %q", code, out)
+	}
+	if _, code = u.run("down"); code != 0 {
+		t.Fatal("down failed")
+	}
+	if err := u.cmd.Wait(); err != nil {
+		t.Fatalf("up exited with %v:\n%s", err, u.out)
+	}
+	if _, err := os.Stat(u.state); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(u.state)
+		t.Fatalf("state directory left behind: %v", entries)
+	}
+}
+
+// processes lists pids whose command line contains s.
+func processes(s string) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})), s) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// running reports whether a process exists and is not a zombie.
+func running(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && len(s) > i+2 && s[i+2] != 'Z'
+}
+
+func hostLinks(t *testing.T) string {
+	b, err := os.ReadFile("/proc/net/dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n")[2:] {
+		if n, _, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func TestLabKill9LeavesNothing(t *testing.T) {
+	links := hostLinks(t)
+	u := startUp(t)
+	marker := fmt.Sprintf("sleep %d", 100000+time.Now().UnixNano()%100000)
+	bg := exec.Command(binary, "exec", "ip-172-16-0-8", "--", "sh", "-c", marker)
+	bg.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+u.state)
+	if err := bg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(processes(marker)) < 2 && time.Now().Before(deadline) { // the sh and its client
+		time.Sleep(20 * time.Millisecond)
+	}
+	pidFile, _ := os.ReadFile(filepath.Join(u.state, "sandbox.pid"))
+	sandboxPid, _ := strconv.Atoi(strings.Fields(string(pidFile))[0])
+	if err := u.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	u.cmd.Wait()
+	bg.Wait()
+	start := time.Now()
+	deadline = time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && (running(sandboxPid) || len(processes(marker)) > 0) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("everything gone %v after the kill", time.Since(start))
+	if running(sandboxPid) {
+		t.Errorf("the sandbox (pid %d) outlived a kill -9 of up", sandboxPid)
+	}
+	if p := processes(marker); len(p) > 0 {
+		t.Errorf("a process started in a host outlived it: %v", p)
+	}
+	if got := hostLinks(t); got != links {
+		t.Errorf("host links changed: before %s, after %s", links, got)
+	}
+	if entries, _ := os.ReadDir("/run/netns"); len(entries) > 0 {
+		t.Errorf("named network namespaces exist: %v", entries)
+	}
+	out, code := u.run("down")
+	if code != 0 {
+		t.Fatalf("down after kill -9 (%d): %s", code, out)
+	}
+	if _, err := os.Stat(u.state); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(u.state)
+		t.Fatalf("state directory left behind: %v", entries)
+	}
+}
+
+// TestRealClients is the walkthrough done by hand: the real AWS CLI v2 and heroku CLI against
+// `spacelab up`, and real curl and dig inside the instance through `spacelab exec`.
+func TestRealClients(t *testing.T) {
+	aws := testenv.AWSCLI(t)
+	heroku := testenv.HerokuCLI(t)
+	testenv.Binary(t, "curl")
+	testenv.Binary(t, "dig")
+	u := startUp(t)
+	endpoint := u.getenv("AWS_ENDPOINT_URL")
+	awsRun := func(args ...string) map[string]any {
+		t.Helper()
+		out, code := u.client(aws, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("aws %v (%d):\n%s", args, code, out)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(out), &v); err != nil && strings.TrimSpace(out) != "" {
+			t.Fatalf("aws %v: %v\n%s", args, err, out)
+		}
+		return v
+	}
+	herokuRun := func(args ...string) string {
+		t.Helper()
+		out, code := u.client(heroku, args...)
+		if code != 0 {
+			t.Fatalf("heroku %v (%d):\n%s", args, code, out)
+		}
+		return out
+	}
+	info := herokuRun("spaces:peering:info", "enablement-jp")
+	for _, want := range []string{"AWS Account ID:    884226375513", "AWS Region:        ap-northeast-1", "AWS VPC ID:        vpc-b39527d4", "AWS VPC CIDR:      10.0.0.0/16", "Unavailable CIDRs: 10.1.0.0/16"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("peering:info lacks %q:\n%s", want, info)
+		}
+	}
+	pcx := awsRun("ec2", "create-vpc-peering-connection", "--vpc-id", "vpc-0cb1a66017eed9372", "--peer-vpc-id", "vpc-b39527d4",
+		"--peer-owner-id", "884226375513", "--peer-region", "ap-northeast-1")["VpcPeeringConnection"].(map[string]any)["VpcPeeringConnectionId"].(string)
+	table := herokuRun("spaces:peerings", "enablement-jp")
+	if !regexp.MustCompile(pcx + `\s+unknown\s+172\.16\.0\.0/16\s+pending-acceptance\s+vpc-0cb1a66017eed9372\s+us-east-1\s+20\d\d-`).MatchString(table) {
+		t.Errorf("pending row missing:\n%s", table)
+	}
+	if !regexp.MustCompile(`heroku-managed\s+10\.1\.0\.0/16\s+active`).MatchString(table) {
+		t.Errorf("heroku-managed row missing:\n%s", table)
+	}
+	if out := herokuRun("spaces:peerings:accept", pcx, "--space", "enablement-jp"); !strings.Contains(out, "Accepting and configuring peering connection "+pcx) {
+		t.Errorf("accept printed %q", out)
+	}
+	table = herokuRun("spaces:peerings", "enablement-jp")
+	if !regexp.MustCompile(pcx + `\s+customer-managed\s+172\.16\.0\.0/16\s+active\s+vpc-0cb1a66017eed9372\s+us-east-1\s+435886841536`).MatchString(table) {
+		t.Errorf("active row missing:\n%s", table)
+	}
+	rtbs := awsRun("ec2", "describe-route-tables", "--filters", "Name=vpc-id,Values=vpc-0cb1a66017eed9372")["RouteTables"].([]any)
+	rtb := rtbs[0].(map[string]any)["RouteTableId"].(string)
+	curl := []string{"exec", "ip-172-16-0-8", "--", "curl", "-s", "-m", "2", "-D", "-", "-o", "/dev/null", "test-vpn-compute.herokuapp.com"}
+	if out, code := u.run(curl...); code == 0 {
+		t.Errorf("curl worked before the AWS route:\n%s", out)
+	}
+	awsRun("ec2", "create-route", "--route-table-id", rtb, "--destination-cidr-block", "10.0.0.0/16", "--vpc-peering-connection-id", pcx)
+	out, code := u.run(curl...)
+	if code != 0 || !strings.Contains(out, "HTTP/1.1 200 OK") || !regexp.MustCompile(`(?m)^Via: 1\.1 spaces-router \([0-9a-f]{12}\)`).MatchString(out) {
+		t.Errorf("curl after the route (%d):\n%s", code, out)
+	}
+	out, code = u.run("exec", "ip-172-16-0-8", "--", "dig", "test-vpn-compute.herokuapp.com")
+	for _, re := range []string{`test-vpn-compute\.herokuapp\.com\.\s+60\s+IN\s+A\s+10\.0\.25\.212`, `test-vpn-compute\.herokuapp\.com\.\s+60\s+IN\s+A\s+10\.0\.15\.133`, `SERVER: 172\.16\.0\.2#53`} {
+		if code != 0 || !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("dig (%d) lacks %s:\n%s", code, re, out)
+		}
+	}
+	awsRun("ec2", "delete-vpc-peering-connection", "--vpc-peering-connection-id", pcx)
+	if out, code := u.run(curl...); code == 0 {
+		t.Errorf("curl worked after deleting the peering:\n%s", out)
+	}
+	_ = context.Background
+}

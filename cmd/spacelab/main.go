@@ -1,0 +1,77 @@
+// Command spacelab emulates Heroku Private Space networking and AWS VPC networking on one Linux
+// machine: fake Heroku Platform and AWS EC2/STS APIs for the real clients, and a real packet data
+// plane in network namespaces behind them.
+//
+//	spacelab demo                 replay the Private Space Peering walkthrough and check it
+//	spacelab up                   run the emulator; prints the env for the heroku and aws CLIs
+//	spacelab exec HOST -- CMD…    run curl, dig, a shell… inside a host
+//	spacelab hosts | status | down
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"spacelab/netns"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	netns.Main() // the sandbox and exec shim are re-executions of this binary
+	if err := root().Execute(); err != nil {
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitError carries a specific exit code (a failed demo, a command's own code under exec).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	if e, ok := err.(*exitError); ok {
+		if e.msg != "" {
+			fmt.Fprintln(os.Stderr, "spacelab:", e.msg)
+		}
+		return e.code
+	}
+	fmt.Fprintln(os.Stderr, "spacelab:", err)
+	return 1
+}
+
+func root() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "spacelab",
+		Short:         "Heroku Private Space and AWS VPC networking, emulated with real packets",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
+	return cmd
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run: func(cmd *cobra.Command, args []string) {
+			fmt.Println("spacelab", version)
+		},
+	}
+}
+
+func logger(debug bool) *slog.Logger {
+	level := slog.LevelWarn
+	if debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"spacelab/emulator"
+	"spacelab/lab"
+	"spacelab/topology"
+)
+
+// Default API addresses of `spacelab up`. The heroku CLI accepts only 127.0.0.1 or localhost.
+const (
+	defaultHerokuAddr = "127.0.0.1:5400"
+	defaultAWSAddr    = "127.0.0.1:5401"
+)
+
+func upCmd() *cobra.Command {
+	var topoFile, envFile, herokuAddr, awsAddr, token string
+	var debug bool
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run the emulator in the foreground and print the environment for the heroku and aws clients",
+		Long: `Run the emulator in the foreground: the fake Heroku Platform API and fake AWS EC2/STS API on
+127.0.0.1, and the data plane behind them. When ready it prints "export" lines (also written to
+the env file) that point the real heroku CLI (fully offline) and the AWS CLI / SDKs at it.
+Debian's AWS CLI 2.9 ignores AWS_ENDPOINT_URL: run it as aws --endpoint-url "$AWS_ENDPOINT_URL" ….
+Stop it with Ctrl-C or "spacelab down".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			top, err := topology.Load(topoFile)
+			if err != nil {
+				return err
+			}
+			st := lab.DefaultState()
+			release, err := st.Lock()
+			if err != nil {
+				return err
+			}
+			defer release()
+			st.RecordPID("up", os.Getpid())
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+			defer stop()
+			l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: herokuAddr, AWSAddr: awsAddr,
+				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug})
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			st.RecordPID("sandbox", l.Sandbox.Pid())
+			env, err := l.Env(st.ClientDir())
+			if err != nil {
+				return err
+			}
+			exports := lab.ShellExports(env)
+			files := []string{st.EnvFile()}
+			if envFile != "" {
+				files = append(files, envFile)
+			}
+			for _, f := range files {
+				if err := os.WriteFile(f, []byte(exports), 0o600); err != nil {
+					return err
+				}
+			}
+			ctl, err := serveControl(st.ControlSocket(), l)
+			if err != nil {
+				return err
+			}
+			defer ctl.Close()
+			fmt.Print(exports)
+			fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
+			fmt.Fprintf(os.Stderr, "# . %s   then: heroku spaces:peering:info enablement-jp; aws --endpoint-url \"$AWS_ENDPOINT_URL\" ec2 describe-vpcs\n", files[len(files)-1])
+			fmt.Fprintf(os.Stderr, "# spacelab hosts | spacelab exec ip-172-16-0-8 -- curl … | Ctrl-C or spacelab down to stop\n")
+			select {
+			case <-ctx.Done():
+			case <-l.Sandbox.Done():
+				return errors.New("the sandbox process died")
+			}
+			fmt.Fprintln(os.Stderr, "# spacelab: stopping")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&topoFile, "topology", "", "topology file (default: the built-in Private Space Peering world)")
+	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
+	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
+	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")
+	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
+	f.BoolVar(&debug, "debug", false, "log everything")
+	return cmd
+}
+
+// serveControl answers the CLI's own requests on a Unix socket: POST /sync (wait until the data
+// plane matches the APIs) and GET /status.
+func serveControl(path string, l *lab.Lab) (*http.Server, error) {
+	os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {
+		if err := l.Sync(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(status(l))
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	return srv, nil
+}
+
+// Status is what `spacelab status` shows.
+type Status struct {
+	HerokuURL  string          `json:"heroku_url"`
+	AWSURL     string          `json:"aws_url"`
+	Generation uint64          `json:"generation"`
+	Hosts      int             `json:"hosts"`
+	Peerings   []PeeringStatus `json:"peerings"`
+	Routes     []RouteStatus   `json:"routes"`
+}
+
+// PeeringStatus is one peering connection.
+type PeeringStatus struct {
+	ID        string `json:"id"`
+	Requester string `json:"requester"`
+	Accepter  string `json:"accepter"`
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+}
+
+// RouteStatus is one non-local route.
+type RouteStatus struct {
+	Table  string `json:"route_table"`
+	VPC    string `json:"vpc"`
+	Dst    string `json:"destination"`
+	Target string `json:"target"`
+	State  string `json:"state"`
+}
+
+func status(l *lab.Lab) Status {
+	s := Status{HerokuURL: l.HerokuURL, AWSURL: l.AWSURL}
+	if spec := l.Reconciler.Spec(); spec != nil {
+		s.Hosts = len(spec.Hosts)
+	}
+	l.World.View(func(tx *emulator.Tx) error {
+		s.Generation = tx.Generation()
+		for _, p := range tx.Peerings() {
+			s.Peerings = append(s.Peerings, PeeringStatus{ID: p.ID,
+				Requester: p.Requester.VPCID + " (" + p.Requester.Account + ", " + p.Requester.Region + ")",
+				Accepter:  p.Accepter.VPCID + " (" + p.Accepter.Account + ", " + p.Accepter.Region + ")",
+				Status:    p.Status(tx.Now()), Message: p.StatusMessage(tx.Now())})
+		}
+		for _, rt := range tx.RouteTables() {
+			for _, r := range rt.Routes {
+				s.Routes = append(s.Routes, RouteStatus{Table: rt.ID, VPC: rt.VPCID, Dst: r.Dst.String(), Target: r.Target, State: tx.RouteState(rt, r)})
+			}
+		}
+		return nil
+	})
+	sort.Slice(s.Routes, func(i, j int) bool { return s.Routes[i].Table+s.Routes[i].Dst < s.Routes[j].Table+s.Routes[j].Dst })
+	return s
+}

@@ -1,0 +1,186 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// State is the directory a `spacelab up` keeps its sockets, pid files and env file in. It is
+// per user: $SPACELAB_STATE_DIR, else $XDG_RUNTIME_DIR/spacelab, else /tmp/spacelab-UID.
+// Only what is recorded here is ever cleaned up: processes whose pid and start time match a
+// record, files inside the directory.
+type State struct {
+	Dir string
+}
+
+// DefaultState returns the caller's state directory.
+func DefaultState() State {
+	if d := os.Getenv("SPACELAB_STATE_DIR"); d != "" {
+		return State{Dir: d}
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return State{Dir: filepath.Join(d, "spacelab")}
+	}
+	return State{Dir: filepath.Join(os.TempDir(), fmt.Sprintf("spacelab-%d", os.Getuid()))}
+}
+
+// Paths inside the state directory.
+func (s State) ControlSocket() string { return filepath.Join(s.Dir, "control.sock") }
+func (s State) SandboxSocket() string { return filepath.Join(s.Dir, "sandbox.sock") }
+func (s State) EnvFile() string       { return filepath.Join(s.Dir, "env") }
+func (s State) ClientDir() string     { return filepath.Join(s.Dir, "clients") }
+func (s State) lockFile() string      { return filepath.Join(s.Dir, "lock") }
+func (s State) pidFile(role string) string {
+	return filepath.Join(s.Dir, role+".pid")
+}
+
+// ErrRunning is returned by Lock when another `spacelab up` holds the state directory.
+var ErrRunning = errors.New("lab: spacelab is already running")
+
+// Lock takes the state directory for a running `up`: an exclusive lock held until release or
+// process death (so a kill -9 frees it). It first removes what a dead previous run left.
+func (s State) Lock() (release func(), err error) {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	f, err := os.OpenFile(s.lockFile(), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		pid, _, _ := s.readPID("up")
+		return nil, fmt.Errorf("%w (pid %d, state %s); stop it with `spacelab down`", ErrRunning, pid, s.Dir)
+	}
+	s.removeLeftovers()
+	return func() {
+		s.removeLeftovers()
+		f.Close()
+	}, nil
+}
+
+// Running reports the pid of the `up` holding the state directory, or 0.
+func (s State) Running() int {
+	f, err := os.OpenFile(s.lockFile(), os.O_RDWR, 0)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0
+	}
+	pid, _, _ := s.readPID("up")
+	if pid == 0 {
+		pid = -1
+	}
+	return pid
+}
+
+// RecordPID notes a process of this run (role up or sandbox) with its start time.
+func (s State) RecordPID(role string, pid int) error {
+	st, err := startTime(pid)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(s.pidFile(role), []byte(fmt.Sprintf("%d %d\n", pid, st)), 0o600)
+}
+
+func (s State) readPID(role string) (pid int, start uint64, err error) {
+	b, err := os.ReadFile(s.pidFile(role))
+	if err != nil {
+		return 0, 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0, 0, fmt.Errorf("lab: bad pid file %s", s.pidFile(role))
+	}
+	pid, _ = strconv.Atoi(f[0])
+	start, _ = strconv.ParseUint(f[1], 10, 64)
+	return pid, start, nil
+}
+
+// alive reports whether the recorded process still runs (same pid and start time).
+func (s State) alive(role string) (int, bool) {
+	pid, start, err := s.readPID(role)
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	st, err := startTime(pid)
+	return pid, err == nil && st == start
+}
+
+// removeLeftovers kills recorded processes of a dead run and deletes its files. Call only
+// while holding the lock, or when no `up` holds it.
+func (s State) removeLeftovers() []string {
+	var did []string
+	for _, role := range []string{"sandbox", "up"} {
+		if pid, ok := s.alive(role); ok && pid != os.Getpid() {
+			syscall.Kill(pid, syscall.SIGKILL)
+			did = append(did, fmt.Sprintf("killed %s process %d", role, pid))
+		}
+		os.Remove(s.pidFile(role))
+	}
+	for _, p := range []string{s.ControlSocket(), s.SandboxSocket(), s.EnvFile()} {
+		if os.Remove(p) == nil {
+			did = append(did, "removed "+p)
+		}
+	}
+	os.RemoveAll(s.ClientDir())
+	// The sandbox's tmpfs lives in its own mount namespace; the mount point is an empty directory.
+	os.Remove(filepath.Join(s.Dir, "run"))
+	return did
+}
+
+// Down stops a running `up` (SIGTERM, then SIGKILL after timeout) and removes every leftover of
+// it or of an earlier run that died. It returns what it did.
+func (s State) Down(timeout time.Duration) ([]string, error) {
+	var did []string
+	if pid := s.Running(); pid != 0 {
+		if pid > 0 {
+			syscall.Kill(pid, syscall.SIGTERM)
+			did = append(did, fmt.Sprintf("stopped spacelab up (pid %d)", pid))
+		}
+		deadline := time.Now().Add(timeout)
+		for s.Running() != 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if p := s.Running(); p != 0 {
+			if p > 0 {
+				syscall.Kill(p, syscall.SIGKILL)
+			}
+			for s.Running() != 0 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			did = append(did, fmt.Sprintf("killed spacelab up (pid %d) after %s", p, timeout))
+		}
+	}
+	did = append(did, s.removeLeftovers()...)
+	os.Remove(s.lockFile())
+	os.Remove(s.Dir)
+	return did, nil
+}
+
+// startTime reads a process's start time (clock ticks since boot) from /proc.
+func startTime(pid int) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("lab: bad /proc stat")
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return 0, errors.New("lab: bad /proc stat")
+	}
+	return strconv.ParseUint(f[19], 10, 64)
+}

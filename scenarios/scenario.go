@@ -1,0 +1,177 @@
+// Package scenarios replays what a person does — API calls, commands, and checks made the way a
+// person checks (curl, dig) — against a running lab, and says what passed and why something is
+// blocked. A scenario is YAML: a list of steps; each step is one API call (heroku: or aws:), one
+// command inside a host (exec:), or one check from a host (http:, dns:, tcp:, icmp:), with
+// expectations and values to save for later steps (${name}).
+//
+// Shipped scenarios live beside this file and are embedded: peering.yaml replays the Private
+// Space Peering walkthrough and is what `spacelab demo` runs.
+package scenarios
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed *.yaml
+var shipped embed.FS
+
+// Shipped lists the names of the embedded scenarios.
+func Shipped() []string {
+	entries, _ := fs.ReadDir(shipped, ".")
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Scenario is a parsed scenario.
+type Scenario struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Topology is a topology file (relative paths are relative to the scenario); empty means
+	// the built-in default.
+	Topology string `yaml:"topology"`
+	Steps    []Step `yaml:"steps"`
+}
+
+// Step is one thing to do. Exactly one of Heroku, AWS, Exec, HTTP, DNS, TCP, ICMP is set.
+type Step struct {
+	Name string `yaml:"name"`
+
+	// Heroku is "METHOD /path" on the fake Platform API, with an optional JSON Body.
+	Heroku string         `yaml:"heroku"`
+	Body   map[string]any `yaml:"body"`
+	// AWS is an EC2 (or STS) Query action.
+	AWS *AWSCall `yaml:"aws"`
+	// Exec runs a program in a host.
+	Exec *ExecStep `yaml:"exec"`
+	// Checks from a host.
+	HTTP *HTTPCheck `yaml:"http"`
+	DNS  *DNSCheck  `yaml:"dns"`
+	TCP  *TCPCheck  `yaml:"tcp"`
+	ICMP *ICMPCheck `yaml:"icmp"`
+
+	Expect Expect `yaml:"expect"`
+	// Save stores values of the response (a path into its JSON or XML) as variables.
+	Save map[string]string `yaml:"save"`
+	// Show prints values of the response (paths) next to the step's result.
+	Show []string `yaml:"show"`
+}
+
+// AWSCall is a signed Query API call.
+type AWSCall struct {
+	Action  string            `yaml:"action"`
+	Account string            `yaml:"account"` // access key of this account; empty means the first
+	Region  string            `yaml:"region"`  // empty means the account's default region
+	Params  map[string]string `yaml:"params"`
+}
+
+// ExecStep runs a program in a host.
+type ExecStep struct {
+	Host string   `yaml:"host"`
+	Argv []string `yaml:"argv"`
+}
+
+// HTTPCheck fetches a URL from a host.
+type HTTPCheck struct {
+	From string `yaml:"from"`
+	URL  string `yaml:"url"`
+}
+
+// DNSCheck resolves a name from a host.
+type DNSCheck struct {
+	From   string `yaml:"from"`
+	Name   string `yaml:"name"`
+	Server string `yaml:"server"`
+}
+
+// TCPCheck opens a connection from a host.
+type TCPCheck struct {
+	From   string `yaml:"from"`
+	Target string `yaml:"target"` // host:port
+}
+
+// ICMPCheck pings from a host.
+type ICMPCheck struct {
+	From   string `yaml:"from"`
+	Target string `yaml:"target"`
+}
+
+// Expect is what a step must show. Empty fields are not checked.
+type Expect struct {
+	// API calls.
+	Status int               `yaml:"status"`
+	Error  string            `yaml:"error"`  // AWS error code or Heroku error id
+	Values map[string]string `yaml:"values"` // path → value ("*" globs)
+	// Checks.
+	Reachable *bool             `yaml:"reachable"`
+	Reason    string            `yaml:"reason"` // substring of the explanation of a block
+	Header    map[string]string `yaml:"header"` // header → value ("*" globs)
+	Addrs     []string          `yaml:"addrs"`  // exactly these addresses, any order
+	// Exec.
+	Exit   *int   `yaml:"exit"`
+	Output string `yaml:"output"` // substring of stdout+stderr
+}
+
+// Load reads a scenario from a file, or a shipped one by name.
+func Load(nameOrPath string) (*Scenario, string, error) {
+	b, err := os.ReadFile(nameOrPath)
+	dir := ""
+	if err != nil {
+		var ferr error
+		b, ferr = shipped.ReadFile(strings.TrimSuffix(nameOrPath, ".yaml") + ".yaml")
+		if ferr != nil {
+			return nil, "", fmt.Errorf("scenarios: %w (shipped: %s)", err, strings.Join(Shipped(), ", "))
+		}
+	} else {
+		dir = dirOf(nameOrPath)
+	}
+	s, err := Parse(b)
+	return s, dir, err
+}
+
+func dirOf(p string) string {
+	if i := strings.LastIndex(p, "/"); i >= 0 {
+		return p[:i]
+	}
+	return "."
+}
+
+// Parse reads a scenario document and checks that every step is well formed.
+func Parse(b []byte) (*Scenario, error) {
+	var s Scenario
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	for i, st := range s.Steps {
+		n := 0
+		for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			return nil, fmt.Errorf("scenarios: step %d (%s): needs exactly one of heroku, aws, exec, http, dns, tcp, icmp", i+1, st.Name)
+		}
+		if st.Heroku != "" {
+			if f := strings.Fields(st.Heroku); len(f) != 2 || !strings.HasPrefix(f[1], "/") {
+				return nil, fmt.Errorf("scenarios: step %d (%s): heroku: wants \"METHOD /path\", got %q", i+1, st.Name, st.Heroku)
+			}
+		}
+		if st.AWS != nil && st.AWS.Action == "" {
+			return nil, fmt.Errorf("scenarios: step %d (%s): aws: action is required", i+1, st.Name)
+		}
+	}
+	return &s, nil
+}
