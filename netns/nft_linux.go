@@ -9,9 +9,9 @@ import (
 	"net/netip"
 
 	"github.com/google/nftables"
-	mdnetlink "github.com/mdlayher/netlink"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
+	mdnetlink "github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"spacelab/netspec"
