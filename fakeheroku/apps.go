@@ -113,6 +113,40 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// listApps serves GET /apps, ranged by name (default) or id. The model has no access control
+// between users: every authenticated user sees every app.
+func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
+	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
+		return s.appPage(tx, tx.Apps()), nil
+	})
+}
+
+// listTeamApps serves GET /teams/{team}/apps.
+func (s *Server) listTeamApps(w http.ResponseWriter, r *http.Request) {
+	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
+		t, err := findTeam(tx, r.PathValue("team"))
+		if err != nil {
+			return nil, err
+		}
+		var in []*emulator.App
+		for _, app := range tx.Apps() {
+			if app.TeamID == t.ID {
+				in = append(in, app)
+			}
+		}
+		return s.appPage(tx, in), nil
+	})
+}
+
+func (s *Server) appPage(tx *emulator.Tx, apps []*emulator.App) page {
+	items := make([]appJSON, 0, len(apps))
+	for _, app := range apps {
+		items = append(items, renderApp(tx, app))
+	}
+	return newPage(s, items, []string{"name", "id"},
+		func(a appJSON) string { return a.Name }, func(a appJSON) string { return a.ID })
+}
+
 // listAddons serves GET /apps/{app}/addons. The model has no add-ons: the list is empty.
 func (s *Server) listAddons(w http.ResponseWriter, r *http.Request) {
 	s.emptyAppList(w, r)

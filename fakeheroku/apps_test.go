@@ -2,6 +2,8 @@ package fakeheroku
 
 import (
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestCreateApps: POST /teams/apps and POST /apps with the CLI's bodies; internal_routing
@@ -55,3 +57,28 @@ func TestCreateApps(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestListApps: GET /apps lists every app by name; GET /teams/{team}/apps only the team's.
+func TestListApps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	apiCase{"personal app", "POST", "/apps", `{"name":"my-app"}`, 201, ""}.run(t, e)
+	names := func(path string) []string {
+		var apps []appJSON
+		e.do("GET", path, "").JSON(t, &apps)
+		var out []string
+		for _, a := range apps {
+			out = append(out, a.Name)
+		}
+		return out
+	}
+	if d := cmp.Diff([]string{"my-app", seedApp}, names("/apps")); d != "" {
+		t.Errorf("/apps (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{seedApp}, names("/teams/"+seedTeam+"/apps")); d != "" {
+		t.Errorf("team apps (-want +got):\n%s", d)
+	}
+	if r := e.do("GET", "/spaces/"+seedSpace+"/hosts", ""); r.Status != 200 || string(r.Body) != "[]" {
+		t.Errorf("hosts: %d %s", r.Status, r.Body)
+	}
+}

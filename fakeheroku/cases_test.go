@@ -14,11 +14,11 @@ type apiCase struct {
 	wantID       string // error id; empty for success
 }
 
-// run checks tc against e.
-func (tc apiCase) run(t *testing.T, e *env) response {
+// run checks tc against e; headers are name/value pairs for env.do.
+func (tc apiCase) run(t *testing.T, e *env, headers ...string) response {
 	t.Helper()
 	before, gen := e.snapshot(), e.world.Generation()
-	r := e.do(tc.method, tc.path, tc.body)
+	r := e.do(tc.method, tc.path, tc.body, headers...)
 	if r.Status != tc.wantStatus {
 		t.Fatalf("status %d, want %d: %s", r.Status, tc.wantStatus, r.Body)
 	}

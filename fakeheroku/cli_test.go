@@ -183,11 +183,15 @@ func TestCLIPeeringWalkthrough(t *testing.T) {
 	})
 }
 
-// TestCLISpaceAndApp checks spaces:info (region description, outbound IPs) and apps:info
+// TestCLISpaceAndApp checks auth:whoami (GET /account, also sent to HEROKU_PARTICLEBOARD_URL,
+// which is this server), spaces:info (region description, outbound IPs) and apps:info
 // (internal routing) against the seed world.
 func TestCLISpaceAndApp(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	if r := e.cli(testToken, "auth:whoami"); r.Code != 0 || r.Stdout != "user@example.com\n" {
+		t.Errorf("auth:whoami: exit %d, stdout %q", r.Code, r.Stdout)
+	}
 	r := e.cli(testToken, "spaces:info", seedSpace)
 	for _, want := range []string{"Team:         enablement", "Region:       Tokyo, Japan", "CIDR:         10.0.0.0/16",
 		"Data CIDR:    10.1.0.0/16", "State:        allocated",

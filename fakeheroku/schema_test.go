@@ -352,6 +352,12 @@ func TestSchemaLinksResolve(t *testing.T) {
 		{"GET", "/spaces/enablement-jp/dynos", "/spaces/{(space)}/dynos"},
 		{"POST", "/spaces/enablement-jp/peerings", "/spaces/{(space)}/peerings"},
 		{"GET", "/spaces/enablement-jp/hosts", ""},
+		{"GET", "/apps", "/apps"},
+		{"GET", "/teams/enablement/apps", "/teams/{(#/definitions/team/definitions/identity)}/apps"},
+		{"GET", "/spaces/enablement-jp/inbound-rulesets/0a9d481c-0f85-43b0-a281-5865dd133cf1", "/spaces/{(#/definitions/space/definitions/identity)}/inbound-rulesets/{(#/definitions/inbound-ruleset/definitions/identity)}"},
+		{"PATCH", "/apps/test-vpn-compute/formation", "/apps/{(#/definitions/app/definitions/identity)}/formation"},
+		{"POST", "/spaces", "/spaces"},
+		{"DELETE", "/apps/test-vpn-compute", "/apps/{(#/definitions/app/definitions/identity)}"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {

@@ -95,6 +95,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /spaces/{space}/nat", s.getSpaceNAT)
 	m.HandleFunc("GET /spaces/{space}/topology", s.getSpaceTopology)
 	m.HandleFunc("GET /spaces/{space}/dynos", s.listSpaceDynos)
+	m.HandleFunc("GET /spaces/{space}/hosts", s.listSpaceHosts)
 
 	m.HandleFunc("GET /spaces/{space}/peering-info", s.getPeeringInfo)
 	m.HandleFunc("GET /spaces/{space}/peerings", s.listPeerings)
@@ -110,8 +111,10 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /teams/{team}", s.getTeam)
 	m.HandleFunc("GET /teams/{team}/spaces", s.listTeamSpaces)
+	m.HandleFunc("GET /teams/{team}/apps", s.listTeamApps)
 	m.HandleFunc("POST /teams/apps", s.createTeamApp)
 
+	m.HandleFunc("GET /apps", s.listApps)
 	m.HandleFunc("POST /apps", s.createApp)
 
 	m.HandleFunc("GET /apps/{app}", s.getApp)

@@ -295,3 +295,14 @@ func (s *Server) deleteSpace(w http.ResponseWriter, r *http.Request) {
 		return out, nil
 	})
 }
+
+// listSpaceHosts serves GET /spaces/{space}/hosts (the hidden spaces:hosts): the model has no
+// dedicated hosts, so the list is empty.
+func (s *Server) listSpaceHosts(w http.ResponseWriter, r *http.Request) {
+	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
+		if _, err := findSpace(tx, r.PathValue("space")); err != nil {
+			return nil, err
+		}
+		return newPage(s, []struct{}{}, []string{"host_id"}, func(struct{}) string { return "" }), nil
+	})
+}
