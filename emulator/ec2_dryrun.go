@@ -35,6 +35,8 @@ func (w *World) clone() *World {
 	copyMap(&c.sgs, w.sgs)
 	copyMap(&c.instances, w.instances)
 	copyMap(&c.pcxs, w.pcxs)
+	copyMap(&c.nacls, w.nacls)
+	copyMap(&c.igws, w.igws)
 	copyMap(&c.users, w.users)
 	copyMap(&c.teams, w.teams)
 	copyMap(&c.spaces, w.spaces)

@@ -37,6 +37,8 @@ type World struct {
 	sgs       map[string]*SecurityGroup
 	instances map[string]*Instance
 	pcxs      map[string]*Peering
+	nacls     map[string]*NetworkACL
+	igws      map[string]*InternetGateway
 
 	// Heroku side.
 	users  map[string]*User // by bearer token
@@ -72,6 +74,8 @@ func NewWorld(o Options) *World {
 		sgs:       map[string]*SecurityGroup{},
 		instances: map[string]*Instance{},
 		pcxs:      map[string]*Peering{},
+		nacls:     map[string]*NetworkACL{},
+		igws:      map[string]*InternetGateway{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},
