@@ -48,7 +48,9 @@ func TestAWSCLILifecycle(t *testing.T) {
 		t.Errorf("associate-route-table = %+v", assoc)
 	}
 
-	var igw struct{ InternetGateway struct{ InternetGatewayId string } }
+	var igw struct {
+		InternetGateway struct{ InternetGatewayId string }
+	}
 	cli.customer(&igw, "ec2", "create-internet-gateway")
 	cli.customer(nil, "ec2", "attach-internet-gateway", "--internet-gateway-id", igw.InternetGateway.InternetGatewayId, "--vpc-id", v)
 	cli.customer(nil, "ec2", "create-route", "--route-table-id", rt.RouteTable.RouteTableId, "--destination-cidr-block", "0.0.0.0/0", "--gateway-id", igw.InternetGateway.InternetGatewayId)
