@@ -59,6 +59,7 @@ type VPC struct {
 	DHCPOptionsID          string
 	MainRouteTableID       string
 	DefaultSecurityGroupID string
+	DefaultNetworkACLID    string
 	EnableDNSSupport       bool
 	EnableDNSHostnames     bool
 	Tags                   Tags
@@ -179,8 +180,12 @@ type Instance struct {
 	MAC              string
 	ReservationID    string
 	ClientToken      string
-	Tags             Tags
-	Services         []Service
+	// LaunchFingerprint identifies the RunInstances request that launched the instance, so a
+	// repeated ClientToken can be told apart from a conflicting one.
+	LaunchFingerprint string
+	LaunchIndex       int
+	Tags              Tags
+	Services          []Service
 }
 
 // HostName is the instance's host name label, e.g. ip-172-16-0-8.

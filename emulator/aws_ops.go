@@ -132,6 +132,7 @@ func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error)
 		Group: &GroupRef{GroupID: sg.ID, UserID: c.Account}}}
 	sg.Egress = []*SGRule{{ID: tx.NewID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0")}}
 	v.DefaultSecurityGroupID = sg.ID
+	v.DefaultNetworkACLID = tx.newNetworkACL(c, id, true, Tags{}).ID
 	return v, nil
 }
 
@@ -176,6 +177,9 @@ func (tx *Tx) CreateSubnet(c Caller, vpcID string, cidr netip.Prefix, o SubnetOp
 	}
 	s := &Subnet{ID: id, Account: v.Account, Region: v.Region, VPCID: vpcID, CIDR: cidr, AZ: az, Tags: cloneTags(o.Tags), CreatedAt: tx.now}
 	tx.w.subnets[id] = s
+	// Every subnet is associated with exactly one network ACL: the VPC's default to begin with.
+	acl := tx.w.nacls[v.DefaultNetworkACLID]
+	acl.Associations = append(acl.Associations, &NetworkACLAssociation{ID: tx.NewID("aclassoc"), SubnetID: id})
 	return s, nil
 }
 
@@ -218,6 +222,12 @@ func (tx *Tx) RouteState(rt *RouteTable, r *Route) string {
 			return "active"
 		}
 		return "blackhole"
+	case TargetIGW:
+		// An internet gateway carries traffic only while attached to the table's VPC.
+		if g := tx.w.igws[r.Target]; g != nil && g.VPCID == rt.VPCID {
+			return "active"
+		}
+		return "blackhole"
 	}
 	return "blackhole"
 }
@@ -246,6 +256,15 @@ func (tx *Tx) resolveTarget(c Caller, rt *RouteTable, t RouteTarget) (TargetKind
 		return TargetPeering, p.ID, nil
 	case t.GatewayID == "local":
 		return "", "", AWSErr("InvalidParameterValue", "Cannot create or replace a prefix list route targeting the local route.")
+	case strings.HasPrefix(t.GatewayID, "igw-"):
+		g := tx.w.igws[t.GatewayID]
+		if g == nil || !c.owns(g.Account, g.Region) {
+			return "", "", AWSErr("InvalidInternetGatewayID.NotFound", "The internetGateway ID '%s' does not exist", t.GatewayID)
+		}
+		if g.VPCID != "" && g.VPCID != rt.VPCID {
+			return "", "", AWSErr("InvalidParameterValue", "route table %s and network gateway %s belong to different networks", rt.ID, g.ID)
+		}
+		return TargetIGW, g.ID, nil
 	case t.GatewayID != "":
 		return "", "", AWSErr("InvalidGatewayID.NotFound", "The gateway ID '%s' does not exist", t.GatewayID)
 	}

@@ -74,6 +74,12 @@ func init() {
 	registerTaggable("i-", "instance", func(w *World) map[string]*Instance { return w.instances },
 		func(v *Instance) (string, string) { return v.Account, v.Region }, func(v *Instance) *Tags { return &v.Tags },
 		"InvalidInstanceID.NotFound", "instance")
+	registerTaggable("acl-", "network-acl", func(w *World) map[string]*NetworkACL { return w.nacls },
+		func(v *NetworkACL) (string, string) { return v.Account, v.Region }, func(v *NetworkACL) *Tags { return &v.Tags },
+		"InvalidNetworkAclID.NotFound", "networkAcl")
+	registerTaggable("igw-", "internet-gateway", func(w *World) map[string]*InternetGateway { return w.igws },
+		func(v *InternetGateway) (string, string) { return v.Account, v.Region }, func(v *InternetGateway) *Tags { return &v.Tags },
+		"InvalidInternetGatewayID.NotFound", "internetGateway")
 	taggables = append(taggables, taggable{prefix: "pcx-", typ: "vpc-peering-connection",
 		tags: func(tx *Tx, c Caller, id string) (*Tags, error) {
 			p, err := tx.callerPeering(c, id)

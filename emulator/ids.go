@@ -51,11 +51,18 @@ func (w *World) uuid() string {
 func (w *World) idTaken(id string) bool {
 	switch {
 	case w.vpcs[id] != nil, w.subnets[id] != nil, w.rtbs[id] != nil, w.sgs[id] != nil,
-		w.instances[id] != nil, w.pcxs[id] != nil:
+		w.instances[id] != nil, w.pcxs[id] != nil, w.nacls[id] != nil, w.igws[id] != nil:
 		return true
 	}
 	for _, r := range w.rtbs {
 		for _, a := range r.Associations {
+			if a.ID == id {
+				return true
+			}
+		}
+	}
+	for _, n := range w.nacls {
+		for _, a := range n.Associations {
 			if a.ID == id {
 				return true
 			}

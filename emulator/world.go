@@ -38,6 +38,8 @@ type World struct {
 	sgs       map[string]*SecurityGroup
 	instances map[string]*Instance
 	pcxs      map[string]*Peering
+	nacls     map[string]*NetworkACL
+	igws      map[string]*InternetGateway
 
 	// The internet around them.
 	internet []*InternetHost
@@ -81,6 +83,8 @@ func NewWorld(o Options) *World {
 		sgs:       map[string]*SecurityGroup{},
 		instances: map[string]*Instance{},
 		pcxs:      map[string]*Peering{},
+		nacls:     map[string]*NetworkACL{},
+		igws:      map[string]*InternetGateway{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},

@@ -414,12 +414,14 @@ func snapshot(t *testing.T, e *env) string {
 		p, err5 := c.DescribeVpcPeeringConnections(ctx(), &ec2.DescribeVpcPeeringConnectionsInput{})
 		i, err6 := c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{})
 		tg, err7 := c.DescribeTags(ctx(), &ec2.DescribeTagsInput{})
-		for _, err := range []error{err1, err2, err3, err4, err5, err6, err7} {
+		n, err8 := c.DescribeNetworkAcls(ctx(), &ec2.DescribeNetworkAclsInput{})
+		ig, err9 := c.DescribeInternetGateways(ctx(), &ec2.DescribeInternetGatewaysInput{})
+		for _, err := range []error{err1, err2, err3, err4, err5, err6, err7, err8, err9} {
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
-		parts = append(parts, v.Vpcs, s.Subnets, r.RouteTables, g.SecurityGroups, p.VpcPeeringConnections, i.Reservations, tg.Tags)
+		parts = append(parts, v.Vpcs, s.Subnets, r.RouteTables, g.SecurityGroups, p.VpcPeeringConnections, i.Reservations, tg.Tags, n.NetworkAcls, ig.InternetGateways)
 	}
 	b, err := json.MarshalIndent(parts, "", " ")
 	if err != nil {
@@ -503,6 +505,49 @@ func TestBadInputLeavesStateUntouched(t *testing.T) {
 		}},
 		{"dry-run revoke", func() error {
 			_, err := c.RevokeSecurityGroupIngress(ctx(), &ec2.RevokeSecurityGroupIngressInput{DryRun: dry, GroupId: aws.String(sg), IpPermissions: tcp(80, "10.0.0.0/16")})
+			return err
+		}},
+		{"delete a VPC with dependencies", func() error {
+			_, err := c.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(customerVPC)})
+			return err
+		}},
+		{"delete a subnet with an instance", func() error {
+			_, err := c.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(customerSubnet)})
+			return err
+		}},
+		{"launch more than the subnet holds", func() error {
+			_, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{ImageId: aws.String("ami-1"), SubnetId: aws.String(customerSubnet), MinCount: aws.Int32(260), MaxCount: aws.Int32(260)})
+			return err
+		}},
+		{"terminate a good and a bad id", func() error {
+			_, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{customerInst, "i-nope"}})
+			return err
+		}},
+		{"duplicate ACL entry", func() error {
+			var acl string
+			_ = fw.world.View(func(tx *emulator.Tx) error { acl = tx.VPC(customerVPC).DefaultNetworkACLID; return nil })
+			_, err := c.CreateNetworkAclEntry(ctx(), &ec2.CreateNetworkAclEntryInput{NetworkAclId: aws.String(acl), RuleNumber: aws.Int32(100), Protocol: aws.String("-1"),
+				RuleAction: types.RuleActionDeny, Egress: aws.Bool(false), CidrBlock: aws.String("0.0.0.0/0")})
+			return err
+		}},
+		{"dry-run create VPC", func() error {
+			_, err := c.CreateVpc(ctx(), &ec2.CreateVpcInput{DryRun: dry, CidrBlock: aws.String("10.60.0.0/16")})
+			return err
+		}},
+		{"dry-run run instances", func() error {
+			_, err := c.RunInstances(ctx(), &ec2.RunInstancesInput{DryRun: dry, ImageId: aws.String("ami-1"), SubnetId: aws.String(customerSubnet), MinCount: aws.Int32(2), MaxCount: aws.Int32(2)})
+			return err
+		}},
+		{"dry-run terminate", func() error {
+			_, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{DryRun: dry, InstanceIds: []string{customerInst}})
+			return err
+		}},
+		{"dry-run delete VPC", func() error {
+			_, err := c.DeleteVpc(ctx(), &ec2.DeleteVpcInput{DryRun: dry, VpcId: aws.String(fw.vpc2)})
+			return err
+		}},
+		{"dry-run internet gateway", func() error {
+			_, err := c.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{DryRun: dry})
 			return err
 		}},
 		{"dry-run tags", func() error {

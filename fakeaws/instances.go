@@ -1,7 +1,10 @@
 package fakeaws
 
 import (
+	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 
 	"spacelab/emulator"
 )
@@ -95,7 +98,7 @@ func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
 		InstanceID: i.ID, ImageID: i.ImageID, InstanceState: instanceState{Code: stateCodes[i.State], Name: i.State},
 		KeyName: i.KeyName, InstanceType: i.InstanceType, LaunchTime: timestamp(i.LaunchTime),
 		Monitoring: stateXML{"disabled"}, Architecture: "x86_64", RootDeviceType: "ebs", RootDeviceName: "/dev/xvda",
-		VirtualizationType: "hvm", ClientToken: i.ClientToken, TagSet: tagSet(i.Tags), Hypervisor: "xen",
+		VirtualizationType: "hvm", ClientToken: i.ClientToken, AmiLaunchIndex: i.LaunchIndex, TagSet: tagSet(i.Tags), Hypervisor: "xen",
 		Placement: placement{Tenancy: "default"},
 	}
 	if sn := tx.Subnet(i.SubnetID); sn != nil {
@@ -239,6 +242,124 @@ func describeInstances(s *Server, r *request) (response, error) {
 			return err
 		}
 		resp.ReservationSet, resp.NextToken = list(reservations(tx, pg.Items)), pg.Next
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func init() {
+	register("RunInstances", runInstances)
+	register("TerminateInstances", terminateInstances)
+}
+
+// fingerprint identifies a request by its parameters, without the ones that do not change
+// what it asks for (ClientToken, DryRun).
+func fingerprint(p params) string {
+	keys := make([]string, 0, len(p.v))
+	for k := range p.v {
+		if k != "ClientToken" && k != "DryRun" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + strings.Join(p.v[k], ",") + "\n")
+	}
+	return b.String()
+}
+
+func runInstances(s *Server, r *request) (response, error) {
+	p := r.Params
+	min, minSet, err := p.integer("MinCount")
+	if err != nil {
+		return nil, err
+	}
+	max, maxSet, err := p.integer("MaxCount")
+	if err != nil {
+		return nil, err
+	}
+	if !minSet || !maxSet {
+		return nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter %s", map[bool]string{true: "maxCount", false: "minCount"}[minSet])
+	}
+	if len(p.indexes("NetworkInterface")) > 0 {
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model NetworkInterface specifications; use SubnetId, PrivateIpAddress and SecurityGroupId")
+	}
+	subnet := p.get("SubnetId")
+	if subnet == "" {
+		return nil, emulator.AWSErr("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
+	}
+	opts := emulator.InstanceOptions{ImageID: p.get("ImageId"), InstanceType: p.get("InstanceType"), KeyName: p.get("KeyName"),
+		ClientToken: p.get("ClientToken"), SecurityGroupIDs: p.list("SecurityGroupId")}
+	if raw := p.get("PrivateIpAddress"); raw != "" {
+		if opts.PrivateIP, err = netip.ParseAddr(raw); err != nil || !opts.PrivateIP.Is4() {
+			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter privateIpAddress is invalid. This is not a valid IP address.", raw)
+		}
+	}
+	if opts.Tags, err = p.tagSpecsAlso("instance", "volume", "network-interface", "spot-instances-request"); err != nil {
+		return nil, err
+	}
+	names := p.list("SecurityGroup")
+	resp := &reservationXML{}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		sn := tx.Subnet(subnet)
+		if sn == nil || sn.Account != r.Caller.Account || sn.Region != r.Caller.Region {
+			return emulator.AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", subnet)
+		}
+		o := opts
+		for _, name := range names {
+			g := groupByName(tx, r.Caller, sn.VPCID, name)
+			if g == nil {
+				return emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist in VPC '%s'", name, sn.VPCID)
+			}
+			o.SecurityGroupIDs = append(o.SecurityGroupIDs, g.ID)
+		}
+		insts, replay, err := tx.RunInstances(r.Caller, emulator.RunRequest{SubnetID: subnet, MinCount: min, MaxCount: max, Options: o, Fingerprint: fingerprint(p)})
+		if err != nil {
+			return err
+		}
+		res := reservations(tx, insts)[0]
+		if !replay {
+			// EC2 answers RunInstances with the instances still pending; they run right after.
+			for k := range res.InstancesSet.Items {
+				res.InstancesSet.Items[k].InstanceState = instanceState{Code: stateCodes["pending"], Name: "pending"}
+			}
+		}
+		*resp = res
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+type stateChangeXML struct {
+	InstanceID    string        `xml:"instanceId"`
+	CurrentState  instanceState `xml:"currentState"`
+	PreviousState instanceState `xml:"previousState"`
+}
+
+type terminateResponse struct {
+	InstancesSet items[stateChangeXML] `xml:"instancesSet"`
+}
+
+func terminateInstances(s *Server, r *request) (response, error) {
+	ids := r.Params.list("InstanceId")
+	resp := &terminateResponse{}
+	err := s.update(r, func(tx *emulator.Tx) error {
+		changes, err := tx.TerminateInstances(r.Caller, ids)
+		if err != nil {
+			return err
+		}
+		for _, ch := range changes {
+			resp.InstancesSet.Items = append(resp.InstancesSet.Items, stateChangeXML{InstanceID: ch.InstanceID,
+				CurrentState:  instanceState{Code: stateCodes[ch.Current], Name: ch.Current},
+				PreviousState: instanceState{Code: stateCodes[ch.Previous], Name: ch.Previous}})
+		}
 		return nil
 	})
 	if err != nil {

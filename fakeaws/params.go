@@ -131,11 +131,18 @@ func (p params) tags(prefix string) emulator.Tags {
 // tagSpecs reads TagSpecification.N.ResourceType / .Tag.M.* and returns the tags meant for
 // resource type typ. A specification for a type the action does not create is refused, as EC2
 // does.
-func (p params) tagSpecs(typ string) (emulator.Tags, error) {
+func (p params) tagSpecs(typ string) (emulator.Tags, error) { return p.tagSpecsAlso(typ) }
+
+// tagSpecsAlso is tagSpecs for actions that also create resources of the other types (whose
+// tags spacelab does not keep, e.g. the volumes of RunInstances).
+func (p params) tagSpecsAlso(typ string, others ...string) (emulator.Tags, error) {
 	out := emulator.Tags{}
 	for _, n := range p.indexes("TagSpecification") {
 		rt := p.get(member("TagSpecification", n, "ResourceType"))
 		if rt != typ {
+			if slices.Contains(others, rt) {
+				continue
+			}
 			return nil, emulator.AWSErr("InvalidParameterValue", "'%s' is not a valid taggable resource type for this operation.", rt)
 		}
 		for k, v := range p.tags(member("TagSpecification", n, "Tag")) {

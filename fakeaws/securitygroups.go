@@ -454,3 +454,55 @@ func revoke(s *Server, r *request, egress bool) (response, error) {
 	}
 	return resp, nil
 }
+
+func init() {
+	register("CreateSecurityGroup", createSecurityGroup)
+	register("DeleteSecurityGroup", deleteSecurityGroup)
+}
+
+type createSecurityGroupResponse struct {
+	Return           bool          `xml:"return"`
+	GroupID          string        `xml:"groupId"`
+	SecurityGroupArn string        `xml:"securityGroupArn"`
+	TagSet           items[tagXML] `xml:"tagSet"`
+}
+
+func createSecurityGroup(s *Server, r *request) (response, error) {
+	tags, err := r.Params.tagSpecs("security-group")
+	if err != nil {
+		return nil, err
+	}
+	resp := &createSecurityGroupResponse{Return: true}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		g, err := tx.CreateSecurityGroup(r.Caller, r.Params.get("VpcId"), r.Params.get("GroupName"), r.Params.get("GroupDescription"), tags)
+		if err != nil {
+			return err
+		}
+		resp.GroupID, resp.TagSet = g.ID, tagSet(g.Tags)
+		resp.SecurityGroupArn = renderSecurityGroup(tx, g).SecurityGroupArn
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func deleteSecurityGroup(s *Server, r *request) (response, error) {
+	resp := &struct {
+		Return  bool   `xml:"return"`
+		GroupID string `xml:"groupId"`
+	}{Return: true}
+	err := s.update(r, func(tx *emulator.Tx) error {
+		g, err := targetGroup(tx, r.Caller, r.Params)
+		if err != nil {
+			return err
+		}
+		resp.GroupID = g.ID
+		return tx.DeleteSecurityGroup(r.Caller, g.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}

@@ -9,6 +9,19 @@
 // its own account and region, as on AWS. Responses are rendered from the model on each call;
 // errors are EC2's (or STS's) error documents with EC2's codes, messages and HTTP statuses.
 //
+// Actions: DescribeRegions, DescribeAvailabilityZones; CreateVpc, DeleteVpc, DescribeVpcs;
+// CreateSubnet, DeleteSubnet, DescribeSubnets; CreateRouteTable, DeleteRouteTable,
+// AssociateRouteTable, DisassociateRouteTable, ReplaceRouteTableAssociation,
+// DescribeRouteTables, CreateRoute, ReplaceRoute, DeleteRoute; CreateSecurityGroup,
+// DeleteSecurityGroup, DescribeSecurityGroups, Authorize/RevokeSecurityGroupIngress/Egress;
+// CreateNetworkAcl, DeleteNetworkAcl, DescribeNetworkAcls, Create/Replace/DeleteNetworkAclEntry,
+// ReplaceNetworkAclAssociation; Create/Attach/Detach/Delete/DescribeInternetGateway(s);
+// RunInstances, TerminateInstances, DescribeInstances; Create/Describe/Accept/Reject/Delete
+// VpcPeeringConnection(s); CreateTags, DeleteTags, DescribeTags; STS GetCallerIdentity. Any
+// other action is InvalidAction. Unknown parameters are ignored (newer clients send members
+// the emulator does not know); parameters for features spacelab does not model (IPv6, NAT
+// gateway or ENI route targets, prefix lists) are refused with UnsupportedOperation.
+//
 // The package needs no privilege and no network beyond loopback:
 //
 //	go test ./fakeaws/

@@ -1,6 +1,8 @@
 package fakeaws
 
 import (
+	"net/netip"
+	"slices"
 	"strconv"
 
 	"spacelab/emulator"
@@ -129,4 +131,70 @@ func describeSubnets(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+func init() {
+	register("CreateSubnet", createSubnet)
+	register("DeleteSubnet", deleteSubnet)
+}
+
+type createSubnetResponse struct {
+	Subnet subnetXML `xml:"subnet"`
+}
+
+func createSubnet(s *Server, r *request) (response, error) {
+	vpcID, err := r.Params.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	raw, err := r.Params.required("CidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	cidr, err := netip.ParsePrefix(raw)
+	if err != nil {
+		return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", raw)
+	}
+	az := r.Params.get("AvailabilityZone")
+	if id := r.Params.get("AvailabilityZoneId"); id != "" && az == "" {
+		for _, z := range zones(r.Caller.Region) {
+			if z.ZoneID == id {
+				az = z.ZoneName
+			}
+		}
+		if az == "" {
+			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter availabilityZoneId is invalid.", id)
+		}
+	}
+	if az != "" && !slices.ContainsFunc(zones(r.Caller.Region), func(z zoneXML) bool { return z.ZoneName == az }) {
+		return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %sa, %sb, %sc.", az, r.Caller.Region, r.Caller.Region, r.Caller.Region)
+	}
+	tags, err := r.Params.tagSpecs("subnet")
+	if err != nil {
+		return nil, err
+	}
+	resp := &createSubnetResponse{}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		sn, err := tx.CreateSubnet(r.Caller, vpcID, cidr, emulator.SubnetOptions{AZ: az, Tags: tags})
+		if err != nil {
+			return err
+		}
+		resp.Subnet = renderSubnet(tx, sn)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func deleteSubnet(s *Server, r *request) (response, error) {
+	id, err := r.Params.required("SubnetId")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.update(r, func(tx *emulator.Tx) error { return tx.DeleteSubnet(r.Caller, id) }); err != nil {
+		return nil, err
+	}
+	return ok(), nil
 }

@@ -1,6 +1,8 @@
 package fakeaws
 
 import (
+	"net/netip"
+
 	"spacelab/emulator"
 )
 
@@ -102,4 +104,57 @@ func describeVpcs(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+func init() {
+	register("CreateVpc", createVpc)
+	register("DeleteVpc", deleteVpc)
+}
+
+type createVpcResponse struct {
+	Vpc vpcXML `xml:"vpc"`
+}
+
+func createVpc(s *Server, r *request) (response, error) {
+	raw, err := r.Params.required("CidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	if r.Params.get("Ipv4IpamPoolId") != "" || r.Params.get("Ipv6CidrBlock") != "" || r.Params.get("AmazonProvidedIpv6CidrBlock") == "true" {
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 VPC CIDR blocks given as CidrBlock only")
+	}
+	cidr, err := netip.ParsePrefix(raw)
+	if err != nil {
+		return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", raw)
+	}
+	tags, err := r.Params.tagSpecs("vpc")
+	if err != nil {
+		return nil, err
+	}
+	resp := &createVpcResponse{}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		v, err := tx.CreateVPC(r.Caller, cidr, emulator.VPCOptions{Tags: tags})
+		if err != nil {
+			return err
+		}
+		resp.Vpc = renderVPC(v)
+		// EC2 answers CreateVpc while the VPC is still pending; it is available right after.
+		resp.Vpc.State = "pending"
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func deleteVpc(s *Server, r *request) (response, error) {
+	id, err := r.Params.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.update(r, func(tx *emulator.Tx) error { return tx.DeleteVPC(r.Caller, id) }); err != nil {
+		return nil, err
+	}
+	return ok(), nil
 }
