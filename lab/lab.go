@@ -66,8 +66,10 @@ type Lab struct {
 	AWSURL    string
 	// HerokuToken authenticates as the first Heroku user.
 	HerokuToken string
-	// ReadyIn is how long Start took until the data plane first converged and the APIs listened.
+	// ReadyIn is how long Start took until the data plane first converged and the APIs listened,
+	// and Phases splits it: building the model, starting the sandbox, the first convergence.
 	ReadyIn time.Duration
+	Phases  map[string]time.Duration
 
 	log     *slog.Logger
 	servers []*http.Server
@@ -105,16 +107,19 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if len(top.Users) > 0 && top.Users[0].Token != "" {
 		token = top.Users[0].Token
 	}
+	modelDone := time.Now()
 	sb, err := netns.Start(ctx, netns.Options{Dir: o.Dir, Logger: log, Debug: o.Debug})
 	if err != nil {
 		return nil, err
 	}
+	sandboxDone := time.Now()
 	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{})}
 	l.Reconciler = &emulator.Reconciler{World: w, Dataplane: sb, Logger: log}
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()
 		return nil, fmt.Errorf("lab: first convergence: %w", err)
 	}
+	l.Phases = map[string]time.Duration{"model": modelDone.Sub(start), "sandbox": sandboxDone.Sub(modelDone), "converge": time.Since(sandboxDone)}
 	herokuL, err := listen(o.HerokuAddr)
 	if err != nil {
 		sb.Close()
@@ -146,7 +151,8 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		l.Reconciler.Run(runCtx)
 	}()
 	l.ReadyIn = time.Since(start)
-	l.log.Info("ready", "heroku", l.HerokuURL, "aws", l.AWSURL, "took", l.ReadyIn)
+	l.log.Info("ready", "heroku", l.HerokuURL, "aws", l.AWSURL, "took", l.ReadyIn,
+		"model", l.Phases["model"], "sandbox", l.Phases["sandbox"], "converge", l.Phases["converge"])
 	return l, nil
 }
 

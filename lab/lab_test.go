@@ -52,6 +52,8 @@ func BenchmarkLabReady(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(l.ReadyIn.Microseconds())/1000, "ready-ms")
+		b.ReportMetric(float64(l.Phases["sandbox"].Microseconds())/1000, "sandbox-ms")
+		b.ReportMetric(float64(l.Phases["converge"].Microseconds())/1000, "converge-ms")
 		b.StopTimer()
 		l.Close()
 		b.StartTimer()
