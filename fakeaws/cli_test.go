@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"spacelab/emulator"
+	"spacelab/fakeaws"
 	"spacelab/internal/testenv"
 )
 
@@ -263,7 +264,15 @@ func TestAWSCLIErrors(t *testing.T) {
 // TestAWSCLIPagination: the CLI follows nextToken on its own and merges the pages.
 func TestAWSCLIPagination(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	var calls atomic.Int32
+	e := newEnv(t, func(s *fakeaws.Server) {
+		s.Inject = func(action string, _ emulator.Caller) *emulator.AWSError {
+			if action == "DescribeSubnets" {
+				calls.Add(1)
+			}
+			return nil
+		}
+	})
 	if err := e.world.Update(func(tx *emulator.Tx) error {
 		for i := 1; i <= 11; i++ {
 			if _, err := tx.CreateSubnet(emulator.Caller{Account: customerAccount, Region: customerRegion}, customerVPC,
@@ -274,13 +283,6 @@ func TestAWSCLIPagination(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
-	}
-	var calls atomic.Int32
-	e.srv.Inject = func(action string, _ emulator.Caller) *emulator.AWSError {
-		if action == "DescribeSubnets" {
-			calls.Add(1)
-		}
-		return nil
 	}
 	cli := newCLI(t, e)
 	var out struct{ Subnets []struct{ SubnetId string } }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"spacelab/emulator"
+	"spacelab/fakeaws"
 )
 
 // pendingPeering creates a request from the customer VPC to the space and returns its id.
@@ -44,6 +45,17 @@ func tcp(port int32, cidr string) []types.IpPermission {
 
 // TestErrors checks each refusal's EC2 code, message and HTTP status as the SDK sees them.
 func TestErrors(t *testing.T) {
+	// setups configure the server of a case before it starts.
+	setups := map[string]func(*fakeaws.Server){
+		"injected fault": func(s *fakeaws.Server) {
+			s.Inject = func(action string, c emulator.Caller) *emulator.AWSError {
+				if action == "DescribeVpcs" {
+					return &emulator.AWSError{Code: "Unavailable", Message: "The service is unavailable. Please try again shortly.", Status: 503}
+				}
+				return nil
+			}
+		},
+	}
 	tests := []struct {
 		name string
 		call func(t *testing.T, e *env) error
@@ -229,19 +241,17 @@ func TestErrors(t *testing.T) {
 			return err
 		}, apiErr{"InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use", 400}},
 		{"injected fault", func(t *testing.T, e *env) error {
-			e.srv.Inject = func(action string, c emulator.Caller) *emulator.AWSError {
-				if action == "DescribeVpcs" {
-					return &emulator.AWSError{Code: "Unavailable", Message: "The service is unavailable. Please try again shortly.", Status: 503}
-				}
-				return nil
-			}
 			_, err := e.customer().DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
 			return err
 		}, apiErr{"Unavailable", "The service is unavailable. Please try again shortly.", 503}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
+			var setup []func(*fakeaws.Server)
+			if f := setups[tt.name]; f != nil {
+				setup = append(setup, f)
+			}
+			e := newEnv(t, setup...)
 			got := asAPIErr(t, tt.call(t, e))
 			if tt.want.Message == "" {
 				got.Message = "" // only the code and status are pinned
@@ -257,8 +267,7 @@ func TestErrors(t *testing.T) {
 func TestRequestExpired(t *testing.T) {
 	for _, skew := range []time.Duration{16 * time.Minute, -16 * time.Minute} {
 		t.Run(skew.String(), func(t *testing.T) {
-			e := newEnv(t)
-			e.srv.Now = func() time.Time { return time.Now().Add(skew) }
+			e := newEnv(t, func(s *fakeaws.Server) { s.Now = func() time.Time { return time.Now().Add(skew) } })
 			_, err := e.customer().DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
 			got := asAPIErr(t, err)
 			if got.Code != "RequestExpired" || got.Status != 400 || !strings.HasPrefix(got.Message, "Request has expired.") {

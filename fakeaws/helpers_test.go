@@ -88,10 +88,15 @@ type env struct {
 	world *emulator.World
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv starts a server on the default world; configure sets its fields (test hooks,
+// clock) before it serves, as a Server's fields must not change while it runs.
+func newEnv(t testing.TB, configure ...func(*fakeaws.Server)) *env {
 	t.Helper()
 	w := newWorld(t)
 	s := &fakeaws.Server{World: w, Logger: testLogger(t)}
+	for _, f := range configure {
+		f(s)
+	}
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	return &env{t: t, srv: s, url: hs.URL, world: w}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -357,12 +356,6 @@ func joinIDs(ids []string) string {
 		b.WriteString(id)
 	}
 	return b.String()
-}
-
-// asAWS reports whether err is an EC2 refusal (as opposed to a bug).
-func asAWS(err error) bool {
-	var e *emulator.AWSError
-	return errors.As(err, &e)
 }
 
 // items is an EC2 list: a wrapper element with one <item> per entry. It always renders the

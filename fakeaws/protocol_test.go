@@ -109,13 +109,14 @@ func TestTimestampsAndShapes(t *testing.T) {
 // TestPanicBecomesInternalError: a panic anywhere in serving becomes a 500 InternalError and
 // the server (and the world's lock) keeps working.
 func TestPanicBecomesInternalError(t *testing.T) {
-	e := newEnv(t)
-	e.srv.Inject = func(action string, c emulator.Caller) *emulator.AWSError {
-		if action == "DescribeVpcs" {
-			panic("boom")
+	e := newEnv(t, func(s *fakeaws.Server) {
+		s.Inject = func(action string, c emulator.Caller) *emulator.AWSError {
+			if action == "DescribeVpcs" {
+				panic("boom")
+			}
+			return nil
 		}
-		return nil
-	}
+	})
 	got := e.raw(form("Action", "DescribeVpcs", "Version", "2016-11-15"), customerKey, customerSecret, "ec2", customerRegion, time.Time{})
 	if got.Status != http.StatusInternalServerError || !strings.Contains(got.Body, "<Code>InternalError</Code>") {
 		t.Errorf("got %d %s; want 500 InternalError", got.Status, got.Body)

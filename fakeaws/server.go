@@ -40,7 +40,9 @@ import (
 )
 
 // Server is the fake EC2 + STS endpoint. The zero value is usable: it lazily creates an empty
-// world (which knows no access keys, so every request is refused until one is added).
+// world (which knows no access keys, so every request is refused until one is added). Set the
+// fields before the server handles its first request and leave them alone afterwards; the
+// world itself is safe to change at any time through World.Update.
 type Server struct {
 	// World is the model the API reads and changes. Nil means a new empty world on first use.
 	World *emulator.World
