@@ -163,12 +163,16 @@ type Service struct {
 
 // Instance is an EC2 instance: a host with one ENI in a subnet.
 type Instance struct {
-	ID               string
-	Account          string
-	Region           string
-	VPCID            string
-	SubnetID         string
-	PrivateIP        netip.Addr
+	ID        string
+	Account   string
+	Region    string
+	VPCID     string
+	SubnetID  string
+	PrivateIP netip.Addr
+	// PublicIP is the instance's public IPv4 address, if it has one (AssociatePublicIpAddress);
+	// the internet reaches it, and it reaches the internet, only through an attached internet
+	// gateway and a route to it.
+	PublicIP         netip.Addr
 	SecurityGroupIDs []string
 	State            string // pending, running, shutting-down, terminated
 	ImageID          string

@@ -372,6 +372,8 @@ type InstanceOptions struct {
 	ClientToken      string
 	Tags             Tags
 	Services         []Service
+	// PublicIP asks for a public IPv4 address (AssociatePublicIpAddress).
+	PublicIP bool
 }
 
 // RunInstance launches one instance in a subnet. It is running at once: the data plane gives it
@@ -428,6 +430,9 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 		MAC:           fmt.Sprintf("02:%s:%s:%s:%s:%s", tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2)),
 		ReservationID: tx.NewID("r"), ClientToken: o.ClientToken, Tags: cloneTags(o.Tags),
 		Services: append([]Service(nil), o.Services...),
+	}
+	if o.PublicIP {
+		inst.PublicIP = tx.newPublicAddr()
 	}
 	tx.w.instances[id] = inst
 	return inst, nil

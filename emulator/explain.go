@@ -256,8 +256,20 @@ type walk struct {
 	ix   *specIndex
 	hops []Hop
 	// nat remembers source translations, as conntrack does: host → translated address →
-	// original source.
-	nat map[string]map[netip.Addr]netip.Addr
+	// original source; dnat remembers destination translations: host → new destination →
+	// original destination.
+	nat  map[string]map[netip.Addr]netip.Addr
+	dnat map[string]map[netip.Addr]netip.Addr
+}
+
+func remember(m *map[string]map[netip.Addr]netip.Addr, host string, k, v netip.Addr) {
+	if *m == nil {
+		*m = map[string]map[netip.Addr]netip.Addr{}
+	}
+	if (*m)[host] == nil {
+		(*m)[host] = map[netip.Addr]netip.Addr{}
+	}
+	(*m)[host][k] = v
 }
 
 func (w *walk) hop(host, step, format string, args ...any) {
@@ -278,6 +290,13 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 		if orig, ok := w.nat[host.Name][pkt.Dst]; ok && pkt.Established {
 			w.hop(host.Name, "un-nat", "%s → %s", pkt.Dst, orig)
 			pkt.Dst = orig
+		}
+		if iif != "" && !pkt.Established {
+			if d, ok := host.Filter.DNATFor(iif, pkt.Dst); ok {
+				remember(&w.dnat, host.Name, d.To, d.Dst)
+				w.hop(host.Name, "dnat", "%s → %s (%s)", d.Dst, d.To, d.Why)
+				pkt.Dst = d.To
+			}
 		}
 		if ix.isLocal(host.Name, pkt.Dst) {
 			return host.Name, iif, pkt, nil
@@ -305,14 +324,12 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 				return "", "", pkt, &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
 			}
 		}
+		if orig, ok := w.dnat[host.Name][pkt.Src]; ok && pkt.Established {
+			w.hop(host.Name, "un-dnat", "%s → %s", pkt.Src, orig)
+			pkt.Src = orig
+		}
 		if nat, ok := host.Filter.SNATFor(rt.Dev, pkt.Src); ok && !pkt.Established {
-			if w.nat == nil {
-				w.nat = map[string]map[netip.Addr]netip.Addr{}
-			}
-			if w.nat[host.Name] == nil {
-				w.nat[host.Name] = map[netip.Addr]netip.Addr{}
-			}
-			w.nat[host.Name][nat.To] = pkt.Src
+			remember(&w.nat, host.Name, nat.To, pkt.Src)
 			w.hop(host.Name, "snat", "%s → %s (%s)", pkt.Src, nat.To, nat.Why)
 			pkt.Src = nat.To
 		}

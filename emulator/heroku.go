@@ -91,6 +91,11 @@ type Space struct {
 	DynoSubnetIDs []string
 	NATAddrs      []netip.Addr // the stable outbound addresses
 	NATState      string       // enabled, updating, disabled
+	// RouterAddr is the public address of the space's router, where *.herokuapp.com of its
+	// apps without internal routing resolve; RouterPrivateAddr is where the router meets the
+	// dynos inside the space. Trusted IP ranges are enforced there.
+	RouterAddr        netip.Addr
+	RouterPrivateAddr netip.Addr
 	// InboundRulesets is the history of the space's trusted IP ranges, oldest first; the
 	// last one is in force (see heroku_trusted.go).
 	InboundRulesets []*InboundRuleset
@@ -369,7 +374,11 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 	for len(sp.NATAddrs) < 4 {
 		sp.NATAddrs = append(sp.NATAddrs, tx.newPublicAddr())
 	}
+	sp.RouterAddr = tx.newPublicAddr()
 	tx.w.spaces[id] = sp
+	if sp.RouterPrivateAddr, _, err = tx.allocSpaceAddr(sp, 0); err != nil {
+		return nil, err
+	}
 	tx.w.log.Info("space created", "space", sp.Name, "vpc", vpc.ID, "cidr", cidr)
 	return sp, nil
 }
@@ -385,6 +394,11 @@ func (tx *Tx) newPublicAddr() netip.Addr {
 }
 
 func (tx *Tx) publicAddrInUse(a netip.Addr) bool {
+	for _, i := range tx.w.instances {
+		if i.PublicIP == a {
+			return true
+		}
+	}
 	for _, d := range tx.w.data {
 		if d.PublicAddr == a {
 			return true
@@ -396,6 +410,9 @@ func (tx *Tx) publicAddrInUse(a netip.Addr) bool {
 		}
 	}
 	for _, s := range tx.w.spaces {
+		if s.RouterAddr == a {
+			return true
+		}
 		for _, n := range s.NATAddrs {
 			if n == a {
 				return true
@@ -418,6 +435,9 @@ func (tx *Tx) SpaceCIDRBlocks(sp *Space) []netip.Prefix {
 func (sp *Space) UnavailableCIDRs() []netip.Prefix { return []netip.Prefix{sp.DataCIDR} }
 
 func (tx *Tx) spaceAddrInUse(sp *Space, a netip.Addr) bool {
+	if sp.RouterPrivateAddr == a {
+		return true
+	}
 	for _, app := range tx.w.apps {
 		if app.SpaceID != sp.ID {
 			continue

@@ -69,6 +69,9 @@ func (h *host) applyFilter(f *netspec.Filter) error {
 		if len(f.SNAT) > 0 {
 			addSNAT(c, t, f.SNAT)
 		}
+		if len(f.DNAT) > 0 {
+			addDNAT(c, t, f.DNAT)
+		}
 	}
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("%s: nftables: %w", h.name, err)
@@ -112,6 +115,25 @@ func addSNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.SNATRule) {
 		e = append(e, &expr.Counter{},
 			&expr.Immediate{Register: 1, Data: to[:]},
 			&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
+	}
+}
+
+// addDNAT adds a destination-NAT chain on prerouting.
+func addDNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.DNATRule) {
+	policy := nftables.ChainPolicyAccept
+	chain := c.AddChain(&nftables.Chain{Name: "dnat", Table: t, Type: nftables.ChainTypeNAT,
+		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest, Policy: &policy})
+	for _, r := range rules {
+		var e []expr.Any
+		if r.Iif != "" {
+			e = append(e, &expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.Iif)})
+		}
+		e = appendPrefix(e, 16, netip.PrefixFrom(r.Dst, 32))
+		to := r.To.As4()
+		e = append(e, &expr.Counter{},
+			&expr.Immediate{Register: 1, Data: to[:]},
+			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
 		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
 	}
 }

@@ -28,6 +28,29 @@ const (
 type Filter struct {
 	Chains []Chain
 	SNAT   []SNATRule `json:",omitempty"`
+	DNAT   []DNATRule `json:",omitempty"`
+}
+
+// DNATRule rewrites the destination of packets for Dst arriving on Iif to To; connection
+// tracking rewrites the replies' source back (an internet gateway's one-to-one NAT).
+type DNATRule struct {
+	Iif string
+	Dst netip.Addr
+	To  netip.Addr
+	Why string
+}
+
+// DNATFor returns the translation for a packet to dst arriving on iif, if any.
+func (f *Filter) DNATFor(iif string, dst netip.Addr) (DNATRule, bool) {
+	if f == nil {
+		return DNATRule{}, false
+	}
+	for _, r := range f.DNAT {
+		if (r.Iif == "" || r.Iif == iif) && r.Dst == dst {
+			return r, true
+		}
+	}
+	return DNATRule{}, false
 }
 
 // SNATRule rewrites the source address of packets from Src leaving by Oif to To; connection

@@ -1,0 +1,254 @@
+package emulator
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"spacelab/netspec"
+)
+
+// renderSpaceNAT gives a space its way out: every route table of the space VPC sends what it
+// has no other route for to the internet, and dynos leave with one of the space's four stable
+// outbound addresses (dyno n uses address n mod 4), which the internet routes back to the space.
+func (r *renderer) renderSpaceNAT(v *VPC, h *netspec.Host, inet, vpcSide netip.Prefix, tables map[int]bool) {
+	tx := r.tx
+	sp := tx.w.spaces[v.SpaceID]
+	if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
+		return
+	}
+	for t := range tables {
+		if t == edgeTable {
+			continue
+		}
+		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: wanIf, Metric: 100,
+			Why: "the space's NAT: outbound traffic leaves by its stable outbound IPs"})
+	}
+	if h.Filter == nil {
+		h.Filter = &netspec.Filter{}
+	}
+	n := 0
+	for _, app := range tx.AppsIn(sp.ID) {
+		for _, d := range app.Dynos {
+			if !d.PrivateIP.IsValid() {
+				continue
+			}
+			to := sp.NATAddrs[n%len(sp.NATAddrs)]
+			h.Filter.SNAT = append(h.Filter.SNAT, netspec.SNATRule{Oif: wanIf, Src: netip.PrefixFrom(d.PrivateIP, 32), To: to,
+				Why: fmt.Sprintf("%s/%s leaves %s by outbound IP %s", app.Name, d.Name(), sp.Name, to)})
+			n++
+		}
+	}
+	for _, a := range sp.NATAddrs {
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: vpcSide.Addr(), Dev: shortName("w", v.ID),
+			Why: "outbound IP of space " + sp.Name})
+	}
+}
+
+// renderData places a data service in its space's data VPC. Only the space's dynos reach it
+// (other networks cannot route to the data VPC: peering is not transitive); with trusted IPs it
+// also has a public endpoint that only those ranges may use.
+func (r *renderer) renderData(d *DataService) {
+	tx := r.tx
+	sp := tx.w.spaces[d.SpaceID]
+	if sp == nil {
+		return
+	}
+	dvpc := tx.w.vpcs[sp.DataVPCID]
+	subs := tx.SubnetsOf(dvpc.ID)
+	if len(subs) == 0 {
+		return
+	}
+	h := r.addHost(&netspec.Host{Name: "data/" + d.Name, Kind: "data", Aliases: []string{d.Name}, Hostname: d.Name,
+		Resolvers: []netip.Addr{dvpc.ResolverAddr()}})
+	r.attach(h, "data|"+d.Name, subs[0], d.Addr)
+	port := d.Port()
+	listen := []netip.AddrPort{netip.AddrPortFrom(d.Addr, port)}
+	rules := []netspec.FilterRule{
+		{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the data service accepted"},
+		{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
+		{Src: sp.CIDR, Proto: netspec.TCP, PortFrom: port, PortTo: port, Verdict: netspec.Accept,
+			Why: fmt.Sprintf("the dynos of %s reach %s", sp.Name, d.Name)},
+	}
+	why := fmt.Sprintf("%s accepts connections only from the dynos of %s", d.Name, sp.Name)
+	if len(d.TrustedIPs) > 0 && d.PublicAddr.IsValid() {
+		inet, mine := p2p(r.book.linkIndex("data-public|"+d.Name, r.liveLinks))
+		ifn := shortName("d", d.Name)
+		r.link(&netspec.Link{
+			A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: "public-" + d.Name},
+			B: netspec.End{Host: h.Name, Ifname: "pub", Addrs: []netip.Prefix{mine, netip.PrefixFrom(d.PublicAddr, 32)}},
+		})
+		const publicTable = 200
+		h.Routes = append(h.Routes, netspec.Route{Table: publicTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "pub", Why: "replies from the public endpoint"})
+		h.Rules = append(h.Rules, netspec.Rule{Priority: 100, Src: netip.PrefixFrom(d.PublicAddr, 32), Table: publicTable})
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(d.PublicAddr, 32), Via: mine.Addr(), Dev: ifn, Why: "public endpoint of " + d.Name})
+		r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: d.PublicHost() + ".", Addr: d.PublicAddr, TTL: dnsTTL})
+		listen = append(listen, netip.AddrPortFrom(d.PublicAddr, port))
+		for _, p := range d.TrustedIPs {
+			rules = append(rules, netspec.FilterRule{Iif: "pub", Src: p, Proto: netspec.TCP, PortFrom: port, PortTo: port, Verdict: netspec.Accept,
+				Why: fmt.Sprintf("trusted IP range %s may reach %s", p, d.Name)})
+		}
+		why += " and from its trusted IP ranges"
+	}
+	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "data-ingress", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: why, Rules: rules}}}
+	banner := map[string]string{"postgres": "PostgreSQL", "redis": "Redis", "kafka": "Kafka"}[d.Kind]
+	h.Services = append(h.Services, netspec.Service{Name: d.Kind, Kind: "tcp", Listen: listen, Banner: banner + " " + d.Name + " (spacelab)"})
+}
+
+// discoveryRecords are the DNS service discovery names of a space: N.PROCESS.APP.app.localspace
+// for each dyno, and PROCESS.APP.app.localspace for all of a process type (answered with up to
+// three chosen at random).
+func (r *renderer) discoveryRecords(sp *Space) []netspec.DNSRecord {
+	var out []netspec.DNSRecord
+	for _, app := range r.tx.AppsIn(sp.ID) {
+		for _, d := range app.Dynos {
+			if d.State != "up" || !d.PrivateIP.IsValid() {
+				continue
+			}
+			out = append(out,
+				netspec.DNSRecord{Name: fmt.Sprintf("%d.%s.%s.app.localspace.", d.Number, d.Type, app.Name), Addr: d.PrivateIP, TTL: dnsTTL},
+				netspec.DNSRecord{Name: fmt.Sprintf("%s.%s.app.localspace.", d.Type, app.Name), Addr: d.PrivateIP, TTL: dnsTTL})
+		}
+	}
+	return out
+}
+
+func (r *renderer) renderApp(sp *Space, app *App) {
+	tx := r.tx
+	vpc := tx.w.vpcs[sp.VPCID]
+	var web []netip.AddrPort
+	for _, d := range app.Dynos {
+		s := tx.w.subnets[d.SubnetID]
+		if s == nil || d.State != "up" {
+			continue
+		}
+		h := r.addHost(&netspec.Host{
+			Name: DynoHost(app.Name, d.Name()), Kind: "dyno",
+			Aliases:   []string{app.Name + "/" + d.Name(), fmt.Sprintf("%d.%s.%s.app.localspace", d.Number, d.Type, app.Name)},
+			Hostname:  d.ID,
+			Resolvers: []netip.Addr{vpc.ResolverAddr()},
+			Env:       []string{"PORT=" + fmt.Sprint(WebPort), "DYNO=" + d.Name(), "HEROKU_APP_NAME=" + app.Name, "HEROKU_PRIVATE_IP=" + d.PrivateIP.String(), "HEROKU_DNS_DYNO_NAME=" + fmt.Sprintf("%d.%s.%s.app.localspace", d.Number, d.Type, app.Name)},
+		})
+		r.attach(h, "dyno|"+d.ID, s, d.PrivateIP)
+		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "dyno-ingress", Hook: netspec.Input, Policy: netspec.Drop,
+			PolicyWhy: fmt.Sprintf("dynos of %s accept traffic only from inside the space (%s); other networks reach an internal-routing app through its router", sp.Name, sp.CIDR),
+			Rules: []netspec.FilterRule{
+				{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the dyno opened"},
+				{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
+				{Src: sp.CIDR, Verdict: netspec.Accept, Why: "dynos of a space reach each other on any port"},
+			}}}}
+		listen := []netip.AddrPort{netip.AddrPortFrom(d.PrivateIP, WebPort)}
+		switch {
+		case d.Command != "":
+			h.Services = append(h.Services, netspec.Service{Name: d.Type, Kind: "command", Listen: listen,
+				Cmd: &netspec.CommandConfig{Argv: []string{"/bin/sh", "-c", d.Command}}})
+			if d.Type == "web" {
+				web = append(web, listen[0])
+			}
+		case d.Type == "web":
+			h.Services = append(h.Services, netspec.Service{Name: "web", Kind: "web", Listen: listen,
+				Web: &netspec.WebConfig{App: app.Name, Dyno: d.Name()}})
+			web = append(web, listen[0])
+		}
+	}
+	if !app.InternalRouting {
+		return
+	}
+	for n, a := range app.RouterAddrs {
+		sub := tx.w.subnets[tx.subnetOf(sp, a)]
+		if sub == nil {
+			continue
+		}
+		tag := ""
+		if n < len(app.RouterTags) {
+			tag = app.RouterTags[n]
+		}
+		h := r.addHost(&netspec.Host{
+			Name: RouterHost(app.Name, n), Kind: "app-router", Aliases: []string{fmt.Sprintf("%s/router.%d", app.Name, n+1)},
+			Hostname: "spaces-router-" + tag, Resolvers: []netip.Addr{vpc.ResolverAddr()},
+		})
+		r.attach(h, "router|"+app.ID+"|"+a.String(), sub, a)
+		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "router-ingress", Hook: netspec.Input, Policy: netspec.Drop,
+			PolicyWhy: "the router of " + app.Name + " only serves HTTP on port 80",
+			Rules: []netspec.FilterRule{
+				{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the router opened"},
+				{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
+				{Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: netspec.Accept, Why: "the router serves HTTP on port 80"},
+			}}}}
+		h.Services = append(h.Services, netspec.Service{Name: "router", Kind: "proxy", Listen: []netip.AddrPort{netip.AddrPortFrom(a, 80)},
+			Proxy: &netspec.ProxyConfig{Via: "spaces-router (" + tag + ")", Backends: map[string][]netip.AddrPort{strings.ToLower(app.WebHost()): web}}})
+	}
+}
+
+// sortRecords orders records for stable output.
+func sortRecords(rs []netspec.DNSRecord) {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
+}
+
+// renderSpaceRouter is the space's public router: the public address where *.herokuapp.com of
+// the space's apps without internal routing resolve. It proxies to their web dynos and enforces
+// the space's trusted IP ranges (inbound ruleset) on its public side: the first rule that
+// contains the client decides, and a client no rule contains is refused.
+func (r *renderer) renderSpaceRouter(sp *Space) {
+	tx := r.tx
+	if !sp.RouterAddr.IsValid() || !sp.RouterPrivateAddr.IsValid() || sp.State != SpaceAllocated {
+		return
+	}
+	sub := tx.w.subnets[tx.subnetOf(sp, sp.RouterPrivateAddr)]
+	vpc := tx.w.vpcs[sp.VPCID]
+	if sub == nil || vpc == nil {
+		return
+	}
+	h := r.addHost(&netspec.Host{Name: "space-router/" + sp.Name, Kind: "space-router", Aliases: []string{sp.Name + "/router"},
+		Hostname: "spaces-router-" + sp.Name, Resolvers: []netip.Addr{vpc.ResolverAddr()}})
+	r.attach(h, "space-router|"+sp.ID, sub, sp.RouterPrivateAddr)
+	inet, mine := p2p(r.book.linkIndex("space-public|"+sp.ID, r.liveLinks))
+	ifn := shortName("r", sp.ID)
+	r.link(&netspec.Link{
+		A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: "router-" + sp.Name},
+		B: netspec.End{Host: h.Name, Ifname: "pub", Addrs: []netip.Prefix{mine, netip.PrefixFrom(sp.RouterAddr, 32)}},
+	})
+	const publicTable = 200
+	h.Routes = append(h.Routes, netspec.Route{Table: publicTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "pub", Why: "answers to internet clients"})
+	h.Rules = append(h.Rules, netspec.Rule{Priority: 100, Src: netip.PrefixFrom(sp.RouterAddr, 32), Table: publicTable})
+	r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(sp.RouterAddr, 32), Via: mine.Addr(), Dev: ifn, Why: "public router of space " + sp.Name})
+
+	backends := map[string][]netip.AddrPort{}
+	for _, app := range tx.AppsIn(sp.ID) {
+		if app.InternalRouting {
+			continue
+		}
+		var web []netip.AddrPort
+		for _, d := range app.Dynos {
+			if d.Type == "web" && d.State == "up" && d.PrivateIP.IsValid() {
+				web = append(web, netip.AddrPortFrom(d.PrivateIP, WebPort))
+			}
+		}
+		backends[strings.ToLower(app.WebHost())] = web
+		r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: strings.ToLower(app.WebHost()) + ".", Addr: sp.RouterAddr, TTL: dnsTTL})
+	}
+	tag := strings.ReplaceAll(sp.ID, "-", "")[:12]
+	h.Services = append(h.Services, netspec.Service{Name: "router", Kind: "proxy", Listen: []netip.AddrPort{netip.AddrPortFrom(sp.RouterAddr, 80)},
+		Proxy: &netspec.ProxyConfig{Via: "spaces-router (" + tag + ")", Backends: backends}})
+
+	rules := []netspec.FilterRule{
+		{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the router accepted or opened"},
+		{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
+	}
+	policyWhy := fmt.Sprintf("no trusted IP range of %s contains the client, so its web requests are refused", sp.Name)
+	rs := sp.InboundRuleset()
+	if rs == nil || len(rs.Rules) == 0 {
+		policyWhy = fmt.Sprintf("%s has no trusted IP ranges: all inbound web requests to its dynos are blocked", sp.Name)
+	} else {
+		for _, rule := range rs.Rules {
+			v := netspec.Accept
+			if rule.Action == RuleDeny {
+				v = netspec.Drop
+			}
+			rules = append(rules, netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v,
+				Why: fmt.Sprintf("trusted IP rule of %s: %s %s", sp.Name, rule.Action, rule.Source)})
+		}
+	}
+	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "trusted-ips", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: policyWhy, Rules: rules}}}
+}
