@@ -397,7 +397,7 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 		return *v
 	}
 	h := ix.spec.Host(at)
-	in := pkt
+	in := got
 	in.Iif = iif
 	if v, why := h.Filter.Evaluate(netspec.Input, in); v == netspec.Drop {
 		return Verdict{Code: "FILTERED", At: at, Reason: fmt.Sprintf("%s: %s", at, why)}
@@ -405,9 +405,9 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	w.hop(at, "delivered", "%s %s", dst, protoPort(pkt))
 	var svc *netspec.Service
 	if proto == netspec.TCP || proto == netspec.UDP {
-		svc = listener(h, dst, port)
+		svc = listener(h, got.Dst, port)
 		if svc == nil {
-			return Verdict{Code: "NO_LISTENER", At: at, Reason: fmt.Sprintf("nothing listens on %s %s in %s", dst, protoPort(pkt), at)}
+			return Verdict{Code: "NO_LISTENER", At: at, Reason: fmt.Sprintf("nothing listens on %s %s in %s", got.Dst, protoPort(pkt), at)}
 		}
 	}
 	// The reply: a fresh routing decision from the destination back to the source.

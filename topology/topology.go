@@ -7,9 +7,10 @@
 package topology
 
 import (
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"strings"
@@ -19,11 +20,24 @@ import (
 	"spacelab/emulator"
 )
 
-//go:embed default.yaml
-var defaultYAML []byte
+//go:embed *.yaml
+var builtin embed.FS
 
-// DefaultYAML is the built-in topology's source.
-func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
+// Builtin lists the built-in topologies by name ("default", "lab").
+func Builtin() []string {
+	entries, _ := fs.ReadDir(builtin, ".")
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	return out
+}
+
+// DefaultYAML is the built-in default topology's source.
+func DefaultYAML() []byte {
+	b, _ := builtin.ReadFile("default.yaml")
+	return b
+}
 
 // Raw is a topology document as written.
 type Raw struct {
@@ -116,6 +130,7 @@ type RawInstance struct {
 	ID        string       `yaml:"id"`
 	Name      string       `yaml:"name"`
 	PrivateIP string       `yaml:"private_ip"`
+	PublicIP  bool         `yaml:"public_ip"` // give it a public IPv4 address
 	Services  []RawService `yaml:"services"`
 }
 
@@ -153,13 +168,17 @@ func Parse(b []byte) (*Raw, error) {
 	return &r, nil
 }
 
-// Load parses a topology file; an empty path means the built-in default.
+// Load parses a topology file, or a built-in topology by name; an empty path means the
+// built-in default.
 func Load(path string) (*Topology, error) {
-	b := defaultYAML
-	if path != "" {
-		var err error
-		if b, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("topology: %w", err)
+	if path == "" {
+		path = "default"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var berr error
+		if b, berr = builtin.ReadFile(strings.TrimSuffix(path, ".yaml") + ".yaml"); berr != nil {
+			return nil, fmt.Errorf("topology: %w (built-in topologies: %s)", err, strings.Join(Builtin(), ", "))
 		}
 	}
 	raw, err := Parse(b)
@@ -227,6 +246,7 @@ type Subnet struct {
 type Instance struct {
 	ID, Name  string
 	PrivateIP netip.Addr
+	PublicIP  bool
 	Services  []emulator.Service
 }
 
@@ -339,7 +359,7 @@ func (r *Raw) Resolve() (*Topology, error) {
 				}
 				sub := Subnet{ID: s.ID, Name: s.Name, AZ: s.AZ, CIDR: scidr}
 				for _, in := range s.Instances {
-					inst := Instance{ID: in.ID, Name: in.Name}
+					inst := Instance{ID: in.ID, Name: in.Name, PublicIP: in.PublicIP}
 					if in.PrivateIP != "" {
 						ip, err := netip.ParseAddr(in.PrivateIP)
 						if err != nil {
@@ -436,7 +456,7 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 						if in.Name != "" {
 							itags["Name"] = in.Name
 						}
-						if _, err := tx.RunInstance(c, sub.ID, emulator.InstanceOptions{ID: in.ID, PrivateIP: in.PrivateIP, Services: in.Services, Tags: itags}); err != nil {
+						if _, err := tx.RunInstance(c, sub.ID, emulator.InstanceOptions{ID: in.ID, PrivateIP: in.PrivateIP, PublicIP: in.PublicIP, Services: in.Services, Tags: itags}); err != nil {
 							return fmt.Errorf("topology: instance %s: %w", in.ID, err)
 						}
 					}

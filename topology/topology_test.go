@@ -90,3 +90,18 @@ aws:
 		return nil
 	})
 }
+
+func TestBuiltinsApply(t *testing.T) {
+	for _, name := range topology.Builtin() {
+		t.Run(name, func(t *testing.T) {
+			top, err := topology.Load(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: 1}))
+			if err := top.Apply(w, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
