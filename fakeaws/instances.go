@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -31,6 +32,7 @@ type instanceXML struct {
 	SubnetID            string            `xml:"subnetId,omitempty"`
 	VpcID               string            `xml:"vpcId,omitempty"`
 	PrivateIPAddress    string            `xml:"privateIpAddress,omitempty"`
+	IPAddress           string            `xml:"ipAddress,omitempty"`
 	SourceDestCheck     bool              `xml:"sourceDestCheck"`
 	GroupSet            items[groupIdent] `xml:"groupSet"`
 	Architecture        string            `xml:"architecture"`
@@ -110,6 +112,11 @@ func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
 		return x
 	}
 	x.PrivateDNSName, x.SubnetID, x.VpcID, x.PrivateIPAddress, x.SourceDestCheck = i.PrivateDNSName(), i.SubnetID, i.VPCID, i.PrivateIP.String(), true
+	if i.PublicIP.IsValid() {
+		b := i.PublicIP.As4()
+		x.IPAddress = i.PublicIP.String()
+		x.DNSName = fmt.Sprintf("ec2-%d-%d-%d-%d.compute-1.amazonaws.com", b[0], b[1], b[2], b[3])
+	}
 	for _, id := range i.SecurityGroupIDs {
 		gi := groupIdent{GroupID: id}
 		if g := tx.SecurityGroup(id); g != nil {
@@ -285,16 +292,39 @@ func runInstances(s *Server, r *request) (response, error) {
 	if !minSet || !maxSet {
 		return nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter %s", map[bool]string{true: "maxCount", false: "minCount"}[minSet])
 	}
-	if len(p.indexes("NetworkInterface")) > 0 {
-		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model NetworkInterface specifications; use SubnetId, PrivateIpAddress and SecurityGroupId")
-	}
 	subnet := p.get("SubnetId")
+	privateIP := p.get("PrivateIpAddress")
+	groupIDs := p.list("SecurityGroupId")
+	publicIP := false
+	// One network interface spec (device 0) is what the CLI sends for --associate-public-ip-address:
+	// it moves the subnet and groups into it.
+	if idx := p.indexes("NetworkInterface"); len(idx) > 0 {
+		if len(idx) > 1 || idx[0] != 1 || (p.get("NetworkInterface.1.DeviceIndex") != "" && p.get("NetworkInterface.1.DeviceIndex") != "0") {
+			return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models one network interface per instance (device index 0)")
+		}
+		if p.get("NetworkInterface.1.NetworkInterfaceId") != "" {
+			return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not attach existing network interfaces")
+		}
+		if v := p.get("NetworkInterface.1.SubnetId"); v != "" {
+			if subnet != "" {
+				return nil, emulator.AWSErr("InvalidParameterCombination", "Network interfaces and an instance-level subnet ID may not be specified on the same request")
+			}
+			subnet = v
+		}
+		if v := p.get("NetworkInterface.1.PrivateIpAddress"); v != "" {
+			privateIP = v
+		}
+		groupIDs = append(groupIDs, p.list("NetworkInterface.1.SecurityGroupId")...)
+		if publicIP, err = p.boolean("NetworkInterface.1.AssociatePublicIpAddress", false); err != nil {
+			return nil, err
+		}
+	}
 	if subnet == "" {
 		return nil, emulator.AWSErr("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 	}
 	opts := emulator.InstanceOptions{ImageID: p.get("ImageId"), InstanceType: p.get("InstanceType"), KeyName: p.get("KeyName"),
-		ClientToken: p.get("ClientToken"), SecurityGroupIDs: p.list("SecurityGroupId")}
-	if raw := p.get("PrivateIpAddress"); raw != "" {
+		ClientToken: p.get("ClientToken"), SecurityGroupIDs: groupIDs, PublicIP: publicIP}
+	if raw := privateIP; raw != "" {
 		if opts.PrivateIP, err = netip.ParseAddr(raw); err != nil || !opts.PrivateIP.Is4() {
 			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter privateIpAddress is invalid. This is not a valid IP address.", raw)
 		}
