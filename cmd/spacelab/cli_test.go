@@ -345,3 +345,121 @@ func TestRealClients(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// TestRealClientsRules drives the Private Space and VPC rules with the real CLIs against
+// `spacelab up --topology lab` and checks each with packets through `spacelab exec`.
+func TestRealClientsRules(t *testing.T) {
+	aws := testenv.AWSCLI(t)
+	heroku := testenv.HerokuCLI(t)
+	testenv.Binary(t, "curl")
+	testenv.Binary(t, "dig")
+	u := startUp(t, "--topology", "lab")
+	endpoint := u.getenv("AWS_ENDPOINT_URL")
+	awsRun := func(args ...string) map[string]any {
+		t.Helper()
+		out, code := u.client(aws, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("aws %v (%d):\n%s", args, code, out)
+		}
+		var v map[string]any
+		json.Unmarshal([]byte(out), &v)
+		return v
+	}
+	herokuRun := func(args ...string) string {
+		t.Helper()
+		out, code := u.client(heroku, args...)
+		if code != 0 {
+			t.Fatalf("heroku %v (%d):\n%s", args, code, out)
+		}
+		return out
+	}
+	curl := func(host, url string) (string, int) {
+		return u.run("exec", host, "--", "curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", url)
+	}
+	// Trusted IPs, with the heroku CLI.
+	if out, code := curl("cafe-client", "http://shop-web.herokuapp.com/"); code != 0 || out != "200" {
+		t.Fatalf("before any trusted-ips change: %d %q", code, out)
+	}
+	herokuRun("spaces:trusted-ips:add", "203.0.113.0/24", "--space", "rules-lab")
+	herokuRun("spaces:trusted-ips:remove", "0.0.0.0/0", "--space", "rules-lab")
+	if out := herokuRun("spaces:trusted-ips", "rules-lab"); !strings.Contains(out, "203.0.113.0/24") || strings.Contains(out, "0.0.0.0/0") {
+		t.Fatalf("trusted-ips:\n%s", out)
+	}
+	if out, code := curl("cafe-client", "http://shop-web.herokuapp.com/"); code == 0 {
+		t.Fatalf("an untrusted client was served: %q", out)
+	}
+	if out, code := curl("office-client", "http://shop-web.herokuapp.com/"); code != 0 || out != "200" {
+		t.Fatalf("a trusted client was refused: %d %q", code, out)
+	}
+	// A new app in the space, scaled with the CLI, is served through the router.
+	herokuRun("apps:create", "fresh-app", "--space", "rules-lab", "--no-remote")
+	herokuRun("ps:scale", "web=2", "--app", "fresh-app")
+	if out, code := curl("office-client", "http://fresh-app.herokuapp.com/"); code != 0 || out != "200" {
+		t.Fatalf("the new app: %d %q", code, out)
+	}
+	// Stable outbound IPs: what spaces:info lists is what the internet sees.
+	info := herokuRun("spaces:info", "rules-lab")
+	out, code := u.run("exec", "fresh-app/web.2", "--", "curl", "-s", "-m", "2", "http://echo.example.com/")
+	if code != 0 || !strings.Contains(info, strings.TrimSpace(out)) || strings.TrimSpace(out) == "" {
+		t.Fatalf("left from %q; spaces:info:\n%s", out, info)
+	}
+	// Service discovery from inside the space.
+	out, code = u.run("exec", "shop-web/web.1", "--", "dig", "+short", "worker.shop-web.app.localspace")
+	if n := len(strings.Fields(out)); code != 0 || n != 3 {
+		t.Fatalf("dig worker.shop-web.app.localspace (%d): %q", code, out)
+	}
+	// AWS: an instance with a public IP behind an internet gateway, all with the AWS CLI.
+	igw := awsRun("ec2", "create-internet-gateway")["InternetGateway"].(map[string]any)["InternetGatewayId"].(string)
+	awsRun("ec2", "attach-internet-gateway", "--internet-gateway-id", igw, "--vpc-id", "vpc-0a1a1a1a1a1a1a1a1")
+	rtb := awsRun("ec2", "describe-route-tables", "--filters", "Name=vpc-id,Values=vpc-0a1a1a1a1a1a1a1a1")["RouteTables"].([]any)[0].(map[string]any)["RouteTableId"].(string)
+	awsRun("ec2", "create-route", "--route-table-id", rtb, "--destination-cidr-block", "0.0.0.0/0", "--gateway-id", igw)
+	run := awsRun("ec2", "run-instances", "--image-id", "ami-0abcdef1234567890", "--count", "1", "--instance-type", "t3.micro",
+		"--subnet-id", "subnet-0a1a1a1a1a1a1a1a1", "--associate-public-ip-address")
+	inst := run["Instances"].([]any)[0].(map[string]any)
+	pub, _ := inst["PublicIpAddress"].(string)
+	id := inst["InstanceId"].(string)
+	if pub == "" {
+		t.Fatalf("no public IP: %v", inst)
+	}
+	out, code = u.run("exec", id, "--", "curl", "-s", "-m", "2", "http://echo.example.com/")
+	if code != 0 || strings.TrimSpace(out) != pub {
+		t.Fatalf("the instance left from %q (%d), want %s", out, code, pub)
+	}
+	// A network ACL deny beats a security group allow: VPC B reaches a1 in VPC A over a peering.
+	pcx := awsRun("ec2", "create-vpc-peering-connection", "--vpc-id", "vpc-0b2b2b2b2b2b2b2b2", "--peer-vpc-id", "vpc-0a1a1a1a1a1a1a1a1")["VpcPeeringConnection"].(map[string]any)["VpcPeeringConnectionId"].(string)
+	awsRun("ec2", "accept-vpc-peering-connection", "--vpc-peering-connection-id", pcx)
+	rtbB := awsRun("ec2", "describe-route-tables", "--filters", "Name=vpc-id,Values=vpc-0b2b2b2b2b2b2b2b2")["RouteTables"].([]any)[0].(map[string]any)["RouteTableId"].(string)
+	awsRun("ec2", "create-route", "--route-table-id", rtb, "--destination-cidr-block", "172.20.0.0/16", "--vpc-peering-connection-id", pcx)
+	awsRun("ec2", "create-route", "--route-table-id", rtbB, "--destination-cidr-block", "172.16.0.0/16", "--vpc-peering-connection-id", pcx)
+	if _, code := curl("b1", "http://172.16.0.8/"); code == 0 {
+		t.Fatal("the default security group let VPC B in")
+	}
+	awsRun("ec2", "authorize-security-group-ingress", "--group-id",
+		awsRun("ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values=vpc-0a1a1a1a1a1a1a1a1", "Name=group-name,Values=default")["SecurityGroups"].([]any)[0].(map[string]any)["GroupId"].(string),
+		"--protocol", "tcp", "--port", "80", "--cidr", "172.20.0.0/16")
+	if out, code := curl("b1", "http://172.16.0.8/"); code != 0 || out != "200" {
+		t.Fatalf("the SG allows HTTP from VPC B, yet: %d %q", code, out)
+	}
+	acl := awsRun("ec2", "create-network-acl", "--vpc-id", "vpc-0a1a1a1a1a1a1a1a1")["NetworkAcl"].(map[string]any)["NetworkAclId"].(string)
+	for _, e := range [][]string{
+		{"--ingress", "--rule-number", "50", "--protocol", "tcp", "--port-range", "From=80,To=80", "--cidr-block", "172.20.0.0/16", "--rule-action", "deny"},
+		{"--ingress", "--rule-number", "100", "--protocol", "-1", "--cidr-block", "0.0.0.0/0", "--rule-action", "allow"},
+		{"--egress", "--rule-number", "100", "--protocol", "-1", "--cidr-block", "0.0.0.0/0", "--rule-action", "allow"},
+	} {
+		awsRun(append([]string{"ec2", "create-network-acl-entry", "--network-acl-id", acl}, e...)...)
+	}
+	acls := awsRun("ec2", "describe-network-acls", "--filters", "Name=association.subnet-id,Values=subnet-0a1a1a1a1a1a1a1a1")["NetworkAcls"].([]any)
+	var assoc string
+	for _, a := range acls[0].(map[string]any)["Associations"].([]any) {
+		if m := a.(map[string]any); m["SubnetId"] == "subnet-0a1a1a1a1a1a1a1a1" {
+			assoc = m["NetworkAclAssociationId"].(string)
+		}
+	}
+	awsRun("ec2", "replace-network-acl-association", "--association-id", assoc, "--network-acl-id", acl)
+	if out, code := curl("b1", "http://172.16.0.8/"); code == 0 {
+		t.Fatalf("the NACL deny did not win over the SG allow: %q", out)
+	}
+	if out, code := u.run("exec", "a1", "--", "curl", "-s", "-m", "2", "http://echo.example.com/"); code == 0 {
+		t.Fatalf("a1 has no public IP but reached the internet: %q", out)
+	}
+}
