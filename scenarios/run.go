@@ -366,7 +366,26 @@ func (r *Runner) check(ctx context.Context, st Step) StepResult {
 			problems = append(problems, fmt.Sprintf("addresses %v, wanted %v", got, want))
 		}
 	}
+	if e.MaxAddrs > 0 && (len(c.Result.Addrs) == 0 || len(c.Result.Addrs) > e.MaxAddrs) {
+		problems = append(problems, fmt.Sprintf("%d addresses %v, wanted 1 to %d", len(c.Result.Addrs), c.Result.Addrs, e.MaxAddrs))
+	}
+	body := strings.TrimSpace(c.Result.Body)
+	if e.Body != "" && !matches(body, r.subst(e.Body)) {
+		problems = append(problems, fmt.Sprintf("body %q, wanted %q", body, e.Body))
+	}
+	if len(e.BodyIn) > 0 {
+		found := false
+		for _, v := range e.BodyIn {
+			found = found || body == r.subst(v)
+		}
+		if !found {
+			problems = append(problems, fmt.Sprintf("body %q is none of %v", body, e.BodyIn))
+		}
+	}
 	lines := []string{c.Summary()}
+	if c.Probe.Kind == "http" && c.Result.OK && len(body) < 80 && !strings.Contains(body, "<") {
+		lines = append(lines, "body: "+body)
+	}
 	if c.Result.OK && c.Result.Header.Get("Via") != "" {
 		lines = append(lines, "Via: "+c.Result.Header.Get("Via"))
 	}

@@ -114,9 +114,12 @@ type Expect struct {
 	Values map[string]string `yaml:"values"` // path → value ("*" globs)
 	// Checks.
 	Reachable *bool             `yaml:"reachable"`
-	Reason    string            `yaml:"reason"` // substring of the explanation of a block
-	Header    map[string]string `yaml:"header"` // header → value ("*" globs)
-	Addrs     []string          `yaml:"addrs"`  // exactly these addresses, any order
+	Reason    string            `yaml:"reason"`    // substring of the explanation of a block
+	Header    map[string]string `yaml:"header"`    // header → value ("*" globs)
+	Addrs     []string          `yaml:"addrs"`     // exactly these addresses, any order
+	MaxAddrs  int               `yaml:"max_addrs"` // at most this many addresses (and at least one)
+	Body      string            `yaml:"body"`      // the response body, trimmed ("*" globs)
+	BodyIn    []string          `yaml:"body_in"`   // the trimmed body is one of these
 	// Exec.
 	Exit   *int   `yaml:"exit"`
 	Output string `yaml:"output"` // substring of stdout+stderr

@@ -8,6 +8,7 @@ import (
 	"spacelab/lab"
 	"spacelab/lab/labtest"
 	"spacelab/scenarios"
+	"spacelab/topology"
 )
 
 func TestShippedScenariosParse(t *testing.T) {
@@ -37,13 +38,25 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
-// TestLabPeeringScenario runs what `spacelab demo` runs.
-func TestLabPeeringScenario(t *testing.T) {
-	l := labtest.Start(t)
-	s, _, err := scenarios.Load("peering")
+// TestLabShippedScenarios runs every shipped scenario (peering is what `spacelab demo` runs).
+func TestLabShippedScenarios(t *testing.T) {
+	for _, name := range scenarios.Shipped() {
+		t.Run(name, func(t *testing.T) { runShipped(t, name) })
+	}
+}
+
+func runShipped(t *testing.T, name string) {
+	s, _, err := scenarios.Load(name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var o lab.Options
+	if s.Topology != "" {
+		if o.Topology, err = topology.Load(s.Topology); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := labtest.Start(t, o)
 	var out bytes.Buffer
 	res, err := (&scenarios.Runner{Lab: l, Out: &out}).Run(context.Background(), s)
 	if err != nil {

@@ -62,8 +62,8 @@ func runScenarios(names []string, debug bool) error {
 		var top *topology.Topology
 		if s.Topology != "" {
 			p := s.Topology
-			if !filepath.IsAbs(p) && dir != "" {
-				p = filepath.Join(dir, p)
+			if rel := filepath.Join(dir, p); !filepath.IsAbs(p) && dir != "" && fileExists(rel) {
+				p = rel // else a built-in topology by name
 			}
 			if top, err = topology.Load(p); err != nil {
 				return err
@@ -95,4 +95,9 @@ func runScenarios(names []string, debug bool) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d step(s) failed", failed)}
 	}
 	return nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
