@@ -204,6 +204,22 @@ func TestDataplaneDiscoveryWorkersAndData(t *testing.T) {
 	g.wantBlocked(pg, "only delivered inside it")
 	pg.From = "office-client"
 	g.wantBlocked(pg, "not routed on the internet")
+	// Trusted-IP access for data: a public endpoint that only the trusted range may use.
+	var public string
+	g.w.View(func(tx *emulator.Tx) error {
+		for _, d := range tx.DataServices("") {
+			if d.Name == "postgresql-reporting-202" {
+				public = d.PublicHost()
+			}
+		}
+		return nil
+	})
+	reporting := netspec.Probe{From: "office-client", Kind: "tcp", Target: public + ":5432"}
+	g.wantOK(reporting)
+	reporting.From = "cafe-client"
+	g.wantBlocked(reporting, "accepts connections only from the dynos of rules-lab and from its trusted IP ranges")
+	reporting.From, reporting.Target = "shop-web/web.2", "10.1.0.20:5432"
+	g.wantOK(reporting)
 }
 
 func TestDataplaneAWSRules(t *testing.T) {
