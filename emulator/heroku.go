@@ -394,6 +394,13 @@ func (tx *Tx) newPublicAddr() netip.Addr {
 }
 
 func (tx *Tx) publicAddrInUse(a netip.Addr) bool {
+	for _, v := range tx.w.vpns {
+		for _, t := range v.Tunnels {
+			if t.IP == a {
+				return true
+			}
+		}
+	}
 	for _, i := range tx.w.instances {
 		if i.PublicIP == a {
 			return true

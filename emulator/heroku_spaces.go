@@ -122,6 +122,18 @@ func (tx *Tx) DeleteSpace(sp *Space) (*Space, error) {
 	for id := range gone {
 		delete(tx.w.vpcs, id)
 	}
+	for id, v := range tx.w.vpns {
+		if v.SpaceID == sp.ID {
+			delete(tx.w.vpns, id)
+		}
+	}
+	for i := 0; i < len(tx.w.data); {
+		if tx.w.data[i].SpaceID == sp.ID {
+			tx.w.data = append(tx.w.data[:i], tx.w.data[i+1:]...)
+			continue
+		}
+		i++
+	}
 	delete(tx.w.spaces, sp.ID)
 	sp.State, sp.NATState, sp.UpdatedAt = SpaceDeleting, NATDisabled, tx.now
 	tx.w.log.Info("space deleted", "space", sp.Name)

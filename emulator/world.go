@@ -45,6 +45,8 @@ type World struct {
 	internet []*InternetHost
 	// Heroku data add-ons of spaces.
 	data []*DataService
+	// VPN connections of spaces, by id.
+	vpns map[string]*VPNConnection
 
 	// Heroku side.
 	users  map[string]*User // by bearer token
@@ -89,6 +91,7 @@ func NewWorld(o Options) *World {
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},
 		apps:      map[string]*App{},
+		vpns:      map[string]*VPNConnection{},
 	}
 	if w.now == nil {
 		w.now = time.Now
