@@ -178,7 +178,7 @@ func (e *Endpoint) respondMM1(h header, pkt []byte, ev event, now time.Time) {
 	out := buildPlain(header{ICookie: sa.ci, RCookie: sa.cr, Version: isakmpVersion1, Exchange: exchMain}, first, body)
 	sa.lastRecv, sa.lastResp = append([]byte(nil), pkt...), out
 	e.ikes = append(e.ikes, sa)
-	e.log.Debug("main mode: proposal selected", "sa", sa.name(), "ike", chosen)
+	e.log.Debug("main mode: proposal selected", "sa", sa.name(), "ike", chosen.String())
 	e.sendIKE(out, false)
 	if e.Status().State != StateUp {
 		e.setStatus(StateDown, "negotiating with "+e.cfg.PeerLabel+" (main mode message 2 sent)")
@@ -447,7 +447,7 @@ func (e *Endpoint) established(sa *ikeSA, now time.Time) {
 			old.established = now.Add(-old.life)
 		}
 	}
-	e.log.Info("ISAKMP SA established", "sa", sa.name(), "ike", sa.prop, "initiator", sa.initiator)
+	e.log.Info("ISAKMP SA established", "sa", sa.name(), "ike", sa.prop.String(), "initiator", sa.initiator)
 	if len(e.activeChildren()) == 0 {
 		e.setStatus(StateDown, "phase 1 up ("+sa.prop.String()+"), negotiating phase 2")
 	} else {

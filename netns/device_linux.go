@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -15,7 +16,83 @@ import (
 
 // tun is a TUN device opened inside a host.
 type tun struct {
-	f *os.File
+	f    *os.File
+	rc   syscall.RawConn
+	h    *host
+	name string
+}
+
+// ReadPackets reads up to len(bufs) packets in one wake-up: it blocks until the device is
+// readable, then reads until it would block (services.PacketDevice batching).
+func (t *tun) ReadPackets(bufs [][]byte, sizes []int) (int, error) {
+	n := 0
+	var rerr error
+	err := t.rc.Read(func(fd uintptr) bool {
+		for n < len(bufs) {
+			m, err := unix.Read(int(fd), bufs[n])
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err == unix.EAGAIN:
+				return n > 0
+			case err != nil:
+				rerr = err
+				return true
+			}
+			sizes[n] = m
+			n++
+		}
+		return true
+	})
+	if n > 0 {
+		return n, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 0, rerr
+}
+
+// WritePackets writes the packets, waiting when the device queue is full.
+func (t *tun) WritePackets(bufs [][]byte) (int, error) {
+	n := 0
+	var werr error
+	err := t.rc.Write(func(fd uintptr) bool {
+		for n < len(bufs) {
+			_, err := unix.Write(int(fd), bufs[n])
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err == unix.EAGAIN:
+				return false
+			case err != nil:
+				werr = err
+				n++ // a packet the kernel refuses is dropped, the rest still go
+				continue
+			}
+			n++
+		}
+		return true
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+// AddRoute routes dst into the device (services.DeviceRouter). The route is not one of the
+// spec's (its protocol is boot, not static), so route syncing leaves it alone; it goes away
+// with the device.
+func (t *tun) AddRoute(dst netip.Prefix) error {
+	link, err := t.h.nl.LinkByName(t.name)
+	if err != nil {
+		return fmt.Errorf("netns: %s: device %s: %w", t.h.name, t.name, err)
+	}
+	r := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: ipNet(dst.Masked()), Scope: netlink.SCOPE_LINK, Protocol: unix.RTPROT_BOOT}
+	if err := t.h.nl.RouteReplace(r); err != nil {
+		return fmt.Errorf("netns: %s: route %s dev %s: %w", t.h.name, dst, t.name, err)
+	}
+	return nil
 }
 
 func (t *tun) ReadPacket(b []byte) (int, error) { return t.f.Read(b) }
@@ -72,5 +149,10 @@ func (h *host) openDevice(name string, mtu int, addrs []netip.Prefix) (services.
 		f.Close()
 		return nil, fmt.Errorf("netns: %s: device %s: %w", h.name, name, err)
 	}
-	return &tun{f: f}, nil
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &tun{f: f, rc: rc, h: h, name: name}, nil
 }
