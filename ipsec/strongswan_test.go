@@ -235,14 +235,35 @@ secrets {
 }
 
 func (s *strongswan) swanctl(args ...string) (string, int) {
-	var out bytes.Buffer
-	argv := append([]string{swanctlPath}, args...)
-	argv = append(argv, "--uri", "unix://"+filepath.Join(s.dir, "charon.vici"))
-	code, err := s.sb.Exec(context.Background(), netns.ExecRequest{Host: "office-gw", Argv: argv}, nil, &out, &out)
+	s.t.Helper()
+	out, code, err := s.swanctlCtx(context.Background(), args...)
 	if err != nil {
 		s.t.Fatalf("swanctl: %v", err)
 	}
-	return out.String(), code
+	return out, code
+}
+
+func (s *strongswan) swanctlCtx(ctx context.Context, args ...string) (string, int, error) {
+	var out bytes.Buffer
+	argv := append([]string{swanctlPath}, args...)
+	argv = append(argv, "--uri", "unix://"+filepath.Join(s.dir, "charon.vici"))
+	code, err := s.sb.Exec(ctx, netns.ExecRequest{Host: "office-gw", Argv: argv}, nil, &out, &out)
+	return out.String(), code, err
+}
+
+// initiateInBackground starts swanctl --initiate without waiting for it (the failure cases,
+// where strongSwan would wait for its own retransmissions).
+func (s *strongswan) initiateInBackground() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.swanctlCtx(ctx, "--initiate", "--child", "lan", "--timeout", "10")
+	}()
+	s.t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }
 
 func (s *strongswan) log() string {
@@ -486,7 +507,7 @@ func TestStrongswanFailuresAreNamed(t *testing.T) {
 			ss := startCharon(t, sb, cc)
 			start := time.Now()
 			if !tc.goInitiates {
-				go ss.initiate(5)
+				ss.initiateInBackground()
 			}
 			msg := waitGoStatus(t, sb, 20*time.Second, func(state, msg string) bool {
 				return state == "DOWN" && strings.Contains(msg, tc.goStatus)
