@@ -55,7 +55,7 @@ type espState struct {
 	enc, dec cipher.BlockMode
 	mac      hash.Hash
 	sum      [64]byte
-	iv       [aes.BlockSize]byte
+	ctr      [aes.BlockSize]byte
 }
 
 type ivSetter interface{ SetIV([]byte) }
@@ -126,11 +126,10 @@ func (s *espSA) seal(dst, inner []byte, seq uint32) int {
 	st := s.pool.Get().(*espState)
 	// IV: the sequence number and SPI encrypted under a random per-SA key: unpredictable to
 	// an observer (RFC 3602 §2.3), and cheaper than reading the system's random source.
-	var ctr [aes.BlockSize]byte
-	binary.BigEndian.PutUint32(ctr[8:12], s.spi)
-	binary.BigEndian.PutUint32(ctr[12:16], seq)
+	binary.BigEndian.PutUint32(st.ctr[8:12], s.spi)
+	binary.BigEndian.PutUint32(st.ctr[12:16], seq)
 	iv := dst[espHeaderLen : espHeaderLen+espIVLen]
-	s.ivGen.Encrypt(iv, ctr[:])
+	s.ivGen.Encrypt(iv, st.ctr[:])
 	body := dst[espHeaderLen+espIVLen : total-s.icvLen]
 	copy(body, inner)
 	pad := len(body) - len(inner) - 2

@@ -81,6 +81,7 @@ type charonConf struct {
 	ike, esp string
 	psk      string
 	dpd      string
+	side     string // office (default) or space: which gateway's addresses and networks
 }
 
 func defaultCharon() charonConf {
@@ -91,6 +92,7 @@ func defaultCharon() charonConf {
 type strongswan struct {
 	t    *testing.T
 	sb   *netns.Sandbox
+	host string
 	dir  string
 	out  *syncBuffer
 	stop context.CancelFunc
@@ -118,6 +120,16 @@ func (s *syncBuffer) String() string {
 // hard-codes /var/run/charon.pid), waits for its vici socket and loads the connection.
 func startCharon(t *testing.T, sb *netns.Sandbox, c charonConf) *strongswan {
 	t.Helper()
+	return startCharonOn(t, sb, "office-gw", c)
+}
+
+// startCharonOn starts charon in host with c.
+func startCharonOn(t *testing.T, sb *netns.Sandbox, host string, c charonConf) *strongswan {
+	t.Helper()
+	local, remote, lts, rts := "198.51.100.2", "203.0.113.2", "172.16.0.0/16", "10.0.0.0/16"
+	if c.side == "space" {
+		local, remote, lts, rts = remote, local, rts, lts
+	}
 	testenv.Binary(t, charonPath)
 	testenv.Binary(t, swanctlPath)
 	dir, err := os.MkdirTemp("", "ss-")
@@ -155,29 +167,29 @@ func startCharon(t *testing.T, sb *netns.Sandbox, c charonConf) *strongswan {
 `, dir)
 	swan := fmt.Sprintf(`connections {
   s2s {
-    version = %d
-    local_addrs = 198.51.100.2
-    remote_addrs = 203.0.113.2
-    proposals = %s
+    version = %[1]d
+    local_addrs = %[7]s
+    remote_addrs = %[8]s
+    proposals = %[2]s
     encap = no
     mobike = no
-    dpd_delay = %s
+    dpd_delay = %[3]s
     dpd_timeout = 30s
     keyingtries = 1
     local {
       auth = psk
-      id = 198.51.100.2
+      id = %[7]s
     }
     remote {
       auth = psk
-      id = 203.0.113.2
+      id = %[8]s
     }
     children {
       lan {
         mode = tunnel
-        local_ts = 172.16.0.0/16
-        remote_ts = 10.0.0.0/16
-        esp_proposals = %s
+        local_ts = %[9]s
+        remote_ts = %[10]s
+        esp_proposals = %[4]s
         dpd_action = restart
         start_action = none
         close_action = none
@@ -187,22 +199,22 @@ func startCharon(t *testing.T, sb *netns.Sandbox, c charonConf) *strongswan {
 }
 secrets {
   ike-s2s {
-    id-a = 198.51.100.2
-    id-b = 203.0.113.2
-    secret = "%s"
+    id-a = %[7]s
+    id-b = %[8]s
+    secret = "%[5]s"
   }
 }
-`, c.version, c.ike, c.dpd, c.esp, c.psk)
+`, c.version, c.ike, c.dpd, c.esp, c.psk, "", local, remote, lts, rts)
 	for name, body := range map[string]string{"strongswan.conf": conf, "swanctl.conf": swan} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &strongswan{t: t, sb: sb, dir: dir, out: &syncBuffer{}, stop: cancel, done: make(chan struct{})}
+	s := &strongswan{t: t, sb: sb, host: host, dir: dir, out: &syncBuffer{}, stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		sb.Exec(ctx, netns.ExecRequest{Host: "office-gw",
+		sb.Exec(ctx, netns.ExecRequest{Host: host,
 			Argv: []string{"sh", "-c", "mount -t tmpfs run /run && exec " + charonPath},
 			Env:  []string{"STRONGSWAN_CONF=" + filepath.Join(dir, "strongswan.conf")}}, nil, s.out, s.out)
 	}()
@@ -247,7 +259,7 @@ func (s *strongswan) swanctlCtx(ctx context.Context, args ...string) (string, in
 	var out bytes.Buffer
 	argv := append([]string{swanctlPath}, args...)
 	argv = append(argv, "--uri", "unix://"+filepath.Join(s.dir, "charon.vici"))
-	code, err := s.sb.Exec(ctx, netns.ExecRequest{Host: "office-gw", Argv: argv}, nil, &out, &out)
+	code, err := s.sb.Exec(ctx, netns.ExecRequest{Host: s.host, Argv: argv}, nil, &out, &out)
 	return out.String(), code, err
 }
 
