@@ -90,7 +90,7 @@ func defaultCharon() charonConf {
 
 // strongswan is a charon running in the office gateway.
 type strongswan struct {
-	t    *testing.T
+	t    testing.TB
 	sb   *netns.Sandbox
 	host string
 	dir  string
@@ -118,13 +118,13 @@ func (s *syncBuffer) String() string {
 
 // startCharon writes the configuration, starts charon in office-gw with a private /run (it
 // hard-codes /var/run/charon.pid), waits for its vici socket and loads the connection.
-func startCharon(t *testing.T, sb *netns.Sandbox, c charonConf) *strongswan {
+func startCharon(t testing.TB, sb *netns.Sandbox, c charonConf) *strongswan {
 	t.Helper()
 	return startCharonOn(t, sb, "office-gw", c)
 }
 
 // startCharonOn starts charon in host with c.
-func startCharonOn(t *testing.T, sb *netns.Sandbox, host string, c charonConf) *strongswan {
+func startCharonOn(t testing.TB, sb *netns.Sandbox, host string, c charonConf) *strongswan {
 	t.Helper()
 	local, remote, lts, rts := "198.51.100.2", "203.0.113.2", "172.16.0.0/16", "10.0.0.0/16"
 	if c.side == "space" {
@@ -155,6 +155,7 @@ func startCharonOn(t *testing.T, sb *netns.Sandbox, host string, c charonConf) *
     main {
       path = %[1]s/charon.log
       time_format = %%H:%%M:%%S
+      time_add_ms = yes
       append = no
       flush_line = yes
       default = 1
