@@ -39,7 +39,7 @@ var (
 // from a pool, so several goroutines may seal or open at once.
 type espSA struct {
 	spi    uint32
-	block  cipher.Block
+	cbc    *aesCBC
 	ivGen  cipher.Block // encrypts the sequence number into an unpredictable IV
 	integ  Hash
 	icvLen int
@@ -50,18 +50,15 @@ type espSA struct {
 	packets, bytes atomic.Uint64
 }
 
-// espState is the per-goroutine cipher and MAC state of an SA.
+// espState is the per-goroutine MAC state of an SA.
 type espState struct {
-	enc, dec cipher.BlockMode
-	mac      hash.Hash
-	sum      [64]byte
-	ctr      [aes.BlockSize]byte
+	mac hash.Hash
+	sum [64]byte
+	ctr [aes.BlockSize]byte
 }
 
-type ivSetter interface{ SetIV([]byte) }
-
 func newESPSA(spi uint32, encKey, authKey []byte, integ Hash) (*espSA, error) {
-	block, err := aes.NewCipher(encKey)
+	cbc, err := newAESCBC(encKey)
 	if err != nil {
 		return nil, err
 	}
@@ -69,33 +66,10 @@ func newESPSA(spi uint32, encKey, authKey []byte, integ Hash) (*espSA, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &espSA{spi: spi, block: block, ivGen: ivGen, integ: integ, icvLen: integ.icvLen()}
-	zero := make([]byte, aes.BlockSize)
+	s := &espSA{spi: spi, cbc: cbc, ivGen: ivGen, integ: integ, icvLen: integ.icvLen()}
 	key := append([]byte(nil), authKey...)
-	s.pool.New = func() any {
-		return &espState{
-			enc: cipher.NewCBCEncrypter(block, zero),
-			dec: cipher.NewCBCDecrypter(block, zero),
-			mac: hmac.New(integ.new(), key),
-		}
-	}
+	s.pool.New = func() any { return &espState{mac: hmac.New(integ.new(), key)} }
 	return s, nil
-}
-
-func (st *espState) setEncIV(iv []byte) {
-	if s, ok := st.enc.(ivSetter); ok {
-		s.SetIV(iv)
-		return
-	}
-	panic("ipsec: CBC mode without SetIV")
-}
-
-func (st *espState) setDecIV(iv []byte) {
-	if s, ok := st.dec.(ivSetter); ok {
-		s.SetIV(iv)
-		return
-	}
-	panic("ipsec: CBC mode without SetIV")
 }
 
 // sealedLen is the ESP packet length for an inner packet of n bytes.
@@ -138,8 +112,7 @@ func (s *espSA) seal(dst, inner []byte, seq uint32) int {
 	}
 	body[len(body)-2] = byte(pad)
 	body[len(body)-1] = nextHeaderIPv4
-	st.setEncIV(iv)
-	st.enc.CryptBlocks(body, body)
+	s.cbc.encrypt(iv, body)
 	st.mac.Reset()
 	st.mac.Write(dst[:total-s.icvLen])
 	sum := st.mac.Sum(st.sum[:0])
@@ -175,8 +148,7 @@ func (s *espSA) open(pkt []byte) ([]byte, error) {
 	if !s.replay.update(seq) {
 		return nil, errESPReplay
 	}
-	st.setDecIV(pkt[espHeaderLen : espHeaderLen+espIVLen])
-	st.dec.CryptBlocks(body, body)
+	s.cbc.decrypt(pkt[espHeaderLen:espHeaderLen+espIVLen], body)
 	pad := int(body[len(body)-2])
 	next := body[len(body)-1]
 	if pad+2 > len(body) {
