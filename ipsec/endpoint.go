@@ -102,6 +102,9 @@ func (c Config) validate() error {
 	return c.Policy.Validate()
 }
 
+// rekeyGrace is how long a replaced IPsec SA still accepts packets.
+const rekeyGrace = 3 * time.Second
+
 // Tunnel states, as Heroku reports them.
 const (
 	StateUp   = "UP"
@@ -260,6 +263,16 @@ func (e *Endpoint) setStatus(state, msg string) {
 // fail reports a failure that keeps the tunnel down.
 func (e *Endpoint) fail(msg string) {
 	e.lastProblem = msg
+	var esp []string
+	for _, c := range e.activeChildren() {
+		esp = append(esp, c.String())
+	}
+	e.statusMu.Lock()
+	e.status.ESP = esp
+	if e.currentIKE() == nil {
+		e.status.IKE = ""
+	}
+	e.statusMu.Unlock()
 	e.setStatus(StateDown, msg)
 }
 
@@ -417,8 +430,15 @@ func (e *Endpoint) handleIKE(ev event) {
 	case exchAggressive:
 		e.refuseAggressive(h, ev)
 	default:
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "endpoint:420")
 	}
+}
+
+// unexpected counts a well-formed message that fits no exchange in progress.
+func (e *Endpoint) unexpected(h header, where string) {
+	e.Counters.IKEUnexpected.Add(1)
+	e.log.Debug("unexpected IKE message dropped", "exchange", h.exchangeName(), "msgid", fmt.Sprintf("%08x", h.MsgID),
+		"icookie", fmt.Sprintf("%x", h.ICookie[:]), "rcookie", fmt.Sprintf("%x", h.RCookie[:]), "at", where)
 }
 
 // findIKE returns the ISAKMP SA with these cookies.
@@ -533,8 +553,8 @@ func (e *Endpoint) childTimers(now time.Time) {
 	changed := false
 	for _, c := range slices.Clone(e.children) {
 		if !c.expireAt.IsZero() && now.After(c.expireAt) {
-			e.log.Info("IPsec SA expired", "sa", c.String())
-			e.removeChild(c, !c.rekeyed)
+			e.log.Info("IPsec SA expired", "sa", c.String(), "replaced", c.rekeyed)
+			e.removeChild(c, true)
 			changed = true
 			continue
 		}
@@ -625,13 +645,11 @@ func (e *Endpoint) install(c *childSA, now time.Time) {
 		if !old.rekeyed && old.local == c.local && old.remote == c.remote {
 			old.rekeyed = true
 			old.rekeying = false
-			// Keep the old inbound SA briefly for packets in flight, then delete it.
-			grace := now.Add(5 * time.Second)
+			// Keep the old inbound SA briefly for packets in flight, then delete it (and
+			// tell the peer then, so it never drops the old SA before it has the new one).
+			grace := now.Add(rekeyGrace)
 			if old.expireAt.After(grace) {
 				old.expireAt = grace
-			}
-			if sa := e.currentIKE(); sa != nil {
-				e.sendDelete(sa, protoESP, old.in.spi)
 			}
 		}
 	}

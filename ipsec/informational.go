@@ -18,7 +18,7 @@ const (
 // gateway does: the peer then logs "received NO_PROPOSAL_CHOSEN notify error".
 func (e *Endpoint) handleIKEv2(h header, pkt []byte, ev event) {
 	if h.Exchange != exchIKEv2Init || h.Flags&ikev2FlagResponse != 0 || h.Flags&ikev2FlagInitiator == 0 || h.MsgID != 0 {
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "informational:21")
 		return
 	}
 	e.fail(e.cfg.PeerLabel + " offered IKEv2; this gateway speaks IKEv1 only")
@@ -34,19 +34,19 @@ func (e *Endpoint) handleIKEv2(h header, pkt []byte, ev event) {
 func (e *Endpoint) refuseAggressive(h header, ev event) {
 	var zero [8]byte
 	if h.RCookie != zero {
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "informational:37")
 		return
 	}
 	e.fail(e.cfg.PeerLabel + " uses aggressive mode; this gateway accepts main mode only")
-	e.sendPlainNotify(h.ICookie, randomCookie(), notifyNoProposalChosen)
+	e.sendPlainNotify(h.ICookie, randomCookie(), notifyNoProposalChosen, ev.natt)
 }
 
 // sendPlainNotify sends an unencrypted informational exchange: the only way to refuse
 // before an ISAKMP SA exists.
-func (e *Endpoint) sendPlainNotify(ci, cr [8]byte, typ uint16) {
+func (e *Endpoint) sendPlainNotify(ci, cr [8]byte, typ uint16, natt bool) {
 	spi := append(append([]byte(nil), ci[:]...), cr[:]...)
 	first, body := chain(payload{Type: plNotify, Body: notify{Protocol: protoISAKMP, Type: typ, SPI: spi}.encode()})
-	e.sendIKE(buildPlain(header{ICookie: ci, RCookie: cr, Version: isakmpVersion1, Exchange: exchInformational, MsgID: randomUint32()}, first, body), false)
+	e.sendIKE(buildPlain(header{ICookie: ci, RCookie: cr, Version: isakmpVersion1, Exchange: exchInformational, MsgID: randomUint32()}, first, body), natt)
 }
 
 // sendInformational sends payloads in a protected informational exchange:
@@ -85,7 +85,7 @@ func (e *Endpoint) handleInformational(h header, pkt []byte, ev event) {
 	}
 	sa := e.findIKE(h.ICookie, h.RCookie)
 	if sa == nil {
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "informational:88")
 		return
 	}
 	if sa.state != ikeEstablished {

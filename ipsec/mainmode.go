@@ -20,6 +20,10 @@ func (e *Endpoint) startMainMode(now time.Time, rekey bool) {
 		quick: map[uint32]*quickMode{}, seen: map[uint32]time.Time{}}
 	copy(sa.ci[:], randomBytes(8))
 	sa.contact = !rekey && len(e.children) == 0
+	// A re-authentication stays on the floated ports, as strongSwan's does.
+	if cur := e.currentIKE(); rekey && cur != nil && cur.floated {
+		sa.floated = true
+	}
 	var ts []transform
 	for i, p := range e.pol.IKE {
 		ts = append(ts, ikeTransform(uint8(i+1), p, e.pol.IKELifetime))
@@ -35,7 +39,7 @@ func (e *Endpoint) startMainMode(now time.Time, rekey bool) {
 	e.ikes = append(e.ikes, sa)
 	e.nextInitiate = time.Time{}
 	e.log.Debug("initiating main mode", "sa", sa.name(), "proposals", e.pol.describeIKE())
-	sa.req = e.request(pkt, false, "main mode message 1", now)
+	sa.req = e.request(pkt, sa.floated, "main mode message 1", now)
 	if e.Status().State != StateUp && e.lastProblem == "" {
 		e.setStatus(StateDown, "connecting to "+e.cfg.PeerLabel+" (main mode message 1 sent)")
 	}
@@ -46,7 +50,7 @@ func (e *Endpoint) handleMain(h header, pkt []byte, ev event) {
 	var zero [8]byte
 	if h.RCookie == zero {
 		if sa := e.findIKE(h.ICookie, zero); sa != nil && sa.initiator {
-			e.Counters.IKEUnexpected.Add(1) // our own message reflected back
+			e.unexpected(h, "our own message 1 reflected back")
 			return
 		}
 		e.respondMM1(h, pkt, ev, now)
@@ -62,7 +66,7 @@ func (e *Endpoint) handleMain(h header, pkt []byte, ev event) {
 		}
 	}
 	if sa == nil {
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "mainmode:65")
 		return
 	}
 	if e.isRetransmission(sa.lastRecv, pkt, sa.lastResp, sa.respNATT) {
@@ -81,7 +85,7 @@ func (e *Endpoint) handleMain(h header, pkt []byte, ev event) {
 	case !sa.initiator && sa.state == ikeMM4Sent:
 		err = e.responderMM5(sa, h, pkt, ev, now)
 	default:
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "mainmode:84")
 		return
 	}
 	if err != nil {
@@ -93,16 +97,13 @@ func (e *Endpoint) handleMain(h header, pkt []byte, ev event) {
 // respondMM1 selects a proposal from message 1 and answers with message 2, or refuses with an
 // unencrypted NO_PROPOSAL_CHOSEN.
 func (e *Endpoint) respondMM1(h header, pkt []byte, ev event, now time.Time) {
-	if ev.natt {
-		e.Counters.IKEUnexpected.Add(1)
-		return
-	}
+	// Message 1 may come on 4500: strongSwan re-authenticates on the floated ports.
 	halfOpen := 0
 	for _, sa := range e.ikes {
 		if !sa.initiator && sa.ci == h.ICookie {
 			// A retransmitted message 1 gets message 2 again; anything else is dropped.
-			if !e.isRetransmission(sa.lastRecv, pkt, sa.lastResp, false) {
-				e.Counters.IKEUnexpected.Add(1)
+			if !e.isRetransmission(sa.lastRecv, pkt, sa.lastResp, sa.respNATT) {
+				e.unexpected(h, "mainmode:105")
 			}
 			return
 		}
@@ -154,17 +155,17 @@ func (e *Endpoint) respondMM1(h header, pkt []byte, ev event, now time.Time) {
 	if !found {
 		e.fail(fmt.Sprintf("no acceptable phase 1 proposal: %s offered %s, this gateway accepts %s",
 			e.cfg.PeerLabel, strings.Join(dedupe(offered), ", "), e.pol.describeIKE()))
-		e.sendPlainNotify(h.ICookie, randomCookie(), notifyNoProposalChosen)
+		e.sendPlainNotify(h.ICookie, randomCookie(), notifyNoProposalChosen, ev.natt)
 		return
 	}
 	if vendors.natt == nattNone {
 		e.fail(e.cfg.PeerLabel + " does not support NAT traversal (RFC 3947); this gateway carries ESP in UDP 4500 only")
-		e.sendPlainNotify(h.ICookie, randomCookie(), notifyNoProposalChosen)
+		e.sendPlainNotify(h.ICookie, randomCookie(), notifyNoProposalChosen, ev.natt)
 		return
 	}
 	sa := &ikeSA{state: ikeMM2Sent, ci: h.ICookie, cr: randomCookie(), prop: chosen, created: now,
 		life: e.pol.IKELifetime, saiB: append([]byte(nil), sp.Body...), vendors: vendors, natt: vendors.natt,
-		quick: map[uint32]*quickMode{}, seen: map[uint32]time.Time{}}
+		quick: map[uint32]*quickMode{}, seen: map[uint32]time.Time{}, floated: ev.natt}
 	resp := saPayload{Proposals: []proposal{{Num: chosenP, Protocol: protoISAKMP, Transforms: []transform{chosenT}}}}
 	nattVID := vidNATTRFC
 	if sa.natt == nattDraft {
@@ -176,10 +177,10 @@ func (e *Endpoint) respondMM1(h header, pkt []byte, ev event, now time.Time) {
 		payload{Type: plVendor, Body: vidDPD},
 	)
 	out := buildPlain(header{ICookie: sa.ci, RCookie: sa.cr, Version: isakmpVersion1, Exchange: exchMain}, first, body)
-	sa.lastRecv, sa.lastResp = append([]byte(nil), pkt...), out
+	sa.lastRecv, sa.lastResp, sa.respNATT = append([]byte(nil), pkt...), out, sa.floated
 	e.ikes = append(e.ikes, sa)
 	e.log.Debug("main mode: proposal selected", "sa", sa.name(), "ike", chosen.String())
-	e.sendIKE(out, false)
+	e.sendIKE(out, sa.floated)
 	if e.Status().State != StateUp {
 		e.setStatus(StateDown, "negotiating with "+e.cfg.PeerLabel+" (main mode message 2 sent)")
 	}
@@ -245,14 +246,22 @@ func (e *Endpoint) initiatorMM2(sa *ikeSA, h header, pkt []byte, now time.Time) 
 	first, body := chain(
 		payload{Type: plKE, Body: sa.gxi},
 		payload{Type: plNonce, Body: sa.ni},
-		payload{Type: sa.natt.natdPayload(), Body: natdHash(prop.Hash, sa.ci, sa.cr, e.peerIKE)},
+		payload{Type: sa.natt.natdPayload(), Body: natdHash(prop.Hash, sa.ci, sa.cr, e.peerFor(sa))},
 		payload{Type: sa.natt.natdPayload(), Body: e.fakeNATD(prop.Hash)},
 	)
 	out := buildPlain(header{ICookie: sa.ci, RCookie: sa.cr, Version: isakmpVersion1, Exchange: exchMain}, first, body)
 	sa.lastRecv = append([]byte(nil), pkt...)
 	sa.state = ikeMM3Sent
-	sa.req = e.request(out, false, "main mode message 3", now)
+	sa.req = e.request(out, sa.floated, "main mode message 3", now)
 	return nil
+}
+
+// peerFor is where the peer's messages for sa go: port 500, or 4500 once floated.
+func (e *Endpoint) peerFor(sa *ikeSA) netip.AddrPort {
+	if sa.floated {
+		return e.peerNATT
+	}
+	return e.peerIKE
 }
 
 // fakeNATD is the NAT-D hash we announce for our own address: random, so the peer always
@@ -280,6 +289,7 @@ func (e *Endpoint) responderMM3(sa *ikeSA, h header, pkt []byte, ev event, now t
 	sa.gxi, sa.gxr = append([]byte(nil), ke.Body...), sa.dh.public
 	sa.ni, sa.nr = append([]byte(nil), nonce.Body...), randomBytes(nonceLen)
 	e.detectNAT(sa, ps, ev.from)
+	sa.floated = sa.floated || ev.natt
 	first, body := chain(
 		payload{Type: plKE, Body: sa.gxr},
 		payload{Type: plNonce, Body: sa.nr},
@@ -288,9 +298,9 @@ func (e *Endpoint) responderMM3(sa *ikeSA, h header, pkt []byte, ev event, now t
 	)
 	out := buildPlain(header{ICookie: sa.ci, RCookie: sa.cr, Version: isakmpVersion1, Exchange: exchMain}, first, body)
 	e.deriveKeys(sa, gxy)
-	sa.lastRecv, sa.lastResp, sa.respNATT = append([]byte(nil), pkt...), out, false
+	sa.lastRecv, sa.lastResp, sa.respNATT = append([]byte(nil), pkt...), out, sa.floated
 	sa.state = ikeMM4Sent
-	e.sendIKE(out, false)
+	e.sendIKE(out, sa.floated)
 	return nil
 }
 
@@ -300,7 +310,11 @@ func (e *Endpoint) detectNAT(sa *ikeSA, ps []payload, from netip.AddrPort) {
 	if len(natds) == 0 {
 		return
 	}
-	local := netip.AddrPortFrom(e.cfg.Local, PortIKE)
+	port := uint16(PortIKE)
+	if sa.floated {
+		port = PortNATT
+	}
+	local := netip.AddrPortFrom(e.cfg.Local, port)
 	if !hmac.Equal(natds[0].Body, natdHash(sa.prop.Hash, sa.ci, sa.cr, local)) {
 		sa.natLocal = true
 	}
@@ -336,7 +350,7 @@ func (e *Endpoint) initiatorMM4(sa *ikeSA, h header, pkt []byte, now time.Time) 
 		return err
 	}
 	sa.gxr, sa.nr = append([]byte(nil), ke.Body...), append([]byte(nil), nonce.Body...)
-	e.detectNAT(sa, ps, e.peerIKE)
+	e.detectNAT(sa, ps, e.peerFor(sa))
 	e.deriveKeys(sa, gxy)
 	sa.floated = true // a NAT is always "detected": see fakeNATD
 	idii := identity{Type: idIPv4Addr, Data: e.cfg.Local.AsSlice()}.encode()

@@ -92,7 +92,7 @@ func (e *Endpoint) handleQuick(h header, pkt []byte, ev event) {
 	now := time.Now()
 	sa := e.findIKE(h.ICookie, h.RCookie)
 	if sa == nil || sa.state != ikeEstablished || h.MsgID == 0 {
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "quickmode:95")
 		return
 	}
 	qm := sa.quick[h.MsgID]
@@ -104,7 +104,7 @@ func (e *Endpoint) handleQuick(h header, pkt []byte, ev event) {
 		return
 	}
 	if qm.done {
-		e.Counters.IKEUnexpected.Add(1)
+		e.unexpected(h, "quickmode:107")
 		return
 	}
 	var err error

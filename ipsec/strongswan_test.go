@@ -82,10 +82,37 @@ type charonConf struct {
 	psk      string
 	dpd      string
 	side     string // office (default) or space: which gateway's addresses and networks
+	// rekey and reauth are the CHILD_SA rekey_time and IKE_SA rekey_time (IKEv1:
+	// reauthentication); empty means strongSwan's defaults (1h, 4h).
+	rekey, reauth string
 }
 
 func defaultCharon() charonConf {
 	return charonConf{version: 1, ike: "aes128-sha1-modp2048", esp: "aes128-sha1-modp2048", psk: testPSK, dpd: "10s"}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// overTime keeps an IKE SA alive a little after its reauthentication time.
+func overTime(reauth string) string {
+	if reauth == "" {
+		return "10m"
+	}
+	return "5s"
+}
+
+// lifeTime is a CHILD_SA's hard lifetime: twice its rekey time.
+func lifeTime(rekey string) string {
+	d, err := time.ParseDuration(orDefault(rekey, "1h"))
+	if err != nil {
+		return "2h"
+	}
+	return fmt.Sprintf("%ds", int(2*d.Seconds()))
 }
 
 // strongswan is a charon running in the office gateway.
@@ -177,6 +204,9 @@ func startCharonOn(t testing.TB, sb *netns.Sandbox, host string, c charonConf) *
     dpd_delay = %[3]s
     dpd_timeout = 30s
     keyingtries = 1
+    rekey_time = %[11]s
+    over_time = %[13]s
+    rand_time = 0
     local {
       auth = psk
       id = %[7]s
@@ -192,6 +222,9 @@ func startCharonOn(t testing.TB, sb *netns.Sandbox, host string, c charonConf) *
         remote_ts = %[10]s
         esp_proposals = %[4]s
         dpd_action = restart
+        rekey_time = %[12]s
+        life_time = %[14]s
+        rand_time = 0
         start_action = none
         close_action = none
       }
@@ -205,7 +238,7 @@ secrets {
     secret = "%[5]s"
   }
 }
-`, c.version, c.ike, c.dpd, c.esp, c.psk, "", local, remote, lts, rts)
+`, c.version, c.ike, c.dpd, c.esp, c.psk, "", local, remote, lts, rts, orDefault(c.reauth, "4h"), orDefault(c.rekey, "1h"), overTime(c.reauth), lifeTime(c.rekey))
 	for name, body := range map[string]string{"strongswan.conf": conf, "swanctl.conf": swan} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -569,4 +602,72 @@ func TestStrongswanDeadPeerDetection(t *testing.T) {
 		return state == "DOWN" && msg == "dead peer detected (no DPD answer for 3s)"
 	})
 	t.Logf("dead peer declared %s after the path was cut", time.Since(start).Round(time.Millisecond))
+}
+
+// TestStrongswanRekey runs a tunnel through several IPsec SA rekeys and ISAKMP SA
+// re-authentications, driven by strongSwan's timers and then by spacelab's, with traffic
+// checked throughout.
+func TestStrongswanRekey(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		goInitiates   bool
+		espLife       time.Duration
+		ikeLife       time.Duration
+		rekey, reauth string
+	}{
+		{name: "strongswan rekeys", espLife: 7 * time.Second, ikeLife: 20 * time.Second, rekey: "4s", reauth: "9s"},
+		{name: "spacelab rekeys", goInitiates: true, espLife: 4 * time.Second, ikeLife: 9 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := netnstest.Start(t)
+			tun := spaceTunnelSpec(tc.goInitiates)
+			tun.Policy.ESPLifetime, tun.Policy.IKELifetime = tc.espLife, tc.ikeLife
+			if err := sb.Apply(context.Background(), interopSpec(tun, nil)); err != nil {
+				t.Fatal(err)
+			}
+			cc := defaultCharon()
+			cc.rekey, cc.reauth = tc.rekey, tc.reauth
+			ss := startCharon(t, sb, cc)
+			if !tc.goInitiates {
+				if _, ok, out := ss.initiate(20); !ok {
+					t.Fatalf("initiate: %s", out)
+				}
+			}
+			waitGoStatus(t, sb, 10*time.Second, func(state, _ string) bool { return state == "UP" })
+			spis := map[string]bool{}
+			deadline := time.Now().Add(22 * time.Second)
+			failures := 0
+			for time.Now().Before(deadline) {
+				r, err := sb.Probe(context.Background(), netspec.Probe{From: "office-pc", Kind: "icmp", Target: "10.0.1.10", Timeout: 2 * time.Second})
+				if err != nil || !r.OK {
+					failures++
+					t.Logf("probe failed at %s: %v %+v", time.Now().Format("15:04:05.000"), err, r)
+				}
+				st := goStatus(t, sb)
+				if len(st.Tunnels) == 1 {
+					for _, e := range st.Tunnels[0].ESP {
+						spis[e] = true
+					}
+				}
+				time.Sleep(500 * time.Millisecond)
+			}
+			log := ss.log()
+			t.Logf("IPsec SA generations seen by spacelab: %d; CHILD_SAs strongSwan established: %d, Main Modes it initiated: %d, ISAKMP SAs it established: %d",
+				len(spis), strings.Count(log, "established with SPIs"), strings.Count(log, "initiating Main Mode"), strings.Count(log, "] established between"))
+			t.Logf("spacelab counters: %+v", goStatus(t, sb).Tunnels[0].Counters)
+			if len(spis) < 4 {
+				t.Errorf("expected several IPsec SA generations in 22 s with 4 s rekeys: %v", spis)
+			}
+			if failures > 1 {
+				t.Errorf("%d probes failed across rekeys", failures)
+			}
+			if strings.Count(log, "] established between") < 2 {
+				t.Errorf("no re-authentication happened")
+			}
+			waitGoStatus(t, sb, time.Second, func(state, _ string) bool { return state == "UP" })
+			if !ss.installed() {
+				t.Errorf("strongSwan lost its CHILD_SA")
+			}
+		})
+	}
 }
