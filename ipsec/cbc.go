@@ -127,4 +127,6 @@ func (c *aesCBC) expand(key []byte) {
 	copy(c.dec[16*n:16*n+16], c.enc[0:16])
 }
 
-func (c *aesCBC) String() string { return fmt.Sprintf("aes-cbc(%d rounds, asm=%v)", c.rounds, haveAESAsm) }
+func (c *aesCBC) String() string {
+	return fmt.Sprintf("aes-cbc(%d rounds, asm=%v)", c.rounds, haveAESAsm)
+}
