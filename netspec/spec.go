@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"time"
 )
 
 // Spec is the whole desired network.
@@ -111,7 +112,7 @@ type Service struct {
 	Name string
 	// Kind is one of: web (the built-in app web server), proxy (an HTTP router),
 	// dns (a DNS server), echo (reports the client address), tcp (accepts and answers a banner),
-	// command (an external program with $PORT).
+	// command (an external program with $PORT), ipsec (an IKEv1/ESP site-to-site gateway).
 	Kind   string
 	Listen []netip.AddrPort
 	Web    *WebConfig     `json:",omitempty"`
@@ -119,6 +120,7 @@ type Service struct {
 	DNS    *DNSConfig     `json:",omitempty"`
 	Banner string         `json:",omitempty"`
 	Cmd    *CommandConfig `json:",omitempty"`
+	IPsec  *IPsecConfig   `json:",omitempty"`
 }
 
 // WebConfig configures the built-in web server of an app process.
@@ -162,6 +164,57 @@ type DNSRecord struct {
 type CommandConfig struct {
 	Argv []string
 	Env  []string
+}
+
+// IPsecConfig configures the built-in IPsec gateway: IKEv1 (Main Mode, pre-shared key, Quick
+// Mode) with ESP in UDP 4500, its inner packets on a TUN device of the host. UDP 500 and 4500
+// are opened on each tunnel's local address; the remote networks of every tunnel are routed
+// into the device.
+type IPsecConfig struct {
+	// Device is the TUN device's name (default ipsec0); MTU its MTU (default 1400, as
+	// strongSwan's kernel-libipsec).
+	Device string `json:",omitempty"`
+	MTU    int    `json:",omitempty"`
+	// Addrs are optional addresses of the device.
+	Addrs   []netip.Prefix `json:",omitempty"`
+	Tunnels []IPsecTunnel
+}
+
+// IPsecTunnel is one tunnel of an IPsec gateway (a Heroku VPN connection has two).
+type IPsecTunnel struct {
+	Name string
+	// Local is this gateway's public address, Peer the other gateway's.
+	Local, Peer netip.Addr
+	PSK         string
+	// LocalNets and RemoteNets are the traffic selectors (one IPsec SA per pair); packets to
+	// RemoteNets are routed into the device.
+	LocalNets, RemoteNets []netip.Prefix
+	// Initiate makes this side start the negotiation; otherwise it only responds.
+	Initiate bool `json:",omitempty"`
+	// PeerLabel names the peer in status messages (default "the customer gateway").
+	PeerLabel string      `json:",omitempty"`
+	Policy    IPsecPolicy `json:",omitempty"`
+}
+
+// IPsecPolicy is what a tunnel offers and accepts; zero fields take Heroku's defaults (IKEv1,
+// PSK, aes128-{sha1,sha256}-{modp2048,modp1024}, ESP the same with or without PFS,
+// 28800 s / 3600 s, DPD 10 s / 30 s). Suites are written as strongSwan proposals, with {a,b}
+// alternatives: "aes256-sha256-modp2048", "aes128-{sha1,sha256}".
+type IPsecPolicy struct {
+	IKE         []string      `json:",omitempty"`
+	ESP         []string      `json:",omitempty"`
+	IKELifetime time.Duration `json:",omitempty"`
+	ESPLifetime time.Duration `json:",omitempty"`
+	DPDDelay    time.Duration `json:",omitempty"`
+	DPDTimeout  time.Duration `json:",omitempty"`
+	// NoDPD turns dead peer detection off.
+	NoDPD bool `json:",omitempty"`
+	// Retransmission of unanswered IKE messages: the first after RetransmitTimeout (default
+	// 2 s), growing by 1.8 each time, RetransmitTries times (default 5); an initiator starts
+	// over after RetryInterval (default 10 s).
+	RetransmitTimeout time.Duration `json:",omitempty"`
+	RetransmitTries   int           `json:",omitempty"`
+	RetryInterval     time.Duration `json:",omitempty"`
 }
 
 // Host returns the host with that name, or nil.

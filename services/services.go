@@ -46,6 +46,12 @@ type PacketDevice interface {
 	Close() error
 }
 
+// DeviceRouter is implemented by packet devices that can route prefixes into themselves (a TUN
+// device in a spacelab host). The routes live as long as the device.
+type DeviceRouter interface {
+	AddRoute(dst netip.Prefix) error
+}
+
 // Statuser is implemented by services that report a state (an IPsec tunnel: up or down and why).
 // The value must encode to JSON.
 type Statuser interface {
@@ -86,6 +92,8 @@ func Start(cfg netspec.Service, env Env) (Service, error) {
 		s, err = startEcho(cfg, env)
 	case "tcp":
 		s, err = startBanner(cfg, env)
+	case "ipsec":
+		s, err = startIPsec(cfg, env)
 	default:
 		return nil, fmt.Errorf("services: %s: unknown kind %q", cfg.Name, cfg.Kind)
 	}

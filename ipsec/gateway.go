@@ -1,0 +1,472 @@
+package ipsec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// GatewayConfig configures a Gateway.
+type GatewayConfig struct {
+	// Tunnels are the tunnels to run. Several may share a local address (one customer
+	// gateway with two tunnels to two peers) or a peer (two local addresses to one peer).
+	Tunnels []Config
+	// Device carries the inner packets; the gateway owns it and closes it.
+	Device Device
+	// Listen opens the UDP socket for a local address and port (500 and 4500 for every local
+	// address of the tunnels); the gateway owns and closes what it returns.
+	Listen func(netip.AddrPort) (Conn, error)
+	// Log receives events; nil discards them. The gateway adds component=ipsec.
+	Log *slog.Logger
+}
+
+// Gateway runs tunnels over one packet device: what the device hands it is encrypted into
+// the tunnel whose remote networks contain the destination (the first that is up, in
+// configuration order), and what arrives in ESP is decrypted onto the device.
+type Gateway struct {
+	log       *slog.Logger
+	dev       Device
+	endpoints []*Endpoint
+	byPair    map[[2]netip.Addr]*Endpoint // (local, peer) → tunnel
+	socks     map[netip.Addr]*sockets
+
+	spiMu    sync.Mutex
+	reserved map[uint32]bool
+	spis     atomic.Pointer[map[uint32]inbound]
+
+	wg     sync.WaitGroup
+	closed atomic.Bool
+	once   sync.Once
+
+	// Counters are the gateway-wide drops: packets for which no tunnel exists, datagrams from
+	// unknown peers, junk on port 4500.
+	Counters GatewayCounters
+}
+
+// GatewayCounters count packets the gateway could not hand to any tunnel.
+type GatewayCounters struct {
+	NoTunnel, UnknownPeer, UnknownSPI, Junk, NotIPv4 atomic.Uint64
+}
+
+type sockets struct {
+	ike, natt Conn
+}
+
+// inbound is an entry of the SPI table: an inbound ESP SA and its tunnel.
+type inbound struct {
+	sa    *espSA
+	ep    *Endpoint
+	child *childSA
+}
+
+// Buffer sizes of the data path: every datagram and inner packet fits (jumbo frames included).
+const (
+	bufSize   = 9216
+	batchSize = 64
+	headroom  = espHeaderLen + espIVLen // inner packets are read here so ESP is built in place
+)
+
+// NewGateway validates the configuration, opens the sockets and starts the tunnels.
+func NewGateway(cfg GatewayConfig) (*Gateway, error) {
+	if cfg.Device == nil || cfg.Listen == nil {
+		return nil, errors.New("ipsec: gateway needs a device and a Listen function")
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g := &Gateway{log: log.With("component", "ipsec"), dev: cfg.Device, byPair: map[[2]netip.Addr]*Endpoint{},
+		socks: map[netip.Addr]*sockets{}, reserved: map[uint32]bool{}}
+	empty := map[uint32]inbound{}
+	g.spis.Store(&empty)
+	names := map[string]bool{}
+	for _, tc := range cfg.Tunnels {
+		tc = tc.withDefaults()
+		if err := tc.validate(); err != nil {
+			return nil, err
+		}
+		if names[tc.Name] {
+			return nil, fmt.Errorf("ipsec: two tunnels named %s", tc.Name)
+		}
+		names[tc.Name] = true
+		key := [2]netip.Addr{tc.Local, tc.Peer}
+		if g.byPair[key] != nil {
+			return nil, fmt.Errorf("ipsec: tunnels %s and %s both run %s to %s", g.byPair[key].cfg.Name, tc.Name, tc.Local, tc.Peer)
+		}
+		ep := newEndpoint(tc, g, g.log)
+		g.byPair[key] = ep
+		g.endpoints = append(g.endpoints, ep)
+	}
+	for _, ep := range g.endpoints {
+		local := ep.cfg.Local
+		if g.socks[local] != nil {
+			continue
+		}
+		ike, err := cfg.Listen(netip.AddrPortFrom(local, PortIKE))
+		if err != nil {
+			g.closeSockets()
+			return nil, fmt.Errorf("ipsec: listen %s:%d: %w", local, PortIKE, err)
+		}
+		natt, err := cfg.Listen(netip.AddrPortFrom(local, PortNATT))
+		if err != nil {
+			ike.Close()
+			g.closeSockets()
+			return nil, fmt.Errorf("ipsec: listen %s:%d: %w", local, PortNATT, err)
+		}
+		g.socks[local] = &sockets{ike: ike, natt: natt}
+	}
+	for local, s := range g.socks {
+		g.wg.Add(2)
+		go g.readIKE(local, s.ike)
+		go g.readNATT(local, s.natt)
+	}
+	g.wg.Add(1)
+	go g.readDevice()
+	for _, ep := range g.endpoints {
+		go ep.run()
+	}
+	return g, nil
+}
+
+func (g *Gateway) closeSockets() {
+	for _, s := range g.socks {
+		s.ike.Close()
+		s.natt.Close()
+	}
+}
+
+// Close deletes the SAs (telling the peers), stops the tunnels and closes the sockets and the
+// device.
+func (g *Gateway) Close() error {
+	g.once.Do(func() {
+		for _, ep := range g.endpoints {
+			ep.close()
+		}
+		g.closed.Store(true)
+		g.closeSockets()
+		g.dev.Close()
+		g.wg.Wait()
+	})
+	return nil
+}
+
+// Endpoints returns the tunnels in configuration order.
+func (g *Gateway) Endpoints() []*Endpoint { return g.endpoints }
+
+// Endpoint returns the tunnel with that name, or nil.
+func (g *Gateway) Endpoint(name string) *Endpoint {
+	for _, ep := range g.endpoints {
+		if ep.cfg.Name == name {
+			return ep
+		}
+	}
+	return nil
+}
+
+// Status returns every tunnel's status in configuration order.
+func (g *Gateway) Status() []Status {
+	var out []Status
+	for _, ep := range g.endpoints {
+		out = append(out, ep.Status())
+	}
+	return out
+}
+
+// sendControl sends one datagram from a local socket (IKE messages, keepalives).
+func (g *Gateway) sendControl(local netip.Addr, port uint16, dst netip.AddrPort, b []byte) {
+	s := g.socks[local]
+	if s == nil || g.closed.Load() {
+		return
+	}
+	c := s.ike
+	if port == PortNATT {
+		c = s.natt
+	}
+	c.WriteBatch([]Datagram{{Buf: b, Addr: dst}})
+}
+
+// allocSPI reserves a random unused SPI (above the reserved range 1-255).
+func (g *Gateway) allocSPI() uint32 {
+	g.spiMu.Lock()
+	defer g.spiMu.Unlock()
+	live := *g.spis.Load()
+	for {
+		v := randomUint32()
+		if v < minESPSPI || g.reserved[v] {
+			continue
+		}
+		if _, ok := live[v]; ok {
+			continue
+		}
+		g.reserved[v] = true
+		return v
+	}
+}
+
+// registerSPI makes an inbound SA reachable from the data path.
+func (g *Gateway) registerSPI(sa *espSA, ep *Endpoint, c *childSA) {
+	g.spiMu.Lock()
+	defer g.spiMu.Unlock()
+	old := *g.spis.Load()
+	m := make(map[uint32]inbound, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[sa.spi] = inbound{sa: sa, ep: ep, child: c}
+	g.spis.Store(&m)
+}
+
+func (g *Gateway) unregisterSPI(spi uint32) {
+	g.spiMu.Lock()
+	defer g.spiMu.Unlock()
+	delete(g.reserved, spi)
+	old := *g.spis.Load()
+	if _, ok := old[spi]; !ok {
+		return
+	}
+	m := make(map[uint32]inbound, len(old))
+	for k, v := range old {
+		if k != spi {
+			m[k] = v
+		}
+	}
+	g.spis.Store(&m)
+}
+
+func (g *Gateway) readErr(err error) bool {
+	if g.closed.Load() || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	time.Sleep(10 * time.Millisecond) // a transient error must not spin
+	return false
+}
+
+func newBatch(n int) []Datagram {
+	ds := make([]Datagram, n)
+	for i := range ds {
+		ds[i].Buf = make([]byte, bufSize)
+	}
+	return ds
+}
+
+// readIKE hands IKE messages on port 500 to their tunnel.
+func (g *Gateway) readIKE(local netip.Addr, c Conn) {
+	defer g.wg.Done()
+	ds := newBatch(8)
+	for {
+		n, err := c.ReadBatch(ds)
+		if err != nil {
+			if g.readErr(err) {
+				return
+			}
+			continue
+		}
+		for i := 0; i < n; i++ {
+			ep := g.byPair[[2]netip.Addr{local, ds[i].Addr.Addr()}]
+			if ep == nil {
+				g.Counters.UnknownPeer.Add(1)
+				continue
+			}
+			ep.deliver(event{pkt: append([]byte(nil), ds[i].Buf[:ds[i].N]...), from: ds[i].Addr})
+		}
+	}
+}
+
+// readNATT demultiplexes port 4500: ESP is decrypted and written to the device in batches,
+// IKE goes to its tunnel's loop, keepalives are counted.
+func (g *Gateway) readNATT(local netip.Addr, c Conn) {
+	defer g.wg.Done()
+	ds := newBatch(batchSize)
+	inner := make([][]byte, 0, batchSize)
+	bd, batched := g.dev.(BatchDevice)
+	for {
+		n, err := c.ReadBatch(ds)
+		if err != nil {
+			if g.readErr(err) {
+				return
+			}
+			continue
+		}
+		now := time.Now().UnixNano()
+		inner = inner[:0]
+		spis := *g.spis.Load()
+		for i := 0; i < n; i++ {
+			b := ds[i].Buf[:ds[i].N]
+			switch classify(b) {
+			case kindESP:
+				in, ok := spis[binary.BigEndian.Uint32(b)]
+				if !ok {
+					if ep := g.byPair[[2]netip.Addr{local, ds[i].Addr.Addr()}]; ep != nil {
+						ep.Counters.ESPUnknownSPI.Add(1)
+					} else {
+						g.Counters.UnknownSPI.Add(1)
+					}
+					continue
+				}
+				p, err := in.sa.open(b)
+				if err != nil {
+					in.ep.countESPError(err)
+					continue
+				}
+				if !in.ep.innerAllowed(in.child, p) {
+					in.ep.Counters.ESPPolicyDrops.Add(1)
+					continue
+				}
+				in.ep.Counters.ESPIn.Add(1)
+				in.ep.Counters.ESPInBytes.Add(uint64(len(p)))
+				in.ep.lastInbound.Store(now)
+				inner = append(inner, p)
+			case kindIKE:
+				ep := g.byPair[[2]netip.Addr{local, ds[i].Addr.Addr()}]
+				if ep == nil {
+					g.Counters.UnknownPeer.Add(1)
+					continue
+				}
+				ep.deliver(event{pkt: append([]byte(nil), b[4:]...), from: ds[i].Addr, natt: true})
+			case kindKeepalive:
+				if ep := g.byPair[[2]netip.Addr{local, ds[i].Addr.Addr()}]; ep != nil {
+					ep.Counters.Keepalives.Add(1)
+				}
+			default:
+				g.Counters.Junk.Add(1)
+			}
+		}
+		if len(inner) == 0 {
+			continue
+		}
+		if batched {
+			bd.WritePackets(inner)
+		} else {
+			for _, p := range inner {
+				g.dev.WritePacket(p)
+			}
+		}
+	}
+}
+
+func (e *Endpoint) countESPError(err error) {
+	switch {
+	case errors.Is(err, errESPAuth):
+		e.Counters.ESPAuthFailed.Add(1)
+	case errors.Is(err, errESPReplay):
+		e.Counters.ESPReplayed.Add(1)
+	case errors.Is(err, errESPDummy):
+	default:
+		e.Counters.ESPMalformed.Add(1)
+	}
+}
+
+// innerAllowed checks a decrypted packet against the SA's traffic selectors (RFC 4301 §5.2).
+func (e *Endpoint) innerAllowed(c *childSA, p []byte) bool {
+	src, dst, ok := ipv4Addrs(p)
+	return ok && c.remote.Contains(src) && c.local.Contains(dst)
+}
+
+func ipv4Addrs(p []byte) (src, dst netip.Addr, ok bool) {
+	if len(p) < 20 || p[0]>>4 != 4 {
+		return src, dst, false
+	}
+	return netip.AddrFrom4([4]byte(p[12:16])), netip.AddrFrom4([4]byte(p[16:20])), true
+}
+
+// outBatch collects sealed datagrams per local socket.
+type outBatch struct {
+	conn Conn
+	ds   []Datagram
+}
+
+// readDevice encrypts what the host routes into the device and sends it in batches.
+func (g *Gateway) readDevice() {
+	defer g.wg.Done()
+	bufs := make([][]byte, batchSize)
+	views := make([][]byte, batchSize)
+	sizes := make([]int, batchSize)
+	for i := range bufs {
+		bufs[i] = make([]byte, bufSize)
+		views[i] = bufs[i][headroom : bufSize-espOverhead]
+	}
+	bd, batched := g.dev.(BatchDevice)
+	var outs []*outBatch
+	bySock := map[netip.Addr]*outBatch{}
+	for {
+		var n int
+		var err error
+		if batched {
+			n, err = bd.ReadPackets(views, sizes)
+		} else {
+			sizes[0], err = g.dev.ReadPacket(views[0])
+			n = 1
+		}
+		if err != nil {
+			if g.closed.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		for i := 0; i < n; i++ {
+			p := views[i][:sizes[i]]
+			src, dst, ok := ipv4Addrs(p)
+			if !ok {
+				g.Counters.NotIPv4.Add(1)
+				continue
+			}
+			ep, c := g.route(src, dst)
+			if c == nil {
+				continue
+			}
+			seq, err := c.out.nextSeq()
+			if err != nil {
+				ep.Counters.NoSADrops.Add(1)
+				ep.requestSA()
+				continue
+			}
+			m := c.out.seal(bufs[i], p, seq)
+			ob := bySock[ep.cfg.Local]
+			if ob == nil {
+				ob = &outBatch{conn: g.socks[ep.cfg.Local].natt}
+				bySock[ep.cfg.Local] = ob
+				outs = append(outs, ob)
+			}
+			ob.ds = append(ob.ds, Datagram{Buf: bufs[i][:m], Addr: c.dst})
+			ep.Counters.ESPOut.Add(1)
+			ep.Counters.ESPOutB.Add(uint64(len(p)))
+		}
+		for _, ob := range outs {
+			if len(ob.ds) > 0 {
+				ob.conn.WriteBatch(ob.ds)
+				clear(ob.ds)
+				ob.ds = ob.ds[:0]
+			}
+		}
+	}
+}
+
+// route picks the tunnel and SA for an inner packet: the first tunnel, in configuration
+// order, with an SA for it. Without one, tunnels that carry dst are asked to negotiate and
+// the packet is dropped (never sent in clear).
+func (g *Gateway) route(src, dst netip.Addr) (*Endpoint, *childSA) {
+	for _, ep := range g.endpoints {
+		if c := ep.outbound(src, dst); c != nil {
+			return ep, c
+		}
+	}
+	wanted := false
+	for _, ep := range g.endpoints {
+		if ep.wants(dst) {
+			wanted = true
+			ep.Counters.NoSADrops.Add(1)
+			ep.requestSA()
+		}
+	}
+	if !wanted {
+		g.Counters.NoTunnel.Add(1)
+	}
+	return nil, nil
+}

@@ -1,0 +1,150 @@
+package ipsec_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"spacelab/internal/testenv"
+	"spacelab/netns"
+	"spacelab/netns/netnstest"
+	"spacelab/netspec"
+)
+
+// TestIperfThroughput measures single-stream TCP throughput office-pc → dyno (iperf3, the
+// strongSwan baseline's method) through a Go↔Go tunnel and through a strongSwan↔strongSwan
+// tunnel (kernel-libipsec) over the same topology, back to back. It is a benchmark, so it
+// runs only with SPACELAB_IPSEC_BENCH=1 (SPACELAB_IPSEC_BENCH_SECS sets the duration):
+//
+//	SPACELAB_IPSEC_BENCH=1 go test ./ipsec/ -run IperfThroughput -v
+func TestIperfThroughput(t *testing.T) {
+	if os.Getenv("SPACELAB_IPSEC_BENCH") == "" {
+		t.Skip("a benchmark: set SPACELAB_IPSEC_BENCH=1")
+	}
+	iperf := testenv.Binary(t, "iperf3")
+	secs := 5
+	if s, err := strconv.Atoi(os.Getenv("SPACELAB_IPSEC_BENCH_SECS")); err == nil && s > 0 {
+		secs = s
+	}
+	modes := strings.Split(os.Getenv("SPACELAB_IPSEC_BENCH_MODES"), ",")
+	if modes[0] == "" {
+		modes = []string{"go-go", "strongswan-strongswan", "plain"}
+	}
+	for _, mode := range modes {
+		t.Run(mode, func(t *testing.T) {
+			sb := netnstest.Start(t)
+			ctx := context.Background()
+			space := spaceTunnelSpec(false)
+			spec := interopSpec(space, nil)
+			switch mode {
+			case "go-go":
+				office := netspec.IPsecTunnel{Name: "office", Local: space.Peer, Peer: space.Local, PSK: testPSK,
+					LocalNets: space.RemoteNets, RemoteNets: space.LocalNets, Initiate: true, PeerLabel: "the space gateway",
+					Policy: netspec.IPsecPolicy{RetryInterval: time.Second}}
+				spec.Host("office-gw").Services = []netspec.Service{{Name: "vpn", Kind: "ipsec",
+					IPsec: &netspec.IPsecConfig{Tunnels: []netspec.IPsecTunnel{office}}}}
+			case "strongswan-strongswan":
+				spec.Host("space-gw").Services = nil
+			case "plain":
+				spec.Host("space-gw").Services = nil
+				spec.Host("internet").Routes = []netspec.Route{route("10.0.0.0/16", "203.0.113.2"), route("172.16.0.0/16", "198.51.100.2")}
+			}
+			if err := sb.Apply(ctx, spec); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			switch mode {
+			case "go-go":
+				waitGoStatus(t, sb, 20*time.Second, func(state, _ string) bool { return state == "UP" })
+			case "strongswan-strongswan":
+				startCharonOn(t, sb, "space-gw", spaceSideCharon())
+				ss := startCharon(t, sb, defaultCharon())
+				if _, ok, out := ss.initiate(20); !ok {
+					t.Fatalf("initiate: %s", out)
+				}
+			}
+			t.Logf("%s: tunnel up after %s", mode, time.Since(start).Round(time.Millisecond))
+			drops0 := udpRcvbufErrors(t, sb, "space-gw")
+			srvCtx, stop := context.WithCancel(ctx)
+			srvDone := make(chan struct{})
+			go func() {
+				defer close(srvDone)
+				sb.Exec(srvCtx, netns.ExecRequest{Host: "dyno", Argv: []string{iperf, "-s", "-1", "-B", "10.0.1.10"}}, nil, nil, nil)
+			}()
+			defer func() { stop(); <-srvDone }()
+			time.Sleep(300 * time.Millisecond)
+			var out bytes.Buffer
+			code, err := sb.Exec(ctx, netns.ExecRequest{Host: "office-pc", Argv: []string{iperf, "-c", "10.0.1.10", "-t", strconv.Itoa(secs), "-J"}}, nil, &out, &out)
+			if err != nil || code != 0 {
+				t.Fatalf("iperf3: %d %v %s", code, err, out.String())
+			}
+			var res struct {
+				End struct {
+					SumSent struct {
+						BitsPerSecond float64 `json:"bits_per_second"`
+						Retransmits   int     `json:"retransmits"`
+					} `json:"sum_sent"`
+					SumReceived struct {
+						BitsPerSecond float64 `json:"bits_per_second"`
+					} `json:"sum_received"`
+					CPU struct {
+						HostTotal   float64 `json:"host_total"`
+						RemoteTotal float64 `json:"remote_total"`
+					} `json:"cpu_utilization_percent"`
+				} `json:"end"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+				t.Fatalf("iperf3 output: %v %s", err, out.String())
+			}
+			drops := udpRcvbufErrors(t, sb, "space-gw") - drops0
+			t.Logf("RESULT %s: %.0f Mbit/s received (sent %.0f), TCP retransmits %d, UDP receive-buffer drops on the decrypting gateway %d",
+				mode, res.End.SumReceived.BitsPerSecond/1e6, res.End.SumSent.BitsPerSecond/1e6, res.End.SumSent.Retransmits, drops)
+		})
+	}
+}
+
+// udpRcvbufErrors reads Udp RcvbufErrors of a host (/proc/net/snmp is per network namespace).
+func udpRcvbufErrors(t *testing.T, sb *netns.Sandbox, host string) int64 {
+	var out bytes.Buffer
+	code, err := sb.Exec(context.Background(), netns.ExecRequest{Host: host, Argv: []string{"cat", "/proc/net/snmp"}}, nil, &out, &out)
+	if err != nil || code != 0 {
+		t.Fatalf("snmp: %v %s", err, out.String())
+	}
+	var names []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if !strings.HasPrefix(line, "Udp: ") {
+			continue
+		}
+		f := strings.Fields(line)[1:]
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				v, _ := strconv.ParseInt(f[i], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// spaceSideCharon is a charon configuration for the space gateway (the baseline).
+func spaceSideCharon() charonConf {
+	c := defaultCharon()
+	c.side = "space"
+	return c
+}
+
+var _ = regexp.MustCompile
+var _ = fmt.Sprint
+var _ = netip.Addr{}
