@@ -394,6 +394,11 @@ func (tx *Tx) newPublicAddr() netip.Addr {
 }
 
 func (tx *Tx) publicAddrInUse(a netip.Addr) bool {
+	for _, o := range tx.w.offices {
+		if o.GatewayAddr == a {
+			return true
+		}
+	}
 	for _, v := range tx.w.vpns {
 		for _, t := range v.Tunnels {
 			if t.IP == a {

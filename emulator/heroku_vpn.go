@@ -200,6 +200,21 @@ type TunnelReport struct {
 	Message string
 }
 
+// TunnelReportsChange reports whether recording reports would change anything (read-only).
+func (tx *Tx) TunnelReportsChange(reports []TunnelReport) bool {
+	for _, r := range reports {
+		v := tx.w.vpns[r.VPNID]
+		if v == nil || r.Tunnel < 0 || r.Tunnel >= len(v.Tunnels) {
+			continue
+		}
+		t := v.Tunnels[r.Tunnel]
+		if (t.Status == TunnelUp) != r.Up || t.StatusMessage != r.Message {
+			return true
+		}
+	}
+	return false
+}
+
 // ReportTunnels records tunnel states from the data plane. It returns whether anything changed.
 func (tx *Tx) ReportTunnels(reports []TunnelReport) bool {
 	tx.mustWrite()

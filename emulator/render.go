@@ -162,6 +162,12 @@ func (tx *Tx) render(book *addrBook) *netspec.Spec {
 			r.renderApp(sp, app)
 		}
 		r.renderSpaceRouter(sp)
+		for _, v := range tx.VPNConnections(sp.ID) {
+			r.renderVPN(sp, v)
+		}
+	}
+	for _, o := range tx.Offices() {
+		r.renderOffice(o)
 	}
 	for _, d := range tx.DataServices("") {
 		r.renderData(d)

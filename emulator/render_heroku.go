@@ -138,6 +138,12 @@ func (r *renderer) renderApp(sp *Space, app *App) {
 				{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
 				{Src: sp.CIDR, Verdict: netspec.Accept, Why: "dynos of a space reach each other on any port"},
 			}}}}
+		for _, v := range tx.VPNConnections(sp.ID) {
+			for _, c := range v.RoutableCIDRs {
+				h.Filter.Chains[0].Rules = append(h.Filter.Chains[0].Rules, netspec.FilterRule{Src: c, Verdict: netspec.Accept,
+					Why: fmt.Sprintf("hosts of VPN connection %s (%s) reach the dynos", v.Name, c)})
+			}
+		}
 		listen := []netip.AddrPort{netip.AddrPortFrom(d.PrivateIP, WebPort)}
 		switch {
 		case d.Command != "":

@@ -47,6 +47,8 @@ type World struct {
 	data []*DataService
 	// VPN connections of spaces, by id.
 	vpns map[string]*VPNConnection
+	// Customer sites (office LANs behind a gateway).
+	offices []*Office
 
 	// Heroku side.
 	users  map[string]*User // by bearer token

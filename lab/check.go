@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -71,7 +72,7 @@ func (l *Lab) Check(ctx context.Context, p netspec.Probe) (CheckResult, error) {
 	if spec.Resolve(p.From) == nil {
 		return CheckResult{}, fmt.Errorf("%w: %q", ErrNoSuchHost, p.From)
 	}
-	v := ExplainProbe(spec, p)
+	v := ExplainProbeWith(spec, p, l.explainOptions(ctx, spec))
 	run := p
 	if run.Timeout == 0 {
 		run.Timeout = openTimeout
@@ -94,11 +95,57 @@ func (l *Lab) Check(ctx context.Context, p netspec.Probe) (CheckResult, error) {
 	return CheckResult{Probe: p, Result: r, Verdict: v, Agree: r.OK == v.Reachable}, nil
 }
 
+// explainOptions gives the explanation the live state of IPsec tunnels, when there are any.
+func (l *Lab) explainOptions(ctx context.Context, spec *netspec.Spec) emulator.ExplainOptions {
+	has := false
+	for _, h := range spec.Hosts {
+		for _, s := range h.Services {
+			has = has || s.Kind == "ipsec"
+		}
+	}
+	if !has {
+		return emulator.ExplainOptions{}
+	}
+	st, err := l.Sandbox.ServiceStatus(ctx)
+	if err != nil {
+		return emulator.ExplainOptions{}
+	}
+	type state struct {
+		up  bool
+		msg string
+	}
+	tunnels := map[string]state{}
+	for host, svcs := range st {
+		var s struct {
+			Tunnels []struct {
+				Name    string `json:"name"`
+				State   string `json:"state"`
+				Message string `json:"message"`
+			} `json:"tunnels"`
+		}
+		if json.Unmarshal(svcs["ipsec"], &s) != nil {
+			continue
+		}
+		for _, t := range s.Tunnels {
+			tunnels[host+"|"+t.Name] = state{t.State == emulator.TunnelUp, t.Message}
+		}
+	}
+	return emulator.ExplainOptions{Tunnel: func(host, name string) (bool, string, bool) {
+		s, ok := tunnels[host+"|"+name]
+		return s.up, s.msg, ok
+	}}
+}
+
 // ExplainProbe turns a probe into the flow it makes and explains it.
 func ExplainProbe(spec *netspec.Spec, p netspec.Probe) emulator.Verdict {
+	return ExplainProbeWith(spec, p, emulator.ExplainOptions{})
+}
+
+// ExplainProbeWith is ExplainProbe with options.
+func ExplainProbeWith(spec *netspec.Spec, p netspec.Probe, o emulator.ExplainOptions) emulator.Verdict {
 	switch p.Kind {
 	case "dns":
-		return emulator.ExplainResolve(spec, p.From, p.Target, p.Server)
+		return emulator.ExplainResolveWith(spec, p.From, p.Target, p.Server, o)
 	case "http":
 		target := p.Target
 		if !strings.Contains(target, "://") {
@@ -112,16 +159,16 @@ func ExplainProbe(spec *netspec.Spec, p netspec.Probe) emulator.Verdict {
 		if u.Port() != "" {
 			port, _ = strconv.Atoi(u.Port())
 		}
-		return emulator.Explain(spec, emulator.Flow{From: p.From, To: u.Hostname(), Proto: netspec.TCP, Port: uint16(port), HTTPHost: u.Hostname()})
+		return emulator.ExplainWith(spec, emulator.Flow{From: p.From, To: u.Hostname(), Proto: netspec.TCP, Port: uint16(port), HTTPHost: u.Hostname()}, o)
 	case "tcp":
 		host, port, err := net.SplitHostPort(p.Target)
 		if err != nil {
 			return emulator.Verdict{Code: "BAD_PROBE", Reason: err.Error()}
 		}
 		n, _ := strconv.Atoi(port)
-		return emulator.Explain(spec, emulator.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n)})
+		return emulator.ExplainWith(spec, emulator.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n)}, o)
 	case "icmp":
-		return emulator.Explain(spec, emulator.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP})
+		return emulator.ExplainWith(spec, emulator.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP}, o)
 	}
 	return emulator.Verdict{Code: "BAD_PROBE", Reason: "unknown probe kind " + p.Kind}
 }

@@ -148,6 +148,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	l.cancel = cancel
 	go func() {
 		defer close(l.runDone)
+		go l.watchTunnels(runCtx)
 		l.Reconciler.Run(runCtx)
 	}()
 	l.ReadyIn = time.Since(start)

@@ -45,6 +45,7 @@ type Raw struct {
 	Heroku   RawHeroku   `yaml:"heroku"`
 	AWS      RawAWS      `yaml:"aws"`
 	Internet RawInternet `yaml:"internet"`
+	Offices  []RawOffice `yaml:"offices"`
 }
 
 // RawHeroku is the heroku: section.
@@ -143,6 +144,24 @@ type RawService struct {
 	Command []string `yaml:"command"`
 }
 
+// RawOffice is a customer site: a LAN behind a gateway with a public address.
+type RawOffice struct {
+	Name    string `yaml:"name"`
+	Gateway struct {
+		Name    string `yaml:"name"`
+		Address string `yaml:"address"`
+		// IPsec is "builtin" (spacelab's own IPsec connects every VPN connection naming the
+		// gateway's address) or "none" (start a real strongSwan in it by hand).
+		IPsec string `yaml:"ipsec"`
+	} `yaml:"gateway"`
+	LAN   string `yaml:"lan"`
+	Hosts []struct {
+		Name     string       `yaml:"name"`
+		Address  string       `yaml:"address"`
+		Services []RawService `yaml:"services"`
+	} `yaml:"hosts"`
+}
+
 // RawInternet is the internet: section.
 type RawInternet struct {
 	DNS   string            `yaml:"dns"` // the public resolver's address
@@ -206,6 +225,7 @@ type Topology struct {
 	Accounts        []Account
 	PublicDNS       netip.Addr
 	InternetHosts   []emulator.InternetHost
+	Offices         []emulator.Office
 }
 
 // Space is a resolved space with its apps.
@@ -400,6 +420,31 @@ func (r *Raw) Resolve() (*Topology, error) {
 		}
 		t.InternetHosts = append(t.InternetHosts, ih)
 	}
+	for i, o := range r.Offices {
+		off := emulator.Office{Name: o.Name, GatewayName: o.Gateway.Name, IPsec: o.Gateway.IPsec}
+		var err error
+		if off.GatewayAddr, err = netip.ParseAddr(o.Gateway.Address); err != nil {
+			bad("offices[%d] (%s): gateway address %q: %v", i, o.Name, o.Gateway.Address, err)
+		}
+		if off.LAN, err = netip.ParsePrefix(o.LAN); err != nil {
+			bad("offices[%d] (%s): lan %q: %v", i, o.Name, o.LAN, err)
+		}
+		for _, h := range o.Hosts {
+			oh := emulator.OfficeHost{Name: h.Name}
+			if oh.Addr, err = netip.ParseAddr(h.Address); err != nil {
+				bad("offices[%d] (%s): host %s: address %q: %v", i, o.Name, h.Name, h.Address, err)
+			}
+			for _, svc := range h.Services {
+				es, err := svc.resolve()
+				if err != nil {
+					bad("offices[%d] (%s): host %s: %v", i, o.Name, h.Name, err)
+				}
+				oh.Services = append(oh.Services, es)
+			}
+			off.Hosts = append(off.Hosts, oh)
+		}
+		t.Offices = append(t.Offices, off)
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("topology: %w", errors.Join(errs...))
 	}
@@ -465,6 +510,11 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 		}
 		for _, h := range t.InternetHosts {
 			if err := tx.AddInternetHost(h); err != nil {
+				return fmt.Errorf("topology: %w", err)
+			}
+		}
+		for _, o := range t.Offices {
+			if err := tx.AddOffice(o); err != nil {
 				return fmt.Errorf("topology: %w", err)
 			}
 		}

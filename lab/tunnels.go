@@ -1,0 +1,80 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"spacelab/emulator"
+)
+
+// tunnelPoll is how often the lab asks the data plane about VPN tunnels.
+const tunnelPoll = 200 * time.Millisecond
+
+// watchTunnels carries the IPsec tunnels' state from the data plane into the model, so the
+// Heroku API shows each tunnel UP or DOWN with the reason the gateway gives.
+func (l *Lab) watchTunnels(ctx context.Context) {
+	t := time.NewTicker(tunnelPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		any := false
+		l.World.View(func(tx *emulator.Tx) error {
+			any = len(tx.VPNConnections("")) > 0
+			return nil
+		})
+		if !any {
+			continue
+		}
+		reports, err := l.TunnelReports(ctx)
+		if err != nil {
+			continue
+		}
+		change := false
+		l.World.View(func(tx *emulator.Tx) error {
+			change = tx.TunnelReportsChange(reports)
+			return nil
+		})
+		if change {
+			l.World.Update(func(tx *emulator.Tx) error {
+				tx.ReportTunnels(reports)
+				return nil
+			})
+		}
+	}
+}
+
+// TunnelReports reads the state of every Heroku VPN tunnel from the data plane.
+func (l *Lab) TunnelReports(ctx context.Context) ([]emulator.TunnelReport, error) {
+	st, err := l.Sandbox.ServiceStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []emulator.TunnelReport
+	for host, svcs := range st {
+		if !strings.HasPrefix(host, "vpn/") {
+			continue
+		}
+		var s struct {
+			Tunnels []struct {
+				Name    string `json:"name"`
+				State   string `json:"state"`
+				Message string `json:"message"`
+			} `json:"tunnels"`
+		}
+		if json.Unmarshal(svcs["ipsec"], &s) != nil {
+			continue
+		}
+		for _, t := range s.Tunnels {
+			if id, n, ok := emulator.ParseVPNTunnelName(t.Name); ok {
+				out = append(out, emulator.TunnelReport{VPNID: id, Tunnel: n, Up: t.State == emulator.TunnelUp, Message: t.Message})
+			}
+		}
+	}
+	return out, nil
+}

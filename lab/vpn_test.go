@@ -1,0 +1,71 @@
+package lab_test
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"spacelab/emulator"
+	"spacelab/lab"
+	"spacelab/lab/labtest"
+	"spacelab/netspec"
+	"spacelab/topology"
+)
+
+// TestLabVPNBuiltinOffice connects the space to the office with spacelab's own IPsec on both
+// ends (Go ↔ Go, nothing installed): the tunnels come up, the model shows UP/UP, office-pc reaches
+// the internal app and a dyno, and never the data services.
+func TestLabVPNBuiltinOffice(t *testing.T) {
+	top := topology.Default()
+	top.Offices[0].IPsec = "builtin"
+	l := labtest.Start(t, lab.Options{Topology: top})
+	ctx := context.Background()
+	if err := l.World.Update(func(tx *emulator.Tx) error {
+		_, err := tx.CreateVPNConnection(tx.Space("enablement-jp"), "office", netip.MustParseAddr("203.0.113.20"), []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var tunnels []string
+	for time.Now().Before(deadline) {
+		tunnels = nil
+		l.World.View(func(tx *emulator.Tx) error {
+			for _, tn := range tx.VPNConnections("")[0].Tunnels {
+				tunnels = append(tunnels, tn.Status+" "+tn.StatusMessage)
+			}
+			return nil
+		})
+		if strings.HasPrefix(tunnels[0], "UP") && strings.HasPrefix(tunnels[1], "UP") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.HasPrefix(tunnels[0], "UP") || !strings.HasPrefix(tunnels[1], "UP") {
+		t.Fatalf("tunnels: %q", tunnels)
+	}
+	t.Logf("tunnels: %q", tunnels)
+	for _, tc := range []struct {
+		name  string
+		probe netspec.Probe
+		ok    bool
+	}{
+		{"office-pc → the internal app", netspec.Probe{From: "office-pc", Kind: "http", Target: "http://test-vpn-compute.herokuapp.com/"}, true},
+		{"office-pc → a dyno", netspec.Probe{From: "office-pc", Kind: "tcp", Target: "10.0.25.212:80"}, true},
+		{"dyno → office-pc", netspec.Probe{From: "test-vpn-compute/web.1", Kind: "icmp", Target: "192.168.0.10"}, true},
+		{"office-pc → Postgres", netspec.Probe{From: "office-pc", Kind: "tcp", Target: "10.1.0.10:5432"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := l.Check(ctx, tc.probe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Result.OK != tc.ok {
+				t.Fatalf("%s\n%s", c.Summary(), c.Verdict.Path())
+			}
+			t.Log(c.Summary())
+		})
+	}
+}
