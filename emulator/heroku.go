@@ -96,6 +96,8 @@ type Space struct {
 	// dynos inside the space. Trusted IP ranges are enforced there.
 	RouterAddr        netip.Addr
 	RouterPrivateAddr netip.Addr
+	// VPNPolicy, when set, makes the space's VPN gateways behave like another vendor's.
+	VPNPolicy *VPNPolicy
 	// InboundRulesets is the history of the space's trusted IP ranges, oldest first; the
 	// last one is in force (see heroku_trusted.go).
 	InboundRulesets []*InboundRuleset
@@ -258,6 +260,8 @@ type SpaceSpec struct {
 	DataPeeringID string
 	NATAddrs      []netip.Addr
 	Allocating    bool // start in state allocating instead of allocated
+	// VPNPolicy overrides the VPN gateways' proposals (topologies emulating other gateways).
+	VPNPolicy *VPNPolicy
 }
 
 // DynoSubnetCIDRs are the four /20 dyno subnets Heroku carves out of a /16 space CIDR, two per
@@ -330,7 +334,7 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 	}
 	sp := &Space{ID: id, Name: s.Name, TeamID: team.ID, Region: region, CIDR: cidr, DataCIDR: data,
 		Shield: s.Shield, State: SpaceAllocated, Generation: orDefault(s.Generation, "cedar"),
-		CreatedAt: tx.now, UpdatedAt: tx.now, NATState: "enabled"}
+		CreatedAt: tx.now, UpdatedAt: tx.now, NATState: "enabled", VPNPolicy: s.VPNPolicy}
 	if s.Allocating {
 		sp.State = SpaceAllocating
 	}

@@ -51,6 +51,19 @@ type VPNTunnel struct {
 	LastStatusChange time.Time
 }
 
+// VPNPolicy overrides what a space's VPN gateway offers and accepts, to emulate gateways other
+// than Heroku's. Suites use strongSwan's proposal syntax ("aes256-sha256-modp2048",
+// "aes128-{sha1,sha256}"); zero fields keep Heroku's defaults (IKEv1, PSK, aes128 with sha1 or
+// sha256 and MODP 1024/2048).
+type VPNPolicy struct {
+	IKE         []string
+	ESP         []string
+	IKELifetime time.Duration
+	ESPLifetime time.Duration
+	DPDDelay    time.Duration
+	DPDTimeout  time.Duration
+}
+
 // VPNProvisionTime is how long a new connection takes to provision (pending, then provisioning,
 // then active), as Heroku's does (quickly here).
 var VPNProvisionTime = 2 * time.Second

@@ -64,10 +64,15 @@ func (r *renderer) renderVPN(sp *Space, v *VPNConnection) {
 		}
 		router.Rules = append(router.Rules, netspec.Rule{Priority: rulePriority + 800 + len(router.Rules), Iif: vif, Table: edgeTable})
 	}
+	var policy netspec.IPsecPolicy
+	if p := sp.VPNPolicy; p != nil {
+		policy = netspec.IPsecPolicy{IKE: p.IKE, ESP: p.ESP, IKELifetime: p.IKELifetime, ESPLifetime: p.ESPLifetime, DPDDelay: p.DPDDelay, DPDTimeout: p.DPDTimeout}
+	}
 	var tunnels []netspec.IPsecTunnel
 	for i, t := range v.Tunnels {
 		tunnels = append(tunnels, netspec.IPsecTunnel{Name: VPNTunnelName(v, i), Local: t.IP, Peer: v.PublicIP, PSK: t.PreSharedKey,
-			LocalNets: []netip.Prefix{sp.CIDR}, RemoteNets: v.RoutableCIDRs, Initiate: true, PeerLabel: "the customer gateway " + v.PublicIP.String()})
+			LocalNets: []netip.Prefix{sp.CIDR}, RemoteNets: v.RoutableCIDRs, Initiate: true, PeerLabel: "the customer gateway " + v.PublicIP.String(),
+			Policy: policy})
 	}
 	h.Services = append(h.Services, netspec.Service{Name: "ipsec", Kind: "ipsec", IPsec: &netspec.IPsecConfig{Tunnels: tunnels}})
 }

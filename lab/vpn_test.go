@@ -69,3 +69,39 @@ func TestLabVPNBuiltinOffice(t *testing.T) {
 		})
 	}
 }
+
+// TestLabVPNProposalMismatchIsNamed: a space whose gateway insists on aes256 against an office
+// offering Heroku's aes128 — the tunnels stay down, the model says why, and a check from the
+// office explains the block with the same words.
+func TestLabVPNProposalMismatchIsNamed(t *testing.T) {
+	top := topology.Default()
+	top.Offices[0].IPsec = "builtin"
+	top.Spaces[0].Spec.VPNPolicy = &emulator.VPNPolicy{IKE: []string{"aes256-sha256-modp2048"}}
+	l := labtest.Start(t, lab.Options{Topology: top})
+	if err := l.World.Update(func(tx *emulator.Tx) error {
+		_, err := tx.CreateVPNConnection(tx.Space("enablement-jp"), "office", netip.MustParseAddr("203.0.113.20"), []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var msg string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && !strings.Contains(msg, "proposal"); time.Sleep(100 * time.Millisecond) {
+		l.World.View(func(tx *emulator.Tx) error {
+			tn := tx.VPNConnections("")[0].Tunnels[0]
+			msg = tn.Status + " " + tn.StatusMessage
+			return nil
+		})
+	}
+	if !strings.HasPrefix(msg, "DOWN") || !strings.Contains(msg, "proposal") {
+		t.Fatalf("tunnel 1: %q", msg)
+	}
+	t.Logf("tunnel 1: %s", msg)
+	c, err := l.Check(context.Background(), netspec.Probe{From: "office-pc", Kind: "tcp", Target: "10.0.25.212:80"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Result.OK || !c.Agree || c.Verdict.Code != "TUNNEL_DOWN" {
+		t.Fatalf("%s (%s)\n%s", c.Summary(), c.Verdict.Code, c.Verdict.Path())
+	}
+	t.Log(c.Summary())
+}

@@ -14,10 +14,12 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"spacelab/emulator"
+	"spacelab/ipsec"
 )
 
 //go:embed *.yaml
@@ -63,18 +65,31 @@ type RawUser struct {
 
 // RawSpace is a Private Space.
 type RawSpace struct {
-	Name      string    `yaml:"name"`
-	ID        string    `yaml:"id"`
-	Team      string    `yaml:"team"`
-	Region    string    `yaml:"region"`
-	CIDR      string    `yaml:"cidr"`
-	DataCIDR  string    `yaml:"data_cidr"`
-	Shield    bool      `yaml:"shield"`
-	VPCID     string    `yaml:"vpc_id"`
-	DataVPCID string    `yaml:"data_vpc_id"`
-	NATIPs    []string  `yaml:"outbound_ips"`
-	Apps      []RawApp  `yaml:"apps"`
-	Data      []RawData `yaml:"data"`
+	Name      string   `yaml:"name"`
+	ID        string   `yaml:"id"`
+	Team      string   `yaml:"team"`
+	Region    string   `yaml:"region"`
+	CIDR      string   `yaml:"cidr"`
+	DataCIDR  string   `yaml:"data_cidr"`
+	Shield    bool     `yaml:"shield"`
+	VPCID     string   `yaml:"vpc_id"`
+	DataVPCID string   `yaml:"data_vpc_id"`
+	NATIPs    []string `yaml:"outbound_ips"`
+	// VPNPolicy makes the space's VPN gateway offer and accept other proposals (strongSwan
+	// syntax), to emulate another vendor's gateway.
+	VPNPolicy *RawVPNPolicy `yaml:"vpn_policy"`
+	Apps      []RawApp      `yaml:"apps"`
+	Data      []RawData     `yaml:"data"`
+}
+
+// RawVPNPolicy overrides a space VPN gateway's proposals and timers.
+type RawVPNPolicy struct {
+	IKE         []string      `yaml:"ike"`
+	ESP         []string      `yaml:"esp"`
+	IKELifetime time.Duration `yaml:"ike_lifetime"`
+	ESPLifetime time.Duration `yaml:"esp_lifetime"`
+	DPDDelay    time.Duration `yaml:"dpd_delay"`
+	DPDTimeout  time.Duration `yaml:"dpd_timeout"`
 }
 
 // RawData is a data add-on of a space.
@@ -302,6 +317,19 @@ func (r *Raw) Resolve() (*Topology, error) {
 			DataCIDR: s.DataCIDR, Shield: s.Shield, VPCID: s.VPCID, DataVPCID: s.DataVPCID}}
 		if sp.Spec.Team == "" {
 			sp.Spec.Team = s.Name
+		}
+		if p := s.VPNPolicy; p != nil {
+			for _, prop := range p.IKE {
+				if _, err := ipsec.ParseIKEProposals(prop); err != nil {
+					bad("space %s: vpn_policy.ike: %v", s.Name, err)
+				}
+			}
+			for _, prop := range p.ESP {
+				if _, err := ipsec.ParseESPProposals(prop); err != nil {
+					bad("space %s: vpn_policy.esp: %v", s.Name, err)
+				}
+			}
+			sp.Spec.VPNPolicy = &emulator.VPNPolicy{IKE: p.IKE, ESP: p.ESP, IKELifetime: p.IKELifetime, ESPLifetime: p.ESPLifetime, DPDDelay: p.DPDDelay, DPDTimeout: p.DPDTimeout}
 		}
 		for _, ip := range s.NATIPs {
 			a, err := netip.ParseAddr(ip)

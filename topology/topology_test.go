@@ -46,6 +46,8 @@ func TestResolveErrors(t *testing.T) {
 		{"bad service", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: us-east-1, cidr: 10.0.0.0/16, subnets: [{id: s, cidr: 10.0.0.0/24, instances: [{id: i, services: [{port: 1}]}]}]}]}]}", "a service is http: PORT"},
 		{"bad internet host", "internet: {hosts: [{name: x, address: nope}]}", `address "nope" is not an IPv4 address`},
 		{"bad dns", "internet: {dns: fe80::1}", "is not an IPv4 address"},
+		{"bad vpn policy", "heroku: {spaces: [{name: s, vpn_policy: {ike: [aes999-md7]}}]}", "vpn_policy.ike"},
+		{"bad office ipsec", "offices: [{name: o, gateway: {name: g, address: nope}, lan: 192.168.0.0/24}]", `gateway address "nope"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
