@@ -28,6 +28,7 @@ const (
 	SHA512 Hash = 6
 )
 
+// String is the strongSwan name of the hash (sha1, sha256, …).
 func (h Hash) String() string {
 	switch h {
 	case SHA1:
@@ -139,6 +140,7 @@ const (
 	ECP384   Group = 20
 )
 
+// String is the strongSwan name of the group (modp2048, ecp256, …).
 func (g Group) String() string {
 	switch g {
 	case MODP1024:

@@ -196,6 +196,7 @@ type Endpoint struct {
 	children      []*childSA
 	peerIKE       netip.AddrPort // where IKE goes before the float
 	peerNATT      netip.AddrPort // where IKE and ESP go after it
+	candidateNATT netip.AddrPort // the source of the message being handled, if on 4500
 	nextInitiate  time.Time
 	lastKeepalive time.Time
 	heardOnce     bool
@@ -391,7 +392,14 @@ func (e *Endpoint) retransmit(r *request, now time.Time) bool {
 	return true
 }
 
-func (e *Endpoint) markInbound() { e.lastInbound.Store(time.Now().UnixNano()) }
+// markInbound records an authenticated message from the peer: it is alive, and its NAT-T
+// address is where the message came from.
+func (e *Endpoint) markInbound() {
+	e.lastInbound.Store(time.Now().UnixNano())
+	if e.candidateNATT.IsValid() {
+		e.peerNATT = e.candidateNATT
+	}
+}
 
 func (e *Endpoint) handleIKE(ev event) {
 	e.Counters.IKEIn.Add(1)
@@ -406,10 +414,13 @@ func (e *Endpoint) handleIKE(ev event) {
 	if !e.heardOnce {
 		e.heardOnce = true
 	}
+	// Port 500 answers go where the message came from (a NAT may have changed the port);
+	// the 4500 address, which ESP uses too, moves only once a message from it authenticated.
 	if ev.natt {
-		e.peerNATT = ev.from
+		e.candidateNATT = ev.from
 	} else {
 		e.peerIKE = ev.from
+		e.candidateNATT = netip.AddrPort{}
 	}
 	switch h.Version >> 4 {
 	case 1:

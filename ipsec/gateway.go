@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -381,15 +382,62 @@ type outBatch struct {
 	ds   []Datagram
 }
 
+// sealJob is one packet of a batch read from the device: where it goes and with which
+// sequence number, decided in order before the packets are encrypted (possibly in parallel).
+type sealJob struct {
+	ep  *Endpoint
+	c   *childSA
+	seq uint32
+	n   int // inner length in; sealed length out
+}
+
+// sealRange is work for a sealing helper: encrypt jobs[from:to] into bufs.
+type sealRange struct {
+	bufs     [][]byte
+	jobs     []sealJob
+	from, to int
+	done     chan struct{}
+}
+
+func sealAll(bufs [][]byte, jobs []sealJob, from, to int) {
+	for i := from; i < to; i++ {
+		j := &jobs[i]
+		if j.c == nil {
+			continue
+		}
+		j.n = j.c.out.seal(bufs[i], bufs[i][headroom:headroom+j.n], j.seq)
+	}
+}
+
+// sealer encrypts ranges of batches handed to it, so a large batch from the device is
+// encrypted on two cores while its order on the wire stays that of the sequence numbers.
+func (g *Gateway) sealer(work <-chan *sealRange) {
+	for r := range work {
+		sealAll(r.bufs, r.jobs, r.from, r.to)
+		r.done <- struct{}{}
+	}
+}
+
+// parallelSealMin is the batch size from which half of it is handed to the helper.
+const parallelSealMin = 8
+
 // readDevice encrypts what the host routes into the device and sends it in batches.
 func (g *Gateway) readDevice() {
 	defer g.wg.Done()
 	bufs := make([][]byte, batchSize)
 	views := make([][]byte, batchSize)
 	sizes := make([]int, batchSize)
+	jobs := make([]sealJob, batchSize)
 	for i := range bufs {
 		bufs[i] = make([]byte, bufSize)
 		views[i] = bufs[i][headroom : bufSize-espOverhead]
+	}
+	var work chan *sealRange
+	help := &sealRange{bufs: bufs, jobs: jobs, done: make(chan struct{}, 1)}
+	if runtime.GOMAXPROCS(0) > 1 {
+		work = make(chan *sealRange)
+		go g.sealer(work)
+		defer close(work)
 	}
 	bd, batched := g.dev.(BatchDevice)
 	var outs []*outBatch
@@ -411,8 +459,8 @@ func (g *Gateway) readDevice() {
 			continue
 		}
 		for i := 0; i < n; i++ {
-			p := views[i][:sizes[i]]
-			src, dst, ok := ipv4Addrs(p)
+			jobs[i] = sealJob{n: sizes[i]}
+			src, dst, ok := ipv4Addrs(views[i][:sizes[i]])
 			if !ok {
 				g.Counters.NotIPv4.Add(1)
 				continue
@@ -427,16 +475,30 @@ func (g *Gateway) readDevice() {
 				ep.requestSA()
 				continue
 			}
-			m := c.out.seal(bufs[i], p, seq)
-			ob := bySock[ep.cfg.Local]
+			jobs[i].ep, jobs[i].c, jobs[i].seq = ep, c, seq
+		}
+		if work != nil && n >= parallelSealMin {
+			help.from, help.to = n/2, n
+			work <- help
+			sealAll(bufs, jobs, 0, n/2)
+			<-help.done
+		} else {
+			sealAll(bufs, jobs, 0, n)
+		}
+		for i := 0; i < n; i++ {
+			j := &jobs[i]
+			if j.c == nil {
+				continue
+			}
+			ob := bySock[j.ep.cfg.Local]
 			if ob == nil {
-				ob = &outBatch{conn: g.socks[ep.cfg.Local].natt}
-				bySock[ep.cfg.Local] = ob
+				ob = &outBatch{conn: g.socks[j.ep.cfg.Local].natt}
+				bySock[j.ep.cfg.Local] = ob
 				outs = append(outs, ob)
 			}
-			ob.ds = append(ob.ds, Datagram{Buf: bufs[i][:m], Addr: c.dst})
-			ep.Counters.ESPOut.Add(1)
-			ep.Counters.ESPOutB.Add(uint64(len(p)))
+			ob.ds = append(ob.ds, Datagram{Buf: bufs[i][:j.n], Addr: j.c.dst})
+			j.ep.Counters.ESPOut.Add(1)
+			j.ep.Counters.ESPOutB.Add(uint64(sizes[i]))
 		}
 		for _, ob := range outs {
 			if len(ob.ds) > 0 {
@@ -445,6 +507,7 @@ func (g *Gateway) readDevice() {
 				ob.ds = ob.ds[:0]
 			}
 		}
+		clear(jobs[:n])
 	}
 }
 

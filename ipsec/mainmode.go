@@ -3,6 +3,7 @@ package ipsec
 import (
 	"crypto/hmac"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"time"
@@ -395,6 +396,7 @@ func (e *Endpoint) responderMM5(sa *ikeSA, h header, pkt []byte, ev event, now t
 	if ev.natt {
 		sa.floated = true
 	}
+	e.markInbound()
 	initialContact := false
 	for _, n := range findAll(ps, plNotify) {
 		if nt, err := parseNotify(n.Body); err == nil && nt.Type == notifyInitialContact {
@@ -451,7 +453,12 @@ func (e *Endpoint) initiatorMM6(sa *ikeSA, h header, pkt []byte, now time.Time) 
 func (e *Endpoint) established(sa *ikeSA, now time.Time) {
 	sa.state = ikeEstablished
 	sa.established = now
-	sa.rekeyAt = now.Add(sa.life*9/10 - time.Duration(int64(sa.life)/50))
+	// The Main Mode initiator re-authenticates first; the responder only if it has not.
+	if sa.initiator {
+		sa.rekeyAt = now.Add(sa.life*9/10 - time.Duration(rand.Int64N(int64(sa.life)/50+1)))
+	} else {
+		sa.rekeyAt = now.Add(sa.life*19/20 - time.Duration(rand.Int64N(int64(sa.life)/50+1)))
+	}
 	e.markInbound()
 	for _, old := range e.ikes {
 		if old != sa && old.state == ikeEstablished && !old.replaced {

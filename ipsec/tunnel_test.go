@@ -286,21 +286,21 @@ func TestDeadPeerDetection(t *testing.T) {
 	sc, oc := spaceTunnel(), officeTunnel()
 	for _, c := range []*ipsec.Config{&sc, &oc} {
 		c.Policy = ipsec.HerokuPolicy()
-		c.Policy.DPDDelay, c.Policy.DPDTimeout = 100*time.Millisecond, 400*time.Millisecond
+		c.Policy.DPDDelay, c.Policy.DPDTimeout = 200*time.Millisecond, 800*time.Millisecond
 	}
 	space := startGateway(t, n, sc)
 	office := startGateway(t, n, oc)
 	waitStatus(t, office.gw.Endpoint("office"), 5*time.Second, isUp)
 	waitStatus(t, space.gw.Endpoint("tunnel-1"), time.Second, isUp)
 	// Idle but alive: DPD keeps it up.
-	time.Sleep(800 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond)
 	if s := space.gw.Endpoint("tunnel-1").Status(); s.State != ipsec.StateUp {
 		t.Fatalf("idle tunnel went down: %q", s.Message)
 	}
 	n.SetFilter(func(from, to netip.AddrPort, b []byte) bool { return false })
 	start := time.Now()
 	dead := func(s ipsec.Status) bool {
-		return s.State == ipsec.StateDown && s.Message == "dead peer detected (no DPD answer for 400ms)"
+		return s.State == ipsec.StateDown && s.Message == "dead peer detected (no DPD answer for 800ms)"
 	}
 	waitStatus(t, space.gw.Endpoint("tunnel-1"), 3*time.Second, dead)
 	waitStatus(t, office.gw.Endpoint("office"), 3*time.Second, dead)
