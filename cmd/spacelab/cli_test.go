@@ -463,3 +463,100 @@ func TestRealClientsRules(t *testing.T) {
 		t.Fatalf("a1 has no public IP but reached the internet: %q", out)
 	}
 }
+
+// TestRealStrongswanVPN is the VPN walkthrough done by hand: the real heroku CLI creates the
+// connection, a real strongSwan in office-gw (scripts/office-strongswan.sh, configured from
+// spaces:vpn:config) brings both tunnels up, spaces:vpn:connections shows UP/UP, office-pc reaches
+// the internal app and never Postgres, and the internet sees only UDP 500/4500 between the two
+// gateways.
+func TestRealStrongswanVPN(t *testing.T) {
+	heroku := testenv.HerokuCLI(t)
+	testenv.Binary(t, "/usr/lib/ipsec/charon")
+	testenv.Binary(t, "/usr/sbin/swanctl")
+	tcpdump := testenv.Binary(t, "tcpdump")
+	testenv.Binary(t, "curl")
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root: strongSwan's kernel-libipsec needs /dev/net/tun")
+	}
+	u := startUp(t)
+	herokuRun := func(args ...string) string {
+		t.Helper()
+		out, code := u.client(heroku, args...)
+		if code != 0 {
+			t.Fatalf("heroku %v (%d):\n%s", args, code, out)
+		}
+		return out
+	}
+	herokuRun("spaces:vpn:connect", "office", "--ip", "203.0.113.20", "--cidrs", "192.168.0.0/16", "--space", "enablement-jp")
+	herokuRun("spaces:vpn:wait", "office", "--space", "enablement-jp", "--interval", "1")
+	var cfg struct {
+		Tunnels []struct {
+			IP string `json:"ip"`
+		} `json:"tunnels"`
+	}
+	if err := json.Unmarshal([]byte(herokuRun("spaces:vpn:config", "office", "--space", "enablement-jp", "--json")), &cfg); err != nil || len(cfg.Tunnels) != 2 {
+		t.Fatalf("vpn:config: %v %+v", err, cfg)
+	}
+	pcap := filepath.Join(t.TempDir(), "internet.pcap")
+	capture := exec.Command(binary, "exec", "internet", "--", tcpdump, "-n", "-Z", "root", "-i", "any", "-U", "--immediate-mode", "-w", pcap,
+		fmt.Sprintf("host 203.0.113.20 and (host %s or host %s)", cfg.Tunnels[0].IP, cfg.Tunnels[1].IP))
+	capture.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+u.state)
+	if err := capture.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	ssDir := t.TempDir()
+	script := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
+	script.Env = append(append(os.Environ(), u.env...), "SPACELAB="+binary, "HEROKU="+heroku, "SPACELAB_STATE_DIR="+u.state,
+		"STRONGSWAN_DIR="+ssDir, "HOME="+t.TempDir())
+	if out, err := script.CombinedOutput(); err != nil {
+		t.Fatalf("office-strongswan.sh: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		stop := exec.Command("bash", "../../scripts/office-strongswan.sh", "--stop")
+		stop.Env = append(os.Environ(), "STRONGSWAN_DIR="+ssDir)
+		stop.Run()
+	})
+	var table string
+	for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		table = herokuRun("spaces:vpn:connections", "--space", "enablement-jp")
+		if strings.Contains(table, "UP/UP") {
+			break
+		}
+	}
+	if !strings.Contains(table, "UP/UP") {
+		log, _ := os.ReadFile(filepath.Join(ssDir, "charon.log"))
+		t.Fatalf("tunnels not up:\n%s\n%s\ncharon:\n%s", table, herokuRun("spaces:vpn:info", "office", "--space", "enablement-jp"), log)
+	}
+	out, code := u.run("exec", "office-pc", "--", "curl", "-s", "-m", "3", "-D", "-", "-o", "/dev/null", "test-vpn-compute.herokuapp.com")
+	if code != 0 || !strings.Contains(out, "200 OK") || !strings.Contains(out, "Via: 1.1 spaces-router") {
+		t.Fatalf("office-pc → app (%d):\n%s", code, out)
+	}
+	if out, code := u.run("exec", "office-pc", "--", "curl", "-s", "-m", "2", "telnet://10.1.0.10:5432"); code == 0 {
+		t.Fatalf("office-pc reached Postgres: %q", out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	capture.Process.Signal(syscall.SIGINT)
+	capture.Wait()
+	read, err := exec.Command(tcpdump, "-n", "-r", pcap).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tcpdump -r: %v\n%s", err, read)
+	}
+	lines := 0
+	for _, l := range strings.Split(strings.TrimSpace(string(read)), "\n") {
+		if !strings.Contains(l, " IP ") {
+			continue
+		}
+		lines++
+		if !regexp.MustCompile(`\.(500|4500) > [0-9.]+\.(500|4500): `).MatchString(l) {
+			t.Errorf("not IKE/ESP-in-UDP on the internet: %s", l)
+		}
+		if strings.Contains(l, "tcp") || strings.Contains(l, "HTTP") {
+			t.Errorf("cleartext on the internet: %s", l)
+		}
+	}
+	if lines < 10 {
+		t.Fatalf("captured only %d packets between the gateways:\n%s", lines, read)
+	}
+	t.Logf("%d packets between office-gw and the Heroku gateways, all UDP 500/4500", lines)
+}
