@@ -194,7 +194,8 @@ func (e *env) herokuGo(token string) *heroku.Service {
 func (e *env) snapshot() string {
 	e.t.Helper()
 	var b strings.Builder
-	for _, p := range []string{"/spaces/" + seedSpace, "/spaces/" + seedSpace + "/peerings", "/spaces/" + seedSpace + "/topology",
+	for _, p := range []string{"/spaces/" + seedSpace, "/spaces/" + seedSpace + "/peerings", "/spaces/" + seedSpace + "/vpn-connections",
+		"/spaces/" + seedSpace + "/topology",
 		"/apps/" + seedApp, "/apps/" + seedApp + "/formation"} {
 		r := e.do("GET", p, "")
 		b.WriteString(p + " " + string(r.Body) + "\n")

@@ -304,6 +304,10 @@ func TestSchemaCheckerCatchesBadResponses(t *testing.T) {
 		{"undefined endpoint is JSON-checked only", "GET", "/spaces/s/hosts", 200, jsonHdr, `[{"anything":1}]`, ""},
 		{"space dynos need app_name", "GET", "/spaces/s/dynos", 200, jsonHdr, `[{"app_id":"01234567-89ab-cdef-0123-456789abcdef","dynos":[]}]`, "app_name"},
 		{"CLI accept answers a peering", "POST", "/spaces/s/peerings", 202, jsonHdr, `{"type":"friendly"}`, "type"},
+		{"vpn ike_version as string", "GET", "/spaces/s/vpn-connections/office", 200, jsonHdr, `{"ike_version":"1"}`, "ike_version"},
+		{"vpn status message null", "GET", "/spaces/s/vpn-connections", 200, jsonHdr, `[{"status_message":null}]`, "status_message"},
+		{"vpn tunnel status lower case", "PATCH", "/spaces/s/vpn-connections/office", 200, jsonHdr, `{"tunnels":[{"status":"up"}]}`, "status"},
+		{"vpn destroy answers a vpn-connection", "DELETE", "/spaces/s/vpn-connections/office", 202, jsonHdr, `{"status":"deleted"}`, "status"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -358,6 +362,11 @@ func TestSchemaLinksResolve(t *testing.T) {
 		{"PATCH", "/apps/test-vpn-compute/formation", "/apps/{(#/definitions/app/definitions/identity)}/formation"},
 		{"POST", "/spaces", "/spaces"},
 		{"DELETE", "/apps/test-vpn-compute", "/apps/{(#/definitions/app/definitions/identity)}"},
+		{"GET", "/spaces/enablement-jp/vpn-connections", "/spaces/{(#/definitions/space/definitions/identity)}/vpn-connections"},
+		{"POST", "/spaces/enablement-jp/vpn-connections", "/spaces/{(#/definitions/space/definitions/identity)}/vpn-connections"},
+		{"GET", "/spaces/enablement-jp/vpn-connections/office", "/spaces/{(#/definitions/space/definitions/identity)}/vpn-connections/{(#/definitions/vpn-connection/definitions/identity)}"},
+		{"PATCH", "/spaces/enablement-jp/vpn-connections/office", "/spaces/{(#/definitions/space/definitions/identity)}/vpn-connections/{(#/definitions/vpn-connection/definitions/identity)}"},
+		{"DELETE", "/spaces/enablement-jp/vpn-connections/123456789012", "/spaces/{(#/definitions/space/definitions/identity)}/vpn-connections/{(#/definitions/vpn-connection/definitions/identity)}"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {

@@ -1,9 +1,10 @@
 // Package fakeheroku is spacelab's fake Heroku Platform API: the endpoints the real `heroku`
 // CLI (npm package heroku, v10/v11) and github.com/heroku/heroku-go call for Private Spaces,
-// their peerings, trusted IP ranges, apps, formations and dynos. It is a thin JSON facade
-// over the one model in package emulator: every answer is rendered from an emulator.World and
-// every change goes through World.Update, so a peering requested in fake AWS shows up here as
-// pending-acceptance and accepting it here makes it active on the AWS side.
+// their peerings, VPN connections, trusted IP ranges, apps, formations and dynos. It is a thin
+// JSON facade over the one model in package emulator: every answer is rendered from an
+// emulator.World and every change goes through World.Update, so a peering requested in fake
+// AWS shows up here as pending-acceptance and accepting it here makes it active on the AWS
+// side.
 //
 // Point the real CLI at it with HEROKU_HOST=http://127.0.0.1:PORT, HEROKU_API_KEY=<a user's
 // token> and HEROKU_PARTICLEBOARD_URL=http://127.0.0.1:PORT (the CLI's delinquency side call
@@ -103,6 +104,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /spaces/{space}/peerings/{pcx}", s.getPeering)
 	m.HandleFunc("POST /spaces/{space}/peerings/{pcx}/actions/accept", s.acceptPeering)
 	m.HandleFunc("DELETE /spaces/{space}/peerings/{pcx}", s.destroyPeering)
+
+	m.HandleFunc("GET /spaces/{space}/vpn-connections", s.listVPNConnections)
+	m.HandleFunc("POST /spaces/{space}/vpn-connections", s.createVPNConnection)
+	m.HandleFunc("GET /spaces/{space}/vpn-connections/{vpn}", s.getVPNConnection)
+	m.HandleFunc("PATCH /spaces/{space}/vpn-connections/{vpn}", s.updateVPNConnection)
+	m.HandleFunc("DELETE /spaces/{space}/vpn-connections/{vpn}", s.destroyVPNConnection)
 
 	m.HandleFunc("GET /spaces/{space}/inbound-ruleset", s.getInboundRuleset)
 	m.HandleFunc("PUT /spaces/{space}/inbound-ruleset", s.putInboundRuleset)
