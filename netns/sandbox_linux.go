@@ -104,6 +104,8 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	if uid == 0 {
 		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
+		// Programs that drop privileges (tcpdump, charon, sshd) call setgroups.
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
 	} else {
 		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: 1}}
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: gid, Size: 1}}

@@ -497,14 +497,6 @@ func TestRealStrongswanVPN(t *testing.T) {
 	if err := json.Unmarshal([]byte(herokuRun("spaces:vpn:config", "office", "--space", "enablement-jp", "--json")), &cfg); err != nil || len(cfg.Tunnels) != 2 {
 		t.Fatalf("vpn:config: %v %+v", err, cfg)
 	}
-	pcap := filepath.Join(t.TempDir(), "internet.pcap")
-	capture := exec.Command(binary, "exec", "internet", "--", tcpdump, "-n", "-Z", "root", "-i", "any", "-U", "--immediate-mode", "-w", pcap,
-		fmt.Sprintf("host 203.0.113.20 and (host %s or host %s)", cfg.Tunnels[0].IP, cfg.Tunnels[1].IP))
-	capture.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+u.state)
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
 	ssDir := t.TempDir()
 	script := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
 	script.Env = append(append(os.Environ(), u.env...), "SPACELAB="+binary, "HEROKU="+heroku, "SPACELAB_STATE_DIR="+u.state,
@@ -512,6 +504,23 @@ func TestRealStrongswanVPN(t *testing.T) {
 	if out, err := script.CombinedOutput(); err != nil {
 		t.Fatalf("office-strongswan.sh: %v\n%s", err, out)
 	}
+	// The capture starts once strongSwan listens (before, the Heroku gateway's own attempts draw
+	// ICMP port unreachable from office-gw, which is not the tunnel's traffic).
+	pcap := filepath.Join(t.TempDir(), "internet.pcap")
+	capture := exec.Command(binary, "exec", "internet", "--", tcpdump, "-n", "-i", "any", "-U", "--immediate-mode", "-w", "-",
+		fmt.Sprintf("host 203.0.113.20 and (host %s or host %s)", cfg.Tunnels[0].IP, cfg.Tunnels[1].IP))
+	capture.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+u.state)
+	var capOut bytes.Buffer
+	pcapFile, err := os.Create(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pcapFile.Close()
+	capture.Stdout, capture.Stderr = pcapFile, &capOut
+	if err := capture.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
 	t.Cleanup(func() {
 		stop := exec.Command("bash", "../../scripts/office-strongswan.sh", "--stop")
 		stop.Env = append(os.Environ(), "STRONGSWAN_DIR="+ssDir)
@@ -556,7 +565,7 @@ func TestRealStrongswanVPN(t *testing.T) {
 		}
 	}
 	if lines < 10 {
-		t.Fatalf("captured only %d packets between the gateways:\n%s", lines, read)
+		t.Fatalf("captured only %d packets between the gateways:\n%s\ntcpdump: %s", lines, read, capOut.String())
 	}
 	t.Logf("%d packets between office-gw and the Heroku gateways, all UDP 500/4500", lines)
 }

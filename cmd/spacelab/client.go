@@ -146,6 +146,12 @@ func statusCmd() *cobra.Command {
 			for _, p := range s.Peerings {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.Requester, p.Accepter, p.Status, p.Message)
 			}
+			if len(s.VPNs) > 0 {
+				fmt.Fprintln(tw, "\nVPN\tSTATUS\tTUNNEL → CUSTOMER GATEWAY\tSTATE\tMESSAGE")
+				for _, v := range s.VPNs {
+					fmt.Fprintf(tw, "%s/%s\t%s\t%s → %s\t%s\t%s\n", v.Space, v.Name, v.Status, v.Tunnel, v.Peer, v.State, v.Message)
+				}
+			}
 			fmt.Fprintln(tw, "\nROUTE TABLE\tVPC\tDESTINATION\tTARGET\tSTATE")
 			for _, r := range s.Routes {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Table, r.VPC, r.Dst, r.Target, r.State)

@@ -132,6 +132,18 @@ type Status struct {
 	Hosts      int             `json:"hosts"`
 	Peerings   []PeeringStatus `json:"peerings"`
 	Routes     []RouteStatus   `json:"routes"`
+	VPNs       []VPNStatus     `json:"vpn_connections"`
+}
+
+// VPNStatus is one tunnel of a Private Space VPN connection.
+type VPNStatus struct {
+	Space   string `json:"space"`
+	Name    string `json:"name"`
+	Status  string `json:"status"`
+	Tunnel  string `json:"tunnel"`
+	Peer    string `json:"customer_gateway"`
+	State   string `json:"state"`
+	Message string `json:"message"`
 }
 
 // PeeringStatus is one peering connection.
@@ -164,6 +176,14 @@ func status(l *lab.Lab) Status {
 				Requester: p.Requester.VPCID + " (" + p.Requester.Account + ", " + p.Requester.Region + ")",
 				Accepter:  p.Accepter.VPCID + " (" + p.Accepter.Account + ", " + p.Accepter.Region + ")",
 				Status:    p.Status(tx.Now()), Message: p.StatusMessage(tx.Now())})
+		}
+		for _, sp := range tx.Spaces() {
+			for _, v := range tx.VPNConnections(sp.ID) {
+				for _, t := range v.Tunnels {
+					s.VPNs = append(s.VPNs, VPNStatus{Space: sp.Name, Name: v.Name, Status: v.Status(tx.Now()), Tunnel: t.IP.String(),
+						Peer: v.PublicIP.String(), State: t.Status, Message: t.StatusMessage})
+				}
+			}
 		}
 		for _, rt := range tx.RouteTables() {
 			for _, r := range rt.Routes {
