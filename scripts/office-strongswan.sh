@@ -111,5 +111,6 @@ CONN
 echo $! >"$dir/charon.pid"
 for _ in $(seq 100); do [ -S "$dir/charon.vici" ] && break; sleep 0.05; done
 [ -S "$dir/charon.vici" ] || { cat "$dir/charon.out" >&2; echo "charon did not start" >&2; exit 1; }
-"$swanctl" --load-all --noprompt --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici"
+"$swanctl" --load-all --noprompt --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici" 2>"$dir/swanctl.err" ||
+  { cat "$dir/swanctl.err" >&2; exit 1; }
 echo "strongSwan runs in $gw; log: $dir/charon.log; stop with $0 --stop"

@@ -133,7 +133,8 @@ func (s *dnsServer) forward(cfg *netspec.DNSConfig, req *dns.Msg) *dns.Msg {
 		resp, err := s.exchange(ctx, req, fwd.String())
 		cancel()
 		if err == nil {
-			resp.Id = req.Id
+			// A recursive resolver's answer is not authoritative (dig shows "qr rd ra").
+			resp.Id, resp.Authoritative = req.Id, false
 			return resp
 		}
 		s.env.Log.Debug("forward failed", "to", fwd, "err", err)
