@@ -646,10 +646,10 @@ func (e *Endpoint) install(c *childSA, now time.Time) {
 	c.created = now
 	jitter := time.Duration(rand.Int64N(int64(life/20) + 1))
 	if c.initiator {
-		c.rekeyAt = now.Add(life*9/10 - jitter)
+		c.rekeyAt = now.Add(life*8/10 - jitter)
 	} else {
 		// The Quick Mode initiator rekeys first; the responder only if it has not.
-		c.rekeyAt = now.Add(life*19/20 - jitter)
+		c.rekeyAt = now.Add(life*9/10 - jitter)
 	}
 	c.expireAt = now.Add(life)
 	for _, old := range e.children {

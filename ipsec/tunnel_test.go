@@ -318,13 +318,13 @@ func TestRekeyKeepsTrafficFlowing(t *testing.T) {
 	sc, oc := spaceTunnel(), officeTunnel()
 	for _, c := range []*ipsec.Config{&sc, &oc} {
 		c.Policy = ipsec.HerokuPolicy()
-		c.Policy.ESPLifetime = 600 * time.Millisecond
-		c.Policy.IKELifetime = 1500 * time.Millisecond
+		c.Policy.ESPLifetime = time.Second
+		c.Policy.IKELifetime = 2500 * time.Millisecond
 	}
 	space := startGateway(t, n, sc)
 	office := startGateway(t, n, oc)
 	first := waitStatus(t, office.gw.Endpoint("office"), 5*time.Second, isUp)
-	deadline := time.Now().Add(3500 * time.Millisecond)
+	deadline := time.Now().Add(4500 * time.Millisecond)
 	seen := map[string]bool{first.ESP[0]: true}
 	for i := 0; time.Now().Before(deadline); i++ {
 		ping(t, office, space, officePC, dyno, "rekey")
@@ -335,7 +335,7 @@ func TestRekeyKeepsTrafficFlowing(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if len(seen) < 4 {
-		t.Errorf("expected several generations of IPsec SAs over 3.5 s with 0.6 s lifetimes, saw %d: %v", len(seen), seen)
+		t.Errorf("expected several generations of IPsec SAs over 4.5 s with 1 s lifetimes, saw %d: %v", len(seen), seen)
 	}
 	c := office.gw.Endpoint("office").Status().Counters
 	t.Logf("SA generations %d, counters %+v", len(seen), c)
