@@ -55,7 +55,8 @@ type BatchDevice interface {
 // reader is busy decrypting (the strongSwan baseline loses packets to a full receive buffer).
 const socketBuffer = 8 << 20
 
-// udpConn is a Conn over a kernel UDP socket, batched with recvmmsg/sendmmsg.
+// udpConn is a Conn over golang.org/x/net's batch API (recvmmsg/sendmmsg where the platform
+// has them), for platforms without the Linux implementation in conn_linux.go.
 type udpConn struct {
 	c     *net.UDPConn
 	pc    *ipv4.PacketConn
@@ -76,8 +77,11 @@ func NewUDPConn(pc net.PacketConn) (Conn, error) {
 	}
 	setBuffers(c)
 	la, _ := netip.ParseAddrPort(c.LocalAddr().String())
-	u := &udpConn{c: c, pc: ipv4.NewPacketConn(c), local: netip.AddrPortFrom(la.Addr().Unmap(), la.Port())}
-	return u, nil
+	return newPlatformConn(c, netip.AddrPortFrom(la.Addr().Unmap(), la.Port()))
+}
+
+func newBatchConn(c *net.UDPConn, local netip.AddrPort) *udpConn {
+	return &udpConn{c: c, pc: ipv4.NewPacketConn(c), local: local}
 }
 
 func (u *udpConn) LocalAddr() netip.AddrPort { return u.local }
