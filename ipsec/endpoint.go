@@ -126,14 +126,14 @@ type Status struct {
 
 // Counters count what an endpoint did with packets, and what it dropped and why.
 type Counters struct {
-	IKEIn, IKEOut, IKERetransmits      atomic.Uint64
-	IKEMalformed, IKEUndecryptable     atomic.Uint64
-	IKEUnexpected, IKEDropped          atomic.Uint64
-	ESPIn, ESPOut, ESPInBytes, ESPOutB atomic.Uint64
-	ESPAuthFailed, ESPReplayed         atomic.Uint64
-	ESPMalformed, ESPUnknownSPI        atomic.Uint64
-	ESPPolicyDrops, NoSADrops          atomic.Uint64
-	Keepalives                         atomic.Uint64
+	IKEIn, IKEOut, IKERetransmits          atomic.Uint64
+	IKEMalformed, IKEUndecryptable         atomic.Uint64
+	IKEUnexpected, IKEDropped              atomic.Uint64
+	ESPIn, ESPOut, ESPInBytes, ESPOutBytes atomic.Uint64
+	ESPAuthFailed, ESPReplayed             atomic.Uint64
+	ESPMalformed, ESPUnknownSPI            atomic.Uint64
+	ESPPolicyDrops, NoSADrops              atomic.Uint64
+	Keepalives                             atomic.Uint64
 }
 
 // CounterValues is a snapshot of Counters.
@@ -164,7 +164,7 @@ func (c *Counters) Snapshot() CounterValues {
 		IKEIn: c.IKEIn.Load(), IKEOut: c.IKEOut.Load(), IKERetransmits: c.IKERetransmits.Load(),
 		IKEMalformed: c.IKEMalformed.Load(), IKEUndecryptable: c.IKEUndecryptable.Load(),
 		IKEUnexpected: c.IKEUnexpected.Load(), IKEDropped: c.IKEDropped.Load(),
-		ESPIn: c.ESPIn.Load(), ESPOut: c.ESPOut.Load(), ESPInBytes: c.ESPInBytes.Load(), ESPOutBytes: c.ESPOutB.Load(),
+		ESPIn: c.ESPIn.Load(), ESPOut: c.ESPOut.Load(), ESPInBytes: c.ESPInBytes.Load(), ESPOutBytes: c.ESPOutBytes.Load(),
 		ESPAuthFailed: c.ESPAuthFailed.Load(), ESPReplayed: c.ESPReplayed.Load(),
 		ESPMalformed: c.ESPMalformed.Load(), ESPUnknownSPI: c.ESPUnknownSPI.Load(),
 		ESPPolicyDrops: c.ESPPolicyDrops.Load(), NoSADrops: c.NoSADrops.Load(), Keepalives: c.Keepalives.Load(),

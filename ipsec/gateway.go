@@ -498,7 +498,7 @@ func (g *Gateway) readDevice() {
 			}
 			ob.ds = append(ob.ds, Datagram{Buf: bufs[i][:j.n], Addr: j.c.dst})
 			j.ep.Counters.ESPOut.Add(1)
-			j.ep.Counters.ESPOutB.Add(uint64(sizes[i]))
+			j.ep.Counters.ESPOutBytes.Add(uint64(sizes[i]))
 		}
 		for _, ob := range outs {
 			if len(ob.ds) > 0 {

@@ -398,3 +398,50 @@ func TestHostilePacketsAreDroppedAndCounted(t *testing.T) {
 		t.Errorf("datagrams from a stranger must be counted")
 	}
 }
+
+// TestTwoTunnelsFailOver is a Heroku VPN connection: two tunnels from two space gateway
+// addresses to one customer gateway, which runs both. Traffic takes the first tunnel that
+// is up; when its path dies, DPD takes it down and traffic moves to the second.
+func TestTwoTunnelsFailOver(t *testing.T) {
+	n := ipsectest.NewNetwork()
+	space2 := netip.MustParseAddr("203.0.113.3")
+	dpd := func(c *ipsec.Config) {
+		c.Policy = ipsec.HerokuPolicy()
+		c.Policy.DPDDelay, c.Policy.DPDTimeout = 200*time.Millisecond, 800*time.Millisecond
+	}
+	t1, t2 := spaceTunnel(), spaceTunnel()
+	t2.Name, t2.Local, t2.PSK = "tunnel-2", space2, []byte("second-psk")
+	o1, o2 := officeTunnel(), officeTunnel()
+	o1.Name, o2.Name, o2.Peer, o2.PSK = "to-tunnel-1", "to-tunnel-2", space2, []byte("second-psk")
+	for _, c := range []*ipsec.Config{&t1, &t2, &o1, &o2} {
+		dpd(c)
+	}
+	space := startGateway(t, n, t1, t2)
+	office := startGateway(t, n, o1, o2)
+	for _, ep := range append(space.gw.Endpoints(), office.gw.Endpoints()...) {
+		waitStatus(t, ep, 5*time.Second, isUp)
+	}
+	before := space.gw.Endpoint("tunnel-1").Status().Counters.ESPIn
+	ping(t, office, space, officePC, dyno, "via-1")
+	ping(t, space, office, dyno, officePC, "via-1")
+	if space.gw.Endpoint("tunnel-1").Status().Counters.ESPIn != before+1 || space.gw.Endpoint("tunnel-2").Status().Counters.ESPIn != 0 {
+		t.Fatalf("traffic did not take tunnel 1")
+	}
+	// The path to the first space address dies.
+	n.SetFilter(func(from, to netip.AddrPort, b []byte) bool {
+		return from.Addr() != spaceGW && to.Addr() != spaceGW
+	})
+	dead := func(s ipsec.Status) bool {
+		return s.State == ipsec.StateDown && strings.HasPrefix(s.Message, "dead peer detected")
+	}
+	waitStatus(t, space.gw.Endpoint("tunnel-1"), 5*time.Second, dead)
+	waitStatus(t, office.gw.Endpoint("to-tunnel-1"), 5*time.Second, dead)
+	ping(t, office, space, officePC, dyno, "via-2")
+	ping(t, space, office, dyno, officePC, "via-2")
+	if space.gw.Endpoint("tunnel-2").Status().Counters.ESPIn == 0 {
+		t.Fatalf("traffic did not move to tunnel 2")
+	}
+	if s := space.gw.Endpoint("tunnel-2").Status(); s.State != ipsec.StateUp {
+		t.Fatalf("tunnel 2: %s %q", s.State, s.Message)
+	}
+}
