@@ -198,6 +198,7 @@ type Endpoint struct {
 	peerNATT      netip.AddrPort // where IKE and ESP go after it
 	candidateNATT netip.AddrPort // the source of the message being handled, if on 4500
 	nextInitiate  time.Time
+	quickBackoff  time.Time // no Quick Mode for outbound traffic before this (after a refusal)
 	lastKeepalive time.Time
 	heardOnce     bool
 	lastProblem   string // the last failure, kept while retrying
@@ -522,7 +523,9 @@ func (e *Endpoint) housekeeping(now time.Time) {
 			sa.rekeyAt = time.Time{}
 			e.startMainMode(now, true)
 		}
-		if now.Sub(sa.established) > sa.life+e.cfg.HalfOpenTimeout && sa.replaced {
+		if now.Sub(sa.established) > sa.life+e.cfg.HalfOpenTimeout {
+			// Replaced a while ago, or its re-authentication never succeeded: it is over.
+			// (IPsec SAs outlive it, as IKEv1 allows; they are rekeyed over a new one.)
 			e.deleteIKE(sa, true)
 		}
 	}
@@ -574,6 +577,8 @@ func (e *Endpoint) childTimers(now time.Time) {
 				c.rekeying = true
 				e.log.Info("rekeying IPsec SA", "sa", c.String())
 				e.startQuickMode(sa, c.local, c.remote, c, now)
+			} else if e.cfg.Initiate && !e.halfOpen() && (e.nextInitiate.IsZero() || now.After(e.nextInitiate)) {
+				e.startMainMode(now, true) // the ISAKMP SA is gone: make one to rekey over
 			}
 		}
 	}
@@ -593,6 +598,9 @@ func (e *Endpoint) onAcquire(now time.Time) {
 			e.startMainMode(now, false)
 		}
 		return
+	}
+	if now.Before(e.quickBackoff) {
+		return // the peer refused or ignored our last Quick Mode: do not flood it
 	}
 	e.ensureChildren(sa, now)
 }

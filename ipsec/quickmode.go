@@ -384,6 +384,9 @@ func (e *Endpoint) quickModeGaveUp(sa *ikeSA, qm *quickMode) {
 	if qm.rekeyOf != nil {
 		qm.rekeyOf.rekeying = false
 	}
+	if qm.initiator {
+		e.quickBackoff = time.Now().Add(e.cfg.RetryInterval)
+	}
 	if qm.initiator && len(e.activeChildren()) == 0 {
 		e.fail(fmt.Sprintf("phase 1 up, phase 2 not answered: %s did not respond to quick mode for %s === %s", e.cfg.PeerLabel, qm.local, qm.remote))
 	}
