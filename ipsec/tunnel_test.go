@@ -445,3 +445,25 @@ func TestTwoTunnelsFailOver(t *testing.T) {
 		t.Fatalf("tunnel 2: %s %q", s.State, s.Message)
 	}
 }
+
+// TestRefusedPhase2IsNotRetriedPerPacket checks that traffic waiting for a refused IPsec SA
+// does not turn into a Quick Mode per packet.
+func TestRefusedPhase2IsNotRetriedPerPacket(t *testing.T) {
+	n := ipsectest.NewNetwork()
+	oc := officeTunnel()
+	esp, _ := ipsec.ParseESPProposals("aes256-sha1")
+	oc.Policy.ESP = esp
+	startGateway(t, n, spaceTunnel())
+	office := startGateway(t, n, oc)
+	ep := office.gw.Endpoint("office")
+	waitStatus(t, ep, 5*time.Second, func(s ipsec.Status) bool { return strings.Contains(s.Message, "phase 2 refused") })
+	before := ep.Status().Counters.IKEOut
+	for i := 0; i < 200; i++ {
+		office.dev.Inject(ipsectest.IPv4(officePC, dyno, 17, []byte("waiting")))
+	}
+	time.Sleep(300 * time.Millisecond)
+	c := ep.Status().Counters
+	if c.IKEOut-before > 2 || c.NoSADrops < 200 {
+		t.Errorf("after 200 packets: %d IKE messages sent, %d packets dropped for want of an SA", c.IKEOut-before, c.NoSADrops)
+	}
+}
