@@ -425,6 +425,11 @@ func TestStrongswanInterop(t *testing.T) {
 		{name: "spacelab initiates", goInitiates: true, ike: "aes128-sha1-modp2048,aes128-sha256-modp1024", esp: "aes128-sha256-modp2048,aes128-sha1-modp2048", expectGoSuite: "aes128-sha1-modp2048"},
 		{name: "strongswan initiates sha256 modp1024 no pfs", ike: "aes128-sha256-modp1024", esp: "aes128-sha256", expectGoSuite: "aes128-sha256-modp1024"},
 		{name: "spacelab initiates sha256 no pfs", goInitiates: true, ike: "aes128-sha256-modp2048", esp: "aes128-sha256", policyESP: []string{"aes128-sha256"}, expectGoSuite: "aes128-sha256-modp2048"},
+		// Other gateways' suites, configured through the policy.
+		{name: "strongswan initiates aes256 ecp256", ike: "aes256-sha256-ecp256", esp: "aes256-sha256-ecp256",
+			policyIKE: []string{"aes256-sha256-ecp256"}, policyESP: []string{"aes256-sha256-ecp256"}, expectGoSuite: "aes256-sha256-ecp256"},
+		{name: "spacelab initiates aes192 sha384 modp1536", goInitiates: true, ike: "aes192-sha384-modp1536", esp: "aes192-sha512-modp1536",
+			policyIKE: []string{"aes192-sha384-modp1536"}, policyESP: []string{"aes192-sha512-modp1536"}, expectGoSuite: "aes192-sha384-modp1536"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := netnstest.Start(t)
