@@ -39,6 +39,13 @@ type mmsgConn struct {
 	r     mmsgBufs // used by the single reader
 	wmu   sync.Mutex
 	w     mmsgBufs
+	// UDP segmentation offload (UDP_SEGMENT): runs of equal-sized datagrams to one
+	// destination leave in one message, split by the kernel as late as possible. Off once
+	// the kernel refuses it.
+	gso   bool
+	arena []byte // the runs, back to back
+	ctrl  []byte // one UDP_SEGMENT control message per message
+	first []int  // index of the first datagram of each message
 }
 
 type mmsgBufs struct {
@@ -61,8 +68,14 @@ func newPlatformConn(c *net.UDPConn, local netip.AddrPort) (Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mmsgConn{c: c, rc: rc, local: local}, nil
+	return &mmsgConn{c: c, rc: rc, local: local, gso: true}, nil
 }
+
+// GSO limits: segments per message and bytes per message (an IPv4 datagram).
+const (
+	gsoMaxSegments = 64
+	gsoMaxBytes    = 65507
+)
 
 func (u *mmsgConn) LocalAddr() netip.AddrPort { return u.local }
 func (u *mmsgConn) Close() error              { return u.c.Close() }
@@ -132,53 +145,136 @@ func (u *mmsgConn) WriteBatch(ds []Datagram) (int, error) {
 	}
 	u.wmu.Lock()
 	defer u.wmu.Unlock()
+	for {
+		sent, err, gsoFailed := u.writeBatch(ds)
+		if !gsoFailed {
+			return sent, err
+		}
+		// The kernel does not segment UDP here: send the rest one datagram each.
+		u.gso = false
+		ds = ds[sent:]
+	}
+}
+
+// writeBatch builds the messages (GSO runs where possible) and sends them. When the kernel
+// refuses a GSO message it stops there and reports how many datagrams went before it.
+func (u *mmsgConn) writeBatch(ds []Datagram) (int, error, bool) {
+	n := len(ds)
 	b := &u.w
 	b.ensure(n)
-	for i := 0; i < n; i++ {
-		if len(ds[i].Buf) > 0 {
-			b.iovs[i].Base = &ds[i].Buf[0]
-		} else {
-			b.iovs[i].Base = nil
+	u.first = u.first[:0]
+	u.arena = u.arena[:0]
+	space := unix.CmsgSpace(2)
+	if cap(u.ctrl) < n*space {
+		u.ctrl = make([]byte, n*space)
+	}
+	total := 0
+	for _, d := range ds {
+		total += len(d.Buf)
+	}
+	if cap(u.arena) < total {
+		u.arena = make([]byte, 0, total)
+	}
+	msgs := 0
+	for i := 0; i < n; {
+		j := i + 1
+		seg := len(ds[i].Buf)
+		if u.gso && seg > 0 {
+			total := seg
+			for j < n && j-i < gsoMaxSegments && ds[j].Addr == ds[i].Addr && len(ds[j].Buf) > 0 &&
+				len(ds[j].Buf) <= seg && total+len(ds[j].Buf) <= gsoMaxBytes {
+				total += len(ds[j].Buf)
+				j++
+				if len(ds[j-1].Buf) < seg {
+					break // a shorter datagram can only end a run
+				}
+			}
 		}
-		b.iovs[i].SetLen(len(ds[i].Buf))
-		sa := &b.names[i]
+		h := &b.hdrs[msgs].Hdr
+		iov := &b.iovs[msgs]
+		if j-i > 1 {
+			start := len(u.arena)
+			for k := i; k < j; k++ {
+				u.arena = append(u.arena, ds[k].Buf...)
+			}
+			iov.Base = &u.arena[start]
+			iov.SetLen(len(u.arena) - start)
+			c := u.ctrl[msgs*space : (msgs+1)*space]
+			clear(c)
+			ch := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+			ch.Level, ch.Type = unix.SOL_UDP, unix.UDP_SEGMENT
+			ch.SetLen(unix.CmsgLen(2))
+			*(*uint16)(unsafe.Pointer(&c[unix.CmsgLen(0)])) = uint16(seg)
+			h.Control = &c[0]
+			h.SetControllen(space)
+		} else {
+			if len(ds[i].Buf) > 0 {
+				iov.Base = &ds[i].Buf[0]
+			} else {
+				iov.Base = nil
+			}
+			iov.SetLen(len(ds[i].Buf))
+			h.Control = nil
+			h.SetControllen(0)
+		}
+		sa := &b.names[msgs]
 		sa.Family = unix.AF_INET
 		sa.Addr = ds[i].Addr.Addr().As4()
 		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], ds[i].Addr.Port())
-		h := &b.hdrs[i].Hdr
 		h.Name = (*byte)(unsafe.Pointer(sa))
 		h.Namelen = unix.SizeofSockaddrInet4
-		h.Iov = &b.iovs[i]
+		h.Iov = iov
 		h.SetIovlen(1)
-		h.Control = nil
-		h.SetControllen(0)
 		h.Flags = 0
+		u.first = append(u.first, i)
+		msgs++
+		i = j
 	}
-	sent := 0
+	// The arena may have moved while it grew: point the iovecs at its final place.
+	if len(u.arena) > 0 {
+		off := 0
+		for m := 0; m < msgs; m++ {
+			if b.hdrs[m].Hdr.Controllen == 0 {
+				continue
+			}
+			l := int(b.iovs[m].Len)
+			b.iovs[m].Base = &u.arena[off]
+			off += l
+		}
+	}
+	sentMsgs := 0
 	var serr error
+	gsoFailed := false
 	err := u.rc.Write(func(fd uintptr) bool {
-		for sent < n {
-			r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[sent])), uintptr(n-sent), 0, 0, 0)
+		for sentMsgs < msgs {
+			r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[sentMsgs])), uintptr(msgs-sentMsgs), 0, 0, 0)
 			switch {
 			case e == unix.EAGAIN:
 				return false
 			case e == unix.EINTR:
 				continue
+			case e != 0 && b.hdrs[sentMsgs].Hdr.Controllen != 0 && (e == unix.EIO || e == unix.EINVAL || e == unix.EOPNOTSUPP || e == unix.ENOPROTOOPT):
+				gsoFailed = true
+				return true
 			case e != 0:
-				// The first datagram was refused (no route, an ICMP error pending): drop it,
-				// the rest of the batch still goes.
+				// The first message was refused (no route, an ICMP error pending): drop
+				// it, the rest of the batch still goes.
 				if serr == nil && !transient(e) {
 					serr = e
 				}
-				sent++
+				sentMsgs++
 			default:
-				sent += int(r)
+				sentMsgs += int(r)
 			}
 		}
 		return true
 	})
-	if err != nil {
-		return sent, err
+	sent := n
+	if sentMsgs < msgs {
+		sent = u.first[sentMsgs]
 	}
-	return sent, serr
+	if err != nil {
+		return sent, err, false
+	}
+	return sent, serr, gsoFailed
 }
