@@ -18,13 +18,18 @@ type Datagram struct {
 	N int
 	// Addr is the sender (read) or the destination (write).
 	Addr netip.AddrPort
+	// Seg, when reading, is non-zero if the kernel coalesced several datagrams of one
+	// sender into Buf[:N] (UDP generic receive offload): each is Seg bytes, the last may be
+	// shorter.
+	Seg int
 }
 
 // Conn is a UDP socket bound to one local address and port (500 or 4500). Reads and writes
 // move batches so implementations can use recvmmsg and sendmmsg.
 type Conn interface {
 	// ReadBatch blocks until at least one datagram arrives and returns how many of ds it
-	// filled.
+	// filled. Buffers should hold 64 KiB: a Conn may return several datagrams of one sender
+	// coalesced (see Datagram.Seg).
 	ReadBatch(ds []Datagram) (int, error)
 	// WriteBatch sends the datagrams and returns how many were sent.
 	WriteBatch(ds []Datagram) (int, error)

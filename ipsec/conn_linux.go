@@ -52,7 +52,11 @@ type mmsgBufs struct {
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet4
+	ctrl  []byte // a control message area per header (UDP_GRO on reads)
 }
+
+// ctrlSpace is the control area per message: one int (UDP_GRO's segment size).
+var ctrlSpace = unix.CmsgSpace(4)
 
 func (b *mmsgBufs) ensure(n int) {
 	if len(b.hdrs) >= n {
@@ -61,6 +65,7 @@ func (b *mmsgBufs) ensure(n int) {
 	b.hdrs = make([]unix.Mmsghdr, n)
 	b.iovs = make([]unix.Iovec, n)
 	b.names = make([]unix.RawSockaddrInet4, n)
+	b.ctrl = make([]byte, n*ctrlSpace)
 }
 
 func newPlatformConn(c *net.UDPConn, local netip.AddrPort) (Conn, error) {
@@ -68,6 +73,9 @@ func newPlatformConn(c *net.UDPConn, local netip.AddrPort) (Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	// UDP generic receive offload: the kernel may hand over several datagrams of one sender
+	// at once (reported in Datagram.Seg). Without it, reads are one datagram each.
+	rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1) })
 	return &mmsgConn{c: c, rc: rc, local: local, gso: true}, nil
 }
 
@@ -101,8 +109,8 @@ func (u *mmsgConn) ReadBatch(ds []Datagram) (int, error) {
 		h.Namelen = unix.SizeofSockaddrInet4
 		h.Iov = &b.iovs[i]
 		h.SetIovlen(1)
-		h.Control = nil
-		h.SetControllen(0)
+		h.Control = &b.ctrl[i*ctrlSpace]
+		h.SetControllen(ctrlSpace)
 		h.Flags = 0
 	}
 	var got int
@@ -131,6 +139,15 @@ func (u *mmsgConn) ReadBatch(ds []Datagram) (int, error) {
 	}
 	for i := 0; i < got; i++ {
 		ds[i].N = int(b.hdrs[i].Len)
+		ds[i].Seg = 0
+		h := &b.hdrs[i].Hdr
+		if int(h.Controllen) >= unix.CmsgLen(4) {
+			c := b.ctrl[i*ctrlSpace : (i+1)*ctrlSpace]
+			ch := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+			if ch.Level == unix.SOL_UDP && ch.Type == unix.UDP_GRO {
+				ds[i].Seg = int(*(*int32)(unsafe.Pointer(&c[unix.CmsgLen(0)])))
+			}
+		}
 		sa := &b.names[i]
 		port := binary.BigEndian.Uint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:])
 		ds[i].Addr = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), port)

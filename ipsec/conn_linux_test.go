@@ -33,20 +33,31 @@ func TestConnSegmentation(t *testing.T) {
 		pb.SetReadDeadline(time.Now().Add(2 * time.Second))
 		in := make([]Datagram, 32)
 		for i := range in {
-			in[i].Buf = make([]byte, 2048)
+			in[i].Buf = make([]byte, 65536)
 		}
-		got := 0
-		for got < len(sizes) {
-			n, err := b.ReadBatch(in[got:])
+		// Datagrams may come back coalesced (UDP_GRO): split them by Seg.
+		var got [][]byte
+		for len(got) < len(sizes) {
+			n, err := b.ReadBatch(in)
 			if err != nil {
-				t.Fatalf("read after %d: %v", got, err)
+				t.Fatalf("read after %d: %v", len(got), err)
 			}
-			got += n
+			for _, d := range in[:n] {
+				buf, seg := d.Buf[:d.N], d.Seg
+				if seg == 0 {
+					seg = len(buf)
+				}
+				for len(buf) > 0 {
+					m := min(seg, len(buf))
+					got = append(got, append([]byte(nil), buf[:m]...))
+					buf = buf[m:]
+				}
+			}
 		}
 		for i, n := range sizes {
-			d := in[i]
-			if d.N != n || d.Buf[0] != byte(i) || d.Buf[n-1] != byte(i) {
-				t.Fatalf("round %d datagram %d: %d bytes starting %d, want %d bytes of %d", round, i, d.N, d.Buf[0], n, i)
+			d := got[i]
+			if len(d) != n || d[0] != byte(i) || d[n-1] != byte(i) {
+				t.Fatalf("round %d datagram %d: %d bytes starting %d, want %d bytes of %d", round, i, len(d), d[0], n, i)
 			}
 		}
 	}
