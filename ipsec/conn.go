@@ -18,13 +18,18 @@ type Datagram struct {
 	N int
 	// Addr is the sender (read) or the destination (write).
 	Addr netip.AddrPort
+	// Seg, when reading, is non-zero if the kernel coalesced several datagrams of one
+	// sender into Buf[:N] (UDP generic receive offload): each is Seg bytes, the last may be
+	// shorter.
+	Seg int
 }
 
 // Conn is a UDP socket bound to one local address and port (500 or 4500). Reads and writes
 // move batches so implementations can use recvmmsg and sendmmsg.
 type Conn interface {
 	// ReadBatch blocks until at least one datagram arrives and returns how many of ds it
-	// filled.
+	// filled. Buffers should hold 64 KiB: a Conn may return several datagrams of one sender
+	// coalesced (see Datagram.Seg).
 	ReadBatch(ds []Datagram) (int, error)
 	// WriteBatch sends the datagrams and returns how many were sent.
 	WriteBatch(ds []Datagram) (int, error)
@@ -55,7 +60,8 @@ type BatchDevice interface {
 // reader is busy decrypting (the strongSwan baseline loses packets to a full receive buffer).
 const socketBuffer = 8 << 20
 
-// udpConn is a Conn over a kernel UDP socket, batched with recvmmsg/sendmmsg.
+// udpConn is a Conn over golang.org/x/net's batch API (recvmmsg/sendmmsg where the platform
+// has them), for platforms without the Linux implementation in conn_linux.go.
 type udpConn struct {
 	c     *net.UDPConn
 	pc    *ipv4.PacketConn
@@ -76,8 +82,11 @@ func NewUDPConn(pc net.PacketConn) (Conn, error) {
 	}
 	setBuffers(c)
 	la, _ := netip.ParseAddrPort(c.LocalAddr().String())
-	u := &udpConn{c: c, pc: ipv4.NewPacketConn(c), local: netip.AddrPortFrom(la.Addr().Unmap(), la.Port())}
-	return u, nil
+	return newPlatformConn(c, netip.AddrPortFrom(la.Addr().Unmap(), la.Port()))
+}
+
+func newBatchConn(c *net.UDPConn, local netip.AddrPort) *udpConn {
+	return &udpConn{c: c, pc: ipv4.NewPacketConn(c), local: local}
 }
 
 func (u *udpConn) LocalAddr() netip.AddrPort { return u.local }

@@ -21,4 +21,18 @@
 // Everything talks to small interfaces (Conn for a UDP port, Device for inner packets), so
 // tunnels between two gateways run in plain go test with the in-memory doubles of package
 // ipsectest. Interoperability with strongSwan 5.9 is tested inside a spacelab sandbox.
+//
+// Status: every tunnel reports UP or DOWN with a message that names the cause as soon as the
+// protocol shows it (an IKEv2 offer, a refused proposal in phase 1 or 2 with both sides'
+// suites, a pre-shared key that does not decrypt message 5/6, no answer on UDP 500/4500, a
+// dead peer), and counts what it dropped and why.
+//
+// The data path: the gateway reads batches of inner packets from the device (a spacelab TUN
+// device hands over TCP super-packets and takes coalesced ones back), encrypts them in place
+// (AES-CBC in assembly on amd64, HMAC from the standard library; large batches on two
+// cores), and sends them with one sendmmsg; the other way, one recvmmsg, decryption in place,
+// one batched write. Nothing is allocated per packet. Measure it with
+//
+//	go test ./ipsec/ -run XXX -bench 'ESP|AESCBC|GatewayThroughput|Establish'
+//	SPACELAB_IPSEC_BENCH=1 go test ./ipsec/ -run IperfThroughput -v   # iperf3 through Go, strongSwan, nothing
 package ipsec

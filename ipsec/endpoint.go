@@ -126,14 +126,14 @@ type Status struct {
 
 // Counters count what an endpoint did with packets, and what it dropped and why.
 type Counters struct {
-	IKEIn, IKEOut, IKERetransmits      atomic.Uint64
-	IKEMalformed, IKEUndecryptable     atomic.Uint64
-	IKEUnexpected, IKEDropped          atomic.Uint64
-	ESPIn, ESPOut, ESPInBytes, ESPOutB atomic.Uint64
-	ESPAuthFailed, ESPReplayed         atomic.Uint64
-	ESPMalformed, ESPUnknownSPI        atomic.Uint64
-	ESPPolicyDrops, NoSADrops          atomic.Uint64
-	Keepalives                         atomic.Uint64
+	IKEIn, IKEOut, IKERetransmits          atomic.Uint64
+	IKEMalformed, IKEUndecryptable         atomic.Uint64
+	IKEUnexpected, IKEDropped              atomic.Uint64
+	ESPIn, ESPOut, ESPInBytes, ESPOutBytes atomic.Uint64
+	ESPAuthFailed, ESPReplayed             atomic.Uint64
+	ESPMalformed, ESPUnknownSPI            atomic.Uint64
+	ESPPolicyDrops, NoSADrops              atomic.Uint64
+	Keepalives                             atomic.Uint64
 }
 
 // CounterValues is a snapshot of Counters.
@@ -164,7 +164,7 @@ func (c *Counters) Snapshot() CounterValues {
 		IKEIn: c.IKEIn.Load(), IKEOut: c.IKEOut.Load(), IKERetransmits: c.IKERetransmits.Load(),
 		IKEMalformed: c.IKEMalformed.Load(), IKEUndecryptable: c.IKEUndecryptable.Load(),
 		IKEUnexpected: c.IKEUnexpected.Load(), IKEDropped: c.IKEDropped.Load(),
-		ESPIn: c.ESPIn.Load(), ESPOut: c.ESPOut.Load(), ESPInBytes: c.ESPInBytes.Load(), ESPOutBytes: c.ESPOutB.Load(),
+		ESPIn: c.ESPIn.Load(), ESPOut: c.ESPOut.Load(), ESPInBytes: c.ESPInBytes.Load(), ESPOutBytes: c.ESPOutBytes.Load(),
 		ESPAuthFailed: c.ESPAuthFailed.Load(), ESPReplayed: c.ESPReplayed.Load(),
 		ESPMalformed: c.ESPMalformed.Load(), ESPUnknownSPI: c.ESPUnknownSPI.Load(),
 		ESPPolicyDrops: c.ESPPolicyDrops.Load(), NoSADrops: c.NoSADrops.Load(), Keepalives: c.Keepalives.Load(),
@@ -198,6 +198,7 @@ type Endpoint struct {
 	peerNATT      netip.AddrPort // where IKE and ESP go after it
 	candidateNATT netip.AddrPort // the source of the message being handled, if on 4500
 	nextInitiate  time.Time
+	quickBackoff  time.Time // no Quick Mode for outbound traffic before this (after a refusal)
 	lastKeepalive time.Time
 	heardOnce     bool
 	lastProblem   string // the last failure, kept while retrying
@@ -522,7 +523,9 @@ func (e *Endpoint) housekeeping(now time.Time) {
 			sa.rekeyAt = time.Time{}
 			e.startMainMode(now, true)
 		}
-		if now.Sub(sa.established) > sa.life+e.cfg.HalfOpenTimeout && sa.replaced {
+		if now.Sub(sa.established) > sa.life+e.cfg.HalfOpenTimeout {
+			// Replaced a while ago, or its re-authentication never succeeded: it is over.
+			// (IPsec SAs outlive it, as IKEv1 allows; they are rekeyed over a new one.)
 			e.deleteIKE(sa, true)
 		}
 	}
@@ -574,6 +577,8 @@ func (e *Endpoint) childTimers(now time.Time) {
 				c.rekeying = true
 				e.log.Info("rekeying IPsec SA", "sa", c.String())
 				e.startQuickMode(sa, c.local, c.remote, c, now)
+			} else if e.cfg.Initiate && !e.halfOpen() && (e.nextInitiate.IsZero() || now.After(e.nextInitiate)) {
+				e.startMainMode(now, true) // the ISAKMP SA is gone: make one to rekey over
 			}
 		}
 	}
@@ -593,6 +598,9 @@ func (e *Endpoint) onAcquire(now time.Time) {
 			e.startMainMode(now, false)
 		}
 		return
+	}
+	if now.Before(e.quickBackoff) {
+		return // the peer refused or ignored our last Quick Mode: do not flood it
 	}
 	e.ensureChildren(sa, now)
 }
@@ -646,10 +654,10 @@ func (e *Endpoint) install(c *childSA, now time.Time) {
 	c.created = now
 	jitter := time.Duration(rand.Int64N(int64(life/20) + 1))
 	if c.initiator {
-		c.rekeyAt = now.Add(life*9/10 - jitter)
+		c.rekeyAt = now.Add(life*8/10 - jitter)
 	} else {
 		// The Quick Mode initiator rekeys first; the responder only if it has not.
-		c.rekeyAt = now.Add(life*19/20 - jitter)
+		c.rekeyAt = now.Add(life*9/10 - jitter)
 	}
 	c.expireAt = now.Add(life)
 	for _, old := range e.children {

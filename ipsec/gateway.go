@@ -68,9 +68,11 @@ type inbound struct {
 
 // Buffer sizes of the data path: every datagram and inner packet fits (jumbo frames included).
 const (
-	bufSize   = 9216
-	batchSize = 64
-	headroom  = espHeaderLen + espIVLen // inner packets are read here so ESP is built in place
+	bufSize     = 9216
+	batchSize   = 64
+	nattBatch   = 32
+	maxDatagram = 65536
+	headroom    = espHeaderLen + espIVLen // inner packets are read here so ESP is built in place
 )
 
 // NewGateway validates the configuration, opens the sockets and starts the tunnels.
@@ -248,18 +250,13 @@ func (g *Gateway) readErr(err error) bool {
 	return false
 }
 
-func newBatch(n int) []Datagram {
-	ds := make([]Datagram, n)
-	for i := range ds {
-		ds[i].Buf = make([]byte, bufSize)
-	}
-	return ds
-}
-
 // readIKE hands IKE messages on port 500 to their tunnel.
 func (g *Gateway) readIKE(local netip.Addr, c Conn) {
 	defer g.wg.Done()
-	ds := newBatch(8)
+	ds := make([]Datagram, 8)
+	for i := range ds {
+		ds[i].Buf = make([]byte, maxDatagram)
+	}
 	for {
 		n, err := c.ReadBatch(ds)
 		if err != nil {
@@ -274,7 +271,15 @@ func (g *Gateway) readIKE(local netip.Addr, c Conn) {
 				g.Counters.UnknownPeer.Add(1)
 				continue
 			}
-			ep.deliver(event{pkt: append([]byte(nil), ds[i].Buf[:ds[i].N]...), from: ds[i].Addr})
+			b, seg := ds[i].Buf[:ds[i].N], ds[i].Seg
+			if seg <= 0 || seg > len(b) {
+				seg = len(b)
+			}
+			for len(b) > 0 {
+				m := min(seg, len(b))
+				ep.deliver(event{pkt: append([]byte(nil), b[:m]...), from: ds[i].Addr})
+				b = b[m:]
+			}
 		}
 	}
 }
@@ -283,8 +288,12 @@ func (g *Gateway) readIKE(local netip.Addr, c Conn) {
 // IKE goes to its tunnel's loop, keepalives are counted.
 func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 	defer g.wg.Done()
-	ds := newBatch(batchSize)
-	inner := make([][]byte, 0, batchSize)
+	// Buffers take a whole coalesced datagram (UDP receive offload: up to 64 KiB).
+	ds := make([]Datagram, nattBatch)
+	for i := range ds {
+		ds[i].Buf = make([]byte, maxDatagram)
+	}
+	inner := make([][]byte, 0, 4*batchSize)
 	bd, batched := g.dev.(BatchDevice)
 	for {
 		n, err := c.ReadBatch(ds)
@@ -299,43 +308,16 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 		spis := *g.spis.Load()
 		for i := 0; i < n; i++ {
 			b := ds[i].Buf[:ds[i].N]
-			switch classify(b) {
-			case kindESP:
-				in, ok := spis[binary.BigEndian.Uint32(b)]
-				if !ok {
-					if ep := g.byPair[[2]netip.Addr{local, ds[i].Addr.Addr()}]; ep != nil {
-						ep.Counters.ESPUnknownSPI.Add(1)
-					} else {
-						g.Counters.UnknownSPI.Add(1)
-					}
-					continue
+			seg := ds[i].Seg
+			if seg <= 0 || seg > len(b) {
+				seg = len(b)
+			}
+			for len(b) > 0 {
+				m := min(seg, len(b))
+				if p := g.handleNATT(local, ds[i].Addr, b[:m], spis, now); p != nil {
+					inner = append(inner, p)
 				}
-				p, err := in.sa.open(b)
-				if err != nil {
-					in.ep.countESPError(err)
-					continue
-				}
-				if !in.ep.innerAllowed(in.child, p) {
-					in.ep.Counters.ESPPolicyDrops.Add(1)
-					continue
-				}
-				in.ep.Counters.ESPIn.Add(1)
-				in.ep.Counters.ESPInBytes.Add(uint64(len(p)))
-				in.ep.lastInbound.Store(now)
-				inner = append(inner, p)
-			case kindIKE:
-				ep := g.byPair[[2]netip.Addr{local, ds[i].Addr.Addr()}]
-				if ep == nil {
-					g.Counters.UnknownPeer.Add(1)
-					continue
-				}
-				ep.deliver(event{pkt: append([]byte(nil), b[4:]...), from: ds[i].Addr, natt: true})
-			case kindKeepalive:
-				if ep := g.byPair[[2]netip.Addr{local, ds[i].Addr.Addr()}]; ep != nil {
-					ep.Counters.Keepalives.Add(1)
-				}
-			default:
-				g.Counters.Junk.Add(1)
+				b = b[m:]
 			}
 		}
 		if len(inner) == 0 {
@@ -349,6 +331,50 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 			}
 		}
 	}
+}
+
+// handleNATT handles one datagram from port 4500 and returns the inner packet to write to
+// the device, if it was ESP that decrypted.
+func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, spis map[uint32]inbound, now int64) []byte {
+	switch classify(b) {
+	case kindESP:
+		in, ok := spis[binary.BigEndian.Uint32(b)]
+		if !ok {
+			if ep := g.byPair[[2]netip.Addr{local, from.Addr()}]; ep != nil {
+				ep.Counters.ESPUnknownSPI.Add(1)
+			} else {
+				g.Counters.UnknownSPI.Add(1)
+			}
+			return nil
+		}
+		p, err := in.sa.open(b)
+		if err != nil {
+			in.ep.countESPError(err)
+			return nil
+		}
+		if !in.ep.innerAllowed(in.child, p) {
+			in.ep.Counters.ESPPolicyDrops.Add(1)
+			return nil
+		}
+		in.ep.Counters.ESPIn.Add(1)
+		in.ep.Counters.ESPInBytes.Add(uint64(len(p)))
+		in.ep.lastInbound.Store(now)
+		return p
+	case kindIKE:
+		ep := g.byPair[[2]netip.Addr{local, from.Addr()}]
+		if ep == nil {
+			g.Counters.UnknownPeer.Add(1)
+			return nil
+		}
+		ep.deliver(event{pkt: append([]byte(nil), b[4:]...), from: from, natt: true})
+	case kindKeepalive:
+		if ep := g.byPair[[2]netip.Addr{local, from.Addr()}]; ep != nil {
+			ep.Counters.Keepalives.Add(1)
+		}
+	default:
+		g.Counters.Junk.Add(1)
+	}
+	return nil
 }
 
 func (e *Endpoint) countESPError(err error) {
@@ -498,7 +524,7 @@ func (g *Gateway) readDevice() {
 			}
 			ob.ds = append(ob.ds, Datagram{Buf: bufs[i][:j.n], Addr: j.c.dst})
 			j.ep.Counters.ESPOut.Add(1)
-			j.ep.Counters.ESPOutB.Add(uint64(sizes[i]))
+			j.ep.Counters.ESPOutBytes.Add(uint64(sizes[i]))
 		}
 		for _, ob := range outs {
 			if len(ob.ds) > 0 {

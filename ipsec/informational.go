@@ -209,6 +209,7 @@ func offersDescription(ps []ESPProposal) string {
 
 // abandonQuick stops retransmitting our pending Quick Modes after a refusal.
 func (e *Endpoint) abandonQuick(sa *ikeSA) {
+	e.quickBackoff = time.Now().Add(e.cfg.RetryInterval)
 	for _, qm := range sa.quick {
 		if qm.initiator && !qm.done {
 			qm.done, qm.req = true, nil

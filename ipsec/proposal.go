@@ -80,10 +80,7 @@ func ParseIKEProposals(s string) ([]IKEProposal, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.pfsSet && p.group == NoPFS {
-			return nil, fmt.Errorf("ipsec: IKE proposal %q: a DH group is required", one)
-		}
-		if !p.pfsSet {
+		if p.group == NoPFS {
 			return nil, fmt.Errorf("ipsec: IKE proposal %q: a DH group is required", one)
 		}
 		out = append(out, IKEProposal{KeyBits: p.keyBits, Hash: p.hash, Group: p.group})
@@ -246,18 +243,35 @@ func joinSuites(suites [][]string) string {
 	return strings.Join(out, ", ")
 }
 
-// offeredIKE describes a phase 1 transform as the peer sent it, algorithms we do not
+// describeIKETransform describes a phase 1 transform as the peer sent it, algorithms we do not
 // implement included, e.g. "3des-md5-modp1024" or "aes256-sha256-modp2048".
 func describeIKETransform(t transform) string {
 	enc, _ := t.attr(p1Encryption)
 	kl, _ := t.attr(p1KeyLength)
 	h, _ := t.attr(p1Hash)
 	g, _ := t.attr(p1Group)
-	s := encName(enc, kl, true) + "-" + hashName(h) + "-" + groupName(g)
+	s := encName(enc, kl) + "-" + hashName(h) + "-" + groupName(g)
 	if am, ok := t.attr(p1AuthMethod); ok && am != authPSK {
-		s += fmt.Sprintf(" (auth method %d)", am)
+		s += " with " + authName(am)
 	}
 	return s
+}
+
+// authName names a phase 1 authentication method (RFC 2409 Appendix A, XAUTH drafts).
+func authName(am uint64) string {
+	switch am {
+	case 2:
+		return "DSS signatures"
+	case 3:
+		return "RSA signatures"
+	case 4, 5:
+		return "RSA encryption"
+	case 65001, 65002:
+		return "XAUTH with a pre-shared key"
+	case 65003, 65004, 65005, 65006, 65007, 65008, 65009, 65010:
+		return "XAUTH with certificates"
+	}
+	return fmt.Sprintf("auth method %d", am)
 }
 
 // describeESPTransform describes a phase 2 transform as offered.
@@ -281,7 +295,7 @@ func describeESPTransform(protocol uint8, t transform) string {
 	return s
 }
 
-func encName(enc, keyLen uint64, phase1 bool) string {
+func encName(enc, keyLen uint64) string {
 	switch enc {
 	case encAESCBC:
 		if keyLen == 0 {

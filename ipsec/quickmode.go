@@ -248,6 +248,15 @@ func (e *Endpoint) respondQM1(sa *ikeSA, h header, pkt []byte, now time.Time) {
 	out, last2 := buildEncrypted(sa, header{ICookie: sa.ci, RCookie: sa.cr, Version: isakmpVersion1, Exchange: exchQuick, MsgID: qm.msgID}, first, body, last)
 	qm.iv = last2
 	qm.lastRecv = append([]byte(nil), pkt...)
+	// The inbound SA goes live now: the initiator may send on it right after message 3, and
+	// ESP is handled ahead of the IKE loop, so waiting for message 3 would drop those packets.
+	c, err := e.makeChild(sa, qm, false)
+	if err != nil {
+		e.log.Error("quick mode", "err", err)
+		return
+	}
+	qm.result = c
+	e.gw.registerSPI(c.in, e, c)
 	sa.quick[qm.msgID] = qm
 	qm.req = e.request(out, sa.floated, "quick mode message 2", now)
 	qm.lastResp = out
@@ -285,11 +294,7 @@ func (e *Endpoint) responderQM3(sa *ikeSA, qm *quickMode, h header, pkt []byte, 
 	qm.done, qm.req = true, nil
 	qm.lastRecv, qm.lastResp = append([]byte(nil), pkt...), nil
 	e.markInbound()
-	c, err := e.makeChild(sa, qm, false)
-	if err != nil {
-		return err
-	}
-	e.install(c, now)
+	e.install(qm.result, now)
 	return nil
 }
 
@@ -373,8 +378,14 @@ func (e *Endpoint) makeChild(sa *ikeSA, qm *quickMode, initiator bool) (*childSA
 
 // quickModeGaveUp handles a Quick Mode that was never answered.
 func (e *Endpoint) quickModeGaveUp(sa *ikeSA, qm *quickMode) {
+	if !qm.initiator && qm.result != nil {
+		e.gw.unregisterSPI(qm.result.in.spi)
+	}
 	if qm.rekeyOf != nil {
 		qm.rekeyOf.rekeying = false
+	}
+	if qm.initiator {
+		e.quickBackoff = time.Now().Add(e.cfg.RetryInterval)
 	}
 	if qm.initiator && len(e.activeChildren()) == 0 {
 		e.fail(fmt.Sprintf("phase 1 up, phase 2 not answered: %s did not respond to quick mode for %s === %s", e.cfg.PeerLabel, qm.local, qm.remote))

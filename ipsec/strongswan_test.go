@@ -85,10 +85,18 @@ type charonConf struct {
 	// rekey and reauth are the CHILD_SA rekey_time and IKE_SA rekey_time (IKEv1:
 	// reauthentication); empty means strongSwan's defaults (1h, 4h).
 	rekey, reauth string
+	aggressive    bool
 }
 
 func defaultCharon() charonConf {
 	return charonConf{version: 1, ike: "aes128-sha1-modp2048", esp: "aes128-sha1-modp2048", psk: testPSK, dpd: "10s"}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func orDefault(s, d string) string {
@@ -196,6 +204,7 @@ func startCharonOn(t testing.TB, sb *netns.Sandbox, host string, c charonConf) *
 	swan := fmt.Sprintf(`connections {
   s2s {
     version = %[1]d
+    aggressive = %[15]s
     local_addrs = %[7]s
     remote_addrs = %[8]s
     proposals = %[2]s
@@ -238,7 +247,7 @@ secrets {
     secret = "%[5]s"
   }
 }
-`, c.version, c.ike, c.dpd, c.esp, c.psk, "", local, remote, lts, rts, orDefault(c.reauth, "4h"), orDefault(c.rekey, "1h"), overTime(c.reauth), lifeTime(c.rekey))
+`, c.version, c.ike, c.dpd, c.esp, c.psk, "", local, remote, lts, rts, orDefault(c.reauth, "4h"), orDefault(c.rekey, "1h"), overTime(c.reauth), lifeTime(c.rekey), yesNo(c.aggressive))
 	for name, body := range map[string]string{"strongswan.conf": conf, "swanctl.conf": swan} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -425,6 +434,11 @@ func TestStrongswanInterop(t *testing.T) {
 		{name: "spacelab initiates", goInitiates: true, ike: "aes128-sha1-modp2048,aes128-sha256-modp1024", esp: "aes128-sha256-modp2048,aes128-sha1-modp2048", expectGoSuite: "aes128-sha1-modp2048"},
 		{name: "strongswan initiates sha256 modp1024 no pfs", ike: "aes128-sha256-modp1024", esp: "aes128-sha256", expectGoSuite: "aes128-sha256-modp1024"},
 		{name: "spacelab initiates sha256 no pfs", goInitiates: true, ike: "aes128-sha256-modp2048", esp: "aes128-sha256", policyESP: []string{"aes128-sha256"}, expectGoSuite: "aes128-sha256-modp2048"},
+		// Other gateways' suites, configured through the policy.
+		{name: "strongswan initiates aes256 ecp256", ike: "aes256-sha256-ecp256", esp: "aes256-sha256-ecp256",
+			policyIKE: []string{"aes256-sha256-ecp256"}, policyESP: []string{"aes256-sha256-ecp256"}, expectGoSuite: "aes256-sha256-ecp256"},
+		{name: "spacelab initiates aes192 sha384 modp1536", goInitiates: true, ike: "aes192-sha384-modp1536", esp: "aes192-sha512-modp1536",
+			policyIKE: []string{"aes192-sha384-modp1536"}, policyESP: []string{"aes192-sha512-modp1536"}, expectGoSuite: "aes192-sha384-modp1536"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb := netnstest.Start(t)
@@ -501,6 +515,12 @@ func TestStrongswanFailuresAreNamed(t *testing.T) {
 			name:      "phase 2 proposal mismatch",
 			charon:    func(c *charonConf) { c.esp = "aes256-sha1" },
 			goStatus:  "phase 1 up, phase 2 refused: the customer gateway offered esp aes256-sha1, this gateway accepts esp aes128-{sha1,sha256}-{modp2048,modp1024,nopfs}",
+			charonLog: "received NO_PROPOSAL_CHOSEN",
+		},
+		{
+			name:      "strongswan uses aggressive mode",
+			charon:    func(c *charonConf) { c.aggressive = true },
+			goStatus:  "the customer gateway uses aggressive mode; this gateway accepts main mode only",
 			charonLog: "received NO_PROPOSAL_CHOSEN",
 		},
 		{

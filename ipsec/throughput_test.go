@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"net/netip"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,7 +141,3 @@ func spaceSideCharon() charonConf {
 	c.side = "space"
 	return c
 }
-
-var _ = regexp.MustCompile
-var _ = fmt.Sprint
-var _ = netip.Addr{}

@@ -318,13 +318,13 @@ func TestRekeyKeepsTrafficFlowing(t *testing.T) {
 	sc, oc := spaceTunnel(), officeTunnel()
 	for _, c := range []*ipsec.Config{&sc, &oc} {
 		c.Policy = ipsec.HerokuPolicy()
-		c.Policy.ESPLifetime = 600 * time.Millisecond
-		c.Policy.IKELifetime = 1500 * time.Millisecond
+		c.Policy.ESPLifetime = time.Second
+		c.Policy.IKELifetime = 2500 * time.Millisecond
 	}
 	space := startGateway(t, n, sc)
 	office := startGateway(t, n, oc)
 	first := waitStatus(t, office.gw.Endpoint("office"), 5*time.Second, isUp)
-	deadline := time.Now().Add(3500 * time.Millisecond)
+	deadline := time.Now().Add(4500 * time.Millisecond)
 	seen := map[string]bool{first.ESP[0]: true}
 	for i := 0; time.Now().Before(deadline); i++ {
 		ping(t, office, space, officePC, dyno, "rekey")
@@ -335,7 +335,7 @@ func TestRekeyKeepsTrafficFlowing(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if len(seen) < 4 {
-		t.Errorf("expected several generations of IPsec SAs over 3.5 s with 0.6 s lifetimes, saw %d: %v", len(seen), seen)
+		t.Errorf("expected several generations of IPsec SAs over 4.5 s with 1 s lifetimes, saw %d: %v", len(seen), seen)
 	}
 	c := office.gw.Endpoint("office").Status().Counters
 	t.Logf("SA generations %d, counters %+v", len(seen), c)
@@ -396,5 +396,74 @@ func TestHostilePacketsAreDroppedAndCounted(t *testing.T) {
 	}
 	if space.gw.Counters.UnknownPeer.Load() == 0 {
 		t.Errorf("datagrams from a stranger must be counted")
+	}
+}
+
+// TestTwoTunnelsFailOver is a Heroku VPN connection: two tunnels from two space gateway
+// addresses to one customer gateway, which runs both. Traffic takes the first tunnel that
+// is up; when its path dies, DPD takes it down and traffic moves to the second.
+func TestTwoTunnelsFailOver(t *testing.T) {
+	n := ipsectest.NewNetwork()
+	space2 := netip.MustParseAddr("203.0.113.3")
+	dpd := func(c *ipsec.Config) {
+		c.Policy = ipsec.HerokuPolicy()
+		c.Policy.DPDDelay, c.Policy.DPDTimeout = 200*time.Millisecond, 800*time.Millisecond
+	}
+	t1, t2 := spaceTunnel(), spaceTunnel()
+	t2.Name, t2.Local, t2.PSK = "tunnel-2", space2, []byte("second-psk")
+	o1, o2 := officeTunnel(), officeTunnel()
+	o1.Name, o2.Name, o2.Peer, o2.PSK = "to-tunnel-1", "to-tunnel-2", space2, []byte("second-psk")
+	for _, c := range []*ipsec.Config{&t1, &t2, &o1, &o2} {
+		dpd(c)
+	}
+	space := startGateway(t, n, t1, t2)
+	office := startGateway(t, n, o1, o2)
+	for _, ep := range append(space.gw.Endpoints(), office.gw.Endpoints()...) {
+		waitStatus(t, ep, 5*time.Second, isUp)
+	}
+	before := space.gw.Endpoint("tunnel-1").Status().Counters.ESPIn
+	ping(t, office, space, officePC, dyno, "via-1")
+	ping(t, space, office, dyno, officePC, "via-1")
+	if space.gw.Endpoint("tunnel-1").Status().Counters.ESPIn != before+1 || space.gw.Endpoint("tunnel-2").Status().Counters.ESPIn != 0 {
+		t.Fatalf("traffic did not take tunnel 1")
+	}
+	// The path to the first space address dies.
+	n.SetFilter(func(from, to netip.AddrPort, b []byte) bool {
+		return from.Addr() != spaceGW && to.Addr() != spaceGW
+	})
+	dead := func(s ipsec.Status) bool {
+		return s.State == ipsec.StateDown && strings.HasPrefix(s.Message, "dead peer detected")
+	}
+	waitStatus(t, space.gw.Endpoint("tunnel-1"), 5*time.Second, dead)
+	waitStatus(t, office.gw.Endpoint("to-tunnel-1"), 5*time.Second, dead)
+	ping(t, office, space, officePC, dyno, "via-2")
+	ping(t, space, office, dyno, officePC, "via-2")
+	if space.gw.Endpoint("tunnel-2").Status().Counters.ESPIn == 0 {
+		t.Fatalf("traffic did not move to tunnel 2")
+	}
+	if s := space.gw.Endpoint("tunnel-2").Status(); s.State != ipsec.StateUp {
+		t.Fatalf("tunnel 2: %s %q", s.State, s.Message)
+	}
+}
+
+// TestRefusedPhase2IsNotRetriedPerPacket checks that traffic waiting for a refused IPsec SA
+// does not turn into a Quick Mode per packet.
+func TestRefusedPhase2IsNotRetriedPerPacket(t *testing.T) {
+	n := ipsectest.NewNetwork()
+	oc := officeTunnel()
+	esp, _ := ipsec.ParseESPProposals("aes256-sha1")
+	oc.Policy.ESP = esp
+	startGateway(t, n, spaceTunnel())
+	office := startGateway(t, n, oc)
+	ep := office.gw.Endpoint("office")
+	waitStatus(t, ep, 5*time.Second, func(s ipsec.Status) bool { return strings.Contains(s.Message, "phase 2 refused") })
+	before := ep.Status().Counters.IKEOut
+	for i := 0; i < 200; i++ {
+		office.dev.Inject(ipsectest.IPv4(officePC, dyno, 17, []byte("waiting")))
+	}
+	time.Sleep(300 * time.Millisecond)
+	c := ep.Status().Counters
+	if c.IKEOut-before > 2 || c.NoSADrops < 200 {
+		t.Errorf("after 200 packets: %d IKE messages sent, %d packets dropped for want of an SA", c.IKEOut-before, c.NoSADrops)
 	}
 }
