@@ -224,29 +224,58 @@ func (r *renderer) finishInternet() {
 
 // renderInternetHost puts a host on the internet with its public address.
 func (r *renderer) renderInternetHost(ih *InternetHost) {
-	inet, mine := p2p(r.book.linkIndex("inet|"+ih.Name, r.liveLinks))
 	h := r.addHost(&netspec.Host{Name: "net/" + ih.Name, Kind: "internet-host", Aliases: []string{ih.Name},
 		Hostname: orDefault(ih.DNSName, ih.Name), Resolvers: []netip.Addr{r.publicDNS}})
 	if ih.DNSName != "" {
 		h.Aliases = append(h.Aliases, ih.DNSName)
 		r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: ih.DNSName + ".", Addr: ih.Addr, TTL: dnsTTL})
 	}
-	ifn := shortName("n", ih.Name)
-	r.link(&netspec.Link{
-		A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}},
-		B: netspec.End{Host: h.Name, Ifname: "eth0", Addrs: []netip.Prefix{mine, netip.PrefixFrom(ih.Addr, 32)}},
-	})
-	h.Routes = append(h.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "eth0", Src: ih.Addr, Why: "the internet"})
-	r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(ih.Addr, 32), Via: mine.Addr(), Dev: ifn, Why: "internet host " + ih.Name})
-	for _, svc := range ih.Services {
-		listen := []netip.AddrPort{netip.AddrPortFrom(ih.Addr, uint16(svc.Port))}
+	r.publicFace(h, "inet|"+ih.Name, "eth0", "", []netip.Addr{ih.Addr}, "internet host "+ih.Name, true)
+	h.Services = append(h.Services, builtinServices(ih.Addr, ih.Services, ih.Name)...)
+}
+
+// publicFace links a host to the internet by ifname with public addresses: the internet routes
+// them to the host. With asDefault the host's default route leaves by that link (from the first
+// address); otherwise only what it sends from those addresses does (policy table 200), and its
+// other traffic keeps its own way.
+func (r *renderer) publicFace(h *netspec.Host, key, ifname, label string, addrs []netip.Addr, why string, asDefault bool) {
+	inet, mine := p2p(r.book.linkIndex(key, r.liveLinks))
+	ifn := shortName("x", key)
+	end := netspec.End{Host: h.Name, Ifname: ifname, Addrs: []netip.Prefix{mine}}
+	for _, a := range addrs {
+		end.Addrs = append(end.Addrs, netip.PrefixFrom(a, 32))
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: mine.Addr(), Dev: ifn, Why: why})
+	}
+	r.link(&netspec.Link{A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: label}, B: end})
+	if asDefault {
+		rt := netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: ifname, Why: "the internet"}
+		if len(addrs) == 1 {
+			rt.Src = addrs[0]
+		}
+		h.Routes = append(h.Routes, rt)
+		return
+	}
+	const publicTable = 200
+	h.Routes = append(h.Routes, netspec.Route{Table: publicTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: ifname, Why: "answers from the public addresses"})
+	for _, a := range addrs {
+		h.Rules = append(h.Rules, netspec.Rule{Priority: 100, Src: netip.PrefixFrom(a, 32), Table: publicTable})
+	}
+}
+
+// builtinServices renders the programs a host runs on address a: http (the built-in web
+// server), echo, command.
+func builtinServices(a netip.Addr, svcs []Service, label string) []netspec.Service {
+	var out []netspec.Service
+	for n, svc := range svcs {
+		listen := []netip.AddrPort{netip.AddrPortFrom(a, uint16(svc.Port))}
 		switch svc.Kind {
 		case "http":
-			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("http-%d", svc.Port), Kind: "web", Listen: listen, Web: &netspec.WebConfig{App: ih.Name, Dyno: ih.Name}})
+			out = append(out, netspec.Service{Name: fmt.Sprintf("http-%d", svc.Port), Kind: "web", Listen: listen, Web: &netspec.WebConfig{App: label, Dyno: label}})
 		case "echo":
-			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("echo-%d", svc.Port), Kind: "echo", Listen: listen})
+			out = append(out, netspec.Service{Name: fmt.Sprintf("echo-%d", svc.Port), Kind: "echo", Listen: listen})
 		case "command":
-			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("command-%d", svc.Port), Kind: "command", Listen: listen, Cmd: &netspec.CommandConfig{Argv: svc.Command}})
+			out = append(out, netspec.Service{Name: fmt.Sprintf("command-%d", n), Kind: "command", Listen: listen, Cmd: &netspec.CommandConfig{Argv: svc.Command}})
 		}
 	}
+	return out
 }

@@ -73,16 +73,7 @@ func (r *renderer) renderData(d *DataService) {
 	}
 	why := fmt.Sprintf("%s accepts connections only from the dynos of %s", d.Name, sp.Name)
 	if len(d.TrustedIPs) > 0 && d.PublicAddr.IsValid() {
-		inet, mine := p2p(r.book.linkIndex("data-public|"+d.Name, r.liveLinks))
-		ifn := shortName("d", d.Name)
-		r.link(&netspec.Link{
-			A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: "public-" + d.Name},
-			B: netspec.End{Host: h.Name, Ifname: "pub", Addrs: []netip.Prefix{mine, netip.PrefixFrom(d.PublicAddr, 32)}},
-		})
-		const publicTable = 200
-		h.Routes = append(h.Routes, netspec.Route{Table: publicTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "pub", Why: "replies from the public endpoint"})
-		h.Rules = append(h.Rules, netspec.Rule{Priority: 100, Src: netip.PrefixFrom(d.PublicAddr, 32), Table: publicTable})
-		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(d.PublicAddr, 32), Via: mine.Addr(), Dev: ifn, Why: "public endpoint of " + d.Name})
+		r.publicFace(h, "data-public|"+d.Name, "pub", "public-"+d.Name, []netip.Addr{d.PublicAddr}, "public endpoint of "+d.Name, false)
 		r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: d.PublicHost() + ".", Addr: d.PublicAddr, TTL: dnsTTL})
 		listen = append(listen, netip.AddrPortFrom(d.PublicAddr, port))
 		for _, p := range d.TrustedIPs {
@@ -209,16 +200,7 @@ func (r *renderer) renderSpaceRouter(sp *Space) {
 	h := r.addHost(&netspec.Host{Name: "space-router/" + sp.Name, Kind: "space-router", Aliases: []string{sp.Name + "/router"},
 		Hostname: "spaces-router-" + sp.Name, Resolvers: []netip.Addr{vpc.ResolverAddr()}})
 	r.attach(h, "space-router|"+sp.ID, sub, sp.RouterPrivateAddr)
-	inet, mine := p2p(r.book.linkIndex("space-public|"+sp.ID, r.liveLinks))
-	ifn := shortName("r", sp.ID)
-	r.link(&netspec.Link{
-		A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: "router-" + sp.Name},
-		B: netspec.End{Host: h.Name, Ifname: "pub", Addrs: []netip.Prefix{mine, netip.PrefixFrom(sp.RouterAddr, 32)}},
-	})
-	const publicTable = 200
-	h.Routes = append(h.Routes, netspec.Route{Table: publicTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "pub", Why: "answers to internet clients"})
-	h.Rules = append(h.Rules, netspec.Rule{Priority: 100, Src: netip.PrefixFrom(sp.RouterAddr, 32), Table: publicTable})
-	r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(sp.RouterAddr, 32), Via: mine.Addr(), Dev: ifn, Why: "public router of space " + sp.Name})
+	r.publicFace(h, "space-public|"+sp.ID, "pub", "router-"+sp.Name, []netip.Addr{sp.RouterAddr}, "public router of space "+sp.Name, false)
 
 	backends := map[string][]netip.AddrPort{}
 	for _, app := range tx.AppsIn(sp.ID) {

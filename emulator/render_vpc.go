@@ -219,17 +219,7 @@ func (r *renderer) renderInstance(i *Instance) {
 	}
 	r.attach(h, i.ID, s, i.PrivateIP)
 	h.Filter = r.securityGroupFilter(i, v)
-	for n, svc := range i.Services {
-		listen := []netip.AddrPort{netip.AddrPortFrom(i.PrivateIP, uint16(svc.Port))}
-		switch svc.Kind {
-		case "http":
-			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("http-%d", svc.Port), Kind: "web", Listen: listen,
-				Web: &netspec.WebConfig{App: i.HostName(), Dyno: i.ID}})
-		case "command":
-			h.Services = append(h.Services, netspec.Service{Name: fmt.Sprintf("command-%d", n), Kind: "command", Listen: listen,
-				Cmd: &netspec.CommandConfig{Argv: svc.Command}})
-		}
-	}
+	h.Services = append(h.Services, builtinServices(i.PrivateIP, i.Services, i.HostName())...)
 }
 
 // securityGroupFilter renders the instance's security groups: two independent, stateful,

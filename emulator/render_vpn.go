@@ -31,16 +31,11 @@ func (r *renderer) renderVPN(sp *Space, v *VPNConnection) {
 	h := r.addHost(&netspec.Host{Name: VPNHost(sp, v), Kind: "vpn-gateway", Aliases: []string{sp.Name + "/vpn/" + v.Name, "vpn-" + v.ID},
 		Hostname: "vpn-" + v.ID, Forwarding: true, Resolvers: []netip.Addr{r.publicDNS}})
 	// Public side: both tunnel addresses.
-	inet, mine := p2p(r.book.linkIndex("vpn-public|"+v.ID, r.liveLinks))
-	ifn := shortName("t", v.ID)
-	pub := netspec.End{Host: h.Name, Ifname: "pub", Addrs: []netip.Prefix{mine}}
+	var addrs []netip.Addr
 	for _, t := range v.Tunnels {
-		pub.Addrs = append(pub.Addrs, netip.PrefixFrom(t.IP, 32))
-		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(t.IP, 32), Via: mine.Addr(), Dev: ifn,
-			Why: "VPN gateway " + v.Name + " of space " + sp.Name})
+		addrs = append(addrs, t.IP)
 	}
-	r.link(&netspec.Link{A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: "vpn-" + v.ID}, B: pub})
-	h.Routes = append(h.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "pub", Why: "the internet, where the customer gateway is"})
+	r.publicFace(h, "vpn-public|"+v.ID, "pub", "vpn-"+v.ID, addrs, "VPN gateway "+v.Name+" of space "+sp.Name, true)
 	// Space side.
 	vpcSide, gwSide := p2p(r.book.linkIndex(vpnLinkKey(v), r.liveLinks))
 	vif := shortName("v", v.ID)
@@ -83,29 +78,16 @@ func (r *renderer) renderOffice(o *Office) {
 	gw := r.addHost(&netspec.Host{Name: "office/" + o.Name + "/" + o.GatewayName, Kind: "customer-gateway", Aliases: []string{o.GatewayName},
 		Hostname: o.GatewayName, Forwarding: true, Resolvers: []netip.Addr{r.publicDNS},
 		Bridges: []netspec.Bridge{{Name: "lan", Addrs: []netip.Prefix{netip.PrefixFrom(o.LANGateway(), o.LAN.Bits())}}}})
-	inet, mine := p2p(r.book.linkIndex("office|"+o.Name, r.liveLinks))
-	ifn := shortName("o", o.Name)
-	r.link(&netspec.Link{A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: "office-" + o.Name},
-		B: netspec.End{Host: gw.Name, Ifname: "wan", Addrs: []netip.Prefix{mine, netip.PrefixFrom(o.GatewayAddr, 32)}}})
-	gw.Routes = append(gw.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: "wan", Src: o.GatewayAddr, Why: "the internet"})
+	r.publicFace(gw, "office|"+o.Name, "wan", "office-"+o.Name, []netip.Addr{o.GatewayAddr}, "customer gateway "+o.GatewayName, true)
 	gw.Filter = &netspec.Filter{SNAT: []netspec.SNATRule{{Oif: "wan", Src: o.LAN, To: o.GatewayAddr,
 		Why: "the office's hosts reach the internet through " + o.GatewayName + "'s address"}}}
-	r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(o.GatewayAddr, 32), Via: mine.Addr(), Dev: ifn, Why: "customer gateway " + o.GatewayName})
 	for _, h := range o.Hosts {
 		host := r.addHost(&netspec.Host{Name: "office/" + o.Name + "/" + h.Name, Kind: "office-host", Aliases: []string{h.Name},
 			Hostname: h.Name, Resolvers: []netip.Addr{r.publicDNS}})
 		r.link(&netspec.Link{A: netspec.End{Host: host.Name, Ifname: "eth0", Addrs: []netip.Prefix{netip.PrefixFrom(h.Addr, o.LAN.Bits())}},
 			B: netspec.End{Host: gw.Name, Ifname: shortName("l", o.Name+"|"+h.Name), Bridge: "lan"}})
 		host.Routes = append(host.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: o.LANGateway(), Dev: "eth0", Why: "the office gateway"})
-		for _, svc := range h.Services {
-			listen := []netip.AddrPort{netip.AddrPortFrom(h.Addr, uint16(svc.Port))}
-			switch svc.Kind {
-			case "http":
-				host.Services = append(host.Services, netspec.Service{Name: fmt.Sprintf("http-%d", svc.Port), Kind: "web", Listen: listen, Web: &netspec.WebConfig{App: h.Name, Dyno: h.Name}})
-			case "echo":
-				host.Services = append(host.Services, netspec.Service{Name: fmt.Sprintf("echo-%d", svc.Port), Kind: "echo", Listen: listen})
-			}
-		}
+		host.Services = append(host.Services, builtinServices(h.Addr, h.Services, h.Name)...)
 	}
 	if o.IPsec != "builtin" {
 		return

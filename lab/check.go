@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -106,33 +105,19 @@ func (l *Lab) explainOptions(ctx context.Context, spec *netspec.Spec) emulator.E
 	if !has {
 		return emulator.ExplainOptions{}
 	}
-	st, err := l.Sandbox.ServiceStatus(ctx)
+	hosts, err := l.ipsecTunnels(ctx)
 	if err != nil {
 		return emulator.ExplainOptions{}
 	}
-	type state struct {
-		up  bool
-		msg string
-	}
-	tunnels := map[string]state{}
-	for host, svcs := range st {
-		var s struct {
-			Tunnels []struct {
-				Name    string `json:"name"`
-				State   string `json:"state"`
-				Message string `json:"message"`
-			} `json:"tunnels"`
-		}
-		if json.Unmarshal(svcs["ipsec"], &s) != nil {
-			continue
-		}
-		for _, t := range s.Tunnels {
-			tunnels[host+"|"+t.Name] = state{t.State == emulator.TunnelUp, t.Message}
+	tunnels := map[string]tunnelState{}
+	for host, ts := range hosts {
+		for _, t := range ts {
+			tunnels[host+"|"+t.Name] = t
 		}
 	}
 	return emulator.ExplainOptions{Tunnel: func(host, name string) (bool, string, bool) {
-		s, ok := tunnels[host+"|"+name]
-		return s.up, s.msg, ok
+		t, ok := tunnels[host+"|"+name]
+		return t.State == emulator.TunnelUp, t.Message, ok
 	}}
 }
 

@@ -49,28 +49,43 @@ func (l *Lab) watchTunnels(ctx context.Context) {
 	}
 }
 
-// TunnelReports reads the state of every Heroku VPN tunnel from the data plane.
-func (l *Lab) TunnelReports(ctx context.Context) ([]emulator.TunnelReport, error) {
+// tunnelState is what an IPsec service says about one of its tunnels.
+type tunnelState struct {
+	Name    string `json:"name"`
+	State   string `json:"state"`
+	Message string `json:"message"`
+}
+
+// ipsecTunnels reads every IPsec service's tunnels from the data plane, by host.
+func (l *Lab) ipsecTunnels(ctx context.Context) (map[string][]tunnelState, error) {
 	st, err := l.Sandbox.ServiceStatus(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []emulator.TunnelReport
+	out := map[string][]tunnelState{}
 	for host, svcs := range st {
+		var s struct {
+			Tunnels []tunnelState `json:"tunnels"`
+		}
+		if raw, ok := svcs["ipsec"]; ok && json.Unmarshal(raw, &s) == nil {
+			out[host] = s.Tunnels
+		}
+	}
+	return out, nil
+}
+
+// TunnelReports reads the state of every Heroku VPN tunnel from the data plane.
+func (l *Lab) TunnelReports(ctx context.Context) ([]emulator.TunnelReport, error) {
+	hosts, err := l.ipsecTunnels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []emulator.TunnelReport
+	for host, tunnels := range hosts {
 		if !strings.HasPrefix(host, "vpn/") {
 			continue
 		}
-		var s struct {
-			Tunnels []struct {
-				Name    string `json:"name"`
-				State   string `json:"state"`
-				Message string `json:"message"`
-			} `json:"tunnels"`
-		}
-		if json.Unmarshal(svcs["ipsec"], &s) != nil {
-			continue
-		}
-		for _, t := range s.Tunnels {
+		for _, t := range tunnels {
 			if id, n, ok := emulator.ParseVPNTunnelName(t.Name); ok {
 				out = append(out, emulator.TunnelReport{VPNID: id, Tunnel: n, Up: t.State == emulator.TunnelUp, Message: t.Message})
 			}
