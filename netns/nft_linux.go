@@ -100,41 +100,48 @@ func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain) {
 	}
 }
 
+// natRule is one address translation: match the interface and the address at offset off of
+// the network header, then rewrite it to To.
+type natRule struct {
+	iface string
+	off   uint32
+	match netip.Prefix
+	to    netip.Addr
+	why   string
+}
+
 // addSNAT adds a source-NAT chain on postrouting.
 func addSNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.SNATRule) {
-	policy := nftables.ChainPolicyAccept
-	chain := c.AddChain(&nftables.Chain{Name: "snat", Table: t, Type: nftables.ChainTypeNAT,
-		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource, Policy: &policy})
+	var nr []natRule
 	for _, r := range rules {
-		var e []expr.Any
-		if r.Oif != "" {
-			e = append(e, &expr.Meta{Key: expr.MetaKeyOIFNAME, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.Oif)})
-		}
-		e = appendPrefix(e, 12, r.Src)
-		to := r.To.As4()
-		e = append(e, &expr.Counter{},
-			&expr.Immediate{Register: 1, Data: to[:]},
-			&expr.NAT{Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
-		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
+		nr = append(nr, natRule{r.Oif, 12, r.Src, r.To, r.Why})
 	}
+	addNAT(c, t, "snat", nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource, expr.MetaKeyOIFNAME, expr.NATTypeSourceNAT, nr)
 }
 
 // addDNAT adds a destination-NAT chain on prerouting.
 func addDNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.DNATRule) {
+	var nr []natRule
+	for _, r := range rules {
+		nr = append(nr, natRule{r.Iif, 16, netip.PrefixFrom(r.Dst, 32), r.To, r.Why})
+	}
+	addNAT(c, t, "dnat", nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest, expr.MetaKeyIIFNAME, expr.NATTypeDestNAT, nr)
+}
+
+func addNAT(c *nftables.Conn, t *nftables.Table, name string, hook *nftables.ChainHook, prio *nftables.ChainPriority,
+	ifKey expr.MetaKey, typ expr.NATType, rules []natRule) {
 	policy := nftables.ChainPolicyAccept
-	chain := c.AddChain(&nftables.Chain{Name: "dnat", Table: t, Type: nftables.ChainTypeNAT,
-		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest, Policy: &policy})
+	chain := c.AddChain(&nftables.Chain{Name: name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: hook, Priority: prio, Policy: &policy})
 	for _, r := range rules {
 		var e []expr.Any
-		if r.Iif != "" {
-			e = append(e, &expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.Iif)})
+		if r.iface != "" {
+			e = append(e, &expr.Meta{Key: ifKey, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.iface)})
 		}
-		e = appendPrefix(e, 16, netip.PrefixFrom(r.Dst, 32))
-		to := r.To.As4()
-		e = append(e, &expr.Counter{},
-			&expr.Immediate{Register: 1, Data: to[:]},
-			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
-		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
+		e = appendPrefix(e, r.off, r.match)
+		to := r.to.As4()
+		e = append(e, &expr.Counter{}, &expr.Immediate{Register: 1, Data: to[:]},
+			&expr.NAT{Type: typ, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.why)})
 	}
 }
 

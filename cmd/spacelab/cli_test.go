@@ -146,6 +146,30 @@ func (u *up) client(bin string, args ...string) (string, int) {
 	return out.String(), code
 }
 
+// aws runs the AWS CLI at the lab's endpoint and decodes its JSON output; a failure fails the test.
+func (u *up) aws(bin string, args ...string) map[string]any {
+	u.t.Helper()
+	out, code := u.client(bin, append([]string{"--endpoint-url", u.getenv("AWS_ENDPOINT_URL"), "--output", "json"}, args...)...)
+	if code != 0 {
+		u.t.Fatalf("aws %v (%d):\n%s", args, code, out)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil && strings.TrimSpace(out) != "" {
+		u.t.Fatalf("aws %v: %v\n%s", args, err, out)
+	}
+	return v
+}
+
+// heroku runs the heroku CLI; a failure fails the test.
+func (u *up) heroku(bin string, args ...string) string {
+	u.t.Helper()
+	out, code := u.client(bin, args...)
+	if code != 0 {
+		u.t.Fatalf("heroku %v (%d):\n%s", args, code, out)
+	}
+	return out
+}
+
 func TestLabUpHostsExecDown(t *testing.T) {
 	u := startUp(t)
 	out, code := u.run("hosts")
@@ -279,27 +303,8 @@ func TestRealClients(t *testing.T) {
 	testenv.Binary(t, "curl")
 	testenv.Binary(t, "dig")
 	u := startUp(t)
-	endpoint := u.getenv("AWS_ENDPOINT_URL")
-	awsRun := func(args ...string) map[string]any {
-		t.Helper()
-		out, code := u.client(aws, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-		if code != 0 {
-			t.Fatalf("aws %v (%d):\n%s", args, code, out)
-		}
-		var v map[string]any
-		if err := json.Unmarshal([]byte(out), &v); err != nil && strings.TrimSpace(out) != "" {
-			t.Fatalf("aws %v: %v\n%s", args, err, out)
-		}
-		return v
-	}
-	herokuRun := func(args ...string) string {
-		t.Helper()
-		out, code := u.client(heroku, args...)
-		if code != 0 {
-			t.Fatalf("heroku %v (%d):\n%s", args, code, out)
-		}
-		return out
-	}
+	awsRun := func(args ...string) map[string]any { t.Helper(); return u.aws(aws, args...) }
+	herokuRun := func(args ...string) string { t.Helper(); return u.heroku(heroku, args...) }
 	info := herokuRun("spaces:peering:info", "enablement-jp")
 	for _, want := range []string{"AWS Account ID:    884226375513", "AWS Region:        ap-northeast-1", "AWS VPC ID:        vpc-b39527d4", "AWS VPC CIDR:      10.0.0.0/16", "Unavailable CIDRs: 10.1.0.0/16"} {
 		if !strings.Contains(info, want) {
@@ -354,25 +359,8 @@ func TestRealClientsRules(t *testing.T) {
 	testenv.Binary(t, "curl")
 	testenv.Binary(t, "dig")
 	u := startUp(t, "--topology", "lab")
-	endpoint := u.getenv("AWS_ENDPOINT_URL")
-	awsRun := func(args ...string) map[string]any {
-		t.Helper()
-		out, code := u.client(aws, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-		if code != 0 {
-			t.Fatalf("aws %v (%d):\n%s", args, code, out)
-		}
-		var v map[string]any
-		json.Unmarshal([]byte(out), &v)
-		return v
-	}
-	herokuRun := func(args ...string) string {
-		t.Helper()
-		out, code := u.client(heroku, args...)
-		if code != 0 {
-			t.Fatalf("heroku %v (%d):\n%s", args, code, out)
-		}
-		return out
-	}
+	awsRun := func(args ...string) map[string]any { t.Helper(); return u.aws(aws, args...) }
+	herokuRun := func(args ...string) string { t.Helper(); return u.heroku(heroku, args...) }
 	curl := func(host, url string) (string, int) {
 		return u.run("exec", host, "--", "curl", "-s", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}", url)
 	}
@@ -479,14 +467,7 @@ func TestRealStrongswanVPN(t *testing.T) {
 		testenv.Missing(t, "root: strongSwan's kernel-libipsec needs /dev/net/tun")
 	}
 	u := startUp(t)
-	herokuRun := func(args ...string) string {
-		t.Helper()
-		out, code := u.client(heroku, args...)
-		if code != 0 {
-			t.Fatalf("heroku %v (%d):\n%s", args, code, out)
-		}
-		return out
-	}
+	herokuRun := func(args ...string) string { t.Helper(); return u.heroku(heroku, args...) }
 	herokuRun("spaces:vpn:connect", "office", "--ip", "203.0.113.20", "--cidrs", "192.168.0.0/16", "--space", "enablement-jp")
 	herokuRun("spaces:vpn:wait", "office", "--space", "enablement-jp", "--interval", "1")
 	var cfg struct {
