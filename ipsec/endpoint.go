@@ -202,6 +202,8 @@ type Endpoint struct {
 	lastKeepalive time.Time
 	heardOnce     bool
 	lastProblem   string // the last failure, kept while retrying
+	// lastInvalidCookie is when we last answered a message on an unknown ISAKMP SA.
+	lastInvalidCookie time.Time
 
 	lastInbound atomic.Int64 // unix nanoseconds of the last authenticated packet from the peer
 	out         atomic.Pointer[[]*childSA]
@@ -393,10 +395,12 @@ func (e *Endpoint) retransmit(r *request, now time.Time) bool {
 	return true
 }
 
-// markInbound records an authenticated message from the peer: it is alive, and its NAT-T
-// address is where the message came from.
-func (e *Endpoint) markInbound() {
-	e.lastInbound.Store(time.Now().UnixNano())
+// markInbound records an authenticated message from the peer on sa: the peer is alive and
+// has sa, and its NAT-T address is where the message came from.
+func (e *Endpoint) markInbound(sa *ikeSA) {
+	now := time.Now()
+	sa.lastHeard = now
+	e.lastInbound.Store(now.UnixNano())
 	if e.candidateNATT.IsValid() {
 		e.peerNATT = e.candidateNATT
 	}
@@ -463,11 +467,12 @@ func (e *Endpoint) findIKE(ci, cr [8]byte) *ikeSA {
 	return nil
 }
 
-// currentIKE is the newest established ISAKMP SA.
+// currentIKE is the established ISAKMP SA in use: the one not retired (settleIKE retires all
+// others), else nil.
 func (e *Endpoint) currentIKE() *ikeSA {
 	var best *ikeSA
 	for _, sa := range e.ikes {
-		if sa.state == ikeEstablished && !sa.replaced && (best == nil || sa.established.After(best.established)) {
+		if sa.state == ikeEstablished && sa.retired.IsZero() && (best == nil || supersedes(sa, best)) {
 			best = sa
 		}
 	}
@@ -502,30 +507,22 @@ func (e *Endpoint) housekeeping(now time.Time) {
 			}
 			continue
 		}
-		for id, qm := range sa.quick {
-			if qm.done {
-				if now.Sub(qm.created) > 2*e.cfg.HalfOpenTimeout {
-					delete(sa.quick, id)
-				}
-				continue
-			}
-			if !e.retransmit(qm.req, now) {
-				e.quickModeGaveUp(sa, qm)
-				delete(sa.quick, id)
-				continue
-			}
-			if qm.req == nil && now.Sub(qm.created) > e.cfg.HalfOpenTimeout {
-				delete(sa.quick, id)
-			}
+		if e.quickTimers(sa, now) {
+			continue // the peer does not have sa: dropped
 		}
-		if !sa.replaced && !sa.rekeyAt.IsZero() && now.After(sa.rekeyAt) && !e.halfOpen() {
+		if sa.retired.IsZero() && !sa.rekeyAt.IsZero() && now.After(sa.rekeyAt) && !e.halfOpen() {
 			e.log.Info("re-authenticating: ISAKMP SA lifetime reached", "sa", sa.name())
 			sa.rekeyAt = time.Time{}
 			e.startMainMode(now, true)
 		}
-		if now.Sub(sa.established) > sa.life+e.cfg.HalfOpenTimeout {
-			// Replaced a while ago, or its re-authentication never succeeded: it is over.
-			// (IPsec SAs outlive it, as IKEv1 allows; they are rekeyed over a new one.)
+		switch {
+		case now.Sub(sa.established) > sa.life+e.cfg.HalfOpenTimeout:
+			// Its re-authentication never succeeded: it is over. (IPsec SAs outlive it, as
+			// IKEv1 allows; they are rekeyed over a new one.)
+			e.deleteIKE(sa, true)
+		case !sa.retired.IsZero() && now.Sub(sa.retired) > e.cfg.HalfOpenTimeout && !e.carriesChildren(sa):
+			// Replaced a while ago (exchanges in flight on it have finished), and no IPsec SA
+			// in use was negotiated over it any more.
 			e.deleteIKE(sa, true)
 		}
 	}
@@ -540,6 +537,38 @@ func (e *Endpoint) housekeeping(now time.Time) {
 			e.gw.sendControl(e.cfg.Local, PortNATT, e.peerNATT, []byte{0xff})
 		}
 	}
+}
+
+// quickTimers retransmits, expires and gives up sa's Quick Modes. It reports true when the
+// peer ignored one in a way that shows it does not have sa, which is then dropped (staleIKE).
+func (e *Endpoint) quickTimers(sa *ikeSA, now time.Time) bool {
+	for id, qm := range sa.quick {
+		if qm.done {
+			if now.Sub(qm.created) > 2*e.cfg.HalfOpenTimeout {
+				delete(sa.quick, id)
+			}
+			continue
+		}
+		if quickUnanswered(sa, qm, now) {
+			e.staleIKE(sa, now, fmt.Sprintf("quick mode message 1 sent %d times over %s, no answer and no other message on it",
+				qm.req.tries+1, now.Sub(qm.req.first).Round(time.Millisecond)))
+			return true
+		}
+		if !e.retransmit(qm.req, now) {
+			e.quickModeGaveUp(sa, qm)
+			delete(sa.quick, id)
+			continue
+		}
+		if qm.initiator && qm.req != nil && qm.req.tries == 1 && !qm.probed {
+			// No answer yet: ask whether the peer still has sa at all.
+			qm.probed = true
+			e.probe(sa, now)
+		}
+		if qm.req == nil && now.Sub(qm.created) > e.cfg.HalfOpenTimeout {
+			delete(sa.quick, id)
+		}
+	}
+	return false
 }
 
 // mainModeGaveUp handles a Main Mode whose request was never answered.
@@ -605,11 +634,12 @@ func (e *Endpoint) onAcquire(now time.Time) {
 	e.ensureChildren(sa, now)
 }
 
-// ensureChildren starts a Quick Mode for every selector pair without an SA.
+// ensureChildren starts a Quick Mode over sa for every selector pair without an SA or a
+// Quick Mode under way.
 func (e *Endpoint) ensureChildren(sa *ikeSA, now time.Time) {
 	for _, l := range e.cfg.LocalNets {
 		for _, r := range e.cfg.RemoteNets {
-			if e.hasChild(l, r) || e.quickPending(sa, l, r) {
+			if e.hasChild(l, r) || e.quickPending(l, r) {
 				continue
 			}
 			e.startQuickMode(sa, l, r, nil, now)
@@ -626,10 +656,14 @@ func (e *Endpoint) hasChild(l, r netip.Prefix) bool {
 	return false
 }
 
-func (e *Endpoint) quickPending(sa *ikeSA, l, r netip.Prefix) bool {
-	for _, qm := range sa.quick {
-		if !qm.done && qm.local == l && qm.remote == r {
-			return true
+// quickPending reports whether a Quick Mode for l === r is under way, over any ISAKMP SA and
+// in either role.
+func (e *Endpoint) quickPending(l, r netip.Prefix) bool {
+	for _, sa := range e.ikes {
+		for _, qm := range sa.quick {
+			if !qm.done && qm.local == l && qm.remote == r {
+				return true
+			}
 		}
 	}
 	return false
@@ -646,7 +680,9 @@ func (e *Endpoint) activeChildren() []*childSA {
 }
 
 // install makes a negotiated IPsec SA pair live: inbound first, then outbound, replacing the
-// SA it rekeys.
+// SA it rekeys. Of two negotiated at the same time for the same selectors (crossing Quick
+// Modes), the one childPreferred picks stays and the other is retired like a rekeyed one,
+// whichever was installed first.
 func (e *Endpoint) install(c *childSA, now time.Time) {
 	c.dst = e.peerNATT
 	e.gw.registerSPI(c.in, e, c)
@@ -661,16 +697,22 @@ func (e *Endpoint) install(c *childSA, now time.Time) {
 	}
 	c.expireAt = now.Add(life)
 	for _, old := range e.children {
-		if !old.rekeyed && old.local == c.local && old.remote == c.remote {
-			old.rekeyed = true
-			old.rekeying = false
-			// Keep the old inbound SA briefly for packets in flight, then delete it (and
-			// tell the peer then, so it never drops the old SA before it has the new one).
-			grace := now.Add(rekeyGrace)
-			if old.expireAt.After(grace) {
-				old.expireAt = grace
+		if old.rekeyed || old.local != c.local || old.remote != c.remote {
+			continue
+		}
+		if !old.created.Before(c.negotiated) {
+			// old was installed after c's Quick Mode began: the two crossed.
+			keep, drop := c, old
+			if e.childPreferred(old, c) {
+				keep, drop = old, c
+			}
+			e.log.Info("quick mode collision: two IPsec SAs for the same selectors; keeping one", "keep", keep.String(), "drop", drop.String())
+			if drop == c {
+				retireChild(c, now)
+				continue
 			}
 		}
+		retireChild(old, now)
 	}
 	e.children = append(e.children, c)
 	e.publish()
@@ -678,14 +720,31 @@ func (e *Endpoint) install(c *childSA, now time.Time) {
 	e.updateUp()
 }
 
-// removeChild uninstalls an SA pair; notify sends a Delete to the peer.
+// retireChild stops sending on c: it keeps its inbound SA briefly for packets in flight, then
+// is deleted (and the peer told then, so it never drops the old SA before it has the new
+// one).
+func retireChild(c *childSA, now time.Time) {
+	c.rekeyed = true
+	c.rekeying = false
+	if grace := now.Add(rekeyGrace); c.expireAt.After(grace) {
+		c.expireAt = grace
+	}
+}
+
+// removeChild uninstalls an SA pair; notify sends a Delete to the peer, over the ISAKMP SA
+// the pair was negotiated over if it is still there.
 func (e *Endpoint) removeChild(c *childSA, notify bool) {
 	e.children = slices.DeleteFunc(e.children, func(x *childSA) bool { return x == c })
 	e.gw.unregisterSPI(c.in.spi)
-	if notify {
-		if sa := e.currentIKE(); sa != nil {
-			e.sendDelete(sa, protoESP, c.in.spi)
-		}
+	if !notify {
+		return
+	}
+	sa := e.currentIKE()
+	if c.ike != nil && c.ike.state == ikeEstablished && slices.Contains(e.ikes, c.ike) {
+		sa = c.ike
+	}
+	if sa != nil {
+		e.sendDelete(sa, protoESP, c.in.spi)
 	}
 }
 

@@ -115,7 +115,7 @@ func (e *Endpoint) handleInformational(h header, pkt []byte, ev event) {
 			delete(sa.seen, id)
 		}
 	}
-	e.markInbound()
+	e.markInbound(sa)
 	for _, p := range ps[1:] {
 		switch p.Type {
 		case plNotify:
@@ -156,6 +156,9 @@ func (e *Endpoint) handlePlainInformational(h header, pkt []byte, now time.Time)
 			continue
 		}
 		e.log.Info("received unprotected notification", "notify", notifyName(n.Type))
+		if n.Type == notifyInvalidCookie && e.onInvalidCookie(h.ICookie, h.RCookie, now) {
+			return
+		}
 		if sa == nil {
 			continue
 		}
@@ -235,6 +238,7 @@ func (e *Endpoint) onDelete(sa *ikeSA, d deletePayload, now time.Time) {
 				e.removeIKE(gone)
 			}
 		}
+		e.fallBack(now)
 		if e.currentIKE() == nil && !e.halfOpen() && e.cfg.Initiate {
 			e.nextInitiate = now
 		}
@@ -256,6 +260,11 @@ func (e *Endpoint) onDelete(sa *ikeSA, d deletePayload, now time.Time) {
 		}
 		if changed {
 			e.publish()
+			if cur := e.currentIKE(); cur != nil && e.cfg.Initiate && !now.Before(e.quickBackoff) {
+				// An initiating tunnel stays up: negotiate what the peer left without an SA
+				// (it may have kept the other of two crossing IPsec SAs than we did).
+				e.ensureChildren(cur, now)
+			}
 			if len(e.activeChildren()) == 0 {
 				e.fail("phase 1 up, IPsec SA deleted by " + e.cfg.PeerLabel)
 			} else {
@@ -287,11 +296,6 @@ func (e *Endpoint) dpd(now time.Time) {
 		return
 	}
 	if idle >= e.pol.DPDDelay && now.Sub(sa.dpdSent) >= e.pol.DPDDelay {
-		sa.dpdSeq++
-		if sa.dpdSeq == 0 {
-			sa.dpdSeq = 1
-		}
-		sa.dpdPending, sa.dpdSent = true, now
-		e.sendProtectedNotify(sa, protoISAKMP, sa.spi(), notifyRUThere, binary.BigEndian.AppendUint32(nil, sa.dpdSeq))
+		e.probe(sa, now)
 	}
 }

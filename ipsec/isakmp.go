@@ -54,6 +54,7 @@ const (
 
 	// Notify types (RFC 2408 §3.14.1, RFC 2407 §4.6.3, RFC 3706).
 	notifyInvalidPayloadType  = 1
+	notifyInvalidCookie       = 4
 	notifyInvalidExchangeType = 7
 	notifyInvalidFlags        = 8
 	notifyInvalidMessageID    = 9
@@ -488,6 +489,8 @@ func notifyName(t uint16) string {
 		return "INVALID_SPI"
 	case notifyInvalidPayloadType:
 		return "INVALID_PAYLOAD_TYPE"
+	case notifyInvalidCookie:
+		return "INVALID_COOKIE"
 	case notifyInitialContact:
 		return "INITIAL_CONTACT"
 	case notifyResponderLifetime:

@@ -17,10 +17,9 @@ const (
 // startMainMode sends message 1 (RFC 2409 §5: SA) as initiator. rekey marks a
 // re-authentication of an existing tunnel (no INITIAL_CONTACT then).
 func (e *Endpoint) startMainMode(now time.Time, rekey bool) {
-	sa := &ikeSA{initiator: true, state: ikeMM1Sent, created: now, life: e.pol.IKELifetime,
+	sa := &ikeSA{initiator: true, state: ikeMM1Sent, created: now, life: e.pol.IKELifetime, rekey: rekey,
 		quick: map[uint32]*quickMode{}, seen: map[uint32]time.Time{}}
 	copy(sa.ci[:], randomBytes(8))
-	sa.contact = !rekey && len(e.children) == 0
 	// A re-authentication stays on the floated ports, as strongSwan's does.
 	if cur := e.currentIKE(); rekey && cur != nil && cur.floated {
 		sa.floated = true
@@ -184,6 +183,17 @@ func (e *Endpoint) respondMM1(h header, pkt []byte, ev event, now time.Time) {
 	e.sendIKE(out, sa.floated)
 	if e.Status().State != StateUp {
 		e.setStatus(StateDown, "negotiating with "+e.cfg.PeerLabel+" (main mode message 2 sent)")
+	}
+}
+
+// scheduleReauth sets when sa is re-authenticated: the Main Mode initiator first, the
+// responder only if it has not.
+func (e *Endpoint) scheduleReauth(sa *ikeSA) {
+	jitter := time.Duration(rand.Int64N(int64(sa.life)/50 + 1))
+	if sa.initiator {
+		sa.rekeyAt = sa.established.Add(sa.life*9/10 - jitter)
+	} else {
+		sa.rekeyAt = sa.established.Add(sa.life*19/20 - jitter)
 	}
 }
 
@@ -354,6 +364,10 @@ func (e *Endpoint) initiatorMM4(sa *ikeSA, h header, pkt []byte, now time.Time) 
 	e.detectNAT(sa, ps, e.peerFor(sa))
 	e.deriveKeys(sa, gxy)
 	sa.floated = true // a NAT is always "detected": see fakeNATD
+	// INITIAL_CONTACT only if nothing is established with the peer now, as strongSwan
+	// decides it: a Main Mode of the peer's that completed meanwhile (a collision) must not
+	// be torn down by ours.
+	sa.contact = !sa.rekey && len(e.children) == 0 && !e.hasEstablished()
 	idii := identity{Type: idIPv4Addr, Data: e.cfg.Local.AsSlice()}.encode()
 	hashI := prf(sa.prop.Hash, sa.keys.skeyid, sa.gxi, sa.gxr, sa.ci[:], sa.cr[:], sa.saiB, idii)
 	pls := []payload{{Type: plID, Body: idii}, {Type: plHash, Body: hashI}}
@@ -396,7 +410,7 @@ func (e *Endpoint) responderMM5(sa *ikeSA, h header, pkt []byte, ev event, now t
 	if ev.natt {
 		sa.floated = true
 	}
-	e.markInbound()
+	e.markInbound(sa)
 	initialContact := false
 	for _, n := range findAll(ps, plNotify) {
 		if nt, err := parseNotify(n.Body); err == nil && nt.Type == notifyInitialContact {
@@ -411,8 +425,7 @@ func (e *Endpoint) responderMM5(sa *ikeSA, h header, pkt []byte, ev event, now t
 	sa.lastRecv, sa.lastResp, sa.respNATT = append([]byte(nil), pkt...), out, sa.floated
 	e.sendIKE(out, sa.floated)
 	if initialContact {
-		e.log.Info("INITIAL_CONTACT: forgetting older SAs with the peer")
-		e.dropAll(sa)
+		e.initialContact(sa)
 	}
 	e.established(sa, now)
 	return nil
@@ -445,30 +458,21 @@ func (e *Endpoint) initiatorMM6(sa *ikeSA, h header, pkt []byte, now time.Time) 
 	sa.lastRecv = append([]byte(nil), pkt...)
 	sa.req = nil
 	e.established(sa, now)
-	e.ensureChildren(sa, now)
+	// Quick Mode goes over the SA in use: this one, or the one of a colliding Main Mode of
+	// the peer's that supersedes it.
+	e.ensureChildren(e.currentIKE(), now)
 	return nil
 }
 
-// established completes phase 1: the SA becomes current and older ones are retired.
+// established completes phase 1: the SA becomes current and older ones are retired (or, when
+// it collided with one of the peer's, whichever settleIKE keeps).
 func (e *Endpoint) established(sa *ikeSA, now time.Time) {
 	sa.state = ikeEstablished
 	sa.established = now
-	// The Main Mode initiator re-authenticates first; the responder only if it has not.
-	if sa.initiator {
-		sa.rekeyAt = now.Add(sa.life*9/10 - time.Duration(rand.Int64N(int64(sa.life)/50+1)))
-	} else {
-		sa.rekeyAt = now.Add(sa.life*19/20 - time.Duration(rand.Int64N(int64(sa.life)/50+1)))
-	}
-	e.markInbound()
-	for _, old := range e.ikes {
-		if old != sa && old.state == ikeEstablished && !old.replaced {
-			old.replaced = true
-			old.rekeyAt = time.Time{}
-			// Delete it a little later so exchanges in flight on it can finish.
-			old.established = now.Add(-old.life)
-		}
-	}
+	e.scheduleReauth(sa)
+	e.markInbound(sa)
 	e.log.Info("ISAKMP SA established", "sa", sa.name(), "ike", sa.prop.String(), "initiator", sa.initiator)
+	e.settleIKE(sa, now)
 	if len(e.activeChildren()) == 0 {
 		e.setStatus(StateDown, "phase 1 up ("+sa.prop.String()+"), negotiating phase 2")
 	} else {

@@ -93,6 +93,9 @@ func (e *Endpoint) handleQuick(h header, pkt []byte, ev event) {
 	sa := e.findIKE(h.ICookie, h.RCookie)
 	if sa == nil || sa.state != ikeEstablished || h.MsgID == 0 {
 		e.unexpected(h, "quickmode:95")
+		if sa == nil {
+			e.answerUnknownSA(h, ev, now)
+		}
 		return
 	}
 	qm := sa.quick[h.MsgID]
@@ -144,7 +147,7 @@ func (e *Endpoint) respondQM1(sa *ikeSA, h header, pkt []byte, now time.Time) {
 		e.Counters.IKEUndecryptable.Add(1)
 		return
 	}
-	e.markInbound()
+	e.markInbound(sa)
 	sp, nonce, ke := find(ps, plSA), find(ps, plNonce), find(ps, plKE)
 	ids := findAll(ps, plID)
 	if sp == nil || nonce == nil || len(nonce.Body) < 8 || len(nonce.Body) > 256 || (len(ids) != 0 && len(ids) != 2) {
@@ -293,7 +296,7 @@ func (e *Endpoint) responderQM3(sa *ikeSA, qm *quickMode, h header, pkt []byte, 
 	}
 	qm.done, qm.req = true, nil
 	qm.lastRecv, qm.lastResp = append([]byte(nil), pkt...), nil
-	e.markInbound()
+	e.markInbound(sa)
 	e.install(qm.result, now)
 	return nil
 }
@@ -307,7 +310,7 @@ func (e *Endpoint) initiatorQM2(sa *ikeSA, qm *quickMode, h header, pkt []byte, 
 	if want := prf(sa.prop.Hash, sa.keys.a, msgIDBytes(qm.msgID), qm.ni, rawAfter(ps)); !hmac.Equal(want, ps[0].Body) {
 		return fmt.Errorf("%w: HASH(2) does not verify", errMalformed)
 	}
-	e.markInbound()
+	e.markInbound(sa)
 	sp, nonce, ke := find(ps, plSA), find(ps, plNonce), find(ps, plKE)
 	if sp == nil || nonce == nil || len(nonce.Body) < 8 || len(nonce.Body) > 256 {
 		return fmt.Errorf("%w: quick mode message 2 without SA or nonce", errMalformed)
@@ -373,7 +376,8 @@ func (e *Endpoint) makeChild(sa *ikeSA, qm *quickMode, initiator bool) (*childSA
 	if err != nil {
 		return nil, err
 	}
-	return &childSA{in: in, out: out, local: qm.local, remote: qm.remote, prop: qm.prop, initiator: initiator}, nil
+	return &childSA{in: in, out: out, local: qm.local, remote: qm.remote, prop: qm.prop, initiator: initiator,
+		ike: sa, negotiated: qm.created}, nil
 }
 
 // quickModeGaveUp handles a Quick Mode that was never answered.

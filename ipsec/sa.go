@@ -45,12 +45,19 @@ type ikeSA struct {
 	natLocal  bool // we are (or pretend to be) behind a NAT
 	natPeer   bool // the peer is (or pretends to be) behind a NAT
 	floated   bool // IKE moved to port 4500
+	rekey     bool // started as a re-authentication of an existing tunnel
 	contact   bool // we sent INITIAL_CONTACT
 
-	created     time.Time
+	created     time.Time // message 1 sent (initiator) or received (responder)
 	established time.Time
 	rekeyAt     time.Time // start a replacement Main Mode
-	replaced    bool      // a newer ISAKMP SA took over
+	// retired is when another ISAKMP SA took over (zero while this one is in use): a newer
+	// one, or the winner of a collision (collision.go). A retired SA still answers the
+	// peer, and is deleted once no IPsec SA negotiated over it is left.
+	retired time.Time
+	// lastHeard is when the peer last sent an authenticated message on this SA: proof that
+	// it still has it.
+	lastHeard time.Time
 
 	// Retransmission and duplicate detection for phase 1.
 	req      *request
@@ -97,6 +104,11 @@ type childSA struct {
 	rekeying      bool           // a replacement Quick Mode is under way
 	rekeyed       bool           // replaced; kept for in-flight packets until expireAt
 	dst           netip.AddrPort // where ESP goes: the peer's NAT-T address
+	// ike is the ISAKMP SA the Quick Mode ran over (the one its Delete goes on: strongSwan
+	// looks IPsec SAs up under the ISAKMP SA that made them); negotiated is when that
+	// Quick Mode began here, which tells a rekey from a collision (collision.go).
+	ike        *ikeSA
+	negotiated time.Time
 }
 
 func (c *childSA) String() string {
@@ -125,6 +137,7 @@ type quickMode struct {
 	rekeyOf   *childSA
 	result    *childSA // installed (responder keeps it for QM3)
 	done      bool
+	probed    bool // an R-U-THERE went with the first retransmission (collision.go)
 }
 
 // subnetID encodes a prefix as an ID_IPV4_ADDR_SUBNET (or ID_IPV4_ADDR for a /32).

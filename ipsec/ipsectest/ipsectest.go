@@ -24,6 +24,7 @@ type Network struct {
 	conns  map[netip.AddrPort]*Conn
 	filter func(from, to netip.AddrPort, b []byte) bool
 	tap    func(from, to netip.AddrPort, b []byte)
+	delay  func(from, to netip.AddrPort, b []byte) time.Duration
 }
 
 // NewNetwork returns an empty network.
@@ -34,6 +35,15 @@ func NewNetwork() *Network { return &Network{conns: map[netip.AddrPort]*Conn{}} 
 func (n *Network) SetFilter(f func(from, to netip.AddrPort, b []byte) bool) {
 	n.mu.Lock()
 	n.filter = f
+	n.mu.Unlock()
+}
+
+// SetDelay installs a function that decides how long each datagram is in flight (nil or a
+// non-positive duration delivers at once): a long path, or, with varying delays, one that
+// reorders datagrams.
+func (n *Network) SetDelay(f func(from, to netip.AddrPort, b []byte) time.Duration) {
+	n.mu.Lock()
+	n.delay = f
 	n.mu.Unlock()
 }
 
@@ -63,16 +73,7 @@ type datagram struct {
 
 // Send delivers a datagram as if from any address (a spoofing attacker).
 func (n *Network) Send(from, to netip.AddrPort, b []byte) {
-	n.mu.Lock()
-	dst := n.conns[to]
-	n.mu.Unlock()
-	if dst == nil {
-		return
-	}
-	select {
-	case dst.ch <- datagram{b: append([]byte(nil), b...), from: from}:
-	default:
-	}
+	n.deliver(to, datagram{b: append([]byte(nil), b...), from: from})
 }
 
 // Conn is a socket of a Network.
@@ -132,7 +133,7 @@ func (c *Conn) WriteBatch(ds []ipsec.Datagram) (int, error) {
 	default:
 	}
 	c.net.mu.Lock()
-	filter, tap := c.net.filter, c.net.tap
+	filter, tap, delay := c.net.filter, c.net.tap, c.net.delay
 	c.net.mu.Unlock()
 	for _, d := range ds {
 		if tap != nil {
@@ -141,18 +142,31 @@ func (c *Conn) WriteBatch(ds []ipsec.Datagram) (int, error) {
 		if filter != nil && !filter(c.local, d.Addr, d.Buf) {
 			continue
 		}
-		c.net.mu.Lock()
-		dst := c.net.conns[d.Addr]
-		c.net.mu.Unlock()
-		if dst == nil {
-			continue
+		dg := datagram{b: append([]byte(nil), d.Buf...), from: c.local}
+		if delay != nil {
+			if wait := delay(c.local, d.Addr, d.Buf); wait > 0 {
+				to := d.Addr
+				time.AfterFunc(wait, func() { c.net.deliver(to, dg) })
+				continue
+			}
 		}
-		select {
-		case dst.ch <- datagram{b: append([]byte(nil), d.Buf...), from: c.local}:
-		default:
-		}
+		c.net.deliver(d.Addr, dg)
 	}
 	return len(ds), nil
+}
+
+// deliver queues a datagram at the socket bound to to, if any; a full queue drops it.
+func (n *Network) deliver(to netip.AddrPort, dg datagram) {
+	n.mu.Lock()
+	dst := n.conns[to]
+	n.mu.Unlock()
+	if dst == nil {
+		return
+	}
+	select {
+	case dst.ch <- dg:
+	default:
+	}
 }
 
 // Device is an in-memory packet device: Inject plays the host routing a packet into it,
