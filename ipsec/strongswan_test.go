@@ -134,6 +134,7 @@ type strongswan struct {
 	done chan struct{}
 }
 
+// syncBuffer is a bytes.Buffer that goroutines can write to at once.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

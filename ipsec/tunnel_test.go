@@ -23,11 +23,20 @@ var (
 	officePC = netip.MustParseAddr("172.16.0.10")
 )
 
+// testLog is a gateway's log: on stderr with IPSEC_TEST_LOG set, else kept and shown only if
+// the test fails (what both gateways did is what explains a failure).
 func testLog(t testing.TB) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelDebug}
 	if os.Getenv("IPSEC_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
 	}
-	return slog.New(slog.DiscardHandler)
+	buf := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("gateway log:\n%s", buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(buf, opts))
 }
 
 // fast shortens the timers so failures show in milliseconds.
