@@ -181,3 +181,31 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// selection is how a Describe action narrows its resources: to the ids asked for (one that
+// does not exist is an error), then by the filters, then to one page.
+type selection[T any] struct {
+	id       func(T) string               // the resource id, also the page key
+	notFound func(missing []string) error // the error for ids that do not exist
+	fields   fields[T]
+	tags     func(T) emulator.Tags
+	maxPage  int // the largest MaxResults the action takes (the least is 5)
+}
+
+// page returns the page of items the request asks for.
+func (s selection[T]) page(items []T, ids []string, fs []filter, p params) (page[T], error) {
+	items, missing := pickIDs(items, s.id, ids)
+	if len(missing) > 0 {
+		return page[T]{}, s.notFound(missing)
+	}
+	items, err := applyFilters(items, fs, s.fields, s.tags)
+	if err != nil {
+		return page[T]{}, err
+	}
+	return paginate(items, s.id, p, 5, s.maxPage)
+}
+
+// idsNotFound is the notFound of a selection: EC2's "The <noun> ID '…' does not exist".
+func idsNotFound(code, noun string) func([]string) error {
+	return func(missing []string) error { return notFound(code, noun, missing) }
+}

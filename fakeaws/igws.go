@@ -130,15 +130,10 @@ func describeInternetGateways(s *Server, r *request) (response, error) {
 				tagsOf[g.ID] = g.Tags
 			}
 		}
-		rows, missing := pickIDs(all, func(x igwXML) string { return x.InternetGatewayID }, ids)
-		if len(missing) > 0 {
-			return notFound("InvalidInternetGatewayID.NotFound", "internetGateway", missing)
-		}
-		rows, err := applyFilters(rows, fs, igwFields, func(x igwXML) emulator.Tags { return tagsOf[x.InternetGatewayID] })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(rows, func(x igwXML) string { return x.InternetGatewayID }, r.Params, 5, 1000)
+		sel := selection[igwXML]{id: func(x igwXML) string { return x.InternetGatewayID },
+			notFound: idsNotFound("InvalidInternetGatewayID.NotFound", "internetGateway"),
+			fields:   igwFields, tags: func(x igwXML) emulator.Tags { return tagsOf[x.InternetGatewayID] }, maxPage: 1000}
+		pg, err := sel.page(all, ids, fs, r.Params)
 		if err != nil {
 			return err
 		}

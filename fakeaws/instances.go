@@ -236,15 +236,10 @@ func describeInstances(s *Server, r *request) (response, error) {
 	}
 	resp := &describeInstancesResponse{}
 	err = s.view(r, func(tx *emulator.Tx) error {
-		insts, missing := pickIDs(callerInstances(tx, r.Caller), func(i *emulator.Instance) string { return i.ID }, ids)
-		if len(missing) > 0 {
-			return notFound("InvalidInstanceID.NotFound", "instance", missing)
-		}
-		insts, err := applyFilters(insts, fs, instanceFields(tx), func(i *emulator.Instance) emulator.Tags { return i.Tags })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(insts, func(i *emulator.Instance) string { return i.ID }, r.Params, 5, 1000)
+		sel := selection[*emulator.Instance]{id: func(i *emulator.Instance) string { return i.ID },
+			notFound: idsNotFound("InvalidInstanceID.NotFound", "instance"),
+			fields:   instanceFields(tx), tags: func(i *emulator.Instance) emulator.Tags { return i.Tags }, maxPage: 1000}
+		pg, err := sel.page(callerInstances(tx, r.Caller), ids, fs, r.Params)
 		if err != nil {
 			return err
 		}

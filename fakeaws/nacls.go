@@ -325,15 +325,10 @@ func describeNetworkAcls(s *Server, r *request) (response, error) {
 				tagsOf[n.ID] = n.Tags
 			}
 		}
-		rows, missing := pickIDs(all, func(x networkACLXML) string { return x.NetworkACLID }, ids)
-		if len(missing) > 0 {
-			return notFound("InvalidNetworkAclID.NotFound", "networkAcl", missing)
-		}
-		rows, err := applyFilters(rows, fs, naclFields, func(x networkACLXML) emulator.Tags { return tagsOf[x.NetworkACLID] })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(rows, func(x networkACLXML) string { return x.NetworkACLID }, r.Params, 5, 100)
+		sel := selection[networkACLXML]{id: func(x networkACLXML) string { return x.NetworkACLID },
+			notFound: idsNotFound("InvalidNetworkAclID.NotFound", "networkAcl"),
+			fields:   naclFields, tags: func(x networkACLXML) emulator.Tags { return tagsOf[x.NetworkACLID] }, maxPage: 100}
+		pg, err := sel.page(all, ids, fs, r.Params)
 		if err != nil {
 			return err
 		}

@@ -211,15 +211,10 @@ func describeVpcPeeringConnections(s *Server, r *request) (response, error) {
 			all = append(all, renderPeering(p, r.Caller, tx.Now()))
 			tagsOf[p.ID] = p.TagsOf(r.Caller)
 		}
-		rows, missing := pickIDs(all, func(x pcxXML) string { return x.VpcPeeringConnectionID }, ids)
-		if len(missing) > 0 {
-			return notFound("InvalidVpcPeeringConnectionID.NotFound", "vpcPeeringConnection", missing)
-		}
-		rows, err := applyFilters(rows, fs, pcxFields, func(x pcxXML) emulator.Tags { return tagsOf[x.VpcPeeringConnectionID] })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(rows, func(x pcxXML) string { return x.VpcPeeringConnectionID }, r.Params, 5, 1000)
+		sel := selection[pcxXML]{id: func(x pcxXML) string { return x.VpcPeeringConnectionID },
+			notFound: idsNotFound("InvalidVpcPeeringConnectionID.NotFound", "vpcPeeringConnection"),
+			fields:   pcxFields, tags: func(x pcxXML) emulator.Tags { return tagsOf[x.VpcPeeringConnectionID] }, maxPage: 1000}
+		pg, err := sel.page(all, ids, fs, r.Params)
 		if err != nil {
 			return err
 		}

@@ -146,15 +146,10 @@ func describeRouteTables(s *Server, r *request) (response, error) {
 				tagsOf[rt.ID] = rt.Tags
 			}
 		}
-		rows, missing := pickIDs(all, func(x routeTableXML) string { return x.RouteTableID }, ids)
-		if len(missing) > 0 {
-			return notFound("InvalidRouteTableID.NotFound", "routeTable", missing)
-		}
-		rows, err := applyFilters(rows, fs, routeTableFields, func(x routeTableXML) emulator.Tags { return tagsOf[x.RouteTableID] })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(rows, func(x routeTableXML) string { return x.RouteTableID }, r.Params, 5, 100)
+		sel := selection[routeTableXML]{id: func(x routeTableXML) string { return x.RouteTableID },
+			notFound: idsNotFound("InvalidRouteTableID.NotFound", "routeTable"),
+			fields:   routeTableFields, tags: func(x routeTableXML) emulator.Tags { return tagsOf[x.RouteTableID] }, maxPage: 100}
+		pg, err := sel.page(all, ids, fs, r.Params)
 		if err != nil {
 			return err
 		}

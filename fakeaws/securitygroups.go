@@ -195,19 +195,20 @@ func describeSecurityGroups(s *Server, r *request) (response, error) {
 				tagsOf[g.ID] = g.Tags
 			}
 		}
+		groupNotFound := func(missing []string) error {
+			return emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", joinIDs(missing))
+		}
 		rows, missing := pickIDs(all, func(x securityGroupXML) string { return x.GroupID }, ids)
 		if len(missing) > 0 {
-			return emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", joinIDs(missing))
+			return groupNotFound(missing)
 		}
 		rows, missing = pickIDs(rows, func(x securityGroupXML) string { return x.GroupName }, names)
 		if len(missing) > 0 {
-			return emulator.AWSErr("InvalidGroup.NotFound", "The security group '%s' does not exist", joinIDs(missing))
+			return groupNotFound(missing)
 		}
-		rows, err := applyFilters(rows, fs, sgFields(), func(x securityGroupXML) emulator.Tags { return tagsOf[x.GroupID] })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(rows, func(x securityGroupXML) string { return x.GroupID }, r.Params, 5, 1000)
+		sel := selection[securityGroupXML]{id: func(x securityGroupXML) string { return x.GroupID },
+			fields: sgFields(), tags: func(x securityGroupXML) emulator.Tags { return tagsOf[x.GroupID] }, maxPage: 1000}
+		pg, err := sel.page(rows, nil, fs, r.Params)
 		if err != nil {
 			return err
 		}
@@ -355,13 +356,17 @@ type authorizeResponse struct {
 	SecurityGroupRuleSet items[securityGroupRuleXML] `xml:"securityGroupRuleSet"`
 }
 
-func authorize(s *Server, r *request, egress bool) (response, error) {
+// ruleOp adds rules to a group or takes them away: one of the Tx's Authorize / Revoke methods.
+type ruleOp func(tx *emulator.Tx, c emulator.Caller, groupID string, perms []emulator.Permission) ([]*emulator.SGRule, error)
+
+// changeRules runs an Authorize or Revoke action: op on the group the request names, with the
+// request's permissions (group names resolved); each rule op changed goes to each.
+func changeRules(s *Server, r *request, op ruleOp, each func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule)) error {
 	perms, names, err := permissionsParam(r.Params)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	resp := &authorizeResponse{Return: true}
-	err = s.update(r, func(tx *emulator.Tx) error {
+	return s.update(r, func(tx *emulator.Tx) error {
 		g, err := targetGroup(tx, r.Caller, r.Params)
 		if err != nil {
 			return err
@@ -369,27 +374,34 @@ func authorize(s *Server, r *request, egress bool) (response, error) {
 		if err := resolveGroupNames(tx, r.Caller, g, perms, names); err != nil {
 			return err
 		}
-		add := tx.AuthorizeIngress
-		if egress {
-			add = tx.AuthorizeEgress
-		}
-		rules, err := add(r.Caller, g.ID, perms)
+		rules, err := op(tx, r.Caller, g.ID, perms)
 		if err != nil {
 			return err
 		}
 		for _, rule := range rules {
-			x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
-				IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
-				SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
-			if rule.Group != nil {
-				gp := groupRule(tx, g, rule.Group)
-				x.ReferencedGroupInfo = &gp
-			} else {
-				x.CidrIpv4 = rule.CIDR.String()
-			}
-			resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, x)
+			each(tx, g, rule)
 		}
 		return nil
+	})
+}
+
+func authorize(s *Server, r *request, egress bool) (response, error) {
+	op := (*emulator.Tx).AuthorizeIngress
+	if egress {
+		op = (*emulator.Tx).AuthorizeEgress
+	}
+	resp := &authorizeResponse{Return: true}
+	err := changeRules(s, r, op, func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
+		x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
+			IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
+			SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
+		if rule.Group != nil {
+			gp := groupRule(tx, g, rule.Group)
+			x.ReferencedGroupInfo = &gp
+		} else {
+			x.CidrIpv4 = rule.CIDR.String()
+		}
+		resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, x)
 	})
 	if err != nil {
 		return nil, err
@@ -416,38 +428,20 @@ type revokeResponse struct {
 }
 
 func revoke(s *Server, r *request, egress bool) (response, error) {
-	perms, names, err := permissionsParam(r.Params)
-	if err != nil {
-		return nil, err
+	op := (*emulator.Tx).RevokeIngress
+	if egress {
+		op = (*emulator.Tx).RevokeEgress
 	}
 	resp := &revokeResponse{Return: true}
-	err = s.update(r, func(tx *emulator.Tx) error {
-		g, err := targetGroup(tx, r.Caller, r.Params)
-		if err != nil {
-			return err
+	err := changeRules(s, r, op, func(_ *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
+		x := revokedRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, IsEgress: egress, IPProtocol: rule.Protocol,
+			FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description}
+		if rule.Group != nil {
+			x.ReferencedGroupID = rule.Group.GroupID
+		} else {
+			x.CidrIpv4 = rule.CIDR.String()
 		}
-		if err := resolveGroupNames(tx, r.Caller, g, perms, names); err != nil {
-			return err
-		}
-		del := tx.RevokeIngress
-		if egress {
-			del = tx.RevokeEgress
-		}
-		rules, err := del(r.Caller, g.ID, perms)
-		if err != nil {
-			return err
-		}
-		for _, rule := range rules {
-			x := revokedRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, IsEgress: egress, IPProtocol: rule.Protocol,
-				FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description}
-			if rule.Group != nil {
-				x.ReferencedGroupID = rule.Group.GroupID
-			} else {
-				x.CidrIpv4 = rule.CIDR.String()
-			}
-			resp.RevokedSecurityGroupRuleSet.Items = append(resp.RevokedSecurityGroupRuleSet.Items, x)
-		}
-		return nil
+		resp.RevokedSecurityGroupRuleSet.Items = append(resp.RevokedSecurityGroupRuleSet.Items, x)
 	})
 	if err != nil {
 		return nil, err

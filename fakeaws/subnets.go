@@ -109,15 +109,10 @@ func describeSubnets(s *Server, r *request) (response, error) {
 	ids := r.Params.list("SubnetId")
 	resp := &describeSubnetsResponse{}
 	err = s.view(r, func(tx *emulator.Tx) error {
-		subnets, missing := pickIDs(callerSubnets(tx, r.Caller), func(s *emulator.Subnet) string { return s.ID }, ids)
-		if len(missing) > 0 {
-			return notFound("InvalidSubnetID.NotFound", "subnet", missing)
-		}
-		subnets, err := applyFilters(subnets, fs, subnetFields(tx), func(s *emulator.Subnet) emulator.Tags { return s.Tags })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(subnets, func(s *emulator.Subnet) string { return s.ID }, r.Params, 5, 1000)
+		sel := selection[*emulator.Subnet]{id: func(s *emulator.Subnet) string { return s.ID },
+			notFound: idsNotFound("InvalidSubnetID.NotFound", "subnet"),
+			fields:   subnetFields(tx), tags: func(s *emulator.Subnet) emulator.Tags { return s.Tags }, maxPage: 1000}
+		pg, err := sel.page(callerSubnets(tx, r.Caller), ids, fs, r.Params)
 		if err != nil {
 			return err
 		}

@@ -82,15 +82,10 @@ func describeVpcs(s *Server, r *request) (response, error) {
 	ids := r.Params.list("VpcId")
 	resp := &describeVpcsResponse{}
 	err = s.view(r, func(tx *emulator.Tx) error {
-		vpcs, missing := pickIDs(callerVPCs(tx, r.Caller), func(v *emulator.VPC) string { return v.ID }, ids)
-		if len(missing) > 0 {
-			return notFound("InvalidVpcID.NotFound", "vpc", missing)
-		}
-		vpcs, err := applyFilters(vpcs, fs, vpcFields, func(v *emulator.VPC) emulator.Tags { return v.Tags })
-		if err != nil {
-			return err
-		}
-		pg, err := paginate(vpcs, func(v *emulator.VPC) string { return v.ID }, r.Params, 5, 1000)
+		sel := selection[*emulator.VPC]{id: func(v *emulator.VPC) string { return v.ID },
+			notFound: idsNotFound("InvalidVpcID.NotFound", "vpc"),
+			fields:   vpcFields, tags: func(v *emulator.VPC) emulator.Tags { return v.Tags }, maxPage: 1000}
+		pg, err := sel.page(callerVPCs(tx, r.Caller), ids, fs, r.Params)
 		if err != nil {
 			return err
 		}
