@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/emulator"
-	"spacelab/netns/netnstest"
-	"spacelab/netspec"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 var customer = emulator.Caller{Account: "435886841536", Region: "us-east-1"}

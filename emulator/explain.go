@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // Explain answers "would this get through, and if not, where does it stop and why" by walking

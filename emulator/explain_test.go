@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"spacelab/emulator"
-	"spacelab/netns/netnstest"
-	"spacelab/netspec"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // world builds the default topology and applies setup steps to it.

@@ -3,7 +3,7 @@ package emulator_test
 import (
 	"testing"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func TestScaleChecksDynoSize(t *testing.T) {

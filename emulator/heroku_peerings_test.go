@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"spacelab/emulator"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 var seedTime = time.Date(2019, 2, 4, 5, 46, 14, 0, time.UTC)

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func TestProvisionAndAllocate(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func rule(action, src string) emulator.InboundRule {

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // Dataplane is what the reconciler drives: something that makes a network match a spec.

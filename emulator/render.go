@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // How the model becomes a network (see DESIGN.md, "What each real thing becomes"):

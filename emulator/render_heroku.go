@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // renderSpaceNAT gives a space its way out: every route table of the space VPC sends what it

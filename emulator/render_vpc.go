@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 func (r *renderer) renderVPC(v *VPC) {

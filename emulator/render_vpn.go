@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // A Private Space VPN connection becomes a gateway host: its two tunnel addresses on the

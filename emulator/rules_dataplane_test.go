@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/emulator"
-	"spacelab/netns"
-	"spacelab/netns/netnstest"
-	"spacelab/netspec"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // rig is the lab topology in a real sandbox, with helpers to change the model and probe.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/emulator"
-	"spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
 )
 
 func TestDataplaneScale(t *testing.T) {

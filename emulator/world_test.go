@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func TestFailedUpdateLeavesModelUntouched(t *testing.T) {

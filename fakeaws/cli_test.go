@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"spacelab/emulator"
-	"spacelab/fakeaws"
-	"spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/fakeaws"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
 
 // awsCLI runs the real AWS CLI v2 against the test server with a clean environment.

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
-	"spacelab/emulator"
-	"spacelab/fakeaws"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/fakeaws"
 )
 
 // pendingPeering creates a request from the customer VPC to the space and returns its id.

@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // fields maps a Describe action's filter names to the values a resource has for that name

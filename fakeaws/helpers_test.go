@@ -24,9 +24,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"spacelab/emulator"
-	"spacelab/fakeaws"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/fakeaws"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // The default topology's identities (topology/default.yaml) plus a test key for Heroku's account.

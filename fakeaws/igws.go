@@ -1,6 +1,6 @@
 package fakeaws
 
-import "spacelab/emulator"
+import "github.com/spacelab-dev/spacelab/emulator"
 
 func init() {
 	register("CreateInternetGateway", createInternetGateway)

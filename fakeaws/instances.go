@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/google/go-cmp/cmp"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // must takes a call's results and returns a check that fails the test on its error:

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func init() {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // params are a Query request's parameters: Action, Version and the operation's members,

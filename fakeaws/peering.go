@@ -3,7 +3,7 @@ package fakeaws
 import (
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // Namespaces and API versions of the two services.

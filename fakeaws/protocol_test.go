@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/google/go-cmp/cmp"
 
-	"spacelab/emulator"
-	"spacelab/fakeaws"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/fakeaws"
 )
 
 var requestIDRE = regexp.MustCompile(`(?i)<request(id)>[0-9a-f-]{36}</request(id)>`)

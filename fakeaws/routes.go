@@ -3,7 +3,7 @@ package fakeaws
 import (
 	"net/netip"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func init() {

@@ -36,7 +36,7 @@ import (
 	"sync"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // Server is the fake EC2 + STS endpoint. The zero value is usable: it lazily creates an empty

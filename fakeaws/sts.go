@@ -6,7 +6,7 @@ import (
 	"encoding/xml"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // getCallerIdentityResponse is STS's answer. The GetCallerIdentityResult wrapper is what

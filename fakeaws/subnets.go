@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strconv"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 func init() {

@@ -3,7 +3,7 @@ package fakeheroku
 import (
 	"net/http"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // accountJSON is the account resource. The model knows a user's id, e-mail and creation time;

@@ -3,7 +3,7 @@ package fakeheroku
 import (
 	"net/http"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // appJSON is the app resource, with the team-app fields (joined, locked) and the ones the

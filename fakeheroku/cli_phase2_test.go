@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // TestCLISpaceLifecycle: spaces:create with custom CIDRs, spaces:wait until allocated, refused

@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"spacelab/emulator"
-	"spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
 
 // herokuCLI is where CI installs the real client (npm i heroku@11.10.0 in /opt/heroku-cli);

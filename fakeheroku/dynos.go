@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // dynoJSON is the dyno resource.

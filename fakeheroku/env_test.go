@@ -13,8 +13,8 @@ import (
 
 	heroku "github.com/heroku/heroku-go/v5"
 
-	"spacelab/emulator"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // The seed walkthrough's world: its peering request was made at this time (it expires

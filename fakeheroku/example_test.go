@@ -8,9 +8,9 @@ import (
 
 	heroku "github.com/heroku/heroku-go/v5"
 
-	"spacelab/emulator"
-	"spacelab/fakeheroku"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/fakeheroku"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // A fake Heroku API over the built-in topology (the seed walkthrough's space enablement-jp),

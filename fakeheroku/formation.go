@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // formationJSON is the formation resource: one process type's quantity and size.

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	heroku "github.com/heroku/heroku-go/v5"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // TestHerokuGoPeeringWalkthrough drives the seed's peering steps through heroku-go v5, the

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // peeringInfoJSON is the peering-info resource: what a customer enters in AWS to request a

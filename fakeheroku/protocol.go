@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // Heroku's page sizes (Platform API reference, "Ranges").

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // rulesetJSON is the inbound-ruleset resource (a space's trusted IP ranges). applied is not in

@@ -25,7 +25,7 @@ import (
 	"sync"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // Server is the fake Heroku Platform API. The zero value is usable: it lazily creates an empty

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // spaceJSON is the space resource. generation is the v6 object form {id, name}, which both the

@@ -3,7 +3,7 @@ package fakeheroku
 import (
 	"net/http"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // teamJSON is the team resource. The model has no memberships or billing: every user acts as

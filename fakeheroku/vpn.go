@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // vpnJSON is the vpn-connection resource, its keys in the order Heroku sends them. Both

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	heroku "github.com/heroku/heroku-go/v5"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // vpnPath is the seed space's VPN connections collection.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/ipsec/ipsectest"
+	"github.com/spacelab-dev/spacelab/ipsec/ipsectest"
 )
 
 // TestSimultaneousInitiationConverges starts both gateways as initiators at once (the Heroku

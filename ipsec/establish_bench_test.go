@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/ipsec"
-	"spacelab/ipsec/ipsectest"
-	"spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/ipsec"
+	"github.com/spacelab-dev/spacelab/ipsec/ipsectest"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
 )
 
 // BenchmarkEstablish measures a Go-to-Go tunnel from nothing to UP on both sides (Main Mode,

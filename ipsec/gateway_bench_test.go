@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/ipsec"
-	"spacelab/ipsec/ipsectest"
+	"github.com/spacelab-dev/spacelab/ipsec"
+	"github.com/spacelab-dev/spacelab/ipsec/ipsectest"
 )
 
 // BenchmarkGatewayThroughput pushes 1400-byte packets from one gateway's device to the

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/internal/testenv"
-	"spacelab/netns"
-	"spacelab/netns/netnstest"
-	"spacelab/netspec"
-	"spacelab/services"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/services"
 )
 
 // The interop topology: the space gateway runs spacelab's ipsec service, the office gateway

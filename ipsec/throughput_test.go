@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/internal/testenv"
-	"spacelab/netns"
-	"spacelab/netns/netnstest"
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // TestIperfThroughput measures single-stream TCP throughput office-pc → dyno (iperf3, the

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/ipsec"
-	"spacelab/ipsec/ipsectest"
+	"github.com/spacelab-dev/spacelab/ipsec"
+	"github.com/spacelab-dev/spacelab/ipsec/ipsectest"
 )
 
 var (

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"spacelab/emulator"
-	"spacelab/netns"
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // CheckResult is a probe's outcome with the model's explanation of it.

@@ -23,12 +23,12 @@ import (
 	"sync"
 	"time"
 
-	"spacelab/emulator"
-	"spacelab/fakeaws"
-	"spacelab/fakeheroku"
-	"spacelab/netns"
-	"spacelab/netspec"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/fakeaws"
+	"github.com/spacelab-dev/spacelab/fakeheroku"
+	"github.com/spacelab-dev/spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // Options configure Start.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"spacelab/lab"
-	"spacelab/lab/labtest"
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/lab/labtest"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 func TestLabCheckExplainsAndAgrees(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // tunnelPoll is how often the lab asks the data plane about VPN tunnels.

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/emulator"
-	"spacelab/lab"
-	"spacelab/lab/labtest"
-	"spacelab/netspec"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/lab/labtest"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // TestLabVPNBuiltinOffice connects the space to the office with spacelab's own IPsec on both

@@ -24,8 +24,8 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
 
-	"spacelab/netspec"
-	"spacelab/services"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/services"
 )
 
 // sandboxMain is the sandbox process: it owns every host and serves the parent over fd 3

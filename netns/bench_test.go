@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netns"
 )
 
 // BenchmarkSandboxStart measures starting and stopping an empty sandbox.

@@ -13,7 +13,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"spacelab/services"
+	"github.com/spacelab-dev/spacelab/services"
 )
 
 // tun is a TUN device opened inside a host. It is opened with a virtio-net header and TCP

@@ -21,7 +21,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // process is a program started in a host: by Exec, or as a command service.

@@ -1,6 +1,6 @@
 package netns_test
 
-import "spacelab/netns"
+import "github.com/spacelab-dev/spacelab/netns"
 
 func netnstestReq(host string, argv ...string) netns.ExecRequest {
 	return netns.ExecRequest{Host: host, Argv: argv}

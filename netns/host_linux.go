@@ -18,8 +18,8 @@ import (
 	vns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"spacelab/netspec"
-	"spacelab/services"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/services"
 )
 
 // rootNS is the sandbox's own network namespace, where threads return after visiting a host.

@@ -14,7 +14,7 @@ import (
 	mdnetlink "github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // tableName is the nftables table spacelab owns in every host; nothing else is touched.

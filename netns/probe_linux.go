@@ -21,7 +21,7 @@ import (
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // Probe runs a reachability check from a host. Failures are results, not errors; the error

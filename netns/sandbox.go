@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // ErrNotSupported is returned where the platform has no network namespaces.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"spacelab/netns/netnstest"
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 var pfx = netip.MustParsePrefix

@@ -19,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"spacelab/lab"
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // Runner replays scenarios against a lab.

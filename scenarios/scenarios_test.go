@@ -5,10 +5,10 @@ import (
 	"context"
 	"testing"
 
-	"spacelab/lab"
-	"spacelab/lab/labtest"
-	"spacelab/scenarios"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/lab/labtest"
+	"github.com/spacelab-dev/spacelab/scenarios"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 func TestShippedScenariosParse(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // banner accepts TCP connections, writes one line and closes them: enough to prove that a data

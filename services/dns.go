@@ -10,7 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // dnsServer answers A queries for its zones from its records and forwards everything else to

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // echo answers every HTTP request with the client's address as the server saw it, the way

@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"reflect"
 
-	"spacelab/ipsec"
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/ipsec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // ipsecGateway is the built-in IPsec gateway (kind "ipsec"): package ipsec's Gateway with its

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/internal/testenv"
-	"spacelab/ipsec/ipsectest"
-	"spacelab/netspec"
-	"spacelab/services"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/ipsec/ipsectest"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/services"
 )
 
 // gatewayEnv is an Env with real UDP sockets (the service binds ports 500 and 4500 of its

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // proxy is the Heroku router of a space: it picks a web dyno of the app named by the Host header

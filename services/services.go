@@ -16,7 +16,7 @@ import (
 	"net"
 	"net/netip"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // Env is what a service may use of its host.

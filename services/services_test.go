@@ -12,8 +12,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"spacelab/netspec"
-	"spacelab/services"
+	"github.com/spacelab-dev/spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/services"
 )
 
 // loopback is an Env whose listeners bind 127.0.0.1 on free ports and report where.

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // web is the built-in web server a dyno (or an instance) runs: it answers every request with

@@ -18,8 +18,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"spacelab/emulator"
-	"spacelab/ipsec"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/ipsec"
 )
 
 //go:embed *.yaml

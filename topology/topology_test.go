@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"spacelab/emulator"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 func TestDefaultApplies(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"spacelab/emulator"
-	"spacelab/lab"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 func topo(dynos, vpcs int) *topology.Topology {

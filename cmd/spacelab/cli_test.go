@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"spacelab/internal/testenv"
-	"spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
 )
 
 // The CLI is tested as users run it: a built binary, `spacelab up` in the background, the real

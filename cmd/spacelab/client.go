@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"spacelab/lab"
-	"spacelab/netns"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/netns"
 )
 
 // control talks to the running `spacelab up` over its Unix socket.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"spacelab/lab"
-	"spacelab/scenarios"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/scenarios"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 func demoCmd() *cobra.Command {

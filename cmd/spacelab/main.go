@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netns"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

@@ -15,9 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"spacelab/emulator"
-	"spacelab/lab"
-	"spacelab/topology"
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // Default API addresses of `spacelab up`. The heroku CLI accepts only 127.0.0.1 or localhost.

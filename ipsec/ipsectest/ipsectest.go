@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"spacelab/ipsec"
+	"github.com/spacelab-dev/spacelab/ipsec"
 )
 
 // queueLen is how many datagrams a socket or device buffers before it drops, like a full

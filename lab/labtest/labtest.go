@@ -11,10 +11,10 @@ import (
 	"errors"
 	"testing"
 
-	"spacelab/internal/testenv"
-	"spacelab/lab"
-	"spacelab/netns"
-	"spacelab/netns/netnstest"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
 )
 
 // Start starts a lab on the built-in topology, or with the given options.

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"testing"
 
-	"spacelab/internal/testenv"
-	"spacelab/netns"
-	"spacelab/netspec"
+	"github.com/spacelab-dev/spacelab/internal/testenv"
+	"github.com/spacelab-dev/spacelab/netns"
+	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // Recorder is a Dataplane double: Apply stores a copy of each spec.
