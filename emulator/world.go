@@ -35,6 +35,7 @@ type World struct {
 	rng  *rand.Rand
 	log  *slog.Logger
 	opts Options
+	dp   convergence // the data plane's last report (status, not model)
 
 	// AWS side.
 	accounts  map[string]*Account

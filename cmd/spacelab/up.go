@@ -133,6 +133,8 @@ type Status struct {
 	Peerings   []PeeringStatus `json:"peerings"`
 	Routes     []RouteStatus   `json:"routes"`
 	VPNs       []VPNStatus     `json:"vpn_connections"`
+	// FailedHosts are hosts the data plane could not make match the model (it closed them).
+	FailedHosts []emulator.HostFailure `json:"failed_hosts,omitempty"`
 }
 
 // VPNStatus is one tunnel of a Private Space VPN connection.
@@ -169,6 +171,7 @@ func status(l *lab.Lab) Status {
 	if spec := l.Reconciler.Spec(); spec != nil {
 		s.Hosts = len(spec.Hosts)
 	}
+	s.FailedHosts = l.Reconciler.Diverged()
 	l.World.View(func(tx *emulator.Tx) error {
 		s.Generation = tx.Generation()
 		for _, p := range tx.Peerings() {

@@ -16,6 +16,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		Name: VPCHost(v.ID), Kind: "vpc-router", Aliases: []string{v.ID}, Hostname: v.ID, Forwarding: true,
 		Resolvers: []netip.Addr{r.publicDNS},
 	})
+	r.own(h.Name, v.ID, v.SpaceID)
 	if name := v.Tags["Name"]; name != "" && vpcNameUnique(tx, name) {
 		h.Aliases = append(h.Aliases, name)
 	}
@@ -218,6 +219,8 @@ func (r *renderer) renderInstance(i *emulator.Instance) {
 	if name := i.Tags["Name"]; name != "" {
 		h.Aliases = append(h.Aliases, name)
 	}
+	r.own(h.Name, i.ID)
+	r.own(h.Name, i.SecurityGroupIDs...)
 	r.attach(h, i.ID, s, i.PrivateIP)
 	h.Filter = r.securityGroupFilter(i, v)
 	h.Services = append(h.Services, builtinServices(i.PrivateIP, i.Services, i.HostName())...)

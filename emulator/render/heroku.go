@@ -63,6 +63,7 @@ func (r *renderer) renderData(d *emulator.DataService) {
 	}
 	h := r.addHost(&netspec.Host{Name: "data/" + d.Name, Kind: "data", Aliases: []string{d.Name}, Hostname: d.Name,
 		Resolvers: []netip.Addr{dvpc.ResolverAddr()}})
+	r.own(h.Name, sp.ID)
 	r.attach(h, "data|"+d.Name, subs[0], d.Addr)
 	port := d.Port()
 	listen := []netip.AddrPort{netip.AddrPortFrom(d.Addr, port)}
@@ -122,6 +123,7 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 			Resolvers: []netip.Addr{vpc.ResolverAddr()},
 			Env:       []string{"PORT=" + fmt.Sprint(emulator.WebPort), "DYNO=" + d.Name(), "HEROKU_APP_NAME=" + app.Name, "HEROKU_PRIVATE_IP=" + d.PrivateIP.String(), "HEROKU_DNS_DYNO_NAME=" + fmt.Sprintf("%d.%s.%s.app.localspace", d.Number, d.Type, app.Name)},
 		})
+		r.own(h.Name, app.ID, d.ID)
 		r.attach(h, "dyno|"+d.ID, s, d.PrivateIP)
 		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "dyno-ingress", Hook: netspec.Input, Policy: netspec.Drop,
 			PolicyWhy: fmt.Sprintf("dynos of %s accept traffic only from inside the space (%s); other networks reach an internal-routing app through its router", sp.Name, sp.CIDR),
@@ -166,6 +168,7 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 			Name: RouterHost(app.Name, n), Kind: "app-router", Aliases: []string{fmt.Sprintf("%s/router.%d", app.Name, n+1)},
 			Hostname: "spaces-router-" + tag, Resolvers: []netip.Addr{vpc.ResolverAddr()},
 		})
+		r.own(h.Name, app.ID, sp.ID)
 		r.attach(h, "router|"+app.ID+"|"+a.String(), sub, a)
 		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "router-ingress", Hook: netspec.Input, Policy: netspec.Drop,
 			PolicyWhy: "the router of " + app.Name + " only serves HTTP on port 80",
@@ -200,6 +203,10 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	}
 	h := r.addHost(&netspec.Host{Name: "space-router/" + sp.Name, Kind: "space-router", Aliases: []string{sp.Name + "/router"},
 		Hostname: "spaces-router-" + sp.Name, Resolvers: []netip.Addr{vpc.ResolverAddr()}})
+	r.own(h.Name, sp.ID)
+	if rs := sp.InboundRuleset(); rs != nil {
+		r.own(h.Name, rs.ID)
+	}
 	r.attach(h, "space-router|"+sp.ID, sub, sp.RouterPrivateAddr)
 	r.publicFace(h, "space-public|"+sp.ID, "pub", "router-"+sp.Name, []netip.Addr{sp.RouterAddr}, "public router of space "+sp.Name, false)
 

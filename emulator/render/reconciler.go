@@ -3,7 +3,9 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +31,7 @@ type Reconciler struct {
 	book    *addrBook
 	applied uint64 // generation last applied successfully
 	last    *netspec.Spec
+	owners  map[string][]string // of last: host → model object ids
 	lastErr error
 }
 
@@ -53,18 +56,31 @@ func (r *Reconciler) Sync(ctx context.Context) error {
 		return nil
 	}
 	var spec *netspec.Spec
+	var owners map[string][]string
 	r.World.View(func(tx *emulator.Tx) error {
 		gen = tx.Generation()
-		spec = render(tx, r.book)
+		spec, owners = render(tx, r.book)
 		return nil
 	})
 	start := time.Now()
 	err := r.Dataplane.Apply(ctx, spec)
-	r.last, r.lastErr = spec, err
+	r.last, r.owners, r.lastErr = spec, owners, err
+	var ae *netspec.ApplyError
+	if errors.As(err, &ae) {
+		// The other hosts match the spec and the failed ones are closed: the data plane stands at gen.
+		var failures []emulator.HostFailure
+		for _, h := range ae.Hosts {
+			failures = append(failures, emulator.HostFailure{Host: h.Host, Objects: owners[h.Host], Reason: h.Err})
+		}
+		r.World.ReportDataplane(gen, failures)
+		r.Logger.Error("hosts diverged from the model (closed)", "generation", gen, "err", err)
+		return &DivergedError{Failures: failures}
+	}
 	if err != nil {
 		r.Logger.Error("apply failed", "generation", gen, "err", err)
 		return err
 	}
+	r.World.ReportDataplane(gen, nil)
 	r.applied = gen
 	r.Logger.Debug("converged", "generation", gen, "hosts", len(spec.Hosts), "links", len(spec.Links), "took", time.Since(start))
 	return nil
@@ -116,8 +132,37 @@ func (r *Reconciler) Render() *netspec.Spec {
 	defer r.mu.Unlock()
 	var spec *netspec.Spec
 	r.World.View(func(tx *emulator.Tx) error {
-		spec = render(tx, r.book)
+		spec, _ = render(tx, r.book)
 		return nil
 	})
 	return spec
+}
+
+// Diverged returns the hosts the data plane could not make match the model at the last apply
+// (it closed them). Empty when the network enforces the model.
+func (r *Reconciler) Diverged() []emulator.HostFailure {
+	var out []emulator.HostFailure
+	r.World.View(func(tx *emulator.Tx) error {
+		out = tx.DataplaneFailures()
+		return nil
+	})
+	return out
+}
+
+// DivergedError is a Sync whose data plane could not converge some hosts: the network does not
+// do what the model says there (those hosts drop everything), so no check may trust it.
+type DivergedError struct {
+	Failures []emulator.HostFailure
+}
+
+func (e *DivergedError) Error() string {
+	var b strings.Builder
+	b.WriteString("the data plane has diverged from the model: ")
+	for i, f := range e.Failures {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "host %s could not be converged (closed): %s", f.Host, f.Reason)
+	}
+	return b.String()
 }
