@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -250,18 +251,18 @@ func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC) *n
 			continue
 		}
 		for _, rule := range g.Ingress {
-			in.Rules = append(in.Rules, sgFilterRules(tx, g, rule, false)...)
+			in.Rules = append(in.Rules, r.sgFilterRules(g, rule, false)...)
 		}
 		for _, rule := range g.Egress {
-			out.Rules = append(out.Rules, sgFilterRules(tx, g, rule, true)...)
+			out.Rules = append(out.Rules, r.sgFilterRules(g, rule, true)...)
 		}
 	}
 	return &netspec.Filter{Chains: []netspec.Chain{in, out}}
 }
 
-// sgFilterRules turns one security group rule into filter rules (one per peer address when
-// the peer is a group).
-func sgFilterRules(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) []netspec.FilterRule {
+// sgFilterRules turns one security group rule into a filter rule: from (to) a CIDR, or from
+// (to) the addresses of a group's members as one set.
+func (r *renderer) sgFilterRules(g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) []netspec.FilterRule {
 	dir := "inbound"
 	if egress {
 		dir = "outbound"
@@ -289,25 +290,43 @@ func sgFilterRules(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SG
 			base.PortFrom, base.PortTo = uint16(rule.FromPort), uint16(rule.ToPort)
 		}
 	}
-	var peers []netip.Prefix
+	fr := base
 	if rule.Group != nil {
-		for _, m := range tx.InstancesIn(rule.Group.GroupID) {
-			peers = append(peers, netip.PrefixFrom(m.PrivateIP, 32))
+		// One rule over the group's member addresses (a set in the kernel); no members, no rule.
+		members := r.groupMembers(rule.Group.GroupID)
+		if len(members) == 0 {
+			return nil
 		}
-	} else {
-		peers = []netip.Prefix{rule.CIDR}
-	}
-	var out []netspec.FilterRule
-	for _, p := range peers {
-		fr := base
 		if egress {
-			fr.Dst = p
+			fr.DstIn = members
 		} else {
-			fr.Src = p
+			fr.SrcIn = members
 		}
-		out = append(out, fr)
+		return []netspec.FilterRule{fr}
 	}
-	return out
+	if egress {
+		fr.Dst = rule.CIDR
+	} else {
+		fr.Src = rule.CIDR
+	}
+	return []netspec.FilterRule{fr}
+}
+
+// groupMembers returns the addresses of a security group's instances, computed once per render
+// and shared by every rule that references the group.
+func (r *renderer) groupMembers(groupID string) []netip.Prefix {
+	if r.members == nil {
+		r.members = map[string][]netip.Prefix{}
+		for _, i := range r.tx.Instances() {
+			if i.State == "terminated" {
+				continue // as Tx.InstancesIn
+			}
+			for _, g := range slices.Compact(slices.Sorted(slices.Values(i.SecurityGroupIDs))) {
+				r.members[g] = append(r.members[g], netip.PrefixFrom(i.PrivateIP, 32))
+			}
+		}
+	}
+	return r.members[groupID]
 }
 
 // renderNACLs turns each subnet's network ACL into two stateless chains on the VPC router:

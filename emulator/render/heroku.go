@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -237,14 +238,61 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	if rs == nil || len(rs.Rules) == 0 {
 		policyWhy = fmt.Sprintf("%s has no trusted IP ranges: all inbound web requests to its dynos are blocked", sp.Name)
 	} else {
-		for _, rule := range rs.Rules {
-			v := netspec.Accept
-			if rule.Action == emulator.RuleDeny {
-				v = netspec.Drop
-			}
-			rules = append(rules, netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v,
-				Why: fmt.Sprintf("trusted IP rule of %s: %s %s", sp.Name, rule.Action, rule.Source)})
-		}
+		rules = append(rules, trustedRules(sp, rs.Rules)...)
 	}
 	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "trusted-ips", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: policyWhy, Rules: rules}}}
+}
+
+// trustedRules renders a space's trusted IP ranges, first match deciding. A run of two or more
+// consecutive allow rules is one rule over a set of their sources (the order inside a run of
+// allows cannot matter), so the filter grows with the number of ranges, not faster; deny rules
+// stay one rule each, in place.
+func trustedRules(sp *emulator.Space, rules []emulator.InboundRule) []netspec.FilterRule {
+	var out []netspec.FilterRule
+	one := func(rule emulator.InboundRule) netspec.FilterRule {
+		v := netspec.Accept
+		if rule.Action == emulator.RuleDeny {
+			v = netspec.Drop
+		}
+		return netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v,
+			Why: fmt.Sprintf("trusted IP rule of %s: %s %s", sp.Name, rule.Action, rule.Source)}
+	}
+	for i := 0; i < len(rules); {
+		j := i
+		for j < len(rules) && rules[j].Action == emulator.RuleAllow {
+			j++
+		}
+		run := rules[i:j]
+		switch {
+		case len(run) == 0:
+			out = append(out, one(rules[i]))
+			i++
+			continue
+		case len(run) == 1 || slices.ContainsFunc(run, func(r emulator.InboundRule) bool { return r.Source.Bits() == 0 }):
+			for _, r := range run {
+				out = append(out, one(r))
+			}
+		default:
+			srcs := make([]netip.Prefix, len(run))
+			for k, r := range run {
+				srcs[k] = r.Source
+			}
+			out = append(out, netspec.FilterRule{Iif: "pub", SrcIn: srcs, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: netspec.Accept,
+				Why: fmt.Sprintf("trusted IP rules of %s: allow %s", sp.Name, rangesText(srcs))})
+		}
+		i = j
+	}
+	return out
+}
+
+// rangesText names a few prefixes, and how many there are when they are many.
+func rangesText(ps []netip.Prefix) string {
+	if len(ps) <= 3 {
+		var s []string
+		for _, p := range ps {
+			s = append(s, p.String())
+		}
+		return strings.Join(s, ", ")
+	}
+	return fmt.Sprintf("%s, %s and %d more ranges", ps[0], ps[1], len(ps)-2)
 }

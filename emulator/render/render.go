@@ -128,7 +128,8 @@ func bridgeName(subnetID string) string { return shortName("s", subnetID) }
 func pcxIfname(pcxID string) string { return shortName("p", pcxID) }
 
 type renderer struct {
-	owners        map[string][]string // host → ids of the model objects it realises
+	owners        map[string][]string       // host → ids of the model objects it realises
+	members       map[string][]netip.Prefix // security group → its instances' addresses (lazily)
 	publicRecords []netspec.DNSRecord
 	tx            *emulator.Tx
 	book          *addrBook
