@@ -97,6 +97,9 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 	if len(groups) == 0 {
 		groups = []string{tx.w.vpcs[s.VPCID].DefaultSecurityGroupID}
 	}
+	if n := tx.Quotas().SecurityGroupsPerENI; len(groups) > n {
+		return nil, AWSErr("SecurityGroupsPerInstanceLimitExceeded", "The maximum number of security groups per interface has been reached (%d).", n)
+	}
 	for _, g := range groups {
 		sg := tx.w.sgs[g]
 		if sg == nil || !c.owns(sg.Account, sg.Region) {
@@ -218,7 +221,16 @@ func (tx *Tx) RunInstances(c Caller, req RunRequest) (insts []*Instance, replay 
 	case req.Options.ID != "" && req.MaxCount > 1:
 		return nil, false, AWSErr("InvalidParameterCombination", "A fixed instance id cannot be used when launching more than one instance.")
 	}
-	for n := 0; n < req.MaxCount; n++ {
+	// As AWS: a request beyond the quota launches as many as allowed if that is MinCount or
+	// more, and is refused otherwise.
+	count := req.MaxCount
+	if q := tx.Quotas().InstancesPerRun; count > q {
+		if req.MinCount > q {
+			return nil, false, AWSErr("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", req.MinCount, q)
+		}
+		count = q
+	}
+	for n := 0; n < count; n++ {
 		i, err := tx.RunInstance(c, req.SubnetID, req.Options)
 		if err != nil {
 			if e, ok := AsAWS(err); ok && e.Code == "InsufficientFreeAddressesInSubnet" && n >= req.MinCount {

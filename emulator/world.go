@@ -79,6 +79,10 @@ type Options struct {
 	// PublicDNS is the address of the internet's resolver (the one that knows *.herokuapp.com).
 	// Zero means PublicDNSDefault.
 	PublicDNS netip.Addr
+	// AWSQuotas are the EC2/VPC quotas; zero fields take AWS's defaults.
+	AWSQuotas AWSQuotas
+	// HerokuLimits are the Heroku limits; zero means none.
+	HerokuLimits HerokuLimits
 }
 
 // NewWorld returns an empty world.
