@@ -226,6 +226,10 @@ func (tx *Tx) RunInstances(c Caller, req RunRequest) (insts []*Instance, replay 
 	count := req.MaxCount
 	if q := tx.Quotas().InstancesPerRun; count > q {
 		if req.MinCount > q {
+			// A subnet too small for the request is reported before the quota.
+			if s := tx.w.subnets[req.SubnetID]; s != nil && c.owns(s.Account, s.Region) && !tx.hasFreeAddrs(s, req.MinCount) {
+				return nil, false, AWSErr("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", req.SubnetID)
+			}
 			return nil, false, AWSErr("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", req.MinCount, q)
 		}
 		count = q
@@ -282,4 +286,15 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 		out = append(out, ch)
 	}
 	return out, nil
+}
+
+// hasFreeAddrs reports whether subnet s has at least n addresses an instance could take.
+func (tx *Tx) hasFreeAddrs(s *Subnet, n int) bool {
+	free := 0
+	for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR) && free < n; a = a.Next() {
+		if !tx.addrInUse(s.VPCID, a) {
+			free++
+		}
+	}
+	return free >= n
 }
