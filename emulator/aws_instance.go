@@ -118,8 +118,9 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 			return nil, AWSErr("InvalidIPAddress.InUse", "Address %s is in use.", ip)
 		}
 	} else {
+		inUse := tx.addrsInUse(s.VPCID)
 		for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR); a = a.Next() {
-			if !tx.addrInUse(s.VPCID, a) {
+			if !inUse(a) {
 				ip = a
 				break
 			}
@@ -163,6 +164,23 @@ func (tx *Tx) addrInUse(vpcID string, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// addrsInUse is addrInUse for many addresses of one VPC: the instances' addresses are
+// gathered once, so picking a free address costs one pass over the instances, not one per
+// address tried.
+func (tx *Tx) addrsInUse(vpcID string) func(netip.Addr) bool {
+	used := map[netip.Addr]bool{}
+	for _, i := range tx.w.instances {
+		if i.VPCID == vpcID && i.State != "terminated" {
+			used[i.PrivateIP] = true
+		}
+	}
+	var sp *Space
+	if v := tx.w.vpcs[vpcID]; v != nil && v.SpaceID != "" {
+		sp = tx.w.spaces[v.SpaceID]
+	}
+	return func(a netip.Addr) bool { return used[a] || (sp != nil && tx.spaceAddrInUse(sp, a)) }
 }
 
 // InstancesIn returns the live instances in a security group.
@@ -291,8 +309,9 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 // hasFreeAddrs reports whether subnet s has at least n addresses an instance could take.
 func (tx *Tx) hasFreeAddrs(s *Subnet, n int) bool {
 	free := 0
+	inUse := tx.addrsInUse(s.VPCID)
 	for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR) && free < n; a = a.Next() {
-		if !tx.addrInUse(s.VPCID, a) {
+		if !inUse(a) {
 			free++
 		}
 	}
