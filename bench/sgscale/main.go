@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,17 @@ func resetHWM(pid int) { os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), [
 func main() {
 	membersFlag := flag.String("members", "10,100,1000,10000", "group sizes to measure")
 	dataplane := flag.Int("dataplane", 1000, "converge a real sandbox for sizes up to this (0: never)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sgscale:", err)
+			os.Exit(2)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	var sizes []int
 	for _, s := range strings.Split(*membersFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -90,6 +101,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "sgscale:", err)
 			os.Exit(1)
 		}
+		fmt.Fprintf(os.Stderr, "(%d members: model built)\n", n)
 		runtime.GC()
 		resetHWM(os.Getpid())
 		base := hwm(os.Getpid())

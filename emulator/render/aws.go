@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -316,7 +317,7 @@ func (r *renderer) sgFilterRules(g *emulator.SecurityGroup, rule *emulator.SGRul
 // and shared by every rule that references the group.
 func (r *renderer) groupMembers(groupID string) []netip.Prefix {
 	if r.members == nil {
-		r.members = map[string][]netip.Prefix{}
+		r.members, r.merged = map[string][]netip.Prefix{}, map[string]bool{}
 		for _, i := range r.tx.Instances() {
 			if i.State == "terminated" {
 				continue // as Tx.InstancesIn
@@ -326,7 +327,50 @@ func (r *renderer) groupMembers(groupID string) []netip.Prefix {
 			}
 		}
 	}
+	if ps, ok := r.members[groupID]; ok && !r.merged[groupID] {
+		r.members[groupID] = exactCover(ps)
+		r.merged[groupID] = true
+	}
 	return r.members[groupID]
+}
+
+// exactCover returns the fewest prefixes covering exactly the union of ps. Instances get
+// consecutive addresses, so a group's members usually collapse into a handful of prefixes:
+// the rule each member's filter carries stays small however big the group grows.
+func exactCover(ps []netip.Prefix) []netip.Prefix {
+	type span struct{ lo, hi uint64 }
+	var spans []span
+	for _, p := range ps {
+		p = p.Masked()
+		b := p.Addr().As4()
+		lo := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+		spans = append(spans, span{lo, lo + 1<<(32-p.Bits()) - 1})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	var merged []span
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp.lo <= merged[n-1].hi+1 {
+			merged[n-1].hi = max(merged[n-1].hi, sp.hi)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	var out []netip.Prefix
+	for _, sp := range merged {
+		for lo := sp.lo; lo <= sp.hi; {
+			bits := 32
+			for bits > 0 {
+				size := uint64(1) << (32 - (bits - 1))
+				if lo%size != 0 || lo+size-1 > sp.hi {
+					break
+				}
+				bits--
+			}
+			out = append(out, netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(lo >> 24), byte(lo >> 16), byte(lo >> 8), byte(lo)}), bits))
+			lo += uint64(1) << (32 - bits)
+		}
+	}
+	return out
 }
 
 // renderNACLs turns each subnet's network ACL into two stateless chains on the VPC router:

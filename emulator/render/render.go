@@ -130,6 +130,7 @@ func pcxIfname(pcxID string) string { return shortName("p", pcxID) }
 type renderer struct {
 	owners        map[string][]string       // host → ids of the model objects it realises
 	members       map[string][]netip.Prefix // security group → its instances' addresses (lazily)
+	merged        map[string]bool           // groups whose members are already an exact cover
 	publicRecords []netspec.DNSRecord
 	tx            *emulator.Tx
 	book          *addrBook
