@@ -13,8 +13,8 @@ type HostError struct {
 }
 
 // ApplyError is an Apply that left some hosts short of the spec. A data plane that returns it
-// has made every other host match, and has closed the named hosts (they drop all traffic)
-// rather than keep rules looser than the spec.
+// has made every other host match, and has closed the named hosts (they drop all traffic, or
+// lack the links they could not get) rather than keep rules looser than the spec.
 type ApplyError struct {
 	Hosts []HostError // sorted by host
 	Other string      // failures not tied to one host (services, …), if any

@@ -31,7 +31,6 @@ type Reconciler struct {
 	book    *addrBook
 	applied uint64 // generation last applied successfully
 	last    *netspec.Spec
-	owners  map[string][]string // of last: host → model object ids
 	lastErr error
 }
 
@@ -64,7 +63,7 @@ func (r *Reconciler) Sync(ctx context.Context) error {
 	})
 	start := time.Now()
 	err := r.Dataplane.Apply(ctx, spec)
-	r.last, r.owners, r.lastErr = spec, owners, err
+	r.last, r.lastErr = spec, err
 	var ae *netspec.ApplyError
 	if errors.As(err, &ae) {
 		// The other hosts match the spec and the failed ones are closed: the data plane stands at gen.
