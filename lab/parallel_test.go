@@ -21,6 +21,7 @@ const parallelLabs = 8
 func BenchmarkParallelLabsReady(b *testing.B) {
 	ctx := context.Background()
 	var one, eight time.Duration
+	phases := map[string]time.Duration{} // summed over the labs started 8 at a time
 	for b.Loop() {
 		t0 := time.Now()
 		l, err := lab.Start(ctx, lab.Options{})
@@ -44,6 +45,9 @@ func BenchmarkParallelLabsReady(b *testing.B) {
 		b.StopTimer()
 		for _, l := range labs {
 			if l != nil {
+				for k, v := range l.Phases {
+					phases[k] += v
+				}
 				l.Close()
 			}
 		}
@@ -58,4 +62,7 @@ func BenchmarkParallelLabsReady(b *testing.B) {
 	b.ReportMetric(float64(one.Microseconds())/1000/n, "one-ms")
 	b.ReportMetric(float64(eight.Microseconds())/1000/n, fmt.Sprintf("%d-ms", parallelLabs))
 	b.ReportMetric(float64(eight)/float64(one), fmt.Sprintf("%d-vs-1-ratio", parallelLabs))
+	for _, k := range []string{"sandbox", "converge"} {
+		b.ReportMetric(float64(phases[k].Microseconds())/1000/n/parallelLabs, fmt.Sprintf("%d-%s-ms", parallelLabs, k))
+	}
 }
