@@ -4,7 +4,7 @@
 //
 //	l := labtest.Start(t)                 // or lab.Start(ctx, lab.Options{})
 //	cfg, _ := l.AWSConfig(ctx, "")        // aws-sdk-go-v2 pointed at the fake EC2/STS
-//	heroku := l.HerokuURL                 // with bearer token l.HerokuToken
+//	heroku := l.HerokuClient()            // heroku-go v5 at l.HerokuURL with l.HerokuToken
 //	res, _ := l.Check(ctx, netspec.Probe{From: "ip-172-16-0-8", Kind: "http", Target: "http://test-vpn-compute.herokuapp.com/"})
 //
 // Check runs a probe with real packets and explains the outcome from the model; the two must
