@@ -66,9 +66,6 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 			defer stop()
 			l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: herokuAddr, AWSAddr: awsAddr,
 				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug, Seed: seed, Version: version})
-			if errors.Is(err, syscall.EADDRINUSE) {
-				return fmt.Errorf("%w; another spacelab up (or another program) has that port: pass --heroku-listen 127.0.0.1:0 --aws-listen 127.0.0.1:0 for free ones (the export lines say which)", err)
-			}
 			if err != nil {
 				return err
 			}
