@@ -28,8 +28,9 @@ const (
 
 func upCmd() *cobra.Command {
 	var topoFile, envFile, herokuAddr, awsAddr, token string
-	var debug, detach bool
-	var seed uint64
+	var debug bool
+	var detach bool // up --detach
+	var seed uint64 // up --seed
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run the emulator in the foreground and print the environment for the heroku and aws clients",
@@ -109,8 +110,8 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 	f := cmd.Flags()
 	f.StringVar(&topoFile, "topology", "", "topology file (default: the built-in Private Space Peering world)")
 	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
-	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only; port 0 picks a free one)")
-	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API (port 0 picks a free one)")
+	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
+	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")
 	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
 	f.BoolVar(&debug, "debug", false, "log everything")
 	f.BoolVar(&detach, "detach", false, "return when ready and leave the emulator running in the background")
