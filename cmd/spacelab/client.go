@@ -28,11 +28,9 @@ func control(st lab.State) *http.Client {
 	}}, Timeout: 60 * time.Second}
 }
 
-var errNotRunning = errors.New("spacelab is not running here (start it with `spacelab up`)")
-
 func requireRunning(st lab.State) error {
 	if st.Running() == 0 {
-		return errNotRunning
+		return notRunning(st)
 	}
 	return nil
 }
@@ -185,7 +183,7 @@ func downCmd() *cobra.Command {
 				fmt.Fprintln(os.Stderr, "spacelab down:", d)
 			}
 			if len(did) == 0 {
-				fmt.Fprintln(os.Stderr, "spacelab down: nothing was running")
+				fmt.Fprintf(os.Stderr, "spacelab down: nothing was running in %s%s\n", lab.DefaultState().Dir, stateDirSource())
 			}
 			return err
 		},

@@ -116,6 +116,15 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	}
 }
 
+// Applied returns the generation the data plane last converged to, and the error of the last
+// apply (nil when it succeeded). Converged means no error and a generation at the world's.
+func (r *Reconciler) Applied() (uint64, error) {
+	r.init()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.applied, r.lastErr
+}
+
 // Spec returns the last spec the reconciler applied (or tried to).
 func (r *Reconciler) Spec() *netspec.Spec {
 	r.init()
