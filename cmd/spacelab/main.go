@@ -58,16 +58,6 @@ func root() *cobra.Command {
 	return cmd
 }
 
-func versionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Run: func(cmd *cobra.Command, args []string) {
-			fmt.Println("spacelab", version)
-		},
-	}
-}
-
 func logger(debug bool) *slog.Logger {
 	level := slog.LevelWarn
 	if debug {
