@@ -44,7 +44,8 @@ func execCmd() *cobra.Command {
 		Long: `Run a real program (curl, dig, ping, a shell…) inside a host, with this terminal's stdin,
 stdout and stderr. HOST is an instance id or host name (ip-172-16-0-8), a dyno as APP/DYNO
 (test-vpn-compute/web.1), or any name "spacelab hosts" lists. The exit code is the program's.`,
-		Args: cobra.MinimumNArgs(2),
+		Args:              cobra.MinimumNArgs(2),
+		ValidArgsFunction: completeHosts,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()
 			if err := requireRunning(st); err != nil {

@@ -36,9 +36,10 @@ It does not touch a running "spacelab up".`,
 func runCmd() *cobra.Command {
 	var debug bool
 	cmd := &cobra.Command{
-		Use:   "run SCENARIO...",
-		Short: "Run scenario files (or shipped scenarios by name), each on a fresh emulator",
-		Args:  cobra.MinimumNArgs(1),
+		Use:               "run SCENARIO...",
+		Short:             "Run scenario files (or shipped scenarios by name: `spacelab scenarios` lists them), each on a fresh emulator",
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScenarios(args, debug)
 		},

@@ -43,6 +43,7 @@ Stop it with Ctrl-C or "spacelab down".`,
 			if err != nil {
 				return err
 			}
+
 			st := lab.DefaultState()
 			release, err := st.Lock()
 			if err != nil {
@@ -80,8 +81,9 @@ Stop it with Ctrl-C or "spacelab down".`,
 			defer ctl.Close()
 			fmt.Print(exports)
 			fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
-			fmt.Fprintf(os.Stderr, "# . %s   then: heroku spaces:peering:info enablement-jp; aws --endpoint-url \"$AWS_ENDPOINT_URL\" ec2 describe-vpcs\n", files[len(files)-1])
-			fmt.Fprintf(os.Stderr, "# spacelab hosts | spacelab exec ip-172-16-0-8 -- curl … | Ctrl-C or spacelab down to stop\n")
+			for _, h := range upHints(l, files[len(files)-1]) {
+				fmt.Fprintln(os.Stderr, "# "+h)
+			}
 			select {
 			case <-ctx.Done():
 			case <-l.Sandbox.Done():
@@ -92,7 +94,8 @@ Stop it with Ctrl-C or "spacelab down".`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&topoFile, "topology", "", "topology file (default: the built-in Private Space Peering world)")
+	f.StringVar(&topoFile, "topology", "", "a built-in topology by name (`spacelab topologies` lists them) or a topology file (default: the built-in \"default\", the Private Space Peering world)")
+	cmd.RegisterFlagCompletionFunc("topology", completeTopologies)
 	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
 	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
 	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/lab"
+)
+
+// upHints are the next steps `spacelab up` suggests, taken from what the lab actually holds, so
+// each one works on the topology that was loaded.
+func upHints(l *lab.Lab, envFile string) []string {
+	var try []string
+	var host, app string
+	l.World.View(func(tx *emulator.Tx) error {
+		if sp := tx.Spaces(); len(sp) > 0 {
+			name := sp[0].Name
+			if l.Topology != nil && len(l.Topology.Spaces) > 0 {
+				name = l.Topology.Spaces[0].Spec.Name // the file's first space, not the first by id
+			}
+			try = append(try, "heroku spaces:peering:info "+name)
+		}
+		if len(tx.VPCs()) > 0 {
+			try = append(try, `aws --endpoint-url "$AWS_ENDPOINT_URL" ec2 describe-vpcs`)
+		}
+		if in := tx.Instances(); len(in) > 0 {
+			host = in[0].HostName()
+			if l.Topology != nil {
+				if id := firstInstanceID(l); id != "" && tx.Instance(id) != nil {
+					host = tx.Instance(id).HostName()
+				}
+			}
+		}
+		if apps := tx.Apps(); len(apps) > 0 {
+			app = apps[0].Name
+			if l.Topology != nil && len(l.Topology.Spaces) > 0 && len(l.Topology.Spaces[0].Apps) > 0 {
+				app = l.Topology.Spaces[0].Apps[0].Spec.Name
+			}
+		}
+		return nil
+	})
+	out := []string{fmt.Sprintf(". %s", envFile)}
+	if len(try) > 0 {
+		out[0] += "   then: " + strings.Join(try, "; ")
+	}
+	line := "spacelab hosts"
+	if host != "" {
+		line += " | spacelab exec " + host + " -- "
+		if app != "" {
+			line += "curl -s " + app + ".herokuapp.com"
+		} else {
+			line += "sh"
+		}
+	}
+	return append(out, line+" | Ctrl-C or spacelab down to stop")
+}
+
+func firstInstanceID(l *lab.Lab) string {
+	for _, a := range l.Topology.Accounts {
+		for _, v := range a.VPCs {
+			for _, s := range v.Subnets {
+				for _, in := range s.Instances {
+					return in.ID
+				}
+			}
+		}
+	}
+	return ""
+}
