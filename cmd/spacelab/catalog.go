@@ -49,8 +49,11 @@ func topologiesCmd() *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, list(spaces), list(apps), list(vpcs), list(instances))
 			}
-			fmt.Fprintln(tw, "\nspacelab up --topology NAME runs one; --topology FILE loads your own (start from a copy of topology/default.yaml).")
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "\nspacelab up --topology NAME runs one; --topology FILE loads your own (start from a copy of topology/default.yaml).")
+			return nil
 		},
 	}
 }
@@ -72,11 +75,14 @@ func scenariosCmd() *cobra.Command {
 				if topo == "" {
 					topo = "default"
 				}
-				desc, _, _ := strings.Cut(strings.TrimSpace(s.Description), "\n")
+				desc, _, _ := strings.Cut(strings.Join(strings.Fields(s.Description), " "), ": ")
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", name, topo, len(s.Steps), desc)
 			}
-			fmt.Fprintln(tw, "\nspacelab run NAME (or FILE.yaml) replays one on a fresh emulator; spacelab demo is spacelab run peering.")
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "\nspacelab run NAME (or FILE.yaml) replays one on a fresh emulator; spacelab demo is spacelab run peering.")
+			return nil
 		},
 	}
 }

@@ -1,11 +1,18 @@
 package main_test
 
 import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/spacelab-dev/spacelab/netns/netnstest"
 )
 
 // spacelab runs the binary without a running emulator, in the given state directory (a fresh
@@ -46,5 +53,201 @@ func TestVersionCLI(t *testing.T) {
 		}
 	} else if !strings.Contains(out, "commit  unknown (no VCS info") {
 		t.Errorf("the build recorded no commit; version says:\n%s", out)
+	}
+}
+
+// asUser runs cmd as uid/gid (the test must be root).
+func asUser(cmd *exec.Cmd, uid int) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+}
+
+// upLines is a `spacelab up` whose stderr lines (the hints) are read too.
+type upLines struct {
+	*up
+	hints []string
+}
+
+// startUpAs starts `spacelab up ARGS` as uid (-1: as the test's own user) and reads both the
+// environment it prints and the hint lines it writes to stderr before serving.
+func startUpAs(t *testing.T, uid int, args ...string) *upLines {
+	t.Helper()
+	netnstest.Start(t)
+	state, err := os.MkdirTemp("", "sl-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(state) })
+	cmd := exec.Command(binary, append([]string{"up", "--heroku-listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+state, "HOME="+state)
+	if uid >= 0 {
+		os.Chown(state, uid, uid)
+		asUser(cmd, uid)
+	}
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	u := &upLines{up: &up{t: t, cmd: cmd, state: state, out: &bytes.Buffer{}}}
+	t.Cleanup(func() {
+		down := exec.Command(binary, "down")
+		down.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+state)
+		if uid >= 0 {
+			asUser(down, uid)
+		}
+		down.Run()
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		kv, ok := strings.CutPrefix(sc.Text(), "export ")
+		if !ok {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		u.env = append(u.env, k+"="+strings.Trim(v, "'"))
+		if k == "AWS_CONFIG_FILE" {
+			break
+		}
+	}
+	go io.Copy(io.Discard, stdout)
+	esc := bufio.NewScanner(stderr)
+	for esc.Scan() {
+		line := esc.Text()
+		u.out.WriteString(line + "\n")
+		if strings.HasPrefix(line, "# ") {
+			u.hints = append(u.hints, line)
+		}
+		if strings.Contains(line, "spacelab down to stop") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if len(u.env) == 0 || len(u.hints) == 0 {
+		cmd.Wait()
+		t.Fatalf("spacelab up printed no environment or no hints:\n%s", u.out)
+	}
+	return u
+}
+
+// runAs runs the binary against this up's state directory as uid (-1: the test's user).
+func (u *upLines) runAs(uid int, args ...string) (string, int) {
+	u.t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+u.state, "HOME="+u.state)
+	if uid >= 0 {
+		asUser(cmd, uid)
+	}
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(out), ee.ExitCode()
+	} else if err != nil {
+		u.t.Fatalf("spacelab %v: %v", args, err)
+	}
+	return string(out), 0
+}
+
+// herokuAPI calls the fake Heroku API the way the CLI does and returns the status and body.
+func (u *upLines) herokuAPI(method, path, body string) (int, string) {
+	u.t.Helper()
+	req, _ := http.NewRequest(method, u.getenv("HEROKU_HOST")+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+u.getenv("HEROKU_API_KEY"))
+	req.Header.Set("Accept", "application/vnd.heroku+json; version=3")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// `spacelab up --topology lab` suggests commands that work on lab: its own space and a host it
+// has, not the default topology's.
+func TestUpHintsFollowTheTopology(t *testing.T) {
+	for _, tc := range []struct{ topology, space, host string }{
+		{"", "enablement-jp", "ip-172-16-0-8"},
+		{"lab", "rules-lab", ""},
+	} {
+		t.Run("topology="+tc.topology, func(t *testing.T) {
+			var args []string
+			if tc.topology != "" {
+				args = []string{"--topology", tc.topology}
+			}
+			u := startUpAs(t, -1, args...)
+			hints := strings.Join(u.hints, "\n")
+			m := regexp.MustCompile(`heroku spaces:peering:info (\S+);`).FindStringSubmatch(hints)
+			if m == nil || m[1] != tc.space {
+				t.Fatalf("hint names space %v, want %s:\n%s", m, tc.space, hints)
+			}
+			if tc.topology == "lab" && strings.Contains(hints, "enablement-jp") {
+				t.Errorf("lab's hints name the default topology's space:\n%s", hints)
+			}
+			// The suggested commands work: the space's peering info, and exec in the named host.
+			if code, body := u.herokuAPI("GET", "/spaces/"+m[1]+"/peering-info", ""); code != 200 {
+				t.Errorf("GET peering-info of the hinted space: %d %s", code, body)
+			}
+			h := regexp.MustCompile(`spacelab exec (\S+) -- `).FindStringSubmatch(hints)
+			if h == nil {
+				t.Fatalf("no exec hint:\n%s", hints)
+			}
+			if tc.host != "" && h[1] != tc.host {
+				t.Errorf("exec hint names %s, want %s", h[1], tc.host)
+			}
+			if out, code := u.runAs(-1, "exec", h[1], "--", "true"); code != 0 {
+				t.Errorf("the hinted host %s: (%d) %s", h[1], code, out)
+			}
+		})
+	}
+}
+
+// Completion: host names of the running emulator, shipped scenarios, built-in topologies.
+func TestCompletion(t *testing.T) {
+	u := startUpAs(t, -1)
+	out, code := u.runAs(-1, "__complete", "exec", "")
+	if code != 0 || !strings.Contains(out, "ip-172-16-0-8\t") || !strings.Contains(out, "test-vpn-compute/web.1\t") || !strings.Contains(out, "office-gw") {
+		t.Errorf("exec <TAB> (%d):\n%s", code, out)
+	}
+	if out, _ := u.runAs(-1, "__complete", "exec", "ip-172"); strings.Contains(out, "office-gw") || !strings.Contains(out, "ip-172-16-0-8") {
+		t.Errorf("exec ip-172<TAB>:\n%s", out)
+	}
+	if out, _ := spacelab(t, "", "__complete", "exec", ""); strings.Contains(out, "ip-172-16-0-8") || !strings.HasPrefix(strings.TrimSpace(out), ":") {
+		t.Errorf("exec <TAB> with nothing running should offer nothing:\n%s", out)
+	}
+	if out, _ := spacelab(t, "", "__complete", "run", ""); !strings.Contains(out, "peering\n") || !strings.Contains(out, "private-space-rules\n") {
+		t.Errorf("run <TAB>:\n%s", out)
+	}
+	if out, _ := spacelab(t, "", "__complete", "up", "--topology", ""); !strings.Contains(out, "default\n") || !strings.Contains(out, "lab\n") {
+		t.Errorf("up --topology <TAB>:\n%s", out)
+	}
+	if out, code := spacelab(t, "", "completion", "bash"); code != 0 || !strings.Contains(out, "__start_spacelab") {
+		t.Errorf("completion bash (%d): %.200s", code, out)
+	}
+}
+
+// The lists of built-in topologies and shipped scenarios, and --topology's help saying both
+// forms.
+func TestCatalog(t *testing.T) {
+	out, code := spacelab(t, "", "topologies")
+	if code != 0 || !regexp.MustCompile(`(?m)^default\s+enablement-jp\s+test-vpn-compute\s+172\.16\.0\.0/16\s+ip-172-16-0-8`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^lab\s+rules-lab\s`).MatchString(out) {
+		t.Errorf("topologies (%d):\n%s", code, out)
+	}
+	out, code = spacelab(t, "", "scenarios")
+	if code != 0 || !regexp.MustCompile(`(?m)^peering\s+default\s+\d+\s+The Private Space Peering walkthrough`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^private-space-rules\s+lab\s`).MatchString(out) {
+		t.Errorf("scenarios (%d):\n%s", code, out)
+	}
+	out, _ = spacelab(t, "", "up", "--help")
+	if !strings.Contains(out, `--topology FILE `) || !strings.Contains(out, `a built-in topology by name ("spacelab topologies" lists them) or a topology FILE`) {
+		t.Errorf("up --help:\n%s", out)
+	}
+	// A name that is neither says so, and what exists.
+	if out, code := spacelab(t, "", "up", "--topology", "labb"); code == 0 || !strings.Contains(out, "labb: no such file, and no built-in topology of that name (built-in: default, lab") {
+		t.Errorf("up --topology labb (%d): %s", code, out)
+	}
+	if out, code := spacelab(t, "", "run", "peerin"); code == 0 || !strings.Contains(out, "peerin: no such file, and no shipped scenario of that name (shipped: peering, private-space-rules") {
+		t.Errorf("run peerin (%d): %s", code, out)
 	}
 }

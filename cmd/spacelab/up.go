@@ -94,7 +94,7 @@ Stop it with Ctrl-C or "spacelab down".`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&topoFile, "topology", "", "a built-in topology by name (`spacelab topologies` lists them) or a topology file (default: the built-in \"default\", the Private Space Peering world)")
+	f.StringVar(&topoFile, "topology", "", "a built-in topology by name (\"spacelab topologies\" lists them) or a topology `FILE` (default: the built-in \"default\", the Private Space Peering world)")
 	cmd.RegisterFlagCompletionFunc("topology", completeTopologies)
 	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
 	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
