@@ -3,15 +3,19 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/spacelab-dev/spacelab/internal/testenv"
 	"github.com/spacelab-dev/spacelab/netns/netnstest"
 )
 
@@ -249,5 +253,135 @@ func TestCatalog(t *testing.T) {
 	}
 	if out, code := spacelab(t, "", "run", "peerin"); code == 0 || !strings.Contains(out, "peerin: no such file, and no shipped scenario of that name (shipped: peering, private-space-rules") {
 		t.Errorf("run peerin (%d): %s", code, out)
+	}
+}
+
+// nobody is the unprivileged account the tests switch to.
+const nobody = 65534
+
+// As an unprivileged user: `spacelab doctor` says whether the VPN will work, and it is right.
+// The space's IPsec gateway then either brings its tunnels to the point of talking to the
+// office, or `spacelab status` shows every tunnel DOWN because /dev/net/tun cannot be opened —
+// never an empty reason; and office-strongswan.sh refuses to claim strongSwan runs.
+func TestUnprivilegedDoctorPredictsTheVPN(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root, to run spacelab as an unprivileged user (uid %d)", nobody)
+	}
+	// The binary must be reachable by that user.
+	os.Chmod(filepath.Dir(binary), 0o755)
+	doctor := exec.Command(binary, "doctor", "--format", "json")
+	doctor.Env = append(os.Environ(), "HOME=/tmp")
+	asUser(doctor, nobody)
+	out, err := doctor.Output()
+	if err != nil {
+		t.Fatalf("doctor as uid %d: %v\n%s", nobody, err, out)
+	}
+	var rep struct {
+		UID    int `json:"uid"`
+		Checks []struct {
+			ID     string `json:"id"`
+			OK     bool   `json:"ok"`
+			Detail string `json:"detail"`
+			Fix    string `json:"fix"`
+		} `json:"checks"`
+		Features []struct {
+			Name    string   `json:"feature"`
+			Works   bool     `json:"works"`
+			Missing []string `json:"missing"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("doctor --format json: %v\n%s", err, out)
+	}
+	ok := map[string]bool{}
+	for _, c := range rep.Checks {
+		ok[c.ID] = c.OK
+		if !c.OK && c.Fix == "" {
+			t.Errorf("check %s fails without saying how to fix it: %s", c.ID, c.Detail)
+		}
+	}
+	if rep.UID != nobody || !ok["userns"] {
+		t.Fatalf("doctor as uid %d: %s", nobody, out)
+	}
+	vpnWorks := false
+	for _, f := range rep.Features {
+		if strings.HasPrefix(f.Name, "site-to-site VPN") {
+			vpnWorks = f.Works
+		}
+	}
+	if vpnWorks != ok["tun"] {
+		t.Fatalf("doctor: VPN works=%v but /dev/net/tun ok=%v", vpnWorks, ok["tun"])
+	}
+	t.Logf("doctor as uid %d predicts: VPN works=%v", nobody, vpnWorks)
+
+	u := startUpAs(t, nobody)
+	if code, body := u.herokuAPI("POST", "/spaces/enablement-jp/vpn-connections",
+		`{"name":"office","public_ip":"203.0.113.20","routable_cidrs":["192.168.0.0/16"]}`); code != 201 {
+		t.Fatalf("create the VPN: %d %s", code, body)
+	}
+	// Wait for the gateway to report its tunnels (both DOWN: nothing answers in office-gw).
+	var status string
+	for {
+		out, code := u.runAs(nobody, "status")
+		if code != 0 {
+			t.Fatalf("status (%d): %s", code, out)
+		}
+		status = out
+		rows := regexp.MustCompile(`(?m)^enablement-jp/office\s+\S+\s+\S+ → 203\.0\.113\.20\s+DOWN\s+(\S.*)$`).FindAllStringSubmatch(out, -1)
+		if len(rows) == 2 {
+			for _, r := range rows {
+				if tunFailed := strings.Contains(r[1], "/dev/net/tun"); tunFailed == vpnWorks {
+					t.Fatalf("doctor said VPN works=%v, but the tunnel says %q:\n%s", vpnWorks, r[1], out)
+				}
+			}
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("status as uid %d:\n%s", nobody, status)
+	if vpnWorks {
+		return
+	}
+	// The real strongSwan cannot run there either, and the script says so.
+	if _, err := os.Stat("/usr/lib/ipsec/charon"); err != nil {
+		return
+	}
+	ss, _ := os.MkdirTemp("", "sl-ss-")
+	os.Chown(ss, nobody, nobody)
+	defer os.RemoveAll(ss)
+	script := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
+	script.Env = append(append(os.Environ(), u.env...), "SPACELAB="+binary, "SPACELAB_STATE_DIR="+u.state, "STRONGSWAN_DIR="+ss+"/s", "HOME="+ss)
+	asUser(script, nobody)
+	sout, err := script.CombinedOutput()
+	if err == nil || strings.Contains(string(sout), "strongSwan runs") || !strings.Contains(string(sout), "/dev/net/tun") {
+		t.Fatalf("office-strongswan.sh as uid %d (%v):\n%s", nobody, err, sout)
+	}
+}
+
+// office-strongswan.sh says what it could not find and what to do, before doing anything.
+func TestOfficeStrongswanScriptSaysWhatIsMissing(t *testing.T) {
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no spacelab", []string{"SPACELAB=" + filepath.Join(empty, "nope")}, "is not an executable spacelab"},
+		{"no environment", []string{"SPACELAB=" + binary, "SPACELAB_STATE_DIR=" + empty, "XDG_RUNTIME_DIR=" + empty}, "no env file of a running spacelab up in: " + empty},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
+			var env []string
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "HEROKU_") && !strings.HasPrefix(kv, "SPACELAB") {
+					env = append(env, kv)
+				}
+			}
+			cmd.Env = append(env, tc.env...)
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("(%v) lacks %q:\n%s", err, tc.want, out)
+			}
+		})
 	}
 }
