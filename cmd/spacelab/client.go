@@ -52,13 +52,13 @@ stdout and stderr. HOST is an instance id or host name (ip-172-16-0-8), a dyno a
 				return err
 			}
 			if cmd.ArgsLenAtDash() != 1 {
-				return errors.New("usage: spacelab exec HOST -- CMD [ARG...]")
+				return errors.New("usage: spacelab exec HOST -- CMD [ARG...]: put -- between the host and the command")
 			}
 			host, argv := args[0], args[1:]
 			// Wait until the data plane shows what the APIs did so far.
 			resp, err := control(st).Post("http://spacelab/sync", "", nil)
 			if err != nil {
-				return fmt.Errorf("sync: %w", err)
+				return fmt.Errorf("waiting for the data plane of the spacelab up in %s: %w", st.Dir, err)
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()

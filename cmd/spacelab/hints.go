@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/lab"
+	"github.com/spacelab-dev/spacelab/netns"
 )
 
 // upHints are the next steps `spacelab up` suggests, taken from what the lab actually holds, so
@@ -67,4 +70,21 @@ func firstInstanceID(l *lab.Lab) string {
 		}
 	}
 	return ""
+}
+
+// explainStartError says what to do about the errors `spacelab up` meets most when starting.
+func explainStartError(err error, herokuAddr, awsAddr string) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		which, flag := "an API address", "--heroku-listen ADDR or --aws-listen ADDR"
+		if strings.Contains(err.Error(), herokuAddr) {
+			which, flag = "the Heroku API address "+herokuAddr, "--heroku-listen ADDR"
+		} else if strings.Contains(err.Error(), awsAddr) {
+			which, flag = "the AWS API address "+awsAddr, "--aws-listen ADDR"
+		}
+		return fmt.Errorf("%w\n%s is taken (by a spacelab up with another state directory, or another program): stop that, or choose another with %s (127.0.0.1:0 picks a free port)", err, which, flag)
+	case errors.Is(err, netns.ErrNoUserNamespaces):
+		return fmt.Errorf("%w\nspacelab doctor shows what this machine allows this user", err)
+	}
+	return err
 }

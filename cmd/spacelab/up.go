@@ -56,7 +56,7 @@ Stop it with Ctrl-C or "spacelab down".`,
 			l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: herokuAddr, AWSAddr: awsAddr,
 				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug})
 			if err != nil {
-				return err
+				return explainStartError(err, herokuAddr, awsAddr)
 			}
 			defer l.Close()
 			st.RecordPID("sandbox", l.Sandbox.Pid())
@@ -87,7 +87,7 @@ Stop it with Ctrl-C or "spacelab down".`,
 			select {
 			case <-ctx.Done():
 			case <-l.Sandbox.Done():
-				return errors.New("the sandbox process died")
+				return errors.New("the sandbox process died (spacelab up --debug shows its log; spacelab doctor checks what this machine allows)")
 			}
 			fmt.Fprintln(os.Stderr, "# spacelab: stopping")
 			return nil
