@@ -120,7 +120,7 @@ func statusCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show the running emulator's peerings and routes",
+		Short: "Show the running emulator's peerings, VPN tunnels and routes, with their states and why",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()

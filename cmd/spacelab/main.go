@@ -51,6 +51,11 @@ func root() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:           "spacelab",
 		Short:         "Heroku Private Space and AWS VPC networking, emulated with real packets",
+		Long: `spacelab emulates Heroku Private Space networking and AWS VPC networking on this machine: fake
+Heroku Platform and AWS EC2/STS APIs for the real clients, and a real packet data plane behind them.
+
+Start with "spacelab demo", or "spacelab up" and the commands it prints. "spacelab doctor" checks
+what this machine lets you run; "spacelab help troubleshooting" explains the errors you may meet.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

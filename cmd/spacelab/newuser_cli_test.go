@@ -385,3 +385,37 @@ func TestOfficeStrongswanScriptSaysWhatIsMissing(t *testing.T) {
 		})
 	}
 }
+
+// The troubleshooting page is one text: docs/troubleshooting.md, shown by `spacelab help
+// troubleshooting`, listed in `spacelab --help` and linked from the README.
+func TestTroubleshootingPage(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/troubleshooting.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded, err := os.ReadFile("troubleshooting.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(doc, embedded) {
+		t.Fatal("cmd/spacelab/troubleshooting.md differs from docs/troubleshooting.md: cp docs/troubleshooting.md cmd/spacelab/")
+	}
+	out, code := spacelab(t, "", "help", "troubleshooting")
+	if code != 0 || !strings.Contains(out, "# Troubleshooting") || !strings.Contains(out, "open /dev/net/tun: permission denied") {
+		t.Errorf("help troubleshooting (%d):\n%.300s", code, out)
+	}
+	if out, _ := spacelab(t, "", "--help"); !strings.Contains(out, "spacelab help troubleshooting") || !regexp.MustCompile(`(?m)^\s+doctor\s`).MatchString(out) {
+		t.Errorf("--help lists no troubleshooting topic or doctor:\n%s", out)
+	}
+	readme, _ := os.ReadFile("../../README.md")
+	if !bytes.Contains(readme, []byte("docs/troubleshooting.md")) || !bytes.Contains(readme, []byte("spacelab doctor")) {
+		t.Error("README.md does not link docs/troubleshooting.md or mention spacelab doctor")
+	}
+	// Every message the page quotes from spacelab itself is one spacelab can print.
+	for _, quoted := range []string{"is not defined", "leaves the scenario's directory", "cannot open the gateway's TUN device",
+		"no such file, and no built-in topology of that name", "kernel-libipsec did not load"} {
+		if !bytes.Contains(doc, []byte(quoted)) {
+			t.Errorf("the page lacks %q", quoted)
+		}
+	}
+}
