@@ -49,8 +49,8 @@ func exitCode(err error) int {
 
 func root() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:           "spacelab",
-		Short:         "Heroku Private Space and AWS VPC networking, emulated with real packets",
+		Use:   "spacelab",
+		Short: "Heroku Private Space and AWS VPC networking, emulated with real packets",
 		Long: `spacelab emulates Heroku Private Space networking and AWS VPC networking on this machine: fake
 Heroku Platform and AWS EC2/STS APIs for the real clients, and a real packet data plane behind them.
 
