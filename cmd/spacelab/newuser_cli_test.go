@@ -419,3 +419,22 @@ func TestTroubleshootingPage(t *testing.T) {
 		}
 	}
 }
+
+// The requester rejecting its own cross-account request is refused with a message about
+// rejecting, not accepting (the real AWS CLI prints it).
+func TestRejectByTheWrongPartySaysReject(t *testing.T) {
+	aws := testenv.AWSCLI(t)
+	u := startUp(t)
+	pcx := u.aws(aws, "ec2", "create-vpc-peering-connection", "--vpc-id", "vpc-0cb1a66017eed9372", "--peer-vpc-id", "vpc-b39527d4",
+		"--peer-owner-id", "884226375513", "--peer-region", "ap-northeast-1")["VpcPeeringConnection"].(map[string]any)["VpcPeeringConnectionId"].(string)
+	out, code := u.client(aws, "--endpoint-url", u.getenv("AWS_ENDPOINT_URL"), "ec2", "reject-vpc-peering-connection", "--vpc-peering-connection-id", pcx)
+	want := "An error occurred (OperationNotPermitted) when calling the RejectVpcPeeringConnection operation: User (435886841536) cannot reject peering " + pcx
+	if code == 0 || !strings.Contains(out, want) {
+		t.Fatalf("reject by the requester (%d):\n%s\nwant %s", code, out, want)
+	}
+	// And accept still says accept.
+	out, _ = u.client(aws, "--endpoint-url", u.getenv("AWS_ENDPOINT_URL"), "ec2", "accept-vpc-peering-connection", "--vpc-peering-connection-id", pcx)
+	if !strings.Contains(out, "User (435886841536) cannot accept peering "+pcx) {
+		t.Fatalf("accept by the requester:\n%s", out)
+	}
+}
