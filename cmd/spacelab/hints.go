@@ -51,9 +51,9 @@ func upHints(l *lab.Lab, envFile string) []string {
 	if host != "" {
 		line += " | spacelab exec " + host + " -- "
 		if app != "" {
-			line += "curl -s " + app + ".herokuapp.com"
+			line += "dig +short " + app + ".herokuapp.com" // DNS answers before any peering or route exists
 		} else {
-			line += "sh"
+			line += "hostname"
 		}
 	}
 	return append(out, line+" | Ctrl-C or spacelab down to stop")

@@ -192,15 +192,16 @@ func TestUpHintsFollowTheTopology(t *testing.T) {
 			if code, body := u.herokuAPI("GET", "/spaces/"+m[1]+"/peering-info", ""); code != 200 {
 				t.Errorf("GET peering-info of the hinted space: %d %s", code, body)
 			}
-			h := regexp.MustCompile(`spacelab exec (\S+) -- `).FindStringSubmatch(hints)
+			h := regexp.MustCompile(`spacelab exec (\S+) -- ([^|]+) \|`).FindStringSubmatch(hints)
 			if h == nil {
 				t.Fatalf("no exec hint:\n%s", hints)
 			}
 			if tc.host != "" && h[1] != tc.host {
 				t.Errorf("exec hint names %s, want %s", h[1], tc.host)
 			}
-			if out, code := u.runAs(-1, "exec", h[1], "--", "true"); code != 0 {
-				t.Errorf("the hinted host %s: (%d) %s", h[1], code, out)
+			// The hinted command, exactly, works on a fresh emulator.
+			if out, code := u.runAs(-1, append([]string{"exec", h[1], "--"}, strings.Fields(h[2])...)...); code != 0 || strings.TrimSpace(out) == "" {
+				t.Errorf("the hinted command %q in %s: (%d) %s", h[2], h[1], code, out)
 			}
 		})
 	}
@@ -436,5 +437,31 @@ func TestRejectByTheWrongPartySaysReject(t *testing.T) {
 	out, _ = u.client(aws, "--endpoint-url", u.getenv("AWS_ENDPOINT_URL"), "ec2", "accept-vpc-peering-connection", "--vpc-peering-connection-id", pcx)
 	if !strings.Contains(out, "User (435886841536) cannot accept peering "+pcx) {
 		t.Fatalf("accept by the requester:\n%s", out)
+	}
+}
+
+// `spacelab up --debug` logs one record per line: no blank lines, each with its own component
+// once (records relayed from the sandbox said component=netns and then their own).
+func TestUpDebugLogLines(t *testing.T) {
+	u := startUpAs(t, -1, "--debug")
+	records := 0
+	for _, line := range strings.Split(strings.TrimSuffix(u.out.String(), "\n"), "\n") {
+		if strings.HasPrefix(line, "# ") {
+			continue
+		}
+		if strings.TrimSpace(line) == "" {
+			t.Errorf("a blank line in the log:\n%s", u.out)
+			continue
+		}
+		if !strings.HasPrefix(line, "time=") || !strings.Contains(line, " msg=") {
+			t.Errorf("not a log record: %q", line)
+		}
+		if n := strings.Count(line, " component="); n != 1 {
+			t.Errorf("%d components in %q", n, line)
+		}
+		records++
+	}
+	if records < 5 {
+		t.Fatalf("only %d records before ready:\n%s", records, u.out)
 	}
 }
