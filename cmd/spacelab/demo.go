@@ -68,7 +68,7 @@ func runScenarios(names []string, debug bool) error {
 		}
 		l, err := lab.Start(ctx, lab.Options{Topology: top, Logger: logger(debug), Debug: debug})
 		if err != nil {
-			return err
+			return explainStartError(err, "", "")
 		}
 		ready := l.ReadyIn
 		r := &scenarios.Runner{Lab: l, Out: os.Stdout}

@@ -77,9 +77,9 @@ func explainStartError(err error, herokuAddr, awsAddr string) error {
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		which, flag := "an API address", "--heroku-listen ADDR or --aws-listen ADDR"
-		if strings.Contains(err.Error(), herokuAddr) {
+		if herokuAddr != "" && strings.Contains(err.Error(), herokuAddr) {
 			which, flag = "the Heroku API address "+herokuAddr, "--heroku-listen ADDR"
-		} else if strings.Contains(err.Error(), awsAddr) {
+		} else if awsAddr != "" && strings.Contains(err.Error(), awsAddr) {
 			which, flag = "the AWS API address "+awsAddr, "--aws-listen ADDR"
 		}
 		return fmt.Errorf("%w\n%s is taken (by a spacelab up with another state directory, or another program): stop that, or choose another with %s (127.0.0.1:0 picks a free port)", err, which, flag)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -371,6 +372,11 @@ func TestOfficeStrongswanScriptSaysWhatIsMissing(t *testing.T) {
 		{"no environment", []string{"SPACELAB=" + binary, "SPACELAB_STATE_DIR=" + empty, "XDG_RUNTIME_DIR=" + empty}, "no env file of a running spacelab up in: " + empty},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "no environment" {
+				if _, err := os.Stat(fmt.Sprintf("/tmp/spacelab-%d/env", os.Getuid())); err == nil {
+					t.Skipf("a spacelab up runs in /tmp/spacelab-%d: the script would use it", os.Getuid())
+				}
+			}
 			cmd := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
 			var env []string
 			for _, kv := range os.Environ() {
@@ -463,5 +469,42 @@ func TestUpDebugLogLines(t *testing.T) {
 	}
 	if records < 5 {
 		t.Fatalf("only %d records before ready:\n%s", records, u.out)
+	}
+}
+
+// Loading errors as the CLI prints them: the file, the line or object, and never the content
+// of a file that is not a topology.
+func TestLoadErrorsCLI(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := write("empty.yaml", "")
+	bad := write("bad.yaml", "heroku:\n  spaces:\n    - name: s\n      outbound_ips: [1.2.3]\n")
+	secret := write("secret", "root:x:0:0:SECRET:/root:/bin/bash\n")
+	undef := write("undef.yaml", "name: u\nsteps:\n  - name: first\n    heroku: GET /spaces/${space}\n")
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	escape := write("sub/escape.yaml", "name: e\ntopology: ../secret\nsteps: []\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"up", "--topology", empty}, "spacelab: topology: " + empty + ": the file is empty"},
+		{[]string{"up", "--topology", bad}, "spacelab: topology: " + bad + ":4: heroku.spaces[0].outbound_ips (s): \"1.2.3\" is not an IPv4 address"},
+		{[]string{"up", "--topology", secret}, "spacelab: topology: " + secret + ": not a topology"},
+		{[]string{"run", undef}, "spacelab: scenarios: " + undef + ":3: steps[0] (first): ${space} is not defined"},
+		{[]string{"run", escape}, "spacelab: scenarios: " + escape + ": topology: ../secret leaves the scenario's directory"},
+	} {
+		out, code := spacelab(t, "", tc.args...)
+		if code == 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("spacelab %v (%d):\n%s\nwant %s", tc.args, code, out, tc.want)
+		}
+		if strings.Contains(out, "SECRET") {
+			t.Errorf("spacelab %v printed the foreign file:\n%s", tc.args, out)
+		}
 	}
 }
