@@ -508,3 +508,26 @@ func TestLoadErrorsCLI(t *testing.T) {
 		}
 	}
 }
+
+// The paths the README, the docs and the shipped YAML point a reader at exist in the repository
+// (they once pointed at a directory that was not part of it).
+func TestDocsPointAtRealPaths(t *testing.T) {
+	files := []string{"../../README.md"}
+	for _, g := range []string{"../../docs/*.md", "../../topology/*.yaml", "../../scenarios/*.yaml"} {
+		m, _ := filepath.Glob(g)
+		files = append(files, m...)
+	}
+	ref := regexp.MustCompile(`\b(?:shared/|docs/|topology/|scenarios/|scripts/|cmd/)[A-Za-z0-9_.*/-]*[A-Za-z0-9_*]`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ref.FindAllString(string(b), -1) {
+			m, _ := filepath.Glob(filepath.Join("../..", p))
+			if len(m) == 0 {
+				t.Errorf("%s refers to %s, which is not in the repository", strings.TrimPrefix(f, "../../"), p)
+			}
+		}
+	}
+}
