@@ -56,7 +56,7 @@ var doctorFeatures = []struct {
 	{"the README walkthrough with the real clients (heroku, aws, curl, dig)", []string{"userns", "nftables", "heroku", "aws", "curl", "dig"}},
 	{"site-to-site VPN: the space's IPsec gateway and its tunnels (spaces:vpn:*)", []string{"userns", "nftables", "tun"}},
 	{"a real strongSwan in the office (scripts/office-strongswan.sh)", []string{"userns", "nftables", "tun", "heroku", "strongswan"}},
-	{"packet captures (spacelab exec HOST -- tcpdump)", []string{"userns", "tcpdump"}},
+	{"packet captures with tcpdump (spacelab exec HOST -- tcpdump …)", []string{"userns", "tcpdump", "ids"}},
 	{"Docker: docker-compose up, testcontainers-go", []string{"docker", "compose"}},
 	{"Terraform with the AWS provider against spacelab up", []string{"userns", "nftables", "terraform"}},
 }
@@ -97,7 +97,7 @@ func runDoctor(ctx context.Context) doctorReport {
 	}
 	r := doctorReport{UID: os.Getuid(), User: currentUser()}
 	checks := []func(context.Context) doctorCheck{
-		checkSandbox, checkTUN, checkHeroku, checkAWS,
+		checkSandbox, checkIDs, checkTUN, checkHeroku, checkAWS,
 		func(context.Context) doctorCheck {
 			return checkBinary("curl", "curl", "apt-get install curl", "curl", "--version")
 		},
@@ -248,6 +248,20 @@ func nftablesResult(sandbox doctorCheck) doctorCheck {
 		c.OK = true
 		c.Detail = "a filter rule loaded in a host inside the sandbox"
 	}
+	return c
+}
+
+// checkIDs says which user ids exist in the sandbox: a sandbox started by root maps the first
+// 65536, a normal user's maps only that user (as root inside, without setgroups), so a program
+// that switches user or groups fails there — tcpdump does before it captures.
+func checkIDs(context.Context) doctorCheck {
+	c := doctorCheck{ID: "ids", What: "user ids in the sandbox (programs that switch user)"}
+	if os.Geteuid() == 0 {
+		c.OK, c.Detail = true, "as root the sandbox maps ids 0-65535"
+		return c
+	}
+	c.Detail = fmt.Sprintf("only uid %d is mapped in this user's sandbox: tcpdump fails there (\"Couldn't change to 'tcpdump' uid=…: Operation not permitted\", also with -Z root)", os.Geteuid())
+	c.Fix = "run spacelab up as root to capture with tcpdump"
 	return c
 }
 
