@@ -269,6 +269,7 @@ func TestUnprivilegedDoctorPredictsTheVPN(t *testing.T) {
 	if os.Geteuid() != 0 {
 		testenv.Missing(t, "root, to run spacelab as an unprivileged user (uid %d)", nobody)
 	}
+	tcpdump := testenv.Binary(t, "tcpdump")
 	// The binary must be reachable by that user.
 	os.Chmod(filepath.Dir(binary), 0o755)
 	doctor := exec.Command(binary, "doctor", "--format", "json")
@@ -341,6 +342,17 @@ func TestUnprivilegedDoctorPredictsTheVPN(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("status as uid %d:\n%s", nobody, status)
+	// tcpdump (reading an empty capture: it switches user right after opening it) works in
+	// this user's sandbox exactly when doctor said so.
+	pcapDir, _ := os.MkdirTemp("", "sl-pcap-")
+	defer os.RemoveAll(pcapDir)
+	os.Chmod(pcapDir, 0o755)
+	empty := filepath.Join(pcapDir, "empty.pcap")
+	os.WriteFile(empty, []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0}, 0o644)
+	tout, tcode := u.runAs(nobody, "exec", "internet", "--", tcpdump, "-n", "-r", empty)
+	if (tcode == 0) != ok["ids"] {
+		t.Errorf("doctor said ids ok=%v, but tcpdump in the sandbox exited %d:\n%s", ok["ids"], tcode, tout)
+	}
 	if vpnWorks {
 		return
 	}
