@@ -96,20 +96,22 @@ func runDoctor(ctx context.Context) doctorReport {
 		ctx = context.Background()
 	}
 	r := doctorReport{UID: os.Getuid(), User: currentUser()}
-	checks := []func(context.Context) doctorCheck{
-		checkSandbox, checkIDs, checkTUN, checkHeroku, checkAWS,
-		func(context.Context) doctorCheck {
-			return checkBinary("curl", "curl", "apt-get install curl", "curl", "--version")
-		},
-		func(context.Context) doctorCheck {
-			return checkBinary("dig", "dig (DNS lookups in hosts)", "apt-get install dnsutils", "dig", "-v")
-		},
-		func(context.Context) doctorCheck {
-			return checkBinary("tcpdump", "tcpdump", "apt-get install tcpdump", "tcpdump", "--version")
-		},
-		checkStrongswan, checkDocker, checkCompose, checkTerraform,
+	one := func(f func(context.Context) doctorCheck) func(context.Context) []doctorCheck {
+		return func(ctx context.Context) []doctorCheck { return []doctorCheck{f(ctx)} }
 	}
-	results := make([]doctorCheck, len(checks))
+	binary := func(id, what, fix, name string, args ...string) func(context.Context) []doctorCheck {
+		return func(ctx context.Context) []doctorCheck {
+			return []doctorCheck{checkBinary(ctx, id, what, fix, name, args...)}
+		}
+	}
+	checks := []func(context.Context) []doctorCheck{
+		checkSandbox, one(checkIDs), one(checkTUN), one(checkHeroku), one(checkAWS),
+		binary("curl", "curl", "apt-get install curl", "curl", "--version"),
+		binary("dig", "dig (DNS lookups in hosts)", "apt-get install dnsutils", "dig", "-v"),
+		binary("tcpdump", "tcpdump", "apt-get install tcpdump", "tcpdump", "--version"),
+		one(checkStrongswan), one(checkDocker), one(checkCompose), one(checkTerraform),
+	}
+	results := make([][]doctorCheck, len(checks))
 	var wg sync.WaitGroup
 	for i, c := range checks {
 		wg.Add(1)
@@ -119,18 +121,8 @@ func runDoctor(ctx context.Context) doctorReport {
 		}()
 	}
 	wg.Wait()
-	var sandbox doctorCheck
-	for _, c := range results {
-		if c.ID == "userns" {
-			sandbox = c
-		}
-	}
-	// nftables is checked inside the sandbox: report it after it.
-	for _, c := range results {
-		r.Checks = append(r.Checks, c)
-		if c.ID == "userns" {
-			r.Checks = append(r.Checks, nftablesResult(sandbox))
-		}
+	for _, cs := range results {
+		r.Checks = append(r.Checks, cs...)
 	}
 	ok := map[string]bool{}
 	for _, c := range r.Checks {
@@ -192,18 +184,11 @@ func currentUser() string {
 	return fmt.Sprintf("uid %d", os.Getuid())
 }
 
-// sandboxResult carries what starting a sandbox showed about nftables.
-var sandboxNFT struct {
-	mu     sync.Mutex
-	tried  bool
-	err    error
-	detail string
-}
-
-// checkSandbox starts a real sandbox (what `spacelab up` does first) and loads one nftables
-// rule in a host inside it; then tears it down.
-func checkSandbox(ctx context.Context) doctorCheck {
+// checkSandbox starts a real sandbox (what `spacelab up` does first), loads one nftables rule
+// in a host inside it, and tears it down: two checks.
+func checkSandbox(ctx context.Context) []doctorCheck {
 	c := doctorCheck{ID: "userns", What: "sandbox (user + network namespaces)"}
+	nft := doctorCheck{ID: "nftables", What: "nftables in the kernel", Detail: "not checked: no sandbox", Fix: "fix the sandbox first"}
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	sb, err := netns.Start(ctx, netns.Options{})
@@ -217,7 +202,7 @@ func checkSandbox(ctx context.Context) doctorCheck {
 		default:
 			c.Fix = "run spacelab up --debug to see the sandbox's own log"
 		}
-		return c
+		return []doctorCheck{c, nft}
 	}
 	defer sb.Close()
 	c.OK = true
@@ -226,29 +211,13 @@ func checkSandbox(ctx context.Context) doctorCheck {
 		Loopback: []netip.Prefix{netip.MustParsePrefix("10.255.255.1/32")},
 		Filter: &netspec.Filter{Chains: []netspec.Chain{{Name: "doctor", Hook: netspec.Input, Policy: netspec.Accept,
 			Rules: []netspec.FilterRule{{Proto: netspec.TCP, PortFrom: 9, PortTo: 9, Verdict: netspec.Drop, Why: "doctor"}}}}}}}}
-	nerr := sb.Apply(ctx, spec)
-	sandboxNFT.mu.Lock()
-	sandboxNFT.tried, sandboxNFT.err = true, nerr
-	sandboxNFT.mu.Unlock()
-	return c
-}
-
-func nftablesResult(sandbox doctorCheck) doctorCheck {
-	c := doctorCheck{ID: "nftables", What: "nftables in the kernel"}
-	sandboxNFT.mu.Lock()
-	defer sandboxNFT.mu.Unlock()
-	switch {
-	case !sandbox.OK || !sandboxNFT.tried:
-		c.Detail = "not checked: no sandbox"
-		c.Fix = "fix the sandbox first"
-	case sandboxNFT.err != nil:
-		c.Detail = sandboxNFT.err.Error()
-		c.Fix = "the kernel needs nf_tables (CONFIG_NF_TABLES, modprobe nf_tables as root)"
-	default:
-		c.OK = true
-		c.Detail = "a filter rule loaded in a host inside the sandbox"
+	if err := sb.Apply(ctx, spec); err != nil {
+		nft.Detail = err.Error()
+		nft.Fix = "the kernel needs nf_tables (CONFIG_NF_TABLES, modprobe nf_tables as root)"
+	} else {
+		nft.OK, nft.Fix, nft.Detail = true, "", "a filter rule loaded in a host inside the sandbox"
 	}
-	return c
+	return []doctorCheck{c, nft}
 }
 
 // checkIDs says which user ids exist in the sandbox: a sandbox started by root maps the first
@@ -306,7 +275,8 @@ func firstExecutable(candidates ...string) string {
 // toolVersion runs bin with args and returns the first line of its standard output, shortened
 // to its first words.
 func toolVersion(ctx context.Context, bin string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	const limit = 2 * time.Minute
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), "HEROKU_SKIP_NEW_VERSION_CHECK=true", "HEROKU_DISABLE_AUTOUPDATE=true", "AWS_PAGER=")
@@ -316,6 +286,9 @@ func toolVersion(ctx context.Context, bin string, args ...string) (string, error
 	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
 	if line == "" {
 		line, _, _ = strings.Cut(strings.TrimSpace(stderr.String()), "\n") // dig -v
+	}
+	if err != nil && ctx.Err() != nil {
+		return "", fmt.Errorf("%s %s did not finish within %s (is the machine very busy?)", bin, strings.Join(args, " "), limit)
 	}
 	if err != nil {
 		msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()+"\n"+line), "\n")
@@ -330,14 +303,14 @@ func toolVersion(ctx context.Context, bin string, args ...string) (string, error
 	return line, nil
 }
 
-func checkBinary(id, what, fix string, name string, args ...string) doctorCheck {
+func checkBinary(ctx context.Context, id, what, fix string, name string, args ...string) doctorCheck {
 	c := doctorCheck{ID: id, What: what}
 	p := firstExecutable(name)
 	if p == "" {
 		c.Detail, c.Fix = name+" is not on PATH", fix+" (as root)"
 		return c
 	}
-	v, err := toolVersion(context.Background(), p, args...)
+	v, err := toolVersion(ctx, p, args...)
 	if err != nil {
 		c.Detail, c.Fix = err.Error(), fix+" (as root)"
 		return c
