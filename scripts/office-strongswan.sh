@@ -56,17 +56,6 @@ if [ -z "${HEROKU_HOST:-}" ] || [ -z "${HEROKU_API_KEY:-}" ]; then
   . "$found/env"
   export SPACELAB_STATE_DIR=$found
 fi
-heroku=${HEROKU:-}
-if [ -z "$heroku" ]; then
-  for c in heroku /opt/heroku-cli/node_modules/.bin/heroku; do
-    if command -v "$c" >/dev/null 2>&1; then heroku=$c; break; fi
-  done
-fi
-[ -n "$heroku" ] || die "the heroku CLI is not installed (npm install -g heroku@11), or set HEROKU=PATH"
-for b in "$charon" "$swanctl"; do
-  [ -x "$b" ] || die "$b not found: apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins (as root)"
-done
-
 # kernel-libipsec opens /dev/net/tun inside the sandbox, as the user who ran spacelab up.
 state=${SPACELAB_STATE_DIR:-}
 if [ -n "$state" ] && [ -r "$state/sandbox.pid" ]; then
@@ -76,6 +65,17 @@ if [ -n "$state" ] && [ -r "$state/sandbox.pid" ]; then
     die "the running spacelab up (sandbox pid $sb) belongs to uid $owner, and /dev/net/tun is root's: strongSwan's kernel-libipsec cannot open it in office-gw. Stop it (spacelab down) and run spacelab up as root; spacelab doctor shows what this user can run"
   fi
 fi
+
+heroku=${HEROKU:-${SPACELAB_HEROKU_CLI:-}}
+if [ -z "$heroku" ]; then
+  for c in heroku /opt/heroku-cli/node_modules/.bin/heroku; do
+    if command -v "$c" >/dev/null 2>&1; then heroku=$c; break; fi
+  done
+fi
+[ -n "$heroku" ] || die "the heroku CLI is not installed (npm install -g heroku@11), or set HEROKU=PATH"
+for b in "$charon" "$swanctl"; do
+  [ -x "$b" ] || die "$b not found: apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins (as root)"
+done
 
 json=$("$heroku" spaces:vpn:config "$vpn" --space "$space" --json) ||
   die "heroku spaces:vpn:config $vpn --space $space failed (above); create the VPN first: heroku spaces:vpn:connect $vpn --ip GATEWAY-IP --cidrs CIDRS --space $space"

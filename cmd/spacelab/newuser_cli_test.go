@@ -87,6 +87,7 @@ func startUpAs(t *testing.T, uid int, args ...string) *upLines {
 	if uid >= 0 {
 		os.Chown(state, uid, uid)
 		asUser(cmd, uid)
+		cmd.Dir = state // the checkout may not be readable by that user
 	}
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
@@ -142,6 +143,7 @@ func (u *upLines) runAs(uid int, args ...string) (string, int) {
 	cmd.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+u.state, "HOME="+u.state)
 	if uid >= 0 {
 		asUser(cmd, uid)
+		cmd.Dir = u.state
 	}
 	out, err := cmd.CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -274,6 +276,7 @@ func TestUnprivilegedDoctorPredictsTheVPN(t *testing.T) {
 	os.Chmod(filepath.Dir(binary), 0o755)
 	doctor := exec.Command(binary, "doctor", "--format", "json")
 	doctor.Env = append(os.Environ(), "HOME=/tmp")
+	doctor.Dir = "/"
 	asUser(doctor, nobody)
 	out, err := doctor.Output()
 	if err != nil {
@@ -363,8 +366,15 @@ func TestUnprivilegedDoctorPredictsTheVPN(t *testing.T) {
 	ss, _ := os.MkdirTemp("", "sl-ss-")
 	os.Chown(ss, nobody, nobody)
 	defer os.RemoveAll(ss)
-	script := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
+	// A copy that user can read (the checkout may not be).
+	src, err := os.ReadFile("../../scripts/office-strongswan.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(ss, "office-strongswan.sh"), src, 0o755)
+	script := exec.Command("bash", filepath.Join(ss, "office-strongswan.sh"), "office", "enablement-jp")
 	script.Env = append(append(os.Environ(), u.env...), "SPACELAB="+binary, "SPACELAB_STATE_DIR="+u.state, "STRONGSWAN_DIR="+ss+"/s", "HOME="+ss)
+	script.Dir = ss
 	asUser(script, nobody)
 	sout, err := script.CombinedOutput()
 	if err == nil || strings.Contains(string(sout), "strongSwan runs") || !strings.Contains(string(sout), "/dev/net/tun") {
