@@ -67,7 +67,7 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (*Result, error) {
 		start := time.Now()
 		var sr StepResult
 		if undef := r.undefined(st); len(undef) > 0 {
-			sr.Detail = fmt.Sprintf("${%s} is not defined: no earlier step saved it", strings.Join(undef, "}, ${"))
+			sr.Detail = fmt.Sprintf("${%s} is not defined: no earlier step saved it (a save that failed is reported at its step)", strings.Join(undef, "}, ${"))
 		} else {
 			sr = r.step(ctx, st)
 		}
