@@ -285,6 +285,8 @@ func (tx *Tx) RejectPeering(c Caller, id string) error {
 	if err := tx.checkAccepter(c, p); err != nil {
 		if e, ok := AsAWS(err); ok && e.Code == "InvalidStateTransition" {
 			e.Message = "Invalid state transition for " + p.ID + ", attempted to transition from " + p.Status(tx.now) + " to " + PcxRejected
+		} else if ok && c.Account != p.Accepter.Account {
+			e.Message = "User (" + c.Account + ") cannot reject peering " + p.ID
 		}
 		return err
 	}

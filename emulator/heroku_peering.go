@@ -167,7 +167,7 @@ type PeeringInfo struct {
 
 // SpacePeeringInfo returns a space's peering info. Heroku does not list the four dyno /20s
 // in address order, and its own examples disagree: the seed walkthrough
-// (shared/seeds/000_*) printed 10.0.144.0/20, 10.0.128.0/20, 10.0.0.0/20, 10.0.16.0/20, while
+// (docs/walkthrough.md) printed 10.0.144.0/20, 10.0.128.0/20, 10.0.0.0/20, 10.0.16.0/20, while
 // Dev Center's private-space-peering article shows 10.0.128.0/20, 10.0.144.0/20, 10.0.0.0/20,
 // 10.0.16.0/20. spacelab reproduces the seed's order, since its CLI output is the behaviour to
 // match: the upper two blocks (third octet +144, +128) first, then the lower two (+0, +16).

@@ -113,7 +113,7 @@ func row(t testing.TB, out, first string) []string {
 	return nil
 }
 
-// TestCLIPeeringWalkthrough replays the seed walkthrough (shared/seeds/000_*) with the real
+// TestCLIPeeringWalkthrough replays the peering walkthrough (docs/walkthrough.md) with the real
 // heroku CLI: peering info, the pending request, accepting it, accepting again, destroying.
 func TestCLIPeeringWalkthrough(t *testing.T) {
 	t.Parallel()

@@ -11,6 +11,7 @@ import (
 	"net/rpc"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -189,9 +190,22 @@ func relayLogs(r io.Reader, log *slog.Logger) {
 		delete(rec, "level")
 		delete(rec, "msg")
 		delete(rec, "time")
-		attrs := make([]any, 0, 2*len(rec))
-		for k, v := range rec {
-			attrs = append(attrs, k, v)
+		// One component per record (the sandbox's services name theirs), then the rest in a
+		// stable order.
+		attrs := make([]any, 0, 2*len(rec)+2)
+		if c, ok := rec["component"]; ok {
+			attrs = append(attrs, "component", c)
+			delete(rec, "component")
+		} else {
+			attrs = append(attrs, "component", "netns")
+		}
+		keys := make([]string, 0, len(rec))
+		for k := range rec {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			attrs = append(attrs, k, rec[k])
 		}
 		log.Log(context.Background(), level, msg, attrs...)
 	}

@@ -27,6 +27,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	relay := log // the sandbox's own records carry their component
 	log = log.With("component", "netns")
 	s := &Sandbox{dir: o.Dir, log: log, done: make(chan struct{}), logs: make(chan struct{})}
 	if s.dir == "" {
@@ -137,7 +138,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	}
 	s.pid = cmd.Process.Pid
 	go func() {
-		relayLogs(logR, log.With("sandbox", s.pid))
+		relayLogs(logR, relay.With("sandbox", s.pid))
 		logR.Close()
 		close(s.logs)
 	}()

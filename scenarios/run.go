@@ -65,7 +65,12 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (*Result, error) {
 	res := &Result{}
 	for i, st := range s.Steps {
 		start := time.Now()
-		sr := r.step(ctx, st)
+		var sr StepResult
+		if undef := r.undefined(st); len(undef) > 0 {
+			sr.Detail = fmt.Sprintf("${%s} is not defined: no earlier step saved it (a save that failed is reported at its step)", strings.Join(undef, "}, ${"))
+		} else {
+			sr = r.step(ctx, st)
+		}
 		sr.N, sr.Name, sr.Took = i+1, r.subst(st.Name), time.Since(start)
 		if !sr.OK {
 			res.Failed++
@@ -97,6 +102,15 @@ func (r *Runner) subst(s string) string {
 		}
 		return m
 	})
+}
+
+// undefined lists the variables a step uses that are not set (yet).
+func (r *Runner) undefined(st Step) []string {
+	defined := map[string]bool{}
+	for k := range r.Vars {
+		defined[k] = true
+	}
+	return undefinedVars(st, defined)
 }
 
 func (r *Runner) substAny(v any) any {

@@ -10,13 +10,9 @@ package scenarios
 
 import (
 	"embed"
-	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 //go:embed *.yaml
@@ -41,6 +37,9 @@ type Scenario struct {
 	// the built-in default.
 	Topology string `yaml:"topology"`
 	Steps    []Step `yaml:"steps"`
+
+	source string // the file (or shipped name) it was read from, for errors
+	dir    string // the directory of the file; "" for a shipped scenario
 }
 
 // Step is one thing to do. Exactly one of Heroku, AWS, Exec, HTTP, DNS, TCP, ICMP is set.
@@ -123,58 +122,4 @@ type Expect struct {
 	// Exec.
 	Exit   *int   `yaml:"exit"`
 	Output string `yaml:"output"` // substring of stdout+stderr
-}
-
-// Load reads a scenario from a file, or a shipped one by name.
-func Load(nameOrPath string) (*Scenario, string, error) {
-	b, err := os.ReadFile(nameOrPath)
-	dir := ""
-	if err != nil {
-		var ferr error
-		b, ferr = shipped.ReadFile(strings.TrimSuffix(nameOrPath, ".yaml") + ".yaml")
-		if ferr != nil {
-			return nil, "", fmt.Errorf("scenarios: %w (shipped: %s)", err, strings.Join(Shipped(), ", "))
-		}
-	} else {
-		dir = dirOf(nameOrPath)
-	}
-	s, err := Parse(b)
-	return s, dir, err
-}
-
-func dirOf(p string) string {
-	if i := strings.LastIndex(p, "/"); i >= 0 {
-		return p[:i]
-	}
-	return "."
-}
-
-// Parse reads a scenario document and checks that every step is well formed.
-func Parse(b []byte) (*Scenario, error) {
-	var s Scenario
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("scenarios: %w", err)
-	}
-	for i, st := range s.Steps {
-		n := 0
-		for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil} {
-			if set {
-				n++
-			}
-		}
-		if n != 1 {
-			return nil, fmt.Errorf("scenarios: step %d (%s): needs exactly one of heroku, aws, exec, http, dns, tcp, icmp", i+1, st.Name)
-		}
-		if st.Heroku != "" {
-			if f := strings.Fields(st.Heroku); len(f) != 2 || !strings.HasPrefix(f[1], "/") {
-				return nil, fmt.Errorf("scenarios: step %d (%s): heroku: wants \"METHOD /path\", got %q", i+1, st.Name, st.Heroku)
-			}
-		}
-		if st.AWS != nil && st.AWS.Action == "" {
-			return nil, fmt.Errorf("scenarios: step %d (%s): aws: action is required", i+1, st.Name)
-		}
-	}
-	return &s, nil
 }

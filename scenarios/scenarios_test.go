@@ -8,7 +8,6 @@ import (
 	"github.com/spacelab-dev/spacelab/lab"
 	"github.com/spacelab-dev/spacelab/lab/labtest"
 	"github.com/spacelab-dev/spacelab/scenarios"
-	"github.com/spacelab-dev/spacelab/topology"
 )
 
 func TestShippedScenariosParse(t *testing.T) {
@@ -52,7 +51,7 @@ func runShipped(t *testing.T, name string) {
 	}
 	var o lab.Options
 	if s.Topology != "" {
-		if o.Topology, err = topology.Load(s.Topology); err != nil {
+		if o.Topology, err = s.LoadTopology(); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"time"
 
 	"github.com/spacelab-dev/spacelab/ipsec"
 	"github.com/spacelab-dev/spacelab/netspec"
@@ -38,7 +39,15 @@ func startIPsec(cfg netspec.Service, env Env) (Service, error) {
 	}
 	dev, err := env.OpenDevice(name, mtu, c.Addrs)
 	if err != nil {
-		return nil, err
+		// Without its device the gateway cannot carry a packet. It still runs, reporting every
+		// tunnel DOWN with the cause, so the Heroku API and `spacelab status` say why.
+		d := &devicelessGateway{cfg: cfg, since: time.Now(), msg: fmt.Sprintf(
+			"cannot open the gateway's TUN device: %v; the built-in IPsec needs /dev/net/tun: run spacelab as root, or see `spacelab doctor`", err)}
+		for _, t := range tunnels {
+			d.names = append(d.names, t.Name)
+		}
+		env.Log.Error("IPsec gateway without a TUN device: its tunnels stay down", "err", err)
+		return d, nil
 	}
 	if r, ok := dev.(DeviceRouter); ok {
 		seen := map[netip.Prefix]bool{}
@@ -127,6 +136,26 @@ func (s *ipsecGateway) Status() any { return IPsecStatus{Tunnels: s.gw.Status()}
 type IPsecStatus struct {
 	Tunnels []ipsec.Status `json:"tunnels"`
 }
+
+// devicelessGateway is an IPsec gateway whose TUN device could not be opened: every tunnel is
+// DOWN, and says why.
+type devicelessGateway struct {
+	cfg   netspec.Service
+	names []string
+	msg   string
+	since time.Time
+}
+
+func (d *devicelessGateway) Status() any {
+	st := IPsecStatus{}
+	for _, n := range d.names {
+		st.Tunnels = append(st.Tunnels, ipsec.Status{Name: n, State: ipsec.StateDown, Message: d.msg, LastChange: d.since})
+	}
+	return st
+}
+
+func (d *devicelessGateway) Update(cfg netspec.Service) bool { return reflect.DeepEqual(d.cfg, cfg) }
+func (d *devicelessGateway) Close() error                    { return nil }
 
 func (s *ipsecGateway) Update(cfg netspec.Service) bool { return reflect.DeepEqual(s.cfg, cfg) }
 func (s *ipsecGateway) Close() error                    { return s.gw.Close() }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,40 @@ func TestIPsecServiceTunnel(t *testing.T) {
 	if _, err := services.Start(netspec.Service{Name: "bad", Kind: "ipsec", IPsec: &netspec.IPsecConfig{Tunnels: []netspec.IPsecTunnel{{Name: "x", Local: a, Peer: b, PSK: "k",
 		LocalNets: space.LocalNets, RemoteNets: space.RemoteNets, Policy: netspec.IPsecPolicy{IKE: []string{"3des-md5-modp1024"}}}}}}, gatewayEnv(t, ipsectest.NewDevice())); err == nil {
 		t.Error("an unsupported proposal was accepted")
+	}
+}
+
+// A gateway whose TUN device cannot be opened (an unprivileged user without /dev/net/tun) still
+// runs and reports every tunnel DOWN with the cause, so `spacelab status` and the Heroku API say
+// why instead of showing an empty reason.
+func TestIPsecServiceWithoutDevice(t *testing.T) {
+	env := services.Env{
+		Host:         "vpn/space/office",
+		ListenPacket: func(network, addr string) (net.PacketConn, error) { return net.ListenPacket(network, addr) },
+		OpenDevice: func(name string, mtu int, addrs []netip.Prefix) (services.PacketDevice, error) {
+			return nil, &os.PathError{Op: "open", Path: "/dev/net/tun", Err: os.ErrPermission}
+		},
+	}
+	tunnels := []netspec.IPsecTunnel{
+		{Name: "vpn-1-tunnel-1", Local: netip.MustParseAddr("127.0.0.51"), Peer: netip.MustParseAddr("127.0.0.52"), PSK: "k"},
+		{Name: "vpn-1-tunnel-2", Local: netip.MustParseAddr("127.0.0.53"), Peer: netip.MustParseAddr("127.0.0.52"), PSK: "k"},
+	}
+	svc, err := services.Start(netspec.Service{Name: "vpn", Kind: "ipsec", IPsec: &netspec.IPsecConfig{Tunnels: tunnels}}, env)
+	if err != nil {
+		t.Fatalf("a gateway without its device must still report its tunnels, got %v", err)
+	}
+	defer svc.Close()
+	b, _ := json.Marshal(svc.(services.Statuser).Status())
+	var st services.IPsecStatus
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Tunnels) != 2 {
+		t.Fatalf("want both tunnels reported, got %s", b)
+	}
+	for _, tu := range st.Tunnels {
+		if tu.State != "DOWN" || !strings.Contains(tu.Message, "/dev/net/tun") || !strings.Contains(tu.Message, "permission denied") || !strings.Contains(tu.Message, "spacelab doctor") {
+			t.Errorf("tunnel %s: %s %q", tu.Name, tu.State, tu.Message)
+		}
 	}
 }

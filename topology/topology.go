@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
-	"os"
 	"strings"
 	"time"
 
@@ -48,6 +47,9 @@ type Raw struct {
 	AWS      RawAWS      `yaml:"aws"`
 	Internet RawInternet `yaml:"internet"`
 	Offices  []RawOffice `yaml:"offices"`
+
+	source string     // the file (or built-in name) it was read from, for errors
+	doc    *yaml.Node // the document, for the line of each object in errors
 }
 
 // RawHeroku is the heroku: section.
@@ -207,37 +209,6 @@ type RawInternetHost struct {
 	Services []RawService `yaml:"services"`
 }
 
-// Parse reads a topology document. Unknown keys are errors, so typos surface.
-func Parse(b []byte) (*Raw, error) {
-	var r Raw
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("topology: %w", err)
-	}
-	return &r, nil
-}
-
-// Load parses a topology file, or a built-in topology by name; an empty path means the
-// built-in default.
-func Load(path string) (*Topology, error) {
-	if path == "" {
-		path = "default"
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		var berr error
-		if b, berr = builtin.ReadFile(strings.TrimSuffix(path, ".yaml") + ".yaml"); berr != nil {
-			return nil, fmt.Errorf("topology: %w (built-in topologies: %s)", err, strings.Join(Builtin(), ", "))
-		}
-	}
-	raw, err := Parse(b)
-	if err != nil {
-		return nil, err
-	}
-	return raw.Resolve()
-}
-
 // Default is the built-in topology, resolved.
 func Default() *Topology {
 	t, err := Load("")
@@ -249,6 +220,8 @@ func Default() *Topology {
 
 // Topology is a resolved, validated document, ready to Apply.
 type Topology struct {
+	// Source names where the topology came from: a file, or "built-in topology NAME".
+	Source          string
 	Name            string
 	HerokuAccountID string
 	Users           []RawUser
@@ -259,6 +232,8 @@ type Topology struct {
 	Offices         []emulator.Office
 	AWSQuotas       emulator.AWSQuotas
 	HerokuLimits    emulator.HerokuLimits
+
+	internetWhere, officeWhere []string
 }
 
 // Space is a resolved space with its apps.
@@ -266,12 +241,17 @@ type Space struct {
 	Spec emulator.SpaceSpec
 	Apps []App
 	Data []emulator.DataService
+
+	where     string
+	dataWhere []string
 }
 
 // App is a resolved app.
 type App struct {
 	Spec      emulator.AppSpec
 	Formation map[string]int
+
+	where string
 }
 
 // Account is a resolved AWS account.
@@ -286,6 +266,8 @@ type VPC struct {
 	ID, Name, Region string
 	CIDR             netip.Prefix
 	Subnets          []Subnet
+
+	where string
 }
 
 // Subnet is a resolved subnet.
@@ -293,6 +275,8 @@ type Subnet struct {
 	ID, Name, AZ string
 	CIDR         netip.Prefix
 	Instances    []Instance
+
+	where string
 }
 
 // Instance is a resolved instance.
@@ -301,6 +285,8 @@ type Instance struct {
 	PrivateIP netip.Addr
 	PublicIP  bool
 	Services  []emulator.Service
+
+	where string
 }
 
 // DefaultPublicDNS is the internet's resolver address when a topology names none.
@@ -310,20 +296,22 @@ var DefaultPublicDNS = netip.MustParseAddr("198.51.100.53")
 // together.
 func (r *Raw) Resolve() (*Topology, error) {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	t := &Topology{Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS}
+	bad := func(at path, name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{r.where(at, name)}, args...)...))
+	}
+	t := &Topology{Source: r.source, Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS}
 	if t.Name == "" {
 		t.Name = "spacelab"
 	}
 	if r.Internet.DNS != "" {
 		a, err := netip.ParseAddr(r.Internet.DNS)
 		if err != nil || !a.Is4() {
-			bad("internet.dns: %q is not an IPv4 address", r.Internet.DNS)
+			bad(path{"internet", "dns"}, "", "%q is not an IPv4 address", r.Internet.DNS)
 		}
 		t.PublicDNS = a
 	}
 	if t.HerokuAccountID != "" && !isDigits(t.HerokuAccountID, 12) {
-		bad("heroku.account_id: %q is not a 12-digit AWS account id", t.HerokuAccountID)
+		bad(path{"heroku", "account_id"}, "", "%q is not a 12-digit AWS account id", t.HerokuAccountID)
 	}
 	q := r.AWS.Quotas
 	t.AWSQuotas = emulator.AWSQuotas{RulesPerSecurityGroup: q.RulesPerSecurityGroup, SecurityGroupsPerENI: q.SecurityGroupsPerENI,
@@ -334,20 +322,21 @@ func (r *Raw) Resolve() (*Topology, error) {
 	}{{"rules_per_security_group", q.RulesPerSecurityGroup}, {"security_groups_per_eni", q.SecurityGroupsPerENI},
 		{"routes_per_route_table", q.RoutesPerRouteTable}, {"instances_per_run_instances", q.InstancesPerRun}, {"peerings_per_vpc", q.PeeringsPerVPC}} {
 		if f.v < 0 {
-			bad("aws.quotas.%s: %d is negative", f.name, f.v)
+			bad(path{"aws", "quotas", f.name}, "", "%d is negative", f.v)
 		}
 	}
 	t.HerokuLimits = emulator.HerokuLimits{TrustedIPRanges: r.Heroku.Limits.TrustedIPRanges}
 	if r.Heroku.Limits.TrustedIPRanges < 0 {
-		bad("heroku.limits.trusted_ip_ranges: %d is negative", r.Heroku.Limits.TrustedIPRanges)
+		bad(path{"heroku", "limits", "trusted_ip_ranges"}, "", "%d is negative", r.Heroku.Limits.TrustedIPRanges)
 	}
 	for i, u := range r.Heroku.Users {
 		if u.Email == "" {
-			bad("heroku.users[%d]: email is required", i)
+			bad(path{"heroku", "users", i}, "", "email is required")
 		}
 	}
-	for _, s := range r.Heroku.Spaces {
-		sp := Space{Spec: emulator.SpaceSpec{Name: s.Name, ID: s.ID, Team: s.Team, Region: s.Region, CIDR: s.CIDR,
+	for si, s := range r.Heroku.Spaces {
+		sat := path{"heroku", "spaces", si}
+		sp := Space{where: r.where(sat, s.Name), Spec: emulator.SpaceSpec{Name: s.Name, ID: s.ID, Team: s.Team, Region: s.Region, CIDR: s.CIDR,
 			DataCIDR: s.DataCIDR, Shield: s.Shield, VPCID: s.VPCID, DataVPCID: s.DataVPCID}}
 		if sp.Spec.Team == "" {
 			sp.Spec.Team = s.Name
@@ -355,12 +344,12 @@ func (r *Raw) Resolve() (*Topology, error) {
 		if p := s.VPNPolicy; p != nil {
 			for _, prop := range p.IKE {
 				if _, err := ipsec.ParseIKEProposals(prop); err != nil {
-					bad("space %s: vpn_policy.ike: %v", s.Name, err)
+					bad(sat.with("vpn_policy", "ike"), s.Name, "%v", err)
 				}
 			}
 			for _, prop := range p.ESP {
 				if _, err := ipsec.ParseESPProposals(prop); err != nil {
-					bad("space %s: vpn_policy.esp: %v", s.Name, err)
+					bad(sat.with("vpn_policy", "esp"), s.Name, "%v", err)
 				}
 			}
 			sp.Spec.VPNPolicy = &emulator.VPNPolicy{IKE: p.IKE, ESP: p.ESP, IKELifetime: p.IKELifetime, ESPLifetime: p.ESPLifetime, DPDDelay: p.DPDDelay, DPDTimeout: p.DPDTimeout}
@@ -368,91 +357,97 @@ func (r *Raw) Resolve() (*Topology, error) {
 		for _, ip := range s.NATIPs {
 			a, err := netip.ParseAddr(ip)
 			if err != nil || !a.Is4() {
-				bad("space %s: outbound_ips: %q is not an IPv4 address", s.Name, ip)
+				bad(sat.with("outbound_ips"), s.Name, "%q is not an IPv4 address", ip)
 				continue
 			}
 			sp.Spec.NATAddrs = append(sp.Spec.NATAddrs, a)
 		}
 		if len(sp.Spec.NATAddrs) > 4 {
-			bad("space %s: a space has exactly 4 outbound IPs, got %d", s.Name, len(sp.Spec.NATAddrs))
+			bad(sat.with("outbound_ips"), s.Name, "a space has exactly 4 outbound IPs, got %d", len(sp.Spec.NATAddrs))
 		}
-		for _, a := range s.Apps {
-			app := App{Spec: emulator.AppSpec{Name: a.Name, Space: s.Name, InternalRouting: a.InternalRouting}, Formation: a.Formation}
+		for ai, a := range s.Apps {
+			aat := sat.with("apps", ai)
+			app := App{where: r.where(aat, a.Name), Spec: emulator.AppSpec{Name: a.Name, Space: s.Name, InternalRouting: a.InternalRouting}, Formation: a.Formation}
 			for _, ip := range a.RouterIPs {
 				addr, err := netip.ParseAddr(ip)
 				if err != nil {
-					bad("app %s: router_ips: %q is not an address", a.Name, ip)
+					bad(aat.with("router_ips"), a.Name, "%q is not an address", ip)
 					continue
 				}
 				app.Spec.RouterAddrs = append(app.Spec.RouterAddrs, addr)
 			}
 			if len(a.RouterIPs) > 0 && !a.InternalRouting {
-				bad("app %s: router_ips needs internal_routing: true", a.Name)
+				bad(aat.with("router_ips"), a.Name, "router_ips needs internal_routing: true")
 			}
 			sp.Apps = append(sp.Apps, app)
 		}
-		for _, d := range s.Data {
+		for di, d := range s.Data {
+			dat := sat.with("data", di)
 			ds := emulator.DataService{Name: d.Name, Kind: d.Kind}
 			if d.Address != "" {
 				a, err := netip.ParseAddr(d.Address)
 				if err != nil {
-					bad("space %s: data %s: address %q: %v", s.Name, d.Name, d.Address, err)
+					bad(dat.with("address"), d.Name, "address %q: %v", d.Address, err)
 				}
 				ds.Addr = a
 			}
 			for _, c := range d.TrustedIPs {
 				p, err := netip.ParsePrefix(c)
 				if err != nil {
-					bad("space %s: data %s: trusted_ips: %q: %v", s.Name, d.Name, c, err)
+					bad(dat.with("trusted_ips"), d.Name, "trusted_ips: %q: %v", c, err)
 					continue
 				}
 				ds.TrustedIPs = append(ds.TrustedIPs, p.Masked())
 			}
 			sp.Data = append(sp.Data, ds)
+			sp.dataWhere = append(sp.dataWhere, r.where(dat, d.Name))
 		}
 		t.Spaces = append(t.Spaces, sp)
 	}
 	for i, a := range r.AWS.Accounts {
-		where := fmt.Sprintf("aws.accounts[%d]", i)
+		at := path{"aws", "accounts", i}
 		if !isDigits(a.ID, 12) {
-			bad("%s: id %q is not a 12-digit AWS account id", where, a.ID)
+			bad(at.with("id"), "", "id %q is not a 12-digit AWS account id", a.ID)
 		}
 		if a.AccessKeyID == "" || a.SecretAccessKey == "" {
-			bad("%s: access_key_id and secret_access_key are required", where)
+			bad(at, a.ID, "access_key_id and secret_access_key are required")
 		}
 		acct := Account{Key: emulator.AccessKey{ID: a.AccessKeyID, Secret: a.SecretAccessKey, Account: a.ID, User: orDefault(a.User, "admin")},
 			DefaultRegion: a.DefaultRegion}
-		for _, v := range a.VPCs {
+		for vi, v := range a.VPCs {
+			vat := at.with("vpcs", vi)
 			cidr, err := netip.ParsePrefix(v.CIDR)
 			if err != nil {
-				bad("%s: vpc %s: cidr %q: %v", where, v.ID, v.CIDR, err)
+				bad(vat.with("cidr"), v.ID, "cidr %q: %v", v.CIDR, err)
 			}
 			if v.Region == "" {
-				bad("%s: vpc %s: region is required", where, v.ID)
+				bad(vat, v.ID, "region is required")
 			}
-			vpc := VPC{ID: v.ID, Name: v.Name, Region: v.Region, CIDR: cidr}
+			vpc := VPC{where: r.where(vat, v.ID), ID: v.ID, Name: v.Name, Region: v.Region, CIDR: cidr}
 			if acct.DefaultRegion == "" {
 				acct.DefaultRegion = v.Region
 			}
-			for _, s := range v.Subnets {
+			for sbi, s := range v.Subnets {
+				sbat := vat.with("subnets", sbi)
 				scidr, err := netip.ParsePrefix(s.CIDR)
 				if err != nil {
-					bad("%s: subnet %s: cidr %q: %v", where, s.ID, s.CIDR, err)
+					bad(sbat.with("cidr"), s.ID, "cidr %q: %v", s.CIDR, err)
 				}
-				sub := Subnet{ID: s.ID, Name: s.Name, AZ: s.AZ, CIDR: scidr}
-				for _, in := range s.Instances {
-					inst := Instance{ID: in.ID, Name: in.Name, PublicIP: in.PublicIP}
+				sub := Subnet{where: r.where(sbat, s.ID), ID: s.ID, Name: s.Name, AZ: s.AZ, CIDR: scidr}
+				for ii, in := range s.Instances {
+					iat := sbat.with("instances", ii)
+					inst := Instance{where: r.where(iat, in.ID), ID: in.ID, Name: in.Name, PublicIP: in.PublicIP}
 					if in.PrivateIP != "" {
 						ip, err := netip.ParseAddr(in.PrivateIP)
 						if err != nil {
-							bad("%s: instance %s: private_ip %q: %v", where, in.ID, in.PrivateIP, err)
+							bad(iat.with("private_ip"), in.ID, "private_ip %q: %v", in.PrivateIP, err)
 						}
 						inst.PrivateIP = ip
 					}
 					for _, svc := range in.Services {
 						es, err := svc.resolve()
 						if err != nil {
-							bad("%s: instance %s: %v", where, in.ID, err)
+							bad(iat.with("services"), in.ID, "%v", err)
 						}
 						inst.Services = append(inst.Services, es)
 					}
@@ -470,42 +465,44 @@ func (r *Raw) Resolve() (*Topology, error) {
 	for i, h := range r.Internet.Hosts {
 		a, err := netip.ParseAddr(h.Address)
 		if err != nil || !a.Is4() {
-			bad("internet.hosts[%d] (%s): address %q is not an IPv4 address", i, h.Name, h.Address)
+			bad(path{"internet", "hosts", i, "address"}, h.Name, "address %q is not an IPv4 address", h.Address)
 		}
 		ih := emulator.InternetHost{Name: h.Name, Addr: a, DNSName: h.DNSName}
 		for _, svc := range h.Services {
 			es, err := svc.resolve()
 			if err != nil {
-				bad("internet.hosts[%d] (%s): %v", i, h.Name, err)
+				bad(path{"internet", "hosts", i, "services"}, h.Name, "%v", err)
 			}
 			ih.Services = append(ih.Services, es)
 		}
 		t.InternetHosts = append(t.InternetHosts, ih)
+		t.internetWhere = append(t.internetWhere, r.where(path{"internet", "hosts", i}, h.Name))
 	}
 	for i, o := range r.Offices {
 		off := emulator.Office{Name: o.Name, GatewayName: o.Gateway.Name, IPsec: o.Gateway.IPsec}
 		var err error
 		if off.GatewayAddr, err = netip.ParseAddr(o.Gateway.Address); err != nil {
-			bad("offices[%d] (%s): gateway address %q: %v", i, o.Name, o.Gateway.Address, err)
+			bad(path{"offices", i, "gateway", "address"}, o.Name, "gateway address %q: %v", o.Gateway.Address, err)
 		}
 		if off.LAN, err = netip.ParsePrefix(o.LAN); err != nil {
-			bad("offices[%d] (%s): lan %q: %v", i, o.Name, o.LAN, err)
+			bad(path{"offices", i, "lan"}, o.Name, "lan %q: %v", o.LAN, err)
 		}
-		for _, h := range o.Hosts {
+		for hi, h := range o.Hosts {
 			oh := emulator.OfficeHost{Name: h.Name}
 			if oh.Addr, err = netip.ParseAddr(h.Address); err != nil {
-				bad("offices[%d] (%s): host %s: address %q: %v", i, o.Name, h.Name, h.Address, err)
+				bad(path{"offices", i, "hosts", hi, "address"}, h.Name, "address %q: %v", h.Address, err)
 			}
 			for _, svc := range h.Services {
 				es, err := svc.resolve()
 				if err != nil {
-					bad("offices[%d] (%s): host %s: %v", i, o.Name, h.Name, err)
+					bad(path{"offices", i, "hosts", hi, "services"}, h.Name, "%v", err)
 				}
 				oh.Services = append(oh.Services, es)
 			}
 			off.Hosts = append(off.Hosts, oh)
 		}
 		t.Offices = append(t.Offices, off)
+		t.officeWhere = append(t.officeWhere, r.where(path{"offices", i}, o.Name))
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("topology: %w", errors.Join(errs...))
@@ -546,7 +543,7 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 				}
 				vpc, err := tx.CreateVPC(c, v.CIDR, emulator.VPCOptions{ID: v.ID, Tags: tags})
 				if err != nil {
-					return fmt.Errorf("topology: vpc %s: %w", v.ID, err)
+					return fmt.Errorf("topology: %s: %w", v.where, err)
 				}
 				vpc.EnableDNSHostnames = true
 				for _, s := range v.Subnets {
@@ -556,7 +553,7 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 					}
 					sub, err := tx.CreateSubnet(c, vpc.ID, s.CIDR, emulator.SubnetOptions{ID: s.ID, AZ: s.AZ, Tags: stags})
 					if err != nil {
-						return fmt.Errorf("topology: subnet %s: %w", s.ID, err)
+						return fmt.Errorf("topology: %s: %w", s.where, err)
 					}
 					for _, in := range s.Instances {
 						itags := emulator.Tags{}
@@ -564,35 +561,35 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 							itags["Name"] = in.Name
 						}
 						if _, err := tx.RunInstance(c, sub.ID, emulator.InstanceOptions{ID: in.ID, PrivateIP: in.PrivateIP, PublicIP: in.PublicIP, Services: in.Services, Tags: itags}); err != nil {
-							return fmt.Errorf("topology: instance %s: %w", in.ID, err)
+							return fmt.Errorf("topology: %s: %w", in.where, err)
 						}
 					}
 				}
 			}
 		}
-		for _, h := range t.InternetHosts {
+		for i, h := range t.InternetHosts {
 			if err := tx.AddInternetHost(h); err != nil {
-				return fmt.Errorf("topology: %w", err)
+				return fmt.Errorf("topology: %s: %w", whereAt(t.internetWhere, i, t.Source), err)
 			}
 		}
-		for _, o := range t.Offices {
+		for i, o := range t.Offices {
 			if err := tx.AddOffice(o); err != nil {
-				return fmt.Errorf("topology: %w", err)
+				return fmt.Errorf("topology: %s: %w", whereAt(t.officeWhere, i, t.Source), err)
 			}
 		}
 		for _, s := range t.Spaces {
 			if _, err := tx.CreateSpace(s.Spec); err != nil {
-				return fmt.Errorf("topology: space %s: %w", s.Spec.Name, err)
+				return fmt.Errorf("topology: %s: %w", s.where, err)
 			}
-			for _, d := range s.Data {
+			for i, d := range s.Data {
 				if _, err := tx.AddDataService(s.Spec.Name, d); err != nil {
-					return fmt.Errorf("topology: %w", err)
+					return fmt.Errorf("topology: %s: %w", whereAt(s.dataWhere, i, t.Source), err)
 				}
 			}
 			for _, a := range s.Apps {
 				app, err := tx.CreateApp(a.Spec)
 				if err != nil {
-					return fmt.Errorf("topology: app %s: %w", a.Spec.Name, err)
+					return fmt.Errorf("topology: %s: %w", a.where, err)
 				}
 				var ups []emulator.ScaleUpdate
 				for _, typ := range sortedKeys(a.Formation) {
@@ -601,7 +598,7 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 				}
 				if len(ups) > 0 {
 					if _, err := tx.Scale(app.ID, ups); err != nil {
-						return fmt.Errorf("topology: app %s: %w", a.Spec.Name, err)
+						return fmt.Errorf("topology: %s: %w", a.where, err)
 					}
 				}
 			}

@@ -42,20 +42,21 @@ func execCmd() *cobra.Command {
 		Long: `Run a real program (curl, dig, ping, a shell…) inside a host, with this terminal's stdin,
 stdout and stderr. HOST is an instance id or host name (ip-172-16-0-8), a dyno as APP/DYNO
 (test-vpn-compute/web.1), or any name "spacelab hosts" lists. The exit code is the program's.`,
-		Args: cobra.MinimumNArgs(2),
+		Args:              cobra.MinimumNArgs(2),
+		ValidArgsFunction: completeHosts,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()
 			if err := requireRunning(st); err != nil {
 				return err
 			}
 			if cmd.ArgsLenAtDash() != 1 {
-				return errors.New("usage: spacelab exec HOST -- CMD [ARG...]")
+				return errors.New("usage: spacelab exec HOST -- CMD [ARG...]: put -- between the host and the command")
 			}
 			host, argv := args[0], args[1:]
 			// Wait until the data plane shows what the APIs did so far.
 			resp, err := control(st).Post("http://spacelab/sync", "", nil)
 			if err != nil {
-				return fmt.Errorf("sync: %w", err)
+				return fmt.Errorf("waiting for the data plane of the spacelab up in %s: %w", st.Dir, err)
 			}
 			msg, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -121,7 +122,7 @@ func statusCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show the running emulator's peerings and routes",
+		Short: "Show the running emulator's peerings, VPN tunnels and routes, with their states and why",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/spacelab-dev/spacelab/lab"
 	"github.com/spacelab-dev/spacelab/scenarios"
-	"github.com/spacelab-dev/spacelab/topology"
 )
 
 func demoCmd() *cobra.Command {
@@ -38,9 +36,10 @@ It does not touch a running "spacelab up".`,
 func runCmd() *cobra.Command {
 	var debug bool
 	cmd := &cobra.Command{
-		Use:   "run SCENARIO...",
-		Short: "Run scenario files (or shipped scenarios by name), each on a fresh emulator",
-		Args:  cobra.MinimumNArgs(1),
+		Use:               "run SCENARIO...",
+		Short:             "Run scenario files (or shipped scenarios by name: `spacelab scenarios` lists them), each on a fresh emulator",
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScenarios(args, debug)
 		},
@@ -55,19 +54,13 @@ func runScenarios(names []string, debug bool) error {
 	failed := 0
 	for _, name := range names {
 		start := time.Now()
-		s, dir, err := scenarios.Load(name)
+		s, _, err := scenarios.Load(name)
 		if err != nil {
 			return err
 		}
-		var top *topology.Topology
-		if s.Topology != "" {
-			p := s.Topology
-			if rel := filepath.Join(dir, p); !filepath.IsAbs(p) && dir != "" && fileExists(rel) {
-				p = rel // else a built-in topology by name
-			}
-			if top, err = topology.Load(p); err != nil {
-				return err
-			}
+		top, err := s.LoadTopology()
+		if err != nil {
+			return err
 		}
 		fmt.Printf("=== %s\n", s.Name)
 		if s.Description != "" {
@@ -75,7 +68,7 @@ func runScenarios(names []string, debug bool) error {
 		}
 		l, err := lab.Start(ctx, lab.Options{Topology: top, Logger: logger(debug), Debug: debug})
 		if err != nil {
-			return err
+			return explainStartError(err, "", "")
 		}
 		ready := l.ReadyIn
 		r := &scenarios.Runner{Lab: l, Out: os.Stdout}
@@ -95,9 +88,4 @@ func runScenarios(names []string, debug bool) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d step(s) failed", failed)}
 	}
 	return nil
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

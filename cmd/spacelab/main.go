@@ -50,24 +50,20 @@ func exitCode(err error) int {
 
 func root() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:           "spacelab",
-		Short:         "Heroku Private Space and AWS VPC networking, emulated with real packets",
+		Use:   "spacelab",
+		Short: "Heroku Private Space and AWS VPC networking, emulated with real packets",
+		Long: `spacelab emulates Heroku Private Space networking and AWS VPC networking on this machine: fake
+Heroku Platform and AWS EC2/STS APIs for the real clients, and a real packet data plane behind them.
+
+Start with "spacelab demo", or "spacelab up" and the commands it prints. "spacelab doctor" checks
+what this machine lets you run; "spacelab help troubleshooting" explains the errors you may meet.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
 	cmd.AddCommand(envCmd())
+	cmd.AddCommand(topologiesCmd(), scenariosCmd(), doctorCmd(), troubleshootingTopic())
 	return cmd
-}
-
-func versionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Run: func(cmd *cobra.Command, args []string) {
-			fmt.Println("spacelab", version)
-		},
-	}
 }
 
 func logger(debug bool) *slog.Logger {

@@ -68,7 +68,7 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 			l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: herokuAddr, AWSAddr: awsAddr,
 				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug, Seed: seed, Version: version})
 			if err != nil {
-				return err
+				return explainStartError(err, herokuAddr, awsAddr)
 			}
 			defer l.Close()
 			st.RecordPID("sandbox", l.Sandbox.Pid())
@@ -93,22 +93,24 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 			defer ctl.Close()
 			fmt.Print(exports)
 			fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
-			fmt.Fprintf(os.Stderr, "# . %s   then: heroku spaces:peering:info enablement-jp; aws --endpoint-url \"$AWS_ENDPOINT_URL\" ec2 describe-vpcs\n", files[len(files)-1])
-			fmt.Fprintf(os.Stderr, "# spacelab hosts | spacelab exec ip-172-16-0-8 -- curl … | Ctrl-C or spacelab down to stop\n")
+			for _, h := range upHints(l, files[len(files)-1]) {
+				fmt.Fprintln(os.Stderr, "# "+h)
+			}
 			if err := signalReady(exports); err != nil {
 				return err
 			}
 			select {
 			case <-ctx.Done():
 			case <-l.Sandbox.Done():
-				return errors.New("the sandbox process died")
+				return errors.New("the sandbox process died (spacelab up --debug shows its log; spacelab doctor checks what this machine allows)")
 			}
 			fmt.Fprintln(os.Stderr, "# spacelab: stopping")
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&topoFile, "topology", "", "topology file (default: the built-in Private Space Peering world)")
+	f.StringVar(&topoFile, "topology", "", "a built-in topology by name (\"spacelab topologies\" lists them) or a topology `FILE` (default: the built-in \"default\", the Private Space Peering world)")
+	cmd.RegisterFlagCompletionFunc("topology", completeTopologies)
 	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
 	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
 	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")

@@ -63,15 +63,9 @@ func Start(t testing.TB) *netns.Sandbox {
 	return s
 }
 
-// TestLogger returns a logger writing to t.Log.
+// TestLogger returns a logger writing to the test's output: one line per record, in order with
+// the test's other output, without the "file:line:" prefix t.Log would add (which named slog's
+// own handler for every record) and without the blank line a record's newline made there.
 func TestLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type tWriter struct{ t testing.TB }
-
-func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(string(p))
-	return len(p), nil
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
