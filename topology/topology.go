@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,10 +58,14 @@ type RawHeroku struct {
 	Spaces    []RawSpace `yaml:"spaces"`
 }
 
-// RawUser is a Heroku user with its API token.
+// RawUser is a Heroku user with its API token and its teams. Teams maps a team name to the
+// user's role in it (admin, member or viewer); a user without teams is admin of every team the
+// topology names (one tenant, the default). A user sees and changes only its teams' spaces and
+// apps, and its own personal apps.
 type RawUser struct {
-	Email string `yaml:"email"`
-	Token string `yaml:"token"`
+	Email string            `yaml:"email"`
+	Token string            `yaml:"token"`
+	Teams map[string]string `yaml:"teams"`
 }
 
 // RawSpace is a Private Space.
@@ -310,6 +315,11 @@ func (r *Raw) Resolve() (*Topology, error) {
 	for i, u := range r.Heroku.Users {
 		if u.Email == "" {
 			bad("heroku.users[%d]: email is required", i)
+		}
+		for _, team := range sortedKeys(u.Teams) {
+			if !slices.Contains(emulator.TeamRoles, u.Teams[team]) {
+				bad("heroku.users[%d]: teams.%s: role %q is not one of %s", i, team, u.Teams[team], strings.Join(emulator.TeamRoles, ", "))
+			}
 		}
 	}
 	for _, s := range r.Heroku.Spaces {
@@ -572,8 +582,32 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 				}
 			}
 		}
-		return nil
+		return t.applyMembers(tx)
 	})
+}
+
+// applyMembers gives each user its roles: those it lists, or admin of every team.
+func (t *Topology) applyMembers(tx *emulator.Tx) error {
+	for _, ru := range t.Users {
+		u := tx.UserByEmail(ru.Email)
+		if u == nil {
+			continue
+		}
+		if ru.Teams == nil {
+			for _, team := range tx.Teams() {
+				if err := tx.SetTeamRole(u, team, emulator.RoleAdmin); err != nil {
+					return fmt.Errorf("topology: %w", err)
+				}
+			}
+			continue
+		}
+		for _, name := range sortedKeys(ru.Teams) {
+			if err := tx.SetTeamRole(u, tx.EnsureTeam(name), ru.Teams[name]); err != nil {
+				return fmt.Errorf("topology: user %s: %w", ru.Email, err)
+			}
+		}
+	}
+	return nil
 }
 
 // WorldOptions returns the emulator options the topology pins (the Heroku AWS account).
@@ -603,15 +637,11 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func sortedKeys(m map[string]int) []string {
-	var keys []string
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
+	slices.Sort(keys)
 	return keys
 }
