@@ -26,6 +26,7 @@ import (
 	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/fakeaws"
 	"github.com/spacelab-dev/spacelab/fakeheroku"
+	"github.com/spacelab-dev/spacelab/internal/apiserver"
 	"github.com/spacelab-dev/spacelab/netns"
 	"github.com/spacelab-dev/spacelab/netspec"
 	"github.com/spacelab-dev/spacelab/topology"
@@ -140,7 +141,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		{herokuL, &fakeheroku.Server{World: w, Logger: log}},
 		{awsL, &fakeaws.Server{World: w, Logger: log}},
 	} {
-		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 30 * time.Second}
+		srv := apiserver.New(s.h, apiserver.APILimits, log)
 		l.servers = append(l.servers, srv)
 		go srv.Serve(s.l)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/internal/apiserver"
 	"github.com/spacelab-dev/spacelab/lab"
 	"github.com/spacelab-dev/spacelab/topology"
 )
@@ -28,7 +29,7 @@ const (
 
 func upCmd() *cobra.Command {
 	var topoFile, envFile, herokuAddr, awsAddr, token string
-	var debug bool
+	var debug, listenAny bool
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run the emulator in the foreground and print the environment for the heroku and aws clients",
@@ -39,6 +40,9 @@ Debian's AWS CLI 2.9 ignores AWS_ENDPOINT_URL: run it as aws --endpoint-url "$AW
 Stop it with Ctrl-C or "spacelab down".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkListen([]listenAddr{{"heroku-listen", herokuAddr}, {"aws-listen", awsAddr}}, listenAny, os.Stderr); err != nil {
+				return err
+			}
 			top, err := topology.Load(topoFile)
 			if err != nil {
 				return err
@@ -95,7 +99,8 @@ Stop it with Ctrl-C or "spacelab down".`,
 	f.StringVar(&topoFile, "topology", "", "topology file (default: the built-in Private Space Peering world)")
 	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
 	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
-	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")
+	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API (loopback only)")
+	f.BoolVar(&listenAny, "listen-any", false, "allow API listen addresses outside loopback (reachable from other machines)")
 	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
 	f.BoolVar(&debug, "debug", false, "log everything")
 	return cmd
@@ -119,7 +124,7 @@ func serveControl(path string, l *lab.Lab) (*http.Server, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(status(l))
 	})
-	srv := &http.Server{Handler: mux}
+	srv := apiserver.New(mux, apiserver.Limits{ReadHeader: 10 * time.Second, Idle: 120 * time.Second}, nil)
 	go srv.Serve(ln)
 	return srv, nil
 }
