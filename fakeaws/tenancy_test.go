@@ -34,7 +34,10 @@ func TestAccountIsolation(t *testing.T) {
 			_, err := intruder.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{spaceVPC}})
 			return err
 		}, "InvalidVpcID.NotFound"},
-		{"DeleteVpc", func() error { _, err := intruder.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(spaceVPC)}); return err }, "InvalidVpcID.NotFound"},
+		{"DeleteVpc", func() error {
+			_, err := intruder.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(spaceVPC)})
+			return err
+		}, "InvalidVpcID.NotFound"},
 		{"CreateSubnet", func() error {
 			_, err := intruder.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(spaceVPC), CidrBlock: aws.String("10.0.240.0/24")})
 			return err
@@ -43,7 +46,10 @@ func TestAccountIsolation(t *testing.T) {
 			_, err := intruder.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{sub}})
 			return err
 		}, "InvalidSubnetID.NotFound"},
-		{"DeleteSubnet", func() error { _, err := intruder.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)}); return err }, "InvalidSubnetID.NotFound"},
+		{"DeleteSubnet", func() error {
+			_, err := intruder.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)})
+			return err
+		}, "InvalidSubnetID.NotFound"},
 		{"CreateRoute", func() error {
 			_, err := intruder.CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String("igw-0123456789abcdef0")})
 			return err
