@@ -40,7 +40,7 @@ heroku:
 `
 
 // newTenantEnv serves the twoTeams world; e.do uses alice's token unless told otherwise.
-func newTenantEnv(t *testing.T) *env {
+func newTenantEnv(t testing.TB) *env {
 	t.Helper()
 	raw, err := topology.Parse([]byte(twoTeams))
 	if err != nil {
