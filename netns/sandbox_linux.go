@@ -30,7 +30,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	log = log.With("component", "netns")
 	s := &Sandbox{dir: o.Dir, log: log, done: make(chan struct{}), logs: make(chan struct{})}
 	if s.dir == "" {
-		d, err := os.MkdirTemp("", "spacelab-")
+		d, err := makeTempDir(log)
 		if err != nil {
 			return nil, fmt.Errorf("netns: %w", err)
 		}

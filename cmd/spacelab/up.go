@@ -77,6 +77,9 @@ Stop it with Ctrl-C or "spacelab down".`,
 					return err
 				}
 			}
+			if err := st.RecordOwnedFiles(files...); err != nil {
+				return err
+			}
 			ctl, err := serveControl(st.ControlSocket(), l)
 			if err != nil {
 				return err
