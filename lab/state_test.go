@@ -71,7 +71,9 @@ func helperUp(t *testing.T, dir string, env ...string) *exec.Cmd {
 	return nil
 }
 
-func alive(cmd *exec.Cmd) bool { return cmd.Process.Signal(syscall.Signal(0)) == nil && cmd.ProcessState == nil }
+func alive(cmd *exec.Cmd) bool {
+	return cmd.Process.Signal(syscall.Signal(0)) == nil && cmd.ProcessState == nil
+}
 
 // TestDownLeavesANewerUpRunning: down looks at up A; before it acts, A dies and up B starts.
 // Down must not signal B nor remove anything of B's; a later down stops B.
