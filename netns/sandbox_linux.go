@@ -29,6 +29,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	}
 	log = log.With("component", "netns")
 	s := &Sandbox{dir: o.Dir, log: log, done: make(chan struct{}), logs: make(chan struct{})}
+	sweepStale(log)
 	if s.dir == "" {
 		d, err := makeTempDir(log)
 		if err != nil {

@@ -25,12 +25,16 @@ const (
 	ownerName  = "owner"
 )
 
-// makeTempDir sweeps stale temporary sandbox directories, then makes one owned by this
-// process.
-func makeTempDir(log *slog.Logger) (string, error) {
+// sweepStale removes the temporary sandbox directories of makers that are gone (every Start
+// does, whether or not it makes one itself).
+func sweepStale(log *slog.Logger) {
 	for _, d := range sweepTempDirs(os.TempDir()) {
 		log.Info("removed the directory of a sandbox whose maker died", "dir", d)
 	}
+}
+
+// makeTempDir makes a temporary sandbox directory owned by this process.
+func makeTempDir(log *slog.Logger) (string, error) {
 	d, err := os.MkdirTemp("", tempPrefix)
 	if err != nil {
 		return "", err

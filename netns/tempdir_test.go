@@ -40,6 +40,7 @@ func TestSweepTempDirs(t *testing.T) {
 	foreign := mk("spacelab-noowner", "")
 	other := mk("other-dir", fmt.Sprintf("%d %d\n", dead.Process.Pid, deadStart))
 
+	sweepStale(slog.New(slog.DiscardHandler))
 	d, err := makeTempDir(slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
