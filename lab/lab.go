@@ -26,6 +26,7 @@ import (
 	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/fakeaws"
 	"github.com/spacelab-dev/spacelab/fakeheroku"
+	"github.com/spacelab-dev/spacelab/faults"
 	"github.com/spacelab-dev/spacelab/internal/apiserver"
 	"github.com/spacelab-dev/spacelab/netns"
 	"github.com/spacelab-dev/spacelab/netspec"
@@ -61,6 +62,8 @@ type Lab struct {
 	Reconciler *emulator.Reconciler
 	Sandbox    *netns.Sandbox
 	Topology   *topology.Topology
+	// Faults are the topology's API faults (see package faults), with what they have done.
+	Faults *faults.API
 
 	// HerokuURL is the fake Platform API (http://127.0.0.1:PORT), AWSURL the fake EC2/STS endpoint.
 	HerokuURL string
@@ -115,6 +118,10 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	}
 	sandboxDone := time.Now()
 	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{})}
+	if l.Faults, err = faults.NewAPI(top.FaultSeed, top.APIFaults...); err != nil {
+		sb.Close()
+		return nil, fmt.Errorf("lab: %w", err)
+	}
 	l.Reconciler = &emulator.Reconciler{World: w, Dataplane: sb, Logger: log}
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()
@@ -138,8 +145,8 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		l net.Listener
 		h http.Handler
 	}{
-		{herokuL, &fakeheroku.Server{World: w, Logger: log}},
-		{awsL, &fakeaws.Server{World: w, Logger: log}},
+		{herokuL, &fakeheroku.Server{World: w, Logger: log, Fault: l.Faults.Heroku}},
+		{awsL, &fakeaws.Server{World: w, Logger: log, Inject: l.Faults.AWS}},
 	} {
 		srv := apiserver.New(s.h, apiserver.APILimits, log)
 		l.servers = append(l.servers, srv)

@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/faults"
 	"github.com/spacelab-dev/spacelab/ipsec"
 )
 
@@ -49,6 +50,15 @@ type Raw struct {
 	AWS      RawAWS      `yaml:"aws"`
 	Internet RawInternet `yaml:"internet"`
 	Offices  []RawOffice `yaml:"offices"`
+	Faults   RawFaults   `yaml:"faults"`
+}
+
+// RawFaults is the faults: section: failures on purpose (package faults).
+type RawFaults struct {
+	// Seed makes probabilistic faults repeatable; zero is a seed like any other.
+	Seed uint64 `yaml:"seed"`
+	// API makes API actions fail with a given error.
+	API []faults.APIRule `yaml:"api"`
 }
 
 // RawHeroku is the heroku: section.
@@ -246,6 +256,8 @@ type Topology struct {
 	PublicDNS       netip.Addr
 	InternetHosts   []emulator.InternetHost
 	Offices         []emulator.Office
+	FaultSeed       uint64
+	APIFaults       []faults.APIRule
 }
 
 // Space is a resolved space with its apps.
@@ -298,7 +310,11 @@ var DefaultPublicDNS = netip.MustParseAddr("198.51.100.53")
 func (r *Raw) Resolve() (*Topology, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	t := &Topology{Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS}
+	t := &Topology{Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS,
+		FaultSeed: r.Faults.Seed, APIFaults: r.Faults.API}
+	if _, err := faults.NewAPI(r.Faults.Seed, r.Faults.API...); err != nil {
+		bad("faults.api: %v", err)
+	}
 	if t.Name == "" {
 		t.Name = "spacelab"
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/faults"
 	"github.com/spacelab-dev/spacelab/internal/apiserver"
 	"github.com/spacelab-dev/spacelab/lab"
 	"github.com/spacelab-dev/spacelab/topology"
@@ -141,6 +142,8 @@ type Status struct {
 	Peerings   []PeeringStatus `json:"peerings"`
 	Routes     []RouteStatus   `json:"routes"`
 	VPNs       []VPNStatus     `json:"vpn_connections"`
+	// Faults are the API faults of the topology and what they have done.
+	Faults []faults.APIRuleStatus `json:"faults,omitempty"`
 }
 
 // VPNStatus is one tunnel of a Private Space VPN connection.
@@ -173,7 +176,7 @@ type RouteStatus struct {
 }
 
 func status(l *lab.Lab) Status {
-	s := Status{HerokuURL: l.HerokuURL, AWSURL: l.AWSURL}
+	s := Status{HerokuURL: l.HerokuURL, AWSURL: l.AWSURL, Faults: l.Faults.Status()}
 	if spec := l.Reconciler.Spec(); spec != nil {
 		s.Hosts = len(spec.Hosts)
 	}
