@@ -10,6 +10,8 @@ type User struct {
 	Email     string
 	Token     string
 	CreatedAt time.Time
+	// Teams is the user's role in each team it belongs to, by team id (see heroku_members.go).
+	Teams map[string]string
 }
 
 // Team is a Heroku team (the owner of Private Spaces).

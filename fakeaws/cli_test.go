@@ -240,8 +240,8 @@ func TestAWSCLIErrors(t *testing.T) {
 		args   []string
 		want   string
 	}{
-		{"not found", customerSecret, []string{"ec2", "describe-vpcs", "--vpc-ids", "vpc-nope"},
-			"An error occurred (InvalidVpcID.NotFound) when calling the DescribeVpcs operation: The vpc ID 'vpc-nope' does not exist"},
+		{"not found", customerSecret, []string{"ec2", "describe-vpcs", "--vpc-ids", "vpc-0000000000000dead"},
+			"An error occurred (InvalidVpcID.NotFound) when calling the DescribeVpcs operation: The vpc ID 'vpc-0000000000000dead' does not exist"},
 		{"dry run", customerSecret, []string{"ec2", "describe-vpcs", "--dry-run"},
 			"An error occurred (DryRunOperation) when calling the DescribeVpcs operation: Request would have succeeded, but DryRun flag is set."},
 		{"bad secret", "wrong", []string{"ec2", "describe-vpcs"},

@@ -460,11 +460,11 @@ func TestBadInputLeavesStateUntouched(t *testing.T) {
 			return err
 		}},
 		{"tag a good and a bad id", func() error {
-			_, err := c.CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{customerVPC, "subnet-nope"}, Tags: []types.Tag{{Key: aws.String("x"), Value: aws.String("y")}}})
+			_, err := c.CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{customerVPC, "subnet-0000000000000dead"}, Tags: []types.Tag{{Key: aws.String("x"), Value: aws.String("y")}}})
 			return err
 		}},
 		{"untag a good and a bad id", func() error {
-			_, err := c.DeleteTags(ctx(), &ec2.DeleteTagsInput{Resources: []string{fw.pcx1, "pcx-nope"}})
+			_, err := c.DeleteTags(ctx(), &ec2.DeleteTagsInput{Resources: []string{fw.pcx1, "pcx-0000000000000dead"}})
 			return err
 		}},
 		{"accept as the requester", func() error {
@@ -520,7 +520,7 @@ func TestBadInputLeavesStateUntouched(t *testing.T) {
 			return err
 		}},
 		{"terminate a good and a bad id", func() error {
-			_, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{customerInst, "i-nope"}})
+			_, err := c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{customerInst, "i-0000000000000dead"}})
 			return err
 		}},
 		{"duplicate ACL entry", func() error {

@@ -78,9 +78,9 @@ func TestErrors(t *testing.T) {
 			return err
 		}, apiErr{"InvalidClientTokenId", "The security token included in the request is invalid.", 403}},
 		{"vpc not found", func(t *testing.T, e *env) error {
-			_, err := e.customer().DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{"vpc-nope"}})
+			_, err := e.customer().DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{"vpc-0000000000000dead"}})
 			return err
-		}, apiErr{"InvalidVpcID.NotFound", "The vpc ID 'vpc-nope' does not exist", 400}},
+		}, apiErr{"InvalidVpcID.NotFound", "The vpc ID 'vpc-0000000000000dead' does not exist", 400}},
 		{"other account's vpc is not found", func(t *testing.T, e *env) error {
 			_, err := e.customer().DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{spaceVPC}})
 			return err
@@ -98,25 +98,25 @@ func TestErrors(t *testing.T) {
 			return err
 		}, apiErr{"InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults", 400}},
 		{"route table not found", func(t *testing.T, e *env) error {
-			_, err := e.customer().CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: aws.String("rtb-nope"), DestinationCidrBlock: aws.String("10.0.0.0/16"), VpcPeeringConnectionId: aws.String("pcx-1")})
+			_, err := e.customer().CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: aws.String("rtb-0000000000000dead"), DestinationCidrBlock: aws.String("10.0.0.0/16"), VpcPeeringConnectionId: aws.String("pcx-1")})
 			return err
-		}, apiErr{"InvalidRouteTableID.NotFound", "The routeTable ID 'rtb-nope' does not exist", 400}},
+		}, apiErr{"InvalidRouteTableID.NotFound", "The routeTable ID 'rtb-0000000000000dead' does not exist", 400}},
 		{"security group not found", func(t *testing.T, e *env) error {
-			_, err := e.customer().DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{"sg-nope"}})
+			_, err := e.customer().DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{"sg-0000000000000dead"}})
 			return err
-		}, apiErr{"InvalidGroup.NotFound", "The security group 'sg-nope' does not exist", 400}},
+		}, apiErr{"InvalidGroup.NotFound", "The security group 'sg-0000000000000dead' does not exist", 400}},
 		{"peering not found", func(t *testing.T, e *env) error {
-			_, err := e.customer().AcceptVpcPeeringConnection(ctx(), &ec2.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String("pcx-nope")})
+			_, err := e.customer().AcceptVpcPeeringConnection(ctx(), &ec2.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String("pcx-0000000000000dead")})
 			return err
-		}, apiErr{"InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID 'pcx-nope' does not exist", 400}},
+		}, apiErr{"InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID 'pcx-0000000000000dead' does not exist", 400}},
 		{"describe peering not found", func(t *testing.T, e *env) error {
-			_, err := e.customer().DescribeVpcPeeringConnections(ctx(), &ec2.DescribeVpcPeeringConnectionsInput{VpcPeeringConnectionIds: []string{"pcx-nope"}})
+			_, err := e.customer().DescribeVpcPeeringConnections(ctx(), &ec2.DescribeVpcPeeringConnectionsInput{VpcPeeringConnectionIds: []string{"pcx-0000000000000dead"}})
 			return err
-		}, apiErr{"InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID 'pcx-nope' does not exist", 400}},
+		}, apiErr{"InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID 'pcx-0000000000000dead' does not exist", 400}},
 		{"route to unknown peering", func(t *testing.T, e *env) error {
-			_, err := e.customer().CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: aws.String(customerRTB(t, e)), DestinationCidrBlock: aws.String("10.0.0.0/16"), VpcPeeringConnectionId: aws.String("pcx-nope")})
+			_, err := e.customer().CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: aws.String(customerRTB(t, e)), DestinationCidrBlock: aws.String("10.0.0.0/16"), VpcPeeringConnectionId: aws.String("pcx-0000000000000dead")})
 			return err
-		}, apiErr{"InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID 'pcx-nope' does not exist", 400}},
+		}, apiErr{"InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID 'pcx-0000000000000dead' does not exist", 400}},
 		{"route already exists", func(t *testing.T, e *env) error {
 			pcx, rtb := pendingPeering(t, e), customerRTB(t, e)
 			in := &ec2.CreateRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("10.0.0.0/16"), VpcPeeringConnectionId: aws.String(pcx)}
@@ -201,9 +201,9 @@ func TestErrors(t *testing.T) {
 		}, apiErr{"DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412}},
 		{"dry run that would fail", func(t *testing.T, e *env) error {
 			_, err := e.customer().CreateVpcPeeringConnection(ctx(), &ec2.CreateVpcPeeringConnectionInput{DryRun: aws.Bool(true),
-				VpcId: aws.String("vpc-nope"), PeerVpcId: aws.String(spaceVPC)})
+				VpcId: aws.String("vpc-0000000000000dead"), PeerVpcId: aws.String(spaceVPC)})
 			return err
-		}, apiErr{"InvalidVpcID.NotFound", "The vpc ID 'vpc-nope' does not exist", 400}},
+		}, apiErr{"InvalidVpcID.NotFound", "The vpc ID 'vpc-0000000000000dead' does not exist", 400}},
 		{"dry run describe", func(t *testing.T, e *env) error {
 			_, err := e.customer().DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{DryRun: aws.Bool(true)})
 			return err
@@ -229,9 +229,9 @@ func TestErrors(t *testing.T) {
 			return err
 		}, apiErr{"UnsupportedOperation", "spacelab does not model routes with natGatewayId targets; use gatewayId or vpcPeeringConnectionId", 400}},
 		{"tag an unknown id", func(t *testing.T, e *env) error {
-			_, err := e.customer().CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{customerVPC, "vpc-nope"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
+			_, err := e.customer().CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{customerVPC, "vpc-0000000000000dead"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
 			return err
-		}, apiErr{"InvalidVpcID.NotFound", "The vpc ID 'vpc-nope' does not exist", 400}},
+		}, apiErr{"InvalidVpcID.NotFound", "The vpc ID 'vpc-0000000000000dead' does not exist", 400}},
 		{"tag an id of no known kind", func(t *testing.T, e *env) error {
 			_, err := e.customer().CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{"foo-1"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
 			return err

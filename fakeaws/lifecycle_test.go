@@ -156,7 +156,7 @@ func TestSecurityGroupLifecycle(t *testing.T) {
 		{"reserved", "default", customerVPC, "InvalidParameterValue"},
 		{"sg- prefix", "sg-1", customerVPC, "InvalidParameterValue"},
 		{"no VPC", "api", "", "VPCIdNotSpecified"},
-		{"unknown VPC", "api", "vpc-nope", "InvalidVpcID.NotFound"},
+		{"unknown VPC", "api", "vpc-0000000000000dead", "InvalidVpcID.NotFound"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			in := &ec2.CreateSecurityGroupInput{GroupName: aws.String(tt.group), Description: aws.String("d")}
@@ -399,7 +399,7 @@ func TestRunInstances(t *testing.T) {
 		{"reserved address", &ec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), PrivateIpAddress: aws.String("172.16.0.3")}, "InvalidParameterValue"},
 		{"address with several", &ec2.RunInstancesInput{MinCount: aws.Int32(2), MaxCount: aws.Int32(2), PrivateIpAddress: aws.String("172.16.0.60")}, "InvalidParameterCombination"},
 		{"min above max", &ec2.RunInstancesInput{MinCount: aws.Int32(3), MaxCount: aws.Int32(2)}, "InvalidParameterValue"},
-		{"unknown group", &ec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SecurityGroupIds: []string{"sg-nope"}}, "InvalidGroup.NotFound"},
+		{"unknown group", &ec2.RunInstancesInput{MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SecurityGroupIds: []string{"sg-0000000000000dead"}}, "InvalidGroup.NotFound"},
 		{"more than the subnet holds", &ec2.RunInstancesInput{MinCount: aws.Int32(300), MaxCount: aws.Int32(300)}, "InsufficientFreeAddressesInSubnet"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,7 +420,7 @@ func TestRunInstances(t *testing.T) {
 	if len(term) != 2 || term[0].CurrentState.Name != types.InstanceStateNameShuttingDown || term[0].PreviousState.Name != types.InstanceStateNameRunning {
 		t.Errorf("TerminateInstances = %+v", term)
 	}
-	_, err = c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{ids[2], "i-nope"}})
+	_, err = c.TerminateInstances(ctx(), &ec2.TerminateInstancesInput{InstanceIds: []string{ids[2], "i-0000000000000dead"}})
 	wantCode(t, "terminate with an unknown id", err, "InvalidInstanceID.NotFound")
 	gone := must(c.DescribeInstances(ctx(), &ec2.DescribeInstancesInput{Filters: []types.Filter{flt("instance-state-name", "terminated")}}))(t)
 	if len(gone.Reservations) != 1 || len(gone.Reservations[0].Instances) != 2 {

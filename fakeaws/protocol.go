@@ -200,6 +200,9 @@ func (s *Server) serve(hr *http.Request, reqID string, st *outcome) (any, error)
 	if st.action == "" {
 		return nil, emulator.AWSErr("MissingAction", "The request must contain the parameter Action")
 	}
+	if err := checkInput(p, st.dialect, st.action); err != nil {
+		return nil, err
+	}
 	if s.Inject != nil {
 		if e := s.Inject(r.Action, r.Caller); e != nil {
 			return nil, e

@@ -68,10 +68,16 @@ func parseAuthorization(h string) (credential, error) {
 	return c, nil
 }
 
-// requestTime reads X-Amz-Date (or Date).
+// requestTime reads X-Amz-Date (or Date). X-Amz-Date is read strictly as the basic ISO 8601
+// form SigV4 signs (time.Parse alone would also take fractional seconds, which the client's
+// string-to-sign does not have).
 func requestTime(r *http.Request) (time.Time, error) {
 	if v := r.Header.Get("X-Amz-Date"); v != "" {
-		return time.Parse(amzDateFormat, v)
+		t, err := time.Parse(amzDateFormat, v)
+		if err == nil && t.Format(amzDateFormat) != v {
+			err = fmt.Errorf("fakeaws: X-Amz-Date %q is not in the form %s", v, amzDateFormat)
+		}
+		return t, err
 	}
 	if v := r.Header.Get("Date"); v != "" {
 		return http.ParseTime(v)

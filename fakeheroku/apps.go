@@ -93,19 +93,10 @@ func renderOwner(tx *emulator.Tx, app *emulator.App) ownerJSON {
 	return o
 }
 
-// findApp resolves an app by name or id (spaces:topology looks apps up by id).
-func findApp(tx *emulator.Tx, ident string) (*emulator.App, error) {
-	app := tx.App(ident)
-	if app == nil {
-		return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that app.")
-	}
-	return app, nil
-}
-
 // getApp serves GET /apps/{app}.
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		app, err := findApp(tx, r.PathValue("app"))
+		app, err := findApp(tx, r, r.PathValue("app"))
 		if err != nil {
 			return nil, err
 		}
@@ -113,18 +104,24 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// listApps serves GET /apps, ranged by name (default) or id. The model has no access control
-// between users: every authenticated user sees every app.
+// listApps serves GET /apps, ranged by name (default) or id: the apps the user sees (its
+// personal apps and its teams' apps).
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		return s.appPage(tx, tx.Apps()), nil
+		var in []*emulator.App
+		for _, app := range tx.Apps() {
+			if seesApp(tx, r, app) {
+				in = append(in, app)
+			}
+		}
+		return s.appPage(tx, in), nil
 	})
 }
 
 // listTeamApps serves GET /teams/{team}/apps.
 func (s *Server) listTeamApps(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		t, err := findTeam(tx, r.PathValue("team"))
+		t, err := findTeam(tx, r, r.PathValue("team"))
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +157,7 @@ func (s *Server) listCollaborators(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) emptyAppList(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		if _, err := findApp(tx, r.PathValue("app")); err != nil {
+		if _, err := findApp(tx, r, r.PathValue("app")); err != nil {
 			return nil, err
 		}
 		return newPage(s, []struct{}{}, []string{"id"}, func(struct{}) string { return "" }), nil
@@ -172,7 +169,7 @@ func (s *Server) emptyAppList(w http.ResponseWriter, r *http.Request) {
 // expects and ignores it).
 func (s *Server) getPipelineCoupling(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		if _, err := findApp(tx, r.PathValue("app")); err != nil {
+		if _, err := findApp(tx, r, r.PathValue("app")); err != nil {
 			return nil, err
 		}
 		return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that pipeline coupling.")
@@ -225,6 +222,20 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) createAppFrom(w http.ResponseWriter, r *http.Request, spec emulator.AppSpec) {
 	s.update(w, r, http.StatusCreated, func(tx *emulator.Tx) (any, error) {
+		if spec.Space != "" {
+			if sp := tx.Space(spec.Space); sp != nil {
+				switch tx.TeamRole(currentUser(r), sp.TeamID) {
+				case "":
+					return nil, noAccess("space", spec.Space)
+				case emulator.RoleViewer:
+					return nil, noRequiredAccess("space", spec.Space)
+				}
+			}
+		} else if spec.Team != "" {
+			if err := claimTeam(tx, r, spec.Team, emulator.RoleAdmin, emulator.RoleMember); err != nil {
+				return nil, err
+			}
+		}
 		app, err := tx.CreateApp(spec)
 		if err != nil {
 			return nil, err
@@ -236,7 +247,7 @@ func (s *Server) createAppFrom(w http.ResponseWriter, r *http.Request, spec emul
 // deleteApp serves DELETE /apps/{app} (apps:destroy): 200 with the app as it was.
 func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) {
 	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		app, err := findApp(tx, r.PathValue("app"))
+		app, err := findApp(tx, r, r.PathValue("app"))
 		if err != nil {
 			return nil, err
 		}

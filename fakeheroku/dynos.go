@@ -50,7 +50,7 @@ func renderDynos(app *emulator.App) []dynoJSON {
 // listDynos serves GET /apps/{app}/dynos (ps, apps:info), ranged by name (default) or id.
 func (s *Server) listDynos(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		app, err := findApp(tx, r.PathValue("app"))
+		app, err := findApp(tx, r, r.PathValue("app"))
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +71,7 @@ type spaceDynosJSON struct {
 // space, ranged by app_name.
 func (s *Server) listSpaceDynos(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}

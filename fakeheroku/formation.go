@@ -52,7 +52,7 @@ func findFormation(app *emulator.App, ident string) (*emulator.Formation, error)
 // listFormation serves GET /apps/{app}/formation (ps:scale without arguments), ranged by type.
 func (s *Server) listFormation(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		app, err := findApp(tx, r.PathValue("app"))
+		app, err := findApp(tx, r, r.PathValue("app"))
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +68,7 @@ func (s *Server) listFormation(w http.ResponseWriter, r *http.Request) {
 // getFormation serves GET /apps/{app}/formation/{type}.
 func (s *Server) getFormation(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		app, err := findApp(tx, r.PathValue("app"))
+		app, err := findApp(tx, r, r.PathValue("app"))
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +174,7 @@ func (s *Server) batchUpdateFormation(w http.ResponseWriter, r *http.Request) {
 		ups = append(ups, su)
 	}
 	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		app, err := findApp(tx, r.PathValue("app"))
+		app, err := findApp(tx, r, r.PathValue("app"))
 		if err != nil {
 			return nil, err
 		}
@@ -199,7 +199,7 @@ func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		app, err := findApp(tx, r.PathValue("app"))
+		app, err := findApp(tx, r, r.PathValue("app"))
 		if err != nil {
 			return nil, err
 		}

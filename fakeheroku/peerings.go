@@ -52,7 +52,7 @@ func renderPeering(p emulator.SpacePeering) peeringJSON {
 // (see emulator.Tx.SpacePeeringInfo).
 func (s *Server) getPeeringInfo(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +70,7 @@ func (s *Server) getPeeringInfo(w http.ResponseWriter, r *http.Request) {
 // listPeerings serves GET /spaces/{space}/peerings (spaces:peerings), ranged by pcx_id.
 func (s *Server) listPeerings(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +85,7 @@ func (s *Server) listPeerings(w http.ResponseWriter, r *http.Request) {
 // getPeering serves GET /spaces/{space}/peerings/{pcx}.
 func (s *Server) getPeering(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +125,7 @@ func (s *Server) acceptPeering(w http.ResponseWriter, r *http.Request) {
 // the CLI (any 2xx) and heroku-go (needs a JSON body).
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, pcxID string) {
 	s.update(w, r, http.StatusAccepted, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +142,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, pcxID string) {
 // its final state.
 func (s *Server) destroyPeering(w http.ResponseWriter, r *http.Request) {
 	s.update(w, r, http.StatusAccepted, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"slices"
@@ -142,32 +140,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// decodeBody reads a JSON object body into v. An empty body counts as {}. Syntax errors are
-// 400 bad_request; a value of the wrong type is 422 invalid_params. Unknown keys are ignored:
-// the CLI sends keys the schema does not define (features, generation) and echoes read-only
-// fields back (the inbound ruleset PUT).
-func decodeBody(r *http.Request, v any) error {
-	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
-	if err != nil {
-		return herr(http.StatusBadRequest, "bad_request", "Request body could not be read: %v.", err)
-	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		b = []byte("{}")
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			field := te.Field
-			if field == "" {
-				return herr(http.StatusBadRequest, "bad_request", "Request body must be a JSON object.")
-			}
-			return herr(http.StatusUnprocessableEntity, "invalid_params", "Invalid type for %s: expected %s, got %s.", field, te.Type.String(), te.Value)
-		}
-		return herr(http.StatusBadRequest, "bad_request", "Invalid JSON in request body: %v.", err)
-	}
-	return nil
 }
 
 // view runs fn in a read transaction and serves its value with status.

@@ -37,7 +37,7 @@ func renderRuleset(tx *emulator.Tx, sp *emulator.Space, rs *emulator.InboundRule
 // getInboundRuleset serves GET /spaces/{space}/inbound-ruleset (spaces:trusted-ips).
 func (s *Server) getInboundRuleset(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +79,7 @@ func (s *Server) putInboundRuleset(w http.ResponseWriter, r *http.Request) {
 		rules = append(rules, emulator.InboundRule{Action: *in.Action, Source: src})
 	}
 	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +94,7 @@ func (s *Server) putInboundRuleset(w http.ResponseWriter, r *http.Request) {
 // listInboundRulesets serves GET /spaces/{space}/inbound-rulesets: every version, ranged by id.
 func (s *Server) listInboundRulesets(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +109,7 @@ func (s *Server) listInboundRulesets(w http.ResponseWriter, r *http.Request) {
 // getInboundRulesetByID serves GET /spaces/{space}/inbound-rulesets/{id}.
 func (s *Server) getInboundRulesetByID(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}

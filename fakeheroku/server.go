@@ -164,6 +164,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rw.status, "request_id", id,
 			"client_request_ids", r.Header.Get("Request-Id"), "duration", time.Since(start))
 	}()
+	if !cleanPath(r.URL.Path) {
+		writeError(rw, errUnknownEndpoint())
+		return
+	}
 	if err := negotiate(r); err != nil {
 		s.fail(rw, r, err)
 		return
@@ -218,8 +222,7 @@ func (s *Server) unknownRoute(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeError(w, &emulator.HerokuError{Status: http.StatusNotFound, ID: "not_found",
-		Message: "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your intended version with the `Accept` header?"})
+	writeError(w, errUnknownEndpoint())
 }
 
 // statusWriter remembers the status for the access log and whether a header went out.

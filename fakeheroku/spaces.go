@@ -82,26 +82,23 @@ func renderSpace(tx *emulator.Tx, sp *emulator.Space, expandRegion bool) spaceJS
 	return out
 }
 
-// findSpace resolves a space by name or id.
-func findSpace(tx *emulator.Tx, ident string) (*emulator.Space, error) {
-	sp := tx.Space(ident)
-	if sp == nil {
-		return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that space.")
-	}
-	return sp, nil
-}
-
 // listSpaces serves GET /spaces, ranged by id (default) or name.
 func (s *Server) listSpaces(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		return s.spacePage(tx, r, tx.Spaces()), nil
+		var in []*emulator.Space
+		for _, sp := range tx.Spaces() {
+			if seesSpace(tx, r, sp) {
+				in = append(in, sp)
+			}
+		}
+		return s.spacePage(tx, r, in), nil
 	})
 }
 
 // listTeamSpaces serves GET /teams/{team}/spaces.
 func (s *Server) listTeamSpaces(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		t, err := findTeam(tx, r.PathValue("team"))
+		t, err := findTeam(tx, r, r.PathValue("team"))
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +124,7 @@ func (s *Server) spacePage(tx *emulator.Tx, r *http.Request, spaces []*emulator.
 // getSpace serves GET /spaces/{space}.
 func (s *Server) getSpace(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +143,7 @@ type natJSON struct {
 // getSpaceNAT serves GET /spaces/{space}/nat (spaces:info's Outbound IPs).
 func (s *Server) getSpaceNAT(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -194,7 +191,7 @@ const topologyVersion = 1
 // process types and their dynos' private addresses and N.PROCESS.APP.app.localspace names.
 func (s *Server) getSpaceTopology(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -246,6 +243,9 @@ func (s *Server) createSpace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.update(w, r, http.StatusCreated, func(tx *emulator.Tx) (any, error) {
+		if err := claimTeam(tx, r, *body.Team, emulator.RoleAdmin); err != nil {
+			return nil, err
+		}
 		sp, err := tx.ProvisionSpace(emulator.SpaceSpec{Name: *body.Name, Team: *body.Team, Region: body.Region,
 			CIDR: body.CIDR, DataCIDR: body.DataCIDR, Shield: body.Shield, Generation: body.Generation})
 		if err != nil {
@@ -265,7 +265,7 @@ func (s *Server) updateSpace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +282,7 @@ func (s *Server) updateSpace(w http.ResponseWriter, r *http.Request) {
 // deleting.
 func (s *Server) deleteSpace(w http.ResponseWriter, r *http.Request) {
 	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +300,7 @@ func (s *Server) deleteSpace(w http.ResponseWriter, r *http.Request) {
 // dedicated hosts, so the list is empty.
 func (s *Server) listSpaceHosts(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		if _, err := findSpace(tx, r.PathValue("space")); err != nil {
+		if _, err := findSpace(tx, r, r.PathValue("space")); err != nil {
 			return nil, err
 		}
 		return newPage(s, []struct{}{}, []string{"host_id"}, func(struct{}) string { return "" }), nil

@@ -6,8 +6,8 @@ import (
 	"github.com/spacelab-dev/spacelab/emulator"
 )
 
-// teamJSON is the team resource. The model has no memberships or billing: every user acts as
-// the team's admin, and the team is a plain (non-enterprise) one.
+// teamJSON is the team resource with the user's role in it. The model has no billing: the team
+// is a plain (non-enterprise) one.
 type teamJSON struct {
 	ID                    string    `json:"id"`
 	Name                  string    `json:"name"`
@@ -23,23 +23,14 @@ type teamJSON struct {
 	Type                  string    `json:"type"`
 }
 
-// findTeam resolves a team by name or id.
-func findTeam(tx *emulator.Tx, ident string) (*emulator.Team, error) {
-	t := tx.Team(ident)
-	if t == nil {
-		return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that team.")
-	}
-	return t, nil
-}
-
 // getTeam serves GET /teams/{team} (also the CLI's particleboard side call for teams).
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		t, err := findTeam(tx, r.PathValue("team"))
+		t, err := findTeam(tx, r, r.PathValue("team"))
 		if err != nil {
 			return nil, err
 		}
 		return teamJSON{ID: t.ID, Name: t.Name, CreatedAt: ts(t.CreatedAt), UpdatedAt: ts(t.CreatedAt),
-			Role: "admin", Type: "team"}, nil
+			Role: tx.TeamRole(currentUser(r), t.ID), Type: "team"}, nil
 	})
 }

@@ -79,7 +79,7 @@ func parseCIDRs(cidrs []string) ([]netip.Prefix, error) {
 // ranged by name (default, the model's order) or id.
 func (s *Server) listVPNConnections(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func (s *Server) listVPNConnections(w http.ResponseWriter, r *http.Request) {
 // (spaces:vpn:info, spaces:vpn:config, spaces:vpn:wait).
 func (s *Server) getVPNConnection(w http.ResponseWriter, r *http.Request) {
 	s.view(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +139,7 @@ func (s *Server) createVPNConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.update(w, r, http.StatusCreated, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +172,7 @@ func (s *Server) updateVPNConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.update(w, r, http.StatusOK, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +191,7 @@ func (s *Server) updateVPNConnection(w http.ResponseWriter, r *http.Request) {
 // JSON body).
 func (s *Server) destroyVPNConnection(w http.ResponseWriter, r *http.Request) {
 	s.update(w, r, http.StatusAccepted, func(tx *emulator.Tx) (any, error) {
-		sp, err := findSpace(tx, r.PathValue("space"))
+		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
 		}

@@ -74,6 +74,9 @@ func (p ESPProposal) String() string {
 // ParseIKEProposals parses strongSwan-style suites separated by commas, with brace
 // alternatives expanded: "aes128-{sha1,sha256}-{modp1024,modp2048}".
 func ParseIKEProposals(s string) ([]IKEProposal, error) {
+	if err := checkSuiteCount(s); err != nil {
+		return nil, err
+	}
 	var out []IKEProposal
 	for _, one := range expandBraces(s) {
 		p, err := parseSuite(one)
@@ -91,6 +94,9 @@ func ParseIKEProposals(s string) ([]IKEProposal, error) {
 // ParseESPProposals parses ESP suites like ParseIKEProposals; a suite without a group has no
 // PFS.
 func ParseESPProposals(s string) ([]ESPProposal, error) {
+	if err := checkSuiteCount(s); err != nil {
+		return nil, err
+	}
 	var out []ESPProposal
 	for _, one := range expandBraces(s) {
 		p, err := parseSuite(one)

@@ -29,6 +29,8 @@ import (
 	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/fakeaws"
 	"github.com/spacelab-dev/spacelab/fakeheroku"
+	"github.com/spacelab-dev/spacelab/faults"
+	"github.com/spacelab-dev/spacelab/internal/apiserver"
 	"github.com/spacelab-dev/spacelab/netns"
 	"github.com/spacelab-dev/spacelab/netspec"
 	"github.com/spacelab-dev/spacelab/topology"
@@ -65,6 +67,8 @@ type Lab struct {
 	Reconciler *render.Reconciler
 	Sandbox    *netns.Sandbox
 	Topology   *topology.Topology
+	// Faults are the topology's API faults (see package faults), with what they have done.
+	Faults *faults.API
 
 	// HerokuURL is the fake Platform API (http://127.0.0.1:PORT), AWSURL the fake EC2/STS endpoint.
 	HerokuURL string
@@ -124,6 +128,10 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if l.version == "" {
 		l.version = moduleVersion()
 	}
+	if l.Faults, err = faults.NewAPI(top.FaultSeed, top.APIFaults...); err != nil {
+		sb.Close()
+		return nil, fmt.Errorf("lab: %w", err)
+	}
 	l.Reconciler = &render.Reconciler{World: w, Dataplane: sb, Logger: log}
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()
@@ -147,10 +155,10 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		l net.Listener
 		h http.Handler
 	}{
-		{herokuL, l.withHealth(&fakeheroku.Server{World: w, Logger: log})},
-		{awsL, l.withHealth(&fakeaws.Server{World: w, Logger: log})},
+		{herokuL, l.withHealth(&fakeheroku.Server{World: w, Logger: log, Fault: l.Faults.Heroku})},
+		{awsL, l.withHealth(&fakeaws.Server{World: w, Logger: log, Inject: l.Faults.AWS})},
 	} {
-		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 30 * time.Second}
+		srv := apiserver.New(s.h, apiserver.APILimits, log)
 		l.servers = append(l.servers, srv)
 		go srv.Serve(s.l)
 	}

@@ -17,6 +17,9 @@ import (
 // record, files inside the directory.
 type State struct {
 	Dir string
+
+	// afterLook, when set (tests), runs in Down between looking at the running up and acting.
+	afterLook func()
 }
 
 // DefaultState returns the caller's state directory.
@@ -46,24 +49,43 @@ var ErrRunning = errors.New("lab: spacelab is already running")
 
 // Lock takes the state directory for a running `up`: an exclusive lock held until release or
 // process death (so a kill -9 frees it). It first removes what a dead previous run left.
+// A `down` removes the lock file while it holds the lock; an `up` that was waiting on the
+// removed file finds, once it has the lock, that the path names another file (or none) and
+// tries again, so two ups never both believe they hold the directory.
 func (s State) Lock() (release func(), err error) {
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("lab: %w", err)
-	}
-	f, err := os.OpenFile(s.lockFile(), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lab: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		pid, _, _ := s.readPID("up")
-		return nil, fmt.Errorf("%w (pid %d, state %s); stop it with `spacelab down`", ErrRunning, pid, s.Dir)
-	}
-	s.removeLeftovers()
-	return func() {
+	for {
+		if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		f, err := os.OpenFile(s.lockFile(), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			pid, _, _ := s.readPID("up")
+			return nil, fmt.Errorf("%w (pid %d, state %s); stop it with `spacelab down`", ErrRunning, pid, s.Dir)
+		}
+		if !s.lockIsCurrent(f) {
+			f.Close()
+			continue
+		}
 		s.removeLeftovers()
-		f.Close()
-	}, nil
+		return func() {
+			s.removeLeftovers()
+			f.Close()
+		}, nil
+	}
+}
+
+// lockIsCurrent reports whether the locked file f is still the state directory's lock file.
+func (s State) lockIsCurrent(f *os.File) bool {
+	held, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := os.Stat(s.lockFile())
+	return err == nil && os.SameFile(held, now)
 }
 
 // Running reports the pid of the `up` holding the state directory, or 0.
@@ -134,39 +156,123 @@ func (s State) removeLeftovers() []string {
 		}
 	}
 	os.RemoveAll(s.ClientDir())
+	did = append(did, s.removeOwnedFiles()...)
 	// The sandbox's tmpfs lives in its own mount namespace; the mount point is an empty directory.
 	os.Remove(filepath.Join(s.Dir, "run"))
 	return did
 }
 
-// Down stops a running `up` (SIGTERM, then SIGKILL after timeout) and removes every leftover of
-// it or of an earlier run that died. It returns what it did.
+// Down stops the `up` running when it looks (SIGTERM, then SIGKILL after timeout) and removes
+// every leftover of it or of an earlier run that died. It returns what it did.
+//
+// It acts only on the process it saw: the pid and start time recorded by the `up` holding the
+// lock at that moment. If that `up` ends and a new one starts before Down is done, the new one
+// is left running with everything it made: Down cleans up only while it holds the lock itself.
 func (s State) Down(timeout time.Duration) ([]string, error) {
 	var did []string
-	if pid := s.Running(); pid != 0 {
-		if pid > 0 {
+	pid, start, held := s.holder()
+	if held && pid == 0 {
+		// An up holds the lock but has not recorded itself yet: wait for it to, or to go.
+		deadline := time.Now().Add(timeout)
+		for held && pid == 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			pid, start, held = s.holder()
+		}
+		if held && pid == 0 {
+			return did, fmt.Errorf("lab: a spacelab up holds %s but recorded no pid within %s; not stopping an unknown process", s.Dir, timeout)
+		}
+	}
+	if s.afterLook != nil {
+		s.afterLook()
+	}
+	if held {
+		if sameProcess(pid, start) {
 			syscall.Kill(pid, syscall.SIGTERM)
 			did = append(did, fmt.Sprintf("stopped spacelab up (pid %d)", pid))
 		}
 		deadline := time.Now().Add(timeout)
-		for s.Running() != 0 && time.Now().Before(deadline) {
+		for sameProcess(pid, start) && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		if p := s.Running(); p != 0 {
-			if p > 0 {
-				syscall.Kill(p, syscall.SIGKILL)
-			}
-			for s.Running() != 0 {
+		if sameProcess(pid, start) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			for sameProcess(pid, start) {
 				time.Sleep(20 * time.Millisecond)
 			}
-			did = append(did, fmt.Sprintf("killed spacelab up (pid %d) after %s", p, timeout))
+			did = append(did, fmt.Sprintf("killed spacelab up (pid %d) after %s", pid, timeout))
 		}
+	}
+	// Clean up holding the lock, so that no up starts meanwhile. The up just stopped may
+	// still be releasing it (its deferred cleanup): wait for that, but only for that process.
+	var f *os.File
+	for {
+		var err error
+		f, err = os.OpenFile(s.lockFile(), os.O_RDWR, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			f = nil
+			break
+		}
+		if err != nil {
+			return did, fmt.Errorf("lab: %w", err)
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if s.lockIsCurrent(f) {
+				break
+			}
+			f.Close()
+			continue
+		}
+		f.Close()
+		newPid, newStart, _ := s.holder()
+		if newPid != 0 && (newPid != pid || newStart != start) {
+			did = append(did, fmt.Sprintf("left the spacelab up that started meanwhile running (pid %d)", newPid))
+			return did, nil
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	did = append(did, s.removeLeftovers()...)
 	os.Remove(s.LogFile())
-	os.Remove(s.lockFile())
+	if f != nil {
+		os.Remove(s.lockFile())
+		f.Close()
+	}
 	os.Remove(s.Dir)
 	return did, nil
+}
+
+// holder reports the up holding the lock: held, and its recorded pid and start time (0 when it
+// has not recorded them yet).
+func (s State) holder() (pid int, start uint64, held bool) {
+	f, err := os.OpenFile(s.lockFile(), os.O_RDWR, 0)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return 0, 0, false
+	}
+	pid, start, _ = s.readPID("up")
+	return pid, start, true
+}
+
+// sameProcess reports whether pid is still the process that started at start.
+func sameProcess(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, err := startTime(pid)
+	return err == nil && st == start && !zombie(pid)
+}
+
+// zombie reports whether pid has exited but not been reaped.
+func zombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && len(b) > i+2 && b[i+2] == 'Z'
 }
 
 // startTime reads a process's start time (clock ticks since boot) from /proc.

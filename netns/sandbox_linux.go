@@ -30,8 +30,9 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	relay := log // the sandbox's own records carry their component
 	log = log.With("component", "netns")
 	s := &Sandbox{dir: o.Dir, log: log, done: make(chan struct{}), logs: make(chan struct{})}
+	sweepStale(log)
 	if s.dir == "" {
-		d, err := os.MkdirTemp("", "spacelab-")
+		d, err := makeTempDir(log)
 		if err != nil {
 			return nil, fmt.Errorf("netns: %w", err)
 		}

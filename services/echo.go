@@ -27,6 +27,8 @@ func startEcho(cfg netspec.Service, env Env) (Service, error) {
 			fmt.Fprintln(rw, clientAddr(remoteAddr(r)))
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // a stalled request is cut off (no write limit: the router streams)
+		IdleTimeout:       120 * time.Second,
 	}
 	for _, l := range ls {
 		go e.srv.Serve(l)

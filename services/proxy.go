@@ -101,6 +101,8 @@ func startProxy(cfg netspec.Service, env Env) (Service, error) {
 			rp.ServeHTTP(rw, r.WithContext(ctx))
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // a stalled request is cut off (no write limit: the router streams)
+		IdleTimeout:       120 * time.Second,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, localKey{}, c.LocalAddr())
 		},

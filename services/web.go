@@ -41,6 +41,8 @@ func startWeb(cfg netspec.Service, env Env) (Service, error) {
 				time.Now().UTC().Format(time.RFC3339), html.EscapeString(r.RemoteAddr))
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // a stalled request is cut off (no write limit: the router streams)
+		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,
 	}
 	for _, l := range ls {

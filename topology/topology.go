@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/faults"
 	"github.com/spacelab-dev/spacelab/ipsec"
 )
 
@@ -47,9 +49,18 @@ type Raw struct {
 	AWS      RawAWS      `yaml:"aws"`
 	Internet RawInternet `yaml:"internet"`
 	Offices  []RawOffice `yaml:"offices"`
+	Faults   RawFaults   `yaml:"faults"`
 
 	source string     // the file (or built-in name) it was read from, for errors
 	doc    *yaml.Node // the document, for the line of each object in errors
+}
+
+// RawFaults is the faults: section: failures on purpose (package faults).
+type RawFaults struct {
+	// Seed makes probabilistic faults repeatable; zero is a seed like any other.
+	Seed uint64 `yaml:"seed"`
+	// API makes API actions fail with a given error.
+	API []faults.APIRule `yaml:"api"`
 }
 
 // RawHeroku is the heroku: section.
@@ -65,10 +76,14 @@ type RawLimits struct {
 	TrustedIPRanges int `yaml:"trusted_ip_ranges"`
 }
 
-// RawUser is a Heroku user with its API token.
+// RawUser is a Heroku user with its API token and its teams. Teams maps a team name to the
+// user's role in it (admin, member or viewer); a user without teams is admin of every team the
+// topology names (one tenant, the default). A user sees and changes only its teams' spaces and
+// apps, and its own personal apps.
 type RawUser struct {
-	Email string `yaml:"email"`
-	Token string `yaml:"token"`
+	Email string            `yaml:"email"`
+	Token string            `yaml:"token"`
+	Teams map[string]string `yaml:"teams"`
 }
 
 // RawSpace is a Private Space.
@@ -232,6 +247,8 @@ type Topology struct {
 	Offices         []emulator.Office
 	AWSQuotas       emulator.AWSQuotas
 	HerokuLimits    emulator.HerokuLimits
+	FaultSeed       uint64
+	APIFaults       []faults.APIRule
 
 	internetWhere, officeWhere []string
 }
@@ -299,7 +316,11 @@ func (r *Raw) Resolve() (*Topology, error) {
 	bad := func(at path, name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{r.where(at, name)}, args...)...))
 	}
-	t := &Topology{Source: r.source, Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS}
+	t := &Topology{Source: r.source, Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS,
+		FaultSeed: r.Faults.Seed, APIFaults: r.Faults.API}
+	if _, err := faults.NewAPI(r.Faults.Seed, r.Faults.API...); err != nil {
+		bad(path{"faults", "api"}, "", "%v", err)
+	}
 	if t.Name == "" {
 		t.Name = "spacelab"
 	}
@@ -332,6 +353,11 @@ func (r *Raw) Resolve() (*Topology, error) {
 	for i, u := range r.Heroku.Users {
 		if u.Email == "" {
 			bad(path{"heroku", "users", i}, "", "email is required")
+		}
+		for _, team := range sortedKeys(u.Teams) {
+			if !slices.Contains(emulator.TeamRoles, u.Teams[team]) {
+				bad(path{"heroku", "users", i, "teams", team}, "", "role %q is not one of %s", u.Teams[team], strings.Join(emulator.TeamRoles, ", "))
+			}
 		}
 	}
 	for si, s := range r.Heroku.Spaces {
@@ -603,8 +629,32 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 				}
 			}
 		}
-		return nil
+		return t.applyMembers(tx)
 	})
+}
+
+// applyMembers gives each user its roles: those it lists, or admin of every team.
+func (t *Topology) applyMembers(tx *emulator.Tx) error {
+	for _, ru := range t.Users {
+		u := tx.UserByEmail(ru.Email)
+		if u == nil {
+			continue
+		}
+		if ru.Teams == nil {
+			for _, team := range tx.Teams() {
+				if err := tx.SetTeamRole(u, team, emulator.RoleAdmin); err != nil {
+					return fmt.Errorf("topology: %w", err)
+				}
+			}
+			continue
+		}
+		for _, name := range sortedKeys(ru.Teams) {
+			if err := tx.SetTeamRole(u, tx.EnsureTeam(name), ru.Teams[name]); err != nil {
+				return fmt.Errorf("topology: user %s: %w", ru.Email, err)
+			}
+		}
+	}
+	return nil
 }
 
 // WorldOptions returns the emulator options the topology pins (the Heroku AWS account, quotas
@@ -636,15 +686,11 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func sortedKeys(m map[string]int) []string {
-	var keys []string
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
+	slices.Sort(keys)
 	return keys
 }

@@ -162,6 +162,16 @@ func statusCmd() *cobra.Command {
 					fmt.Fprintf(tw, "%s/%s\t%s\t%s → %s\t%s\t%s\n", v.Space, v.Name, v.Status, v.Tunnel, v.Peer, v.State, v.Message)
 				}
 			}
+			if len(s.Faults) > 0 {
+				fmt.Fprintln(tw, "\nFAULT\tERROR\tFAILED\tREMAINING")
+				for _, f := range s.Faults {
+					remaining := fmt.Sprint(f.Remaining)
+					if f.Remaining < 0 {
+						remaining = "every call"
+					}
+					fmt.Fprintf(tw, "%s %s\t%s\t%d of %d\t%s\n", f.Service, f.Action, f.Code, f.Failed, f.Matched, remaining)
+				}
+			}
 			fmt.Fprintln(tw, "\nROUTE TABLE\tVPC\tDESTINATION\tTARGET\tSTATE")
 			for _, r := range s.Routes {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Table, r.VPC, r.Dst, r.Target, r.State)

@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/faults"
+	"github.com/spacelab-dev/spacelab/internal/apiserver"
 	"github.com/spacelab-dev/spacelab/lab"
 	"github.com/spacelab-dev/spacelab/topology"
 )
@@ -28,7 +30,7 @@ const (
 
 func upCmd() *cobra.Command {
 	var topoFile, envFile, herokuAddr, awsAddr, token string
-	var debug bool
+	var debug, listenAny bool
 	var detach bool // up --detach
 	var seed uint64 // up --seed
 	cmd := &cobra.Command{
@@ -48,6 +50,9 @@ distinct state directories and ports. --seed N makes the generated resource ids 
 rules, UUIDs) the same on every run that makes the same API calls.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkListen([]listenAddr{{"heroku-listen", herokuAddr}, {"aws-listen", awsAddr}}, listenAny, os.Stderr); err != nil {
+				return err
+			}
 			top, err := topology.Load(topoFile)
 			if err != nil {
 				return err
@@ -86,6 +91,9 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 					return err
 				}
 			}
+			if err := st.RecordOwnedFiles(files...); err != nil {
+				return err
+			}
 			ctl, err := serveControl(st.ControlSocket(), l)
 			if err != nil {
 				return err
@@ -113,7 +121,8 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 	cmd.RegisterFlagCompletionFunc("topology", completeTopologies)
 	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
 	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
-	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")
+	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API (loopback only)")
+	f.BoolVar(&listenAny, "listen-any", false, "allow API listen addresses outside loopback (reachable from other machines)")
 	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
 	f.BoolVar(&debug, "debug", false, "log everything")
 	f.BoolVar(&detach, "detach", false, "return when ready and leave the emulator running in the background")
@@ -139,7 +148,7 @@ func serveControl(path string, l *lab.Lab) (*http.Server, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(status(l))
 	})
-	srv := &http.Server{Handler: mux}
+	srv := apiserver.New(mux, apiserver.Limits{ReadHeader: 10 * time.Second, Idle: 120 * time.Second}, nil)
 	go srv.Serve(ln)
 	return srv, nil
 }
@@ -155,6 +164,8 @@ type Status struct {
 	VPNs       []VPNStatus     `json:"vpn_connections"`
 	// FailedHosts are hosts the data plane could not make match the model (it closed them).
 	FailedHosts []emulator.HostFailure `json:"failed_hosts,omitempty"`
+	// Faults are the API faults of the topology and what they have done.
+	Faults []faults.APIRuleStatus `json:"faults,omitempty"`
 }
 
 // VPNStatus is one tunnel of a Private Space VPN connection.
@@ -187,7 +198,7 @@ type RouteStatus struct {
 }
 
 func status(l *lab.Lab) Status {
-	s := Status{HerokuURL: l.HerokuURL, AWSURL: l.AWSURL}
+	s := Status{HerokuURL: l.HerokuURL, AWSURL: l.AWSURL, Faults: l.Faults.Status()}
 	if spec := l.Reconciler.Spec(); spec != nil {
 		s.Hosts = len(spec.Hosts)
 	}
