@@ -29,6 +29,7 @@ const (
 func upCmd() *cobra.Command {
 	var topoFile, envFile, herokuAddr, awsAddr, token string
 	var debug bool
+	var container containerFlags
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run the emulator in the foreground and print the environment for the heroku and aws clients",
@@ -41,6 +42,9 @@ Stop it with Ctrl-C or "spacelab down".`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			top, err := topology.Load(topoFile)
 			if err != nil {
+				return err
+			}
+			if err := container.isolate(); err != nil {
 				return err
 			}
 			st := lab.DefaultState()
@@ -59,10 +63,15 @@ Stop it with Ctrl-C or "spacelab down".`,
 			}
 			defer l.Close()
 			st.RecordPID("sandbox", l.Sandbox.Pid())
-			env, err := l.Env(st.ClientDir())
+			clientDir := st.ClientDir()
+			if container.clientDir != "" {
+				clientDir = container.clientDir
+			}
+			env, err := l.Env(clientDir)
 			if err != nil {
 				return err
 			}
+			env = container.env(env, l.HerokuURL, l.AWSURL)
 			exports := lab.ShellExports(env)
 			files := []string{st.EnvFile()}
 			if envFile != "" {
@@ -98,6 +107,7 @@ Stop it with Ctrl-C or "spacelab down".`,
 	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")
 	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
 	f.BoolVar(&debug, "debug", false, "log everything")
+	container.register(cmd)
 	return cmd
 }
 
