@@ -15,8 +15,10 @@ ENV PATH=/usr/local/bin:/usr/bin:/usr/sbin \
     SPACELAB_STATE_DIR=/run/spacelab \
     LANG=C.UTF-8
 EXPOSE 5400/tcp 5401/tcp
-# Ready means the first convergence is done and both APIs answer.
+# Healthy: GET /_spacelab/health answers 200, which it does once the data plane has converged.
 HEALTHCHECK --interval=1s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["spacelab", "status"]
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:5400/_spacelab/health"]
 ENTRYPOINT ["spacelab"]
-CMD ["up", "--heroku-listen", "0.0.0.0:5400", "--aws-listen", "0.0.0.0:5401"]
+# --listen-any: the container's addresses are not the host's; publish on 127.0.0.1 only.
+CMD ["up", "--listen-any", "--heroku-listen", "0.0.0.0:5400", "--aws-listen", "0.0.0.0:5401", \
+     "--heroku-url", "http://127.0.0.1:5400", "--aws-url", "http://127.0.0.1:5401", "--no-route-out"]
