@@ -76,11 +76,10 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 				network.MustParsePort(AWSPort):    {{HostIP: loopback}},
 			}
 		}),
-		testcontainers.WithWaitStrategy(wait.ForAll(
-			wait.ForHTTP(HealthPath).WithPort(HerokuPort).WithForcedIPv4LocalHost(),
-			wait.ForHTTP(HealthPath).WithPort(AWSPort).WithForcedIPv4LocalHost(),
-			wait.ForLog("# spacelab is up"), // after the export lines
-		).WithDeadline(3 * time.Minute)),
+		testcontainers.WithWaitStrategy(
+			health{ports: []string{HerokuPort, AWSPort}, timeout: 3 * time.Minute},
+			wait.ForLog("# spacelab is up"), // printed after the export lines
+		),
 	}
 	ctr, err := testcontainers.Run(ctx, img, append(moduleOpts, opts...)...)
 	var c *Container
@@ -162,15 +161,11 @@ func (c *Container) Terminate(ctx context.Context, opts ...testcontainers.Termin
 	return nil
 }
 
-// url is http://HOST:PORT of a published port, with the Docker host's loopback as 127.0.0.1
-// (the heroku CLI accepts no other name than that and localhost).
+// url is http://HOST:PORT of a published port (see publishedHost).
 func (c *Container) url(ctx context.Context, port string) (string, error) {
-	host, err := c.Host(ctx)
+	host, err := publishedHost(ctx, c)
 	if err != nil {
 		return "", err
-	}
-	if host == "localhost" {
-		host = "127.0.0.1"
 	}
 	p, err := c.MappedPort(ctx, port)
 	if err != nil {
