@@ -111,7 +111,7 @@ func TestPeeringThroughContainer(t *testing.T) {
 	}
 
 	// The checks of the seed: curl gets a 200 through the spaces router, dig the router's
-	// internal addresses; the instance is who it says.
+	// internal addresses; commands run in the instance with their own exit codes.
 	r, err := c.Check(ctx, app)
 	if err != nil || !r.OK || r.Status != 200 || !regexp.MustCompile(`^1\.1 spaces-router \([0-9a-f]{12}\)$`).MatchString(r.Header.Get("Via")) {
 		t.Fatalf("curl after the peering: %v %+v", err, r)
@@ -131,8 +131,10 @@ func TestPeeringThroughContainer(t *testing.T) {
 		code       int
 		out        string
 	}{
-		{"hostname", "ip-172-16-0-8", []string{"hostname"}, 0, "ip-172-16-0-8.ec2.internal"},
-		{"no such host", "no-such-host", []string{"hostname"}, 1, "no-such-host"},
+		{"curl", "ip-172-16-0-8", []string{"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://test-vpn-compute.herokuapp.com/"}, 0, "200"},
+		{"its own name", "ip-172-16-0-8", []string{"dig", "+short", "ip-172-16-0-8.ec2.internal"}, 0, "172.16.0.8"},
+		{"no such host", "no-such-host", []string{"curl", "--version"}, 1, "no-such-host"},
+		{"no such command", "ip-172-16-0-8", []string{"hostname"}, 127, "not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, err := c.Exec(ctx, tc.host, tc.cmd...)
