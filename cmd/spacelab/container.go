@@ -34,11 +34,22 @@ func (c *containerFlags) isolate() error {
 	if !c.noRouteOut {
 		return nil
 	}
-	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		routes, err := netlink.RouteListFiltered(family, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
-		if err != nil {
-			return fmt.Errorf("spacelab: --no-route-out: list routes: %w", err)
+	for _, r := range gatewayRoutes() {
+		if err := netlink.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("spacelab: --no-route-out: delete the default route via %s: %w (needs CAP_NET_ADMIN)", r.Gw, err)
 		}
+	}
+	if left := gatewayRoutes(); len(left) > 0 {
+		return fmt.Errorf("spacelab: --no-route-out: a default route is left: %v", left)
+	}
+	return nil
+}
+
+// gatewayRoutes lists the default routes through a gateway, of every table and family.
+func gatewayRoutes() []netlink.Route {
+	var out []netlink.Route
+	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		routes, _ := netlink.RouteListFiltered(family, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
 		for _, r := range routes {
 			if r.Dst != nil {
 				if ones, _ := r.Dst.Mask.Size(); ones != 0 {
@@ -48,12 +59,10 @@ func (c *containerFlags) isolate() error {
 			if r.Gw == nil && len(r.MultiPath) == 0 {
 				continue // no gateway: an on-link or local route
 			}
-			if err := netlink.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
-				return fmt.Errorf("spacelab: --no-route-out: delete the default route via %s: %w (needs CAP_NET_ADMIN)", r.Gw, err)
-			}
+			out = append(out, r)
 		}
 	}
-	return nil
+	return out
 }
 
 // env rewrites the exported environment for clients outside the container: the API URLs
