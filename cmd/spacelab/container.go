@@ -34,22 +34,29 @@ func (c *containerFlags) isolate() error {
 	if !c.noRouteOut {
 		return nil
 	}
-	for _, r := range gatewayRoutes() {
+	routes, err := gatewayRoutes()
+	if err != nil {
+		return err
+	}
+	for _, r := range routes {
 		if err := netlink.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("spacelab: --no-route-out: delete the default route via %s: %w (needs CAP_NET_ADMIN)", r.Gw, err)
 		}
 	}
-	if left := gatewayRoutes(); len(left) > 0 {
-		return fmt.Errorf("spacelab: --no-route-out: a default route is left: %v", left)
+	if left, err := gatewayRoutes(); err != nil || len(left) > 0 {
+		return fmt.Errorf("spacelab: --no-route-out: a default route is left: %v %v", left, err)
 	}
 	return nil
 }
 
 // gatewayRoutes lists the default routes through a gateway, of every table and family.
-func gatewayRoutes() []netlink.Route {
+func gatewayRoutes() ([]netlink.Route, error) {
 	var out []netlink.Route
 	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		routes, _ := netlink.RouteListFiltered(family, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+		routes, err := netlink.RouteListFiltered(family, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+		if err != nil {
+			return nil, fmt.Errorf("spacelab: --no-route-out: list routes: %w", err)
+		}
 		for _, r := range routes {
 			if r.Dst != nil {
 				if ones, _ := r.Dst.Mask.Size(); ones != 0 {
@@ -62,7 +69,7 @@ func gatewayRoutes() []netlink.Route {
 			out = append(out, r)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // env rewrites the exported environment for clients outside the container: the API URLs
