@@ -42,7 +42,7 @@ func sandboxMain() int {
 	var err error
 	rootNS, err = vns.Get()
 	if err != nil {
-		log.Error("sandbox setup failed", "err", err)
+		log.Error("sandbox setup failed", "err", fmt.Errorf("open the sandbox's network namespace: %w", err))
 		return 1
 	}
 	a := &Agent{log: log, run: filepath.Join(dir, "run"), hosts: map[string]*host{}, links: map[string]*netspec.Link{}, spec: &netspec.Spec{}}
@@ -78,14 +78,21 @@ func setupSandbox(dir string) error {
 	if err := unix.Mount("spacelab", run, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755"); err != nil {
 		return fmt.Errorf("mount tmpfs on %s: %w", run, err)
 	}
-	// A /proc of our own PID namespace, so processes inside see only the sandbox. Where the
-	// kernel refuses (a masked /proc), keep the inherited one.
-	unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+	// A /proc of our own PID namespace, so processes inside see only the sandbox, /proc/self
+	// names the sandbox's own namespaces and /proc/sys/net is this network namespace's. The
+	// inherited one would do none of that (it counts pids of the parent's PID namespace), so a
+	// refusal is fatal; sandboxMode avoids the one known refusal (a masked /proc in a container).
+	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mount a /proc for the sandbox's PID namespace: %w", err)
+	}
 	lo, err := netlink.LinkByName("lo")
 	if err != nil {
-		return err
+		return fmt.Errorf("find lo: %w", err)
 	}
-	return netlink.LinkSetUp(lo)
+	if err := netlink.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("bring lo up: %w", err)
+	}
+	return nil
 }
 
 // Agent is the sandbox side of the control connection. Its exported methods are the RPCs.

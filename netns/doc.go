@@ -14,6 +14,11 @@
 // socket closes, and namespaces are held only by its file descriptors and processes. No
 // namespace is ever mounted under /run/netns, no link is created in the caller's namespace.
 //
+// Inside a container (root, with the runtime's masked /proc) the sandbox is the same minus the
+// user namespace, which the container's /proc would not let it use; see sandboxMode. It needs
+// CAP_NET_ADMIN and CAP_SYS_ADMIN there (docker run --cap-add NET_ADMIN --cap-add SYS_ADMIN),
+// never --privileged.
+//
 // Requirements: Linux with unprivileged user namespaces, or root. Tests that need them call
 // RequireSandbox, which skips without them and fails under CI=true:
 //

@@ -21,7 +21,8 @@ import (
 
 // Start launches a sandbox process and waits until it answers. The sandbox runs in new user,
 // network, mount and PID namespaces; as a normal user the caller's uid is root inside it, as
-// root the first 65536 ids map to themselves.
+// root the first 65536 ids map to themselves. Inside a container (root with a masked /proc, see
+// sandboxMode) it needs no user namespace and gets none: network, mount and PID namespaces only.
 func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	log := o.Logger
 	if log == nil {
@@ -103,7 +104,13 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		},
 	}
 	uid, gid := os.Getuid(), os.Getgid()
-	if uid == 0 {
+	mode := sandboxMode()
+	if mode.reason != "" {
+		log.Debug("sandbox without a user namespace", "reason", mode.reason)
+	}
+	if !mode.userns {
+		cmd.SysProcAttr.Cloneflags &^= unix.CLONE_NEWUSER
+	} else if uid == 0 {
 		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
 		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}}
 		// Programs that drop privileges (tcpdump, charon, sshd) call setgroups.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 
@@ -65,5 +66,53 @@ func TestSandboxTwoHosts(t *testing.T) {
 	code, _ = s.Exec(ctx, netnstestReq("a", "sh", "-c", "exit 3"), nil, &out, &out)
 	if code != 3 {
 		t.Errorf("exit code = %d, want 3", code)
+	}
+}
+
+// TestContainerModeWithoutUserNamespace starts the sandbox the way it starts inside a container
+// (no user namespace: network, mount and PID namespaces only) and checks it is as sealed and
+// as capable as the usual one. It needs root; as a normal user that mode does not exist.
+func TestContainerModeWithoutUserNamespace(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("the sandbox has a mode without a user namespace only for root (run as root to test it)")
+	}
+	t.Setenv("SPACELAB_SANDBOX_USERNS", "0")
+	s := netnstest.Start(t)
+	ctx := context.Background()
+	if err := s.Apply(ctx, twoHosts()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Probe(ctx, netspec.Probe{From: "a", Kind: "http", Target: "http://b.test/"})
+	if err != nil || !r.OK {
+		t.Errorf("http from a to b: %v %+v", err, r)
+	}
+	// A host sees only its own interfaces, and PID 1 is the sandbox: nothing of the caller's
+	// network or processes shows through.
+	for _, tc := range []struct {
+		name string
+		argv []string
+		want func(string) bool
+	}{
+		{"links", []string{"cat", "/proc/net/dev"}, func(out string) bool {
+			var names []string
+			for _, line := range strings.Split(out, "\n") {
+				if name, _, ok := strings.Cut(line, ":"); ok {
+					names = append(names, strings.TrimSpace(name))
+				}
+			}
+			return strings.Join(names, " ") == "lo eth0"
+		}},
+		{"pid 1", []string{"cat", "/proc/1/cmdline"}, func(out string) bool { return strings.TrimRight(out, "\x00") == "spacelab-sandbox" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			code, err := s.Exec(ctx, netnstestReq("a", tc.argv...), nil, &out, &out)
+			if err != nil || code != 0 {
+				t.Fatalf("%v: %d %v %s", tc.argv, code, err, out.String())
+			}
+			if !tc.want(out.String()) {
+				t.Errorf("%v in a host shows the outside: %q", tc.argv, out.String())
+			}
+		})
 	}
 }

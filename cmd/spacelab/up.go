@@ -31,6 +31,7 @@ const (
 func upCmd() *cobra.Command {
 	var topoFile, envFile, herokuAddr, awsAddr, token string
 	var debug, listenAny bool
+	var container containerFlags
 	var detach bool // up --detach
 	var seed uint64 // up --seed
 	cmd := &cobra.Command{
@@ -57,6 +58,9 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 			if err != nil {
 				return err
 			}
+			if err := container.isolate(); err != nil {
+				return err
+			}
 			takeReadyPipe()
 			st := lab.DefaultState()
 			if detach && readyPipe == nil {
@@ -77,10 +81,15 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 			}
 			defer l.Close()
 			st.RecordPID("sandbox", l.Sandbox.Pid())
-			env, err := l.Env(st.ClientDir())
+			clientDir := st.ClientDir()
+			if container.clientDir != "" {
+				clientDir = container.clientDir
+			}
+			env, err := l.Env(clientDir)
 			if err != nil {
 				return err
 			}
+			env = container.env(env, l.HerokuURL, l.AWSURL)
 			exports := lab.ShellExports(append([]string{"SPACELAB_STATE_DIR=" + st.Dir}, env...))
 			files := []string{st.EnvFile()}
 			if envFile != "" {
@@ -125,6 +134,7 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 	f.BoolVar(&listenAny, "listen-any", false, "allow API listen addresses outside loopback (reachable from other machines)")
 	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
 	f.BoolVar(&debug, "debug", false, "log everything")
+	container.register(cmd)
 	f.BoolVar(&detach, "detach", false, "return when ready and leave the emulator running in the background")
 	f.Uint64Var(&seed, "seed", 0, "seed for generated resource ids: the same N gives the same ids on every run (0: random)")
 	return cmd
