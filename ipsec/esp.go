@@ -43,7 +43,7 @@ type espSA struct {
 	ivGen  cipher.Block // encrypts the sequence number into an unpredictable IV
 	integ  Hash
 	icvLen int
-	fast   *fastMAC // assembly HMAC, stitched with encryption where possible; nil: crypto/hmac
+	fast   *fastMAC      // assembly HMAC, stitched with encryption where possible; nil: crypto/hmac
 	seq    atomic.Uint64 // last sequence number used (outbound)
 	replay replayWindow  // inbound
 	pool   sync.Pool     // *espState
