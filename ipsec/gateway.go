@@ -294,14 +294,6 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 		ds[i].Buf = make([]byte, maxDatagram)
 	}
 	inner := make([][]byte, 0, 4*batchSize)
-	jobs := make([]openJob, 0, 4*batchSize)
-	var work chan *openRange
-	help := &openRange{done: make(chan struct{}, 1)}
-	if runtime.GOMAXPROCS(0) > 1 {
-		work = make(chan *openRange)
-		go g.opener(work)
-		defer close(work)
-	}
 	bd, batched := g.dev.(BatchDevice)
 	for {
 		n, err := c.ReadBatch(ds)
@@ -313,7 +305,6 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 		}
 		now := time.Now().UnixNano()
 		inner = inner[:0]
-		jobs = jobs[:0]
 		spis := *g.spis.Load()
 		for i := 0; i < n; i++ {
 			b := ds[i].Buf[:ds[i].N]
@@ -323,25 +314,12 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 			}
 			for len(b) > 0 {
 				m := min(seg, len(b))
-				jobs = append(jobs, openJob{pkt: b[:m], from: ds[i].Addr})
+				if p := g.handleNATT(local, ds[i].Addr, b[:m], spis, now); p != nil {
+					inner = append(inner, p)
+				}
 				b = b[m:]
 			}
 		}
-		// ESP of a large batch is opened on two cores; the inner packets keep their order.
-		if work != nil && len(jobs) >= parallelSealMin {
-			help.local, help.spis, help.now, help.jobs = local, spis, now, jobs[len(jobs)/2:]
-			work <- help
-			g.openAll(local, jobs[:len(jobs)/2], spis, now)
-			<-help.done
-		} else {
-			g.openAll(local, jobs, spis, now)
-		}
-		for _, j := range jobs {
-			if j.inner != nil {
-				inner = append(inner, j.inner)
-			}
-		}
-		clear(jobs)
 		if len(inner) == 0 {
 			continue
 		}
@@ -352,38 +330,6 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 				g.dev.WritePacket(p)
 			}
 		}
-	}
-}
-
-// openJob is one datagram of a batch read from port 4500 and, if it was ESP that opened, its
-// inner packet.
-type openJob struct {
-	pkt   []byte
-	from  netip.AddrPort
-	inner []byte
-}
-
-// openRange is work for the opening helper.
-type openRange struct {
-	local netip.Addr
-	spis  map[uint32]inbound
-	now   int64
-	jobs  []openJob
-	done  chan struct{}
-}
-
-func (g *Gateway) openAll(local netip.Addr, jobs []openJob, spis map[uint32]inbound, now int64) {
-	for i := range jobs {
-		jobs[i].inner = g.handleNATT(local, jobs[i].from, jobs[i].pkt, spis, now)
-	}
-}
-
-// opener opens halves of large batches for readNATT.
-func (g *Gateway) opener(work <-chan *openRange) {
-	for r := range work {
-		g.openAll(r.local, r.jobs, r.spis, r.now)
-		r.jobs, r.spis = nil, nil
-		r.done <- struct{}{}
 	}
 }
 
