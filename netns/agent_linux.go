@@ -18,8 +18,10 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	vns "github.com/vishvananda/netns"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
@@ -189,6 +191,7 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		}
 	}
 	// New hosts, in parallel: creating a namespace costs the kernel a little time each.
+	t0 := time.Now()
 	var newNames []string
 	for name := range want {
 		if a.hosts[name] == nil {
@@ -201,7 +204,7 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	g.SetLimit(2 * runtime.NumCPU())
 	for i, name := range newNames {
 		g.Go(func() error {
-			h, err := newHost(name, a.run)
+			h, err := newHost(name, a.run, want[name].Forwarding)
 			created[i] = h
 			return err
 		})
@@ -214,6 +217,8 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 			a.hosts[newNames[i]] = h
 		}
 	}
+	tHosts := time.Since(t0)
+	t0 = time.Now()
 	// Links: recreate any whose description changed.
 	dirty := map[string]bool{}
 	wantLinks := map[string]*netspec.Link{}
@@ -269,6 +274,8 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	if err := lg.Wait(); err != nil {
 		errs = append(errs, err)
 	}
+	tLinks := time.Since(t0)
+	t0 = time.Now()
 	// Per-host configuration, in parallel.
 	var hg errgroup.Group
 	hg.SetLimit(2 * runtime.NumCPU())
@@ -295,44 +302,104 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links))
+	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links), "new_hosts", len(newNames),
+		"new_links", len(newLinks), "hosts_took", tHosts, "links_took", tLinks, "configure_took", time.Since(t0))
 	return nil
 }
 
-// createLink makes a veth pair with one end in each host, addressed and up.
+// createLink makes a veth pair with one end in each host, addressed and up. The pair is made
+// in one request with both ends' MTU and interface index (chosen by the hosts, so no lookup
+// follows) and the first end up; the second end's state, addresses, alternative names and
+// bridge ports take more requests.
+// Where the kernel refuses the chosen index, the slower path with lookups runs instead.
 func createLink(ha, hb *host, l *netspec.Link) error {
 	mtu := l.MTU
 	if mtu == 0 {
 		mtu = 1500
 	}
-	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: l.A.Ifname, MTU: mtu, Namespace: netlink.NsFd(ha.ns)},
-		PeerName:      l.B.Ifname,
-		PeerNamespace: netlink.NsFd(hb.ns),
+	ia, ib := ha.allocIndex(), hb.allocIndex()
+	err := addVeth(l, mtu, ha, hb, ia, ib)
+	if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EEXIST) && !ha.hasLink(l.A.Ifname) && !hb.hasLink(l.B.Ifname) {
+		ia, ib = 0, 0
+		err = addVeth(l, mtu, ha, hb, 0, 0)
 	}
-	if err := netlink.LinkAdd(veth); err != nil {
+	if err != nil {
 		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
 	for _, side := range []struct {
-		h *host
-		e netspec.End
-	}{{ha, l.A}, {hb, l.B}} {
-		if err := side.h.setupEnd(side.e, mtu); err != nil {
+		h   *host
+		e   netspec.End
+		idx int
+		up  bool
+	}{{ha, l.A, ia, ia == 0}, {hb, l.B, ib, true}} {
+		if err := side.h.setupEnd(side.e, side.idx, side.up); err != nil {
 			return fmt.Errorf("link %s: %w", l.Key(), err)
 		}
 	}
 	return nil
 }
 
-func (h *host) setupEnd(e netspec.End, mtu int) error {
-	link, err := h.nl.LinkByName(e.Ifname)
-	if err != nil {
-		return fmt.Errorf("%s: %s: %w", h.name, e.Ifname, err)
+// addVeth sends one RTM_NEWLINK for the pair; an index of 0 lets the kernel choose.
+func addVeth(l *netspec.Link, mtu int, ha, hb *host, ia, ib int) error {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(ia)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(l.A.Ifname)))
+	req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu))))
+	req.AddData(nl.NewRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(ha.ns))))
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
+	pm := nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
+	pm.Index = int32(ib) // not up yet: a veth cannot open before its pair is joined (ENOTCONN)
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(l.B.Ifname))
+	peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu)))
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(hb.ns)))
+	req.AddData(info)
+	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
+	return err
+}
+
+// firstIndex is where the interface indexes a host hands out start: far above the kernel's
+// own (it numbers devices from 2 upwards), so the two do not meet in practice.
+const firstIndex = 1000
+
+func (h *host) allocIndex() int {
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	if h.nextIndex < firstIndex {
+		h.nextIndex = firstIndex
+	}
+	h.nextIndex++
+	return h.nextIndex
+}
+
+func (h *host) hasLink(name string) bool {
+	_, err := h.nl.LinkByName(name)
+	return err == nil
+}
+
+// setupEnd configures one end of a new pair; idx 0 means the kernel chose the index, so the
+// interface is looked up by name.
+func (h *host) setupEnd(e netspec.End, idx int, up bool) error {
+	var link netlink.Link = &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx, Name: e.Ifname}}
+	if idx == 0 {
+		var err error
+		if link, err = h.nl.LinkByName(e.Ifname); err != nil {
+			return fmt.Errorf("%s: %s: %w", h.name, e.Ifname, err)
+		}
+	}
+	if up {
+		if err := h.nl.LinkSetUp(link); err != nil {
+			return fmt.Errorf("%s: %s up: %w", h.name, e.Ifname, err)
+		}
 	}
 	if e.Label != "" {
 		h.nl.LinkAddAltName(link, e.Label)
 	}
-	h.nl.LinkSetMTU(link, mtu)
 	if e.Bridge != "" {
 		br, err := h.nl.LinkByName(e.Bridge)
 		if err != nil {
@@ -347,7 +414,7 @@ func (h *host) setupEnd(e netspec.End, mtu int) error {
 			return fmt.Errorf("%s: %s add %s: %w", h.name, e.Ifname, p, err)
 		}
 	}
-	return h.nl.LinkSetUp(link)
+	return nil
 }
 
 func (h *host) applyBridges(want []netspec.Bridge) error {
@@ -405,12 +472,16 @@ func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var errs []error
-	fwd := "0"
-	if hs.Forwarding {
-		fwd = "1"
-	}
-	if err := h.sysctl("net/ipv4/ip_forward", fwd); err != nil {
-		errs = append(errs, err)
+	if hs.Forwarding != h.forwarding {
+		fwd := "0"
+		if hs.Forwarding {
+			fwd = "1"
+		}
+		if err := h.sysctl("net/ipv4/ip_forward", fwd); err != nil {
+			errs = append(errs, err)
+		} else {
+			h.forwarding = hs.Forwarding
+		}
 	}
 	if lo, err := h.nl.LinkByName("lo"); err == nil {
 		want := append([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}, hs.Loopback...)

@@ -32,11 +32,16 @@ type host struct {
 	nl   *netlink.Handle
 	dir  string // resolv.conf, hosts, hostname
 
-	mu       sync.Mutex
-	applied  *netspec.Host
-	filter   string // fingerprint of the applied filter
-	services map[string]*running
-	procs    map[int]*process // commands started by Exec or command services
+	mu      sync.Mutex
+	applied *netspec.Host
+	filter  string // fingerprint of the applied filter
+	// forwarding is the namespace's ip_forward.
+	forwarding bool
+
+	idxMu     sync.Mutex
+	nextIndex int // the last interface index handed out (allocIndex)
+	services  map[string]*running
+	procs     map[int]*process // commands started by Exec or command services
 }
 
 type running struct {
@@ -62,9 +67,15 @@ func inNS(ns vns.NsHandle, fn func() error) error {
 	return err
 }
 
-// newHost creates an empty network namespace with loopback up and the sysctls every host needs.
-func newHost(name, runDir string) (*host, error) {
+// newHost creates an empty network namespace with loopback up and the sysctls every host needs,
+// and forwarding as asked. Everything happens on the thread that created the namespace, in
+// one visit: the sysctls a fresh namespace already has right are not written (see
+// freshDefaults), the netlink socket is opened there, and loopback (always index 1 in a new
+// namespace) goes up without a lookup.
+func newHost(name, runDir string, forwarding bool) (*host, error) {
 	var ns vns.NsHandle
+	var nl *netlink.Handle
+	settings := hostSysctls(forwarding)
 	err := func() error {
 		runtime.LockOSThread()
 		n, err := vns.New() // unshare(CLONE_NEWNET): this thread is now inside the new namespace
@@ -73,17 +84,13 @@ func newHost(name, runDir string) (*host, error) {
 			return err
 		}
 		ns = n
-		settings := [][2]string{
-			{"net/ipv6/conf/all/disable_ipv6", "1"},
-			{"net/ipv6/conf/default/disable_ipv6", "1"},
-			{"net/ipv4/conf/all/rp_filter", "0"},
-			{"net/ipv4/conf/default/rp_filter", "0"},
-			{"net/ipv4/ping_group_range", pingGroups()},
+		serr := writeSysctls(settings)
+		if serr == nil {
+			nl, serr = netlink.NewHandle(unix.NETLINK_ROUTE)
 		}
-		var serr error
-		for _, s := range settings {
-			if e := writeSysctl(s[0], s[1]); e != nil && serr == nil {
-				serr = e
+		if serr == nil {
+			if e := nl.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1, Name: "lo"}}); e != nil {
+				serr = fmt.Errorf("loopback up: %w", e)
 			}
 		}
 		if e := vns.Set(rootNS); e != nil {
@@ -93,30 +100,88 @@ func newHost(name, runDir string) (*host, error) {
 		return serr
 	}()
 	if err != nil {
+		if nl != nil {
+			nl.Close()
+		}
 		if ns.IsOpen() {
 			ns.Close()
 		}
 		return nil, fmt.Errorf("netns: host %s: %w", name, err)
 	}
-	nl, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		ns.Close()
-		return nil, fmt.Errorf("netns: host %s: netlink: %w", name, err)
-	}
 	h := &host{name: name, ns: ns, nl: nl, services: map[string]*running{}, procs: map[int]*process{},
-		dir: filepath.Join(runDir, "hosts", fileName(name))}
-	lo, err := nl.LinkByName("lo")
-	if err == nil {
-		err = nl.LinkSetUp(lo)
-	}
-	if err == nil {
-		err = os.MkdirAll(h.dir, 0o755)
-	}
-	if err != nil {
+		dir: filepath.Join(runDir, "hosts", fileName(name)), forwarding: forwarding}
+	if err := os.MkdirAll(h.dir, 0o755); err != nil {
 		h.close()
 		return nil, fmt.Errorf("netns: host %s: %w", name, err)
 	}
 	return h, nil
+}
+
+// hostSysctls are the settings every host gets: no IPv6 (no link-local chatter on the links),
+// no reverse-path filter (routers see asymmetric paths), unprivileged ping for every mapped
+// group, and IPv4 forwarding on or off. Those a fresh namespace already has are left out.
+func hostSysctls(forwarding bool) [][2]string {
+	fwd := "0"
+	if forwarding {
+		fwd = "1"
+	}
+	all := [][2]string{
+		{"net/ipv6/conf/all/disable_ipv6", "1"},
+		{"net/ipv6/conf/default/disable_ipv6", "1"},
+		{"net/ipv4/conf/all/rp_filter", "0"},
+		{"net/ipv4/conf/default/rp_filter", "0"},
+		{"net/ipv4/ping_group_range", pingGroups()},
+		{"net/ipv4/ip_forward", fwd},
+	}
+	def := freshDefaults()
+	out := all[:0:0]
+	for _, kv := range all {
+		if v, ok := def[kv[0]]; !ok || v != kv[1] {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func writeSysctls(kvs [][2]string) error {
+	var err error
+	for _, kv := range kvs {
+		if e := writeSysctl(kv[0], kv[1]); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// freshDefaults are the values of the host sysctls in a new network namespace, read once in
+// a throwaway namespace: IPv4 settings are copied from the machine's initial namespace, so
+// they differ between machines; IPv6 ones start from the kernel's defaults. Values that could
+// not be read are absent (and so always written).
+var freshDefaults = sync.OnceValue(func() map[string]string {
+	def := map[string]string{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine, namespace and all
+		ns, err := vns.New()
+		if err != nil {
+			return
+		}
+		defer ns.Close()
+		for _, kv := range hostSysctls0 {
+			if b, err := os.ReadFile("/proc/sys/" + kv); err == nil {
+				def[kv] = strings.Join(strings.Fields(string(b)), " ")
+			}
+		}
+	}()
+	<-done
+	return def
+})
+
+var hostSysctls0 = []string{
+	"net/ipv6/conf/all/disable_ipv6", "net/ipv6/conf/default/disable_ipv6",
+	"net/ipv4/conf/all/rp_filter", "net/ipv4/conf/default/rp_filter",
+	"net/ipv4/ping_group_range", "net/ipv4/ip_forward",
 }
 
 // pingGroups is the range of mapped group ids, all allowed unprivileged ICMP echo sockets.
