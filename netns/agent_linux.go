@@ -383,7 +383,8 @@ func (h *host) hasLink(name string) bool {
 }
 
 // setupEnd configures one end of a new pair; idx 0 means the kernel chose the index, so the
-// interface is looked up by name.
+// interface is looked up by name. Both ends get their settings (quietLink) before the second
+// goes up: the pair has no carrier until then, so no IPv6 address appears meanwhile.
 func (h *host) setupEnd(e netspec.End, idx int, up bool) error {
 	var link netlink.Link = &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx, Name: e.Ifname}}
 	if idx == 0 {
@@ -391,6 +392,9 @@ func (h *host) setupEnd(e netspec.End, idx int, up bool) error {
 		if link, err = h.nl.LinkByName(e.Ifname); err != nil {
 			return fmt.Errorf("%s: %s: %w", h.name, e.Ifname, err)
 		}
+	}
+	if err := h.quietLink(link.Attrs().Index); err != nil {
+		return err
 	}
 	if up {
 		if err := h.nl.LinkSetUp(link); err != nil {
@@ -427,6 +431,9 @@ func (h *host) applyBridges(want []netspec.Bridge) error {
 			}
 			if link, err = h.nl.LinkByName(b.Name); err != nil {
 				return fmt.Errorf("%s: bridge %s: %w", h.name, b.Name, err)
+			}
+			if err := h.quietLink(link.Attrs().Index); err != nil {
+				return err
 			}
 		}
 		if err := h.syncAddrs(link, b.Addrs); err != nil {
@@ -473,14 +480,8 @@ func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
 	defer h.mu.Unlock()
 	var errs []error
 	if hs.Forwarding != h.forwarding {
-		fwd := "0"
-		if hs.Forwarding {
-			fwd = "1"
-		}
-		if err := h.sysctl("net/ipv4/ip_forward", fwd); err != nil {
+		if err := h.setForwarding(hs.Forwarding); err != nil {
 			errs = append(errs, err)
-		} else {
-			h.forwarding = hs.Forwarding
 		}
 	}
 	if lo, err := h.nl.LinkByName("lo"); err == nil {
@@ -506,6 +507,33 @@ func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
 	if len(errs) > 0 {
 		h.applied = nil // try again next time
 		return fmt.Errorf("host %s: %w", h.name, errors.Join(errs...))
+	}
+	return nil
+}
+
+// setForwarding turns routing on or off in a running host: the namespace's switch where a
+// router needs it (newHost), and every interface's own setting, which is what the kernel
+// consults for a packet arriving on it.
+func (h *host) setForwarding(on bool) error {
+	h.idxMu.Lock()
+	h.forwarding = on
+	h.idxMu.Unlock()
+	if kv := hostSysctls(on); len(kv) > 0 {
+		if err := inNS(h.ns, func() error { return writeSysctls(kv) }); err != nil {
+			return fmt.Errorf("%s: %w", h.name, err)
+		}
+	}
+	links, err := h.nl.LinkList()
+	if err != nil {
+		return fmt.Errorf("%s: list interfaces: %w", h.name, err)
+	}
+	for _, l := range links {
+		if l.Attrs().Index == 1 { // loopback
+			continue
+		}
+		if err := h.quietLink(l.Attrs().Index); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -736,6 +764,7 @@ func (h *host) syncServices(hs *netspec.Host, log *slog.Logger, errs *[]error) {
 		r := &running{cfg: cfg}
 		var err error
 		if cfg.Kind == "command" {
+			h.allowPing()
 			r.cmd, err = h.startCommand(cfg, hs, log)
 		} else {
 			env := h.env()

@@ -24,8 +24,8 @@ func (h *host) nftConn() (*nftables.Conn, error) {
 	return nftables.New(nftables.WithNetNSFd(int(h.ns)), nftables.WithSockOptions(bigReceiveBuffer))
 }
 
-// bigReceiveBuffer lets one transaction carry hundreds of rules: the kernel acknowledges each
-// message, and the default buffer overflows (ENOBUFS) long before.
+// bigReceiveBuffer lets one transaction carry thousands of rules: the kernel acknowledges each
+// message, and the default buffers overflow (ENOBUFS, EMSGSIZE) long before.
 func bigReceiveBuffer(c *mdnetlink.Conn) error {
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -36,6 +36,11 @@ func bigReceiveBuffer(c *mdnetlink.Conn) error {
 		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 32<<20)
 		if serr != nil {
 			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 32<<20)
+		}
+		// The whole transaction goes in one sendmsg, which the kernel refuses (EMSGSIZE)
+		// when it exceeds the send buffer: a router filtering for a thousand dynos does.
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 32<<20) != nil {
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 32<<20)
 		}
 	}); err != nil {
 		return err
