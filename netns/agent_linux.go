@@ -317,50 +317,80 @@ func createLink(ha, hb *host, l *netspec.Link) error {
 	if mtu == 0 {
 		mtu = 1500
 	}
-	ia, ib := ha.allocIndex(), hb.allocIndex()
-	err := addVeth(l, mtu, ha, hb, ia, ib)
+	// The end the request creates first can go up and join its bridge in the same request:
+	// make it the bridged end where there is one.
+	first, second := vethEnd{h: ha, e: l.A}, vethEnd{h: hb, e: l.B}
+	if l.B.Bridge != "" && l.A.Bridge == "" {
+		first, second = second, first
+	}
+	first.idx, second.idx = first.h.allocIndex(), second.h.allocIndex()
+	first.master = first.h.bridgeIndex(first.e.Bridge)
+	err := addVeth(mtu, first, second)
 	if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EEXIST) && !ha.hasLink(l.A.Ifname) && !hb.hasLink(l.B.Ifname) {
-		ia, ib = 0, 0
-		err = addVeth(l, mtu, ha, hb, 0, 0)
+		first.idx, second.idx = 0, 0
+		err = addVeth(mtu, first, second)
 	}
 	if err != nil {
 		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
-	for _, side := range []struct {
-		h   *host
-		e   netspec.End
-		idx int
-		up  bool
-	}{{ha, l.A, ia, ia == 0}, {hb, l.B, ib, true}} {
-		if err := side.h.setupEnd(side.e, side.idx, side.up); err != nil {
-			return fmt.Errorf("link %s: %w", l.Key(), err)
-		}
+	// The first end is up (and enslaved) unless the kernel chose the indexes.
+	if err := first.h.setupEnd(first.e, first.idx, first.idx == 0, first.idx == 0 || first.master == 0); err != nil {
+		return fmt.Errorf("link %s: %w", l.Key(), err)
+	}
+	if err := second.h.setupEnd(second.e, second.idx, true, true); err != nil {
+		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
 	return nil
 }
 
-// addVeth sends one RTM_NEWLINK for the pair; an index of 0 lets the kernel choose.
-func addVeth(l *netspec.Link, mtu int, ha, hb *host, ia, ib int) error {
+// vethEnd is one end of a pair being created: its host, spec, chosen index (0: the kernel's
+// choice) and, for the first end, the bridge it joins at once (0: none).
+type vethEnd struct {
+	h      *host
+	e      netspec.End
+	idx    int
+	master int
+}
+
+// addVeth sends one RTM_NEWLINK for the pair. The first end is created up and in its bridge;
+// the second cannot be up yet: a veth cannot open before its pair is joined (ENOTCONN).
+func addVeth(mtu int, first, second vethEnd) error {
 	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
-	msg.Index = int32(ia)
-	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	msg.Index = int32(first.idx)
+	if first.idx != 0 {
+		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	}
 	req.AddData(msg)
-	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(l.A.Ifname)))
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(first.e.Ifname)))
 	req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu))))
-	req.AddData(nl.NewRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(ha.ns))))
+	req.AddData(nl.NewRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(first.h.ns))))
+	if first.idx != 0 && first.master != 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(first.master))))
+	}
 	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
 	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
 	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
 	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
 	pm := nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
-	pm.Index = int32(ib) // not up yet: a veth cannot open before its pair is joined (ENOTCONN)
-	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(l.B.Ifname))
+	pm.Index = int32(second.idx)
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(second.e.Ifname))
 	peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu)))
-	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(hb.ns)))
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(second.h.ns)))
 	req.AddData(info)
 	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
 	return err
+}
+
+// bridgeIndex is the interface index of a bridge of the host (applyBridges records them), or
+// 0 for none or unknown.
+func (h *host) bridgeIndex(name string) int {
+	if name == "" {
+		return 0
+	}
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	return h.bridges[name]
 }
 
 // firstIndex is where the interface indexes a host hands out start: far above the kernel's
@@ -385,7 +415,7 @@ func (h *host) hasLink(name string) bool {
 // setupEnd configures one end of a new pair; idx 0 means the kernel chose the index, so the
 // interface is looked up by name. Both ends get their settings (quietLink) before the second
 // goes up: the pair has no carrier until then, so no IPv6 address appears meanwhile.
-func (h *host) setupEnd(e netspec.End, idx int, up bool) error {
+func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
 	var link netlink.Link = &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx, Name: e.Ifname}}
 	if idx == 0 {
 		var err error
@@ -404,12 +434,16 @@ func (h *host) setupEnd(e netspec.End, idx int, up bool) error {
 	if e.Label != "" {
 		h.nl.LinkAddAltName(link, e.Label)
 	}
-	if e.Bridge != "" {
-		br, err := h.nl.LinkByName(e.Bridge)
-		if err != nil {
-			return fmt.Errorf("%s: bridge %s: %w", h.name, e.Bridge, err)
+	if e.Bridge != "" && enslave {
+		br := h.bridgeIndex(e.Bridge)
+		if br == 0 {
+			l, err := h.nl.LinkByName(e.Bridge)
+			if err != nil {
+				return fmt.Errorf("%s: bridge %s: %w", h.name, e.Bridge, err)
+			}
+			br = l.Attrs().Index
 		}
-		if err := h.nl.LinkSetMaster(link, br); err != nil {
+		if err := h.nl.LinkSetMasterByIndex(link, br); err != nil {
 			return fmt.Errorf("%s: enslave %s to %s: %w", h.name, e.Ifname, e.Bridge, err)
 		}
 	}
@@ -436,6 +470,12 @@ func (h *host) applyBridges(want []netspec.Bridge) error {
 				return err
 			}
 		}
+		h.idxMu.Lock()
+		if h.bridges == nil {
+			h.bridges = map[string]int{}
+		}
+		h.bridges[b.Name] = link.Attrs().Index
+		h.idxMu.Unlock()
 		if err := h.syncAddrs(link, b.Addrs); err != nil {
 			return err
 		}

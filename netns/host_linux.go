@@ -44,7 +44,8 @@ type host struct {
 	pingErr  error
 
 	idxMu     sync.Mutex
-	nextIndex int // the last interface index handed out (allocIndex)
+	nextIndex int            // the last interface index handed out (allocIndex)
+	bridges   map[string]int // bridge name → interface index
 	services  map[string]*running
 	procs     map[int]*process // commands started by Exec or command services
 }
