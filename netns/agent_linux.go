@@ -231,6 +231,10 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 				if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
 					h.nl.LinkDel(link)
 				}
+				h.rememberIndex(l.A.Ifname, 0)
+			}
+			if h := a.hosts[l.B.Host]; h != nil {
+				h.rememberIndex(l.B.Ifname, 0)
 			}
 			delete(a.links, k)
 			dirty[l.A.Host], dirty[l.B.Host] = true, true
@@ -288,8 +292,9 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		if !dirty[name] && h.applied != nil && reflect.DeepEqual(h.applied, hs) {
 			continue
 		}
+		linksChanged := dirty[name]
 		hg.Go(func() error {
-			if err := h.configure(hs, a.log); err != nil {
+			if err := h.configure(hs, linksChanged, a.log); err != nil {
 				emu.Lock()
 				errs = append(errs, err)
 				emu.Unlock()
@@ -382,6 +387,30 @@ func addVeth(mtu int, first, second vethEnd) error {
 	return err
 }
 
+// rememberIndex records the index of an interface spacelab made (0 forgets it).
+func (h *host) rememberIndex(name string, idx int) {
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	if idx == 0 {
+		delete(h.ifindex, name)
+		return
+	}
+	if h.ifindex == nil {
+		h.ifindex = map[string]int{}
+	}
+	h.ifindex[name] = idx
+}
+
+// knownIndex is the index of an interface or bridge spacelab made, or 0.
+func (h *host) knownIndex(name string) int {
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	if i, ok := h.ifindex[name]; ok {
+		return i
+	}
+	return h.bridges[name]
+}
+
 // bridgeIndex is the interface index of a bridge of the host (applyBridges records them), or
 // 0 for none or unknown.
 func (h *host) bridgeIndex(name string) int {
@@ -423,6 +452,7 @@ func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
 			return fmt.Errorf("%s: %s: %w", h.name, e.Ifname, err)
 		}
 	}
+	h.rememberIndex(e.Ifname, link.Attrs().Index)
 	if err := h.quietLink(link.Attrs().Index); err != nil {
 		return err
 	}
@@ -515,37 +545,49 @@ func (h *host) syncAddrs(link netlink.Link, want []netip.Prefix) error {
 
 // configure applies everything of the host besides links: forwarding, loopback addresses,
 // routes, rules, filter, resolver files and services.
-func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
+func (h *host) configure(hs *netspec.Host, linksChanged bool, log *slog.Logger) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	// What was applied before (nothing, for a host made by this Apply) tells which parts
+	// cannot have changed and need no listing or rewriting.
+	prev, fresh := h.applied, h.fresh
+	h.fresh = false
+	same := func(f func(*netspec.Host) any) bool { return prev != nil && reflect.DeepEqual(f(prev), f(hs)) }
 	var errs []error
 	if hs.Forwarding != h.forwarding {
 		if err := h.setForwarding(hs.Forwarding); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if lo, err := h.nl.LinkByName("lo"); err == nil {
+	if !(fresh && len(hs.Loopback) == 0) && !same(func(x *netspec.Host) any { return x.Loopback }) {
+		lo := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1, Name: "lo"}}
 		want := append([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}, hs.Loopback...)
 		if err := h.syncAddrs(lo, want); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if err := h.syncRoutes(hs.Routes); err != nil {
-		errs = append(errs, err)
+	if !(fresh && len(hs.Routes) == 0) && (linksChanged || !same(func(x *netspec.Host) any { return x.Routes })) {
+		if err := h.syncRoutes(hs.Routes, fresh); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if err := h.syncRules(hs.Rules); err != nil {
-		errs = append(errs, err)
+	if !(fresh && len(hs.Rules) == 0) && (linksChanged || !same(func(x *netspec.Host) any { return x.Rules })) {
+		if err := h.syncRules(hs.Rules); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := h.applyFilter(hs.Filter); err != nil {
 		errs = append(errs, err)
 	}
-	if err := h.writeFiles(hs); err != nil {
-		errs = append(errs, err)
+	if !same(func(x *netspec.Host) any { return [3]any{x.Resolvers, x.Search, x.Hostname} }) {
+		if err := h.writeFiles(hs); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	h.syncServices(hs, log, &errs)
 	h.applied = hs
 	if len(errs) > 0 {
-		h.applied = nil // try again next time
+		h.applied = nil // try again next time, everything
 		return fmt.Errorf("host %s: %w", h.name, errors.Join(errs...))
 	}
 	return nil
@@ -591,7 +633,8 @@ type routeKey struct {
 // managedProto marks the routes spacelab installs, so others (connected routes) stay.
 const managedProto = netlink.RouteProtocol(unix.RTPROT_STATIC)
 
-func (h *host) syncRoutes(want []netspec.Route) error {
+// syncRoutes makes the host's managed routes exactly want; a fresh host has none to list.
+func (h *host) syncRoutes(want []netspec.Route, fresh bool) error {
 	var errs []error
 	wantKeys := map[routeKey]netspec.Route{}
 	for _, r := range want {
@@ -602,10 +645,14 @@ func (h *host) syncRoutes(want []netspec.Route) error {
 		}
 		wantKeys[k] = r
 	}
-	have, err := h.nl.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_UNSPEC, Protocol: managedProto},
-		netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
-	if err != nil {
-		return fmt.Errorf("%s: list routes: %w", h.name, err)
+	var have []netlink.Route
+	if !fresh {
+		var err error
+		have, err = h.nl.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_UNSPEC, Protocol: managedProto},
+			netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
+		if err != nil {
+			return fmt.Errorf("%s: list routes: %w", h.name, err)
+		}
 	}
 	for _, r := range have {
 		k := routeKey{table: r.Table, dev: r.LinkIndex, typ: r.Type, metric: r.Priority}
@@ -672,11 +719,13 @@ func (h *host) routeKey(r netspec.Route) (routeKey, error) {
 		return k, fmt.Errorf("%s: route %s: unknown type %q", h.name, r.Dst, r.Type)
 	}
 	if r.Dev != "" && k.typ == unix.RTN_UNICAST {
-		link, err := h.nl.LinkByName(r.Dev)
-		if err != nil {
-			return k, fmt.Errorf("%s: route %s dev %s: %w", h.name, r.Dst, r.Dev, err)
+		if k.dev = h.knownIndex(r.Dev); k.dev == 0 {
+			link, err := h.nl.LinkByName(r.Dev)
+			if err != nil {
+				return k, fmt.Errorf("%s: route %s dev %s: %w", h.name, r.Dst, r.Dev, err)
+			}
+			k.dev = link.Attrs().Index
 		}
-		k.dev = link.Attrs().Index
 	}
 	return k, nil
 }

@@ -46,8 +46,11 @@ type host struct {
 	idxMu     sync.Mutex
 	nextIndex int            // the last interface index handed out (allocIndex)
 	bridges   map[string]int // bridge name → interface index
-	services  map[string]*running
-	procs     map[int]*process // commands started by Exec or command services
+	ifindex   map[string]int // name → index of the veth ends made here
+
+	fresh    bool // made by the current Apply, not configured yet
+	services map[string]*running
+	procs    map[int]*process // commands started by Exec or command services
 }
 
 type running struct {
@@ -122,7 +125,7 @@ func newHost(name, runDir string, forwarding bool) (*host, error) {
 		return nil, fmt.Errorf("netns: host %s: %w", name, err)
 	}
 	h := &host{name: name, ns: ns, nl: nl, raw: &vnl.SocketHandle{Socket: raw}, services: map[string]*running{}, procs: map[int]*process{},
-		dir: filepath.Join(runDir, "hosts", fileName(name)), forwarding: forwarding}
+		dir: filepath.Join(runDir, "hosts", fileName(name)), forwarding: forwarding, fresh: true}
 	if err := os.MkdirAll(h.dir, 0o755); err != nil {
 		h.close()
 		return nil, fmt.Errorf("netns: host %s: %w", name, err)
