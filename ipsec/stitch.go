@@ -1,6 +1,7 @@
 package ipsec
 
 import (
+	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/binary"
@@ -104,4 +105,22 @@ func (m *fastMAC) sealStitched(c *aesCBC, pkt []byte, blocks int, icv []byte) {
 	nh := n / 64
 	encStitched(m.hash, c.rounds, &c.enc[0], &pkt[espHeaderLen], &pkt[0], blocks, &st[0], nh)
 	m.finish(&st, pkt[64*nh:n], n, icv)
+}
+
+// openStitched checks the ICV of pkt (its last len(icv) bytes) and decrypts the body in place in
+// one pass where the suite has a stitched decryption, and reports whether the ICV matched;
+// handled false means the caller must take the two-pass way (nothing was touched).
+func (m *fastMAC) openStitched(c *aesCBC, pkt []byte, blocks int, icv []byte) (ok, handled bool) {
+	if !m.stitched || m.hash != SHA1 {
+		return false, false
+	}
+	n := len(pkt) - len(icv)
+	nh := n / 64
+	var rest [64]byte // the partial last hash block, taken before it is decrypted
+	r := copy(rest[:], pkt[64*nh:n])
+	st := m.inner
+	decStitched(m.hash, c.rounds, &c.dec[0], &pkt[espHeaderLen], &pkt[0], blocks, &st[0], nh)
+	var sum [32]byte
+	m.finish(&st, rest[:r], n, sum[:len(icv)])
+	return hmac.Equal(sum[:len(icv)], icv), true
 }

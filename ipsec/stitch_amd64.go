@@ -32,6 +32,15 @@ func cbcEncSHA1_192(keys, iv, pkt *byte, blocks int, state *uint32, nh int)
 func cbcEncSHA1_256(keys, iv, pkt *byte, blocks int, state *uint32, nh int)
 
 //go:noescape
+func cbcDecSHA1_128(keys, iv, pkt *byte, blocks int, state *uint32, nh int)
+
+//go:noescape
+func cbcDecSHA1_192(keys, iv, pkt *byte, blocks int, state *uint32, nh int)
+
+//go:noescape
+func cbcDecSHA1_256(keys, iv, pkt *byte, blocks int, state *uint32, nh int)
+
+//go:noescape
 func cbcEncSHA256_128(keys, iv, pkt *byte, blocks int, state *uint32, nh int)
 
 //go:noescape
@@ -55,6 +64,21 @@ func compressBlocks(h Hash, state *uint32, p *byte, n int) {
 	} else {
 		sha256Blocks(state, p, n)
 	}
+}
+
+// decStitched hashes and decrypts in one pass (SHA-1 only; others report false).
+func decStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uint32, nh int) bool {
+	switch {
+	case h == SHA1 && rounds == 10:
+		cbcDecSHA1_128(keys, iv, pkt, blocks, state, nh)
+	case h == SHA1 && rounds == 12:
+		cbcDecSHA1_192(keys, iv, pkt, blocks, state, nh)
+	case h == SHA1 && rounds == 14:
+		cbcDecSHA1_256(keys, iv, pkt, blocks, state, nh)
+	default:
+		return false
+	}
+	return true
 }
 
 func encStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uint32, nh int) {

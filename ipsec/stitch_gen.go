@@ -288,6 +288,131 @@ func stitched(a *asm, h hashDef, rounds int) {
 	a.p("RET")
 }
 
+// decSteps is the CBC decryption of four blocks at DI in states s[0..3], with keys (the
+// equivalent inverse cipher's) read from (AX) through tmp and the previous ciphertext in prev.
+// The last step reads each ciphertext block for the chaining before it stores the plaintext.
+func decSteps(rounds int, s [4]string, prev, tmp string) [][]string {
+	var steps [][]string
+	first := []string{}
+	for b := 0; b < 4; b++ {
+		first = append(first, fmt.Sprintf("MOVOU %d(DI), %s", 16*b, s[b]))
+	}
+	first = append(first, fmt.Sprintf("MOVOU (AX), %s", tmp))
+	for b := 0; b < 4; b++ {
+		first = append(first, fmt.Sprintf("PXOR %s, %s", tmp, s[b]))
+	}
+	steps = append(steps, first)
+	for r := 1; r <= rounds; r++ {
+		op := "AESDEC"
+		if r == rounds {
+			op = "AESDECLAST"
+		}
+		st := []string{fmt.Sprintf("MOVOU %d(AX), %s", 16*r, tmp)}
+		for b := 0; b < 4; b++ {
+			st = append(st, fmt.Sprintf("%s %s, %s", op, tmp, s[b]))
+		}
+		steps = append(steps, st)
+	}
+	last := []string{fmt.Sprintf("PXOR %s, %s", prev, s[0])}
+	for b := 1; b < 4; b++ {
+		last = append(last, fmt.Sprintf("MOVOU %d(DI), %s", 16*(b-1), prev), fmt.Sprintf("PXOR %s, %s", prev, s[b]))
+	}
+	last = append(last, fmt.Sprintf("MOVOU 48(DI), %s", prev))
+	for b := 0; b < 4; b++ {
+		last = append(last, fmt.Sprintf("MOVOU %s, %d(DI)", s[b], 16*b))
+	}
+	steps = append(steps, last)
+	return steps
+}
+
+// decOne decrypts one block at DI (state s, its ciphertext kept in c).
+func decOne(a *asm, rounds int, s, c, prev, tmp string) {
+	a.p("MOVOU (DI), %s", s)
+	a.p("MOVO %s, %s", s, c)
+	a.p("MOVOU (AX), %s", tmp)
+	a.p("PXOR %s, %s", tmp, s)
+	for r := 1; r <= rounds; r++ {
+		op := "AESDEC"
+		if r == rounds {
+			op = "AESDECLAST"
+		}
+		a.p("MOVOU %d(AX), %s", 16*r, tmp)
+		a.p("%s %s, %s", op, tmp, s)
+	}
+	a.p("PXOR %s, %s", prev, s)
+	a.p("MOVO %s, %s", c, prev)
+	a.p("MOVOU %s, (DI)", s)
+}
+
+// stitchedDec writes func cbcDecSHA1_<bits>(keys, iv, pkt *byte, blocks int, state *uint32, nh int):
+// the hash of nh 64-byte blocks from pkt[0] over the ciphertext, and the decryption in place of
+// the blocks from pkt[24]. A hash block is loaded into registers before the blocks it covers
+// are overwritten: after hash block j, AES blocks up to 4j+1 may be decrypted, so each
+// iteration loads hash block j and decrypts blocks 4j-2..4j+1. The caller copies the partial
+// last hash block before, since it is decrypted here.
+func stitchedDec(a *asm, rounds int) {
+	h := hashes[0] // SHA-1: X2-X11; the AES states X0, X1, X12, X13, previous block X14, key X15
+	st := [4]string{"X0", "X1", "X12", "X13"}
+	prev, tmp := "X14", "X15"
+	name := fmt.Sprintf("cbcDec%s_%d", h.name, 32*(rounds-6))
+	a.raw(fmt.Sprintf("\n// func %s(keys, iv, pkt *byte, blocks int, state *uint32, nh int)\n", name))
+	a.raw(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-48\n", name))
+	a.p("MOVQ keys+0(FP), AX")
+	a.p("MOVQ iv+8(FP), BX")
+	a.p("MOVQ pkt+16(FP), SI")
+	a.p("MOVQ blocks+24(FP), DX")
+	a.p("MOVQ state+32(FP), R8")
+	a.p("MOVQ nh+40(FP), CX")
+	a.p("LEAQ 24(SI), DI")
+	a.p("MOVOU (BX), %s", prev)
+	h.load(a)
+	l := func(s string) string { return fmt.Sprintf("dec%s_%d", s, rounds) }
+	a.p("TESTQ CX, CX")
+	a.p("JZ %s", l("tail"))
+	interleave(a, h.groups(), nil)
+	a.p("ADDQ $64, SI")
+	a.p("DECQ CX")
+	a.p("MOVQ $2, R10")
+	a.label(l("pro"))
+	a.p("TESTQ DX, DX")
+	a.p("JZ %s", l("tail"))
+	a.p("TESTQ R10, R10")
+	a.p("JZ %s", l("loop"))
+	decOne(a, rounds, st[0], st[1], prev, tmp)
+	a.p("ADDQ $16, DI")
+	a.p("DECQ DX")
+	a.p("DECQ R10")
+	a.p("JMP %s", l("pro"))
+	a.label(l("loop"))
+	a.p("CMPQ DX, $4")
+	a.p("JB %s", l("tail"))
+	a.p("TESTQ CX, CX")
+	a.p("JZ %s", l("tail"))
+	interleave(a, h.groups(), decSteps(rounds, st, prev, tmp))
+	a.p("ADDQ $64, SI")
+	a.p("DECQ CX")
+	a.p("ADDQ $64, DI")
+	a.p("SUBQ $4, DX")
+	a.p("JMP %s", l("loop"))
+	a.label(l("tail"))
+	a.p("TESTQ CX, CX")
+	a.p("JZ %s", l("one"))
+	interleave(a, h.groups(), nil)
+	a.p("ADDQ $64, SI")
+	a.p("DECQ CX")
+	a.p("JMP %s", l("tail"))
+	a.label(l("one"))
+	a.p("TESTQ DX, DX")
+	a.p("JZ %s", l("done"))
+	decOne(a, rounds, st[0], st[1], prev, tmp)
+	a.p("ADDQ $16, DI")
+	a.p("DECQ DX")
+	a.p("JMP %s", l("one"))
+	a.label(l("done"))
+	h.store(a)
+	a.p("RET")
+}
+
 // blocks writes func <hash>Blocks(state *uint32, p *byte, n int): n 64-byte blocks.
 func blocks(a *asm, h hashDef) {
 	name := strings.ToLower(h.name) + "Blocks"
@@ -390,6 +515,9 @@ func main() {
 		for _, rounds := range []int{10, 12, 14} {
 			stitched(a, h, rounds)
 		}
+	}
+	for _, rounds := range []int{10, 12, 14} {
+		stitchedDec(a, rounds)
 	}
 	if err := os.WriteFile("stitch_amd64.s", a.b.Bytes(), 0o644); err != nil {
 		panic(err)
