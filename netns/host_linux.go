@@ -274,7 +274,7 @@ var freshDefaults = sync.OnceValue(func() map[string]string {
 			return
 		}
 		defer ns.Close()
-		for _, kv := range hostSysctls0 {
+		for _, kv := range hostSysctlKeys {
 			if b, err := os.ReadFile("/proc/sys/" + kv); err == nil {
 				def[kv] = strings.Join(strings.Fields(string(b)), " ")
 			}
@@ -284,7 +284,8 @@ var freshDefaults = sync.OnceValue(func() map[string]string {
 	return def
 })
 
-var hostSysctls0 = []string{
+// hostSysctlKeys are the settings freshDefaults reads.
+var hostSysctlKeys = []string{
 	"net/ipv4/conf/all/rp_filter", "net/ipv4/conf/default/rp_filter",
 	"net/ipv4/ping_group_range", "net/ipv4/ip_forward",
 }
@@ -320,10 +321,6 @@ func writeSysctl(key, value string) error {
 		return fmt.Errorf("sysctl %s: %w", strings.ReplaceAll(key, "/", "."), err)
 	}
 	return nil
-}
-
-func (h *host) sysctl(key, value string) error {
-	return inNS(h.ns, func() error { return writeSysctls([][2]string{{key, value}}) })
 }
 
 // listen opens a listener inside the host. Addresses need not exist yet (IP_FREEBIND), so a
