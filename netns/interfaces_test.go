@@ -30,10 +30,10 @@ func throughMiddle(forwarding bool) *netspec.Spec {
 	}
 }
 
-// TestHostForwardsOnlyWhenAsked checks with packets that a host routes between its links
+// TestSandboxHostForwardsOnlyWhenAsked checks with packets that a host routes between its links
 // exactly when its spec says so, whatever the machine's own default is (new namespaces copy
 // it), also when the setting changes on a running host.
-func TestHostForwardsOnlyWhenAsked(t *testing.T) {
+func TestSandboxHostForwardsOnlyWhenAsked(t *testing.T) {
 	s := netnstest.Start(t)
 	ctx := context.Background()
 	for _, step := range []struct {
@@ -53,9 +53,9 @@ func TestHostForwardsOnlyWhenAsked(t *testing.T) {
 	}
 }
 
-// TestLinksHaveNoIPv6 checks that the links carry no IPv6 address (no link-local address, so
+// TestSandboxLinksHaveNoIPv6 checks that the links carry no IPv6 address (no link-local address, so
 // no duplicate address detection or router solicitations on the wire).
-func TestLinksHaveNoIPv6(t *testing.T) {
+func TestSandboxLinksHaveNoIPv6(t *testing.T) {
 	s := netnstest.Start(t)
 	ctx := context.Background()
 	if err := s.Apply(ctx, throughMiddle(true)); err != nil {
