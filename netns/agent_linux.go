@@ -576,7 +576,7 @@ func (h *host) configure(hs *netspec.Host, linksChanged bool, log *slog.Logger) 
 			errs = append(errs, err)
 		}
 	}
-	if err := h.applyFilter(hs.Filter); err != nil {
+	if err := h.applyFilter(hs.Filter, fresh); err != nil {
 		errs = append(errs, err)
 	}
 	if !same(func(x *netspec.Host) any { return [3]any{x.Resolvers, x.Search, x.Hostname} }) {

@@ -50,7 +50,7 @@ func bigReceiveBuffer(c *mdnetlink.Conn) error {
 
 // applyFilter replaces the host's table with one built from f, atomically (one nftables
 // transaction: add, delete, add). A nil filter removes the table.
-func (h *host) applyFilter(f *netspec.Filter) error {
+func (h *host) applyFilter(f *netspec.Filter, fresh bool) error {
 	fp := ""
 	if f != nil {
 		b, _ := json.Marshal(f)
@@ -64,8 +64,10 @@ func (h *host) applyFilter(f *netspec.Filter) error {
 		return fmt.Errorf("%s: nftables: %w", h.name, err)
 	}
 	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}
-	c.AddTable(t)
-	c.DelTable(t)
+	if !fresh { // a host made by this Apply has no table to replace
+		c.AddTable(t)
+		c.DelTable(t)
+	}
 	if f != nil {
 		c.AddTable(t)
 		for _, ch := range f.Chains {
