@@ -94,17 +94,22 @@ func BenchmarkESPEncap(b *testing.B) {
 		name string
 		h    Hash
 	}{{"aes128-sha1", SHA1}, {"aes128-sha256", SHA256}} {
-		b.Run(tc.name, func(b *testing.B) {
-			out, _ := testSAPair(b, tc.h, 16)
-			buf := make([]byte, 2048)
-			p := innerPacket(1400)
-			b.SetBytes(1400)
-			b.ReportAllocs()
-			for b.Loop() {
-				seq, _ := out.nextSeq()
-				out.seal(buf, p, seq)
-			}
-		})
+		for _, path := range []string{"fast", "crypto"} {
+			b.Run(tc.name+"/"+path, func(b *testing.B) {
+				out, _ := testSAPair(b, tc.h, 16)
+				if path == "crypto" {
+					out.fast = nil // crypto/cipher-free two passes: our CBC, then crypto/hmac
+				}
+				buf := make([]byte, 2048)
+				p := innerPacket(1400)
+				b.SetBytes(1400)
+				b.ReportAllocs()
+				for b.Loop() {
+					seq, _ := out.nextSeq()
+					out.seal(buf, p, seq)
+				}
+			})
+		}
 	}
 }
 
@@ -113,33 +118,38 @@ func BenchmarkESPDecap(b *testing.B) {
 		name string
 		h    Hash
 	}{{"aes128-sha1", SHA1}, {"aes128-sha256", SHA256}} {
-		b.Run(tc.name, func(b *testing.B) {
-			out, in := testSAPair(b, tc.h, 16)
-			p := innerPacket(1400)
-			const n = 1 << 12
-			pkts := make([][]byte, n)
-			for i := range pkts {
-				pkts[i] = make([]byte, out.sealedLen(len(p)))
-			}
-			work := make([]byte, 2048)
-			b.SetBytes(1400)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if i%n == 0 {
-					b.StopTimer()
-					for j := range pkts {
-						seq, _ := out.nextSeq()
-						out.seal(pkts[j], p, seq)
+		for _, path := range []string{"fast", "crypto"} {
+			b.Run(tc.name+"/"+path, func(b *testing.B) {
+				out, in := testSAPair(b, tc.h, 16)
+				if path == "crypto" {
+					in.fast = nil // two passes: crypto/hmac, then our CBC
+				}
+				p := innerPacket(1400)
+				const n = 1 << 12
+				pkts := make([][]byte, n)
+				for i := range pkts {
+					pkts[i] = make([]byte, out.sealedLen(len(p)))
+				}
+				work := make([]byte, 2048)
+				b.SetBytes(1400)
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					if i%n == 0 {
+						b.StopTimer()
+						for j := range pkts {
+							seq, _ := out.nextSeq()
+							out.seal(pkts[j], p, seq)
+						}
+						b.StartTimer()
 					}
-					b.StartTimer()
+					m := copy(work, pkts[i%n])
+					if _, err := in.open(work[:m]); err != nil {
+						b.Fatal(err)
+					}
+					i++
 				}
-				m := copy(work, pkts[i%n])
-				if _, err := in.open(work[:m]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-		})
+			})
+		}
 	}
 }

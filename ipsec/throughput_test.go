@@ -19,9 +19,12 @@ import (
 // TestIperfThroughput measures single-stream TCP throughput office-pc → dyno (iperf3, the
 // strongSwan baseline's method) through a Go↔Go tunnel and through a strongSwan↔strongSwan
 // tunnel (kernel-libipsec) over the same topology, back to back. It is a benchmark, so it
-// runs only with SPACELAB_IPSEC_BENCH=1 (SPACELAB_IPSEC_BENCH_SECS sets the duration):
+// runs only with SPACELAB_IPSEC_BENCH=1 (SPACELAB_IPSEC_BENCH_SECS sets the duration,
+// SPACELAB_IPSEC_BENCH_MODES the modes in order; repeating them gives pairs). Each mode's peer
+// is plain routing on the same topology in the same run; the test logs the ratios at the end:
 //
 //	SPACELAB_IPSEC_BENCH=1 go test ./ipsec/ -run IperfThroughput -v
+//	SPACELAB_IPSEC_BENCH=1 SPACELAB_IPSEC_BENCH_MODES=go-go,plain,go-go,plain,go-go,plain go test ./ipsec/ -run IperfThroughput -v
 func TestIperfThroughput(t *testing.T) {
 	if os.Getenv("SPACELAB_IPSEC_BENCH") == "" {
 		t.Skip("a benchmark: set SPACELAB_IPSEC_BENCH=1")
@@ -35,6 +38,23 @@ func TestIperfThroughput(t *testing.T) {
 	if modes[0] == "" {
 		modes = []string{"go-go", "strongswan-strongswan", "plain"}
 	}
+	got := map[string][]float64{} // Mbit/s received, per mode
+	defer func() {
+		// The peer of every mode is plain routing over the same topology, measured in the same
+		// run; modes repeated (go-go,plain,go-go,plain) give pairs taken close in time.
+		done := map[string]bool{}
+		for _, mode := range modes {
+			if mode == "plain" || done[mode] || len(got["plain"]) == 0 || len(got[mode]) == 0 {
+				continue
+			}
+			done[mode] = true
+			var ratios []string
+			for i := range min(len(got[mode]), len(got["plain"])) {
+				ratios = append(ratios, strconv.FormatFloat(got[mode][i]/got["plain"][i], 'f', 2, 64))
+			}
+			t.Logf("RATIO %s / plain routing: %s (pair by pair; target for go-go ≥ 0.4)", mode, strings.Join(ratios, " "))
+		}
+	}()
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			sb := netnstest.Start(t)
@@ -102,6 +122,7 @@ func TestIperfThroughput(t *testing.T) {
 				t.Fatalf("iperf3 output: %v %s", err, out.String())
 			}
 			drops := udpRcvbufErrors(t, sb, "space-gw") - drops0
+			got[mode] = append(got[mode], res.End.SumReceived.BitsPerSecond/1e6)
 			t.Logf("RESULT %s: %.0f Mbit/s received (sent %.0f), TCP retransmits %d, UDP receive-buffer drops on the decrypting gateway %d",
 				mode, res.End.SumReceived.BitsPerSecond/1e6, res.End.SumSent.BitsPerSecond/1e6, res.End.SumSent.Retransmits, drops)
 		})

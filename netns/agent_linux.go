@@ -18,8 +18,10 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	vns "github.com/vishvananda/netns"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sys/unix"
@@ -211,6 +213,7 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		}
 	}
 	// New hosts, in parallel: creating a namespace costs the kernel a little time each.
+	t0 := time.Now()
 	var newNames []string
 	for name := range want {
 		if a.hosts[name] == nil {
@@ -223,7 +226,7 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	g.SetLimit(2 * runtime.NumCPU())
 	for i, name := range newNames {
 		g.Go(func() error {
-			h, err := newHost(name, a.run)
+			h, err := newHost(name, a.run, want[name].Forwarding)
 			created[i] = h
 			if err != nil {
 				failHost(name, err)
@@ -239,6 +242,8 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 			a.hosts[newNames[i]] = h
 		}
 	}
+	tHosts := time.Since(t0)
+	t0 = time.Now()
 	// Links: recreate any whose description changed.
 	dirty := map[string]bool{}
 	wantLinks := map[string]*netspec.Link{}
@@ -251,6 +256,10 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 				if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
 					h.nl.LinkDel(link)
 				}
+				h.rememberIndex(l.A.Ifname, 0)
+			}
+			if h := a.hosts[l.B.Host]; h != nil {
+				h.rememberIndex(l.B.Ifname, 0)
 			}
 			delete(a.links, k)
 			dirty[l.A.Host], dirty[l.B.Host] = true, true
@@ -297,6 +306,8 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	if err := lg.Wait(); err != nil {
 		errs = append(errs, err)
 	}
+	tLinks := time.Since(t0)
+	t0 = time.Now()
 	// Per-host configuration, in parallel.
 	var hg errgroup.Group
 	hg.SetLimit(2 * runtime.NumCPU())
@@ -309,8 +320,9 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		if !dirty[name] && h.applied != nil && reflect.DeepEqual(h.applied, hs) {
 			continue
 		}
+		linksChanged := dirty[name]
 		hg.Go(func() error {
-			if err := h.configure(hs, a.log); err != nil {
+			if err := h.configure(hs, linksChanged, a.log); err != nil {
 				var pe *policyError
 				if errors.As(err, &pe) {
 					failHost(name, errors.Unwrap(err)) // without the "host NAME:" prefix
@@ -334,50 +346,173 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links))
+	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links), "new_hosts", len(newNames),
+		"new_links", len(newLinks), "hosts_took", tHosts, "links_took", tLinks, "configure_took", time.Since(t0))
 	return nil
 }
 
-// createLink makes a veth pair with one end in each host, addressed and up.
+// createLink makes a veth pair with one end in each host, addressed and up. The pair is made
+// in one request with both ends' MTU and interface index (chosen by the hosts, so no lookup
+// follows) and the first end up; the second end's state, addresses, alternative names and
+// bridge ports take more requests.
+// Where the kernel refuses the chosen index, the slower path with lookups runs instead.
 func createLink(ha, hb *host, l *netspec.Link) error {
 	mtu := l.MTU
 	if mtu == 0 {
 		mtu = 1500
 	}
-	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: l.A.Ifname, MTU: mtu, Namespace: netlink.NsFd(ha.ns)},
-		PeerName:      l.B.Ifname,
-		PeerNamespace: netlink.NsFd(hb.ns),
+	// The end the request creates first can go up and join its bridge in the same request:
+	// make it the bridged end where there is one.
+	first, second := vethEnd{h: ha, e: l.A}, vethEnd{h: hb, e: l.B}
+	if l.B.Bridge != "" && l.A.Bridge == "" {
+		first, second = second, first
 	}
-	if err := netlink.LinkAdd(veth); err != nil {
+	first.idx, second.idx = first.h.allocIndex(), second.h.allocIndex()
+	first.master = first.h.bridgeIndex(first.e.Bridge)
+	err := addVeth(mtu, first, second)
+	if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EEXIST) && !ha.hasLink(l.A.Ifname) && !hb.hasLink(l.B.Ifname) {
+		first.idx, second.idx = 0, 0
+		err = addVeth(mtu, first, second)
+	}
+	if err != nil {
 		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
-	for _, side := range []struct {
-		h *host
-		e netspec.End
-	}{{ha, l.A}, {hb, l.B}} {
-		if err := side.h.setupEnd(side.e, mtu); err != nil {
-			return fmt.Errorf("link %s: %w", l.Key(), err)
-		}
+	// The first end is up (and enslaved) unless the kernel chose the indexes.
+	if err := first.h.setupEnd(first.e, first.idx, first.idx == 0, first.idx == 0 || first.master == 0); err != nil {
+		return fmt.Errorf("link %s: %w", l.Key(), err)
+	}
+	if err := second.h.setupEnd(second.e, second.idx, true, true); err != nil {
+		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
 	return nil
 }
 
-func (h *host) setupEnd(e netspec.End, mtu int) error {
-	link, err := h.nl.LinkByName(e.Ifname)
-	if err != nil {
-		return fmt.Errorf("%s: %s: %w", h.name, e.Ifname, err)
+// vethEnd is one end of a pair being created: its host, spec, chosen index (0: the kernel's
+// choice) and, for the first end, the bridge it joins at once (0: none).
+type vethEnd struct {
+	h      *host
+	e      netspec.End
+	idx    int
+	master int
+}
+
+// addVeth sends one RTM_NEWLINK for the pair. The first end is created up and in its bridge;
+// the second cannot be up yet: a veth cannot open before its pair is joined (ENOTCONN).
+func addVeth(mtu int, first, second vethEnd) error {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(first.idx)
+	if first.idx != 0 {
+		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	}
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(first.e.Ifname)))
+	req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu))))
+	req.AddData(nl.NewRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(first.h.ns))))
+	if first.idx != 0 && first.master != 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(first.master))))
+	}
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
+	pm := nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
+	pm.Index = int32(second.idx)
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(second.e.Ifname))
+	peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu)))
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(second.h.ns)))
+	req.AddData(info)
+	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
+	return err
+}
+
+// rememberIndex records the index of an interface spacelab made (0 forgets it).
+func (h *host) rememberIndex(name string, idx int) {
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	if idx == 0 {
+		delete(h.ifindex, name)
+		return
+	}
+	if h.ifindex == nil {
+		h.ifindex = map[string]int{}
+	}
+	h.ifindex[name] = idx
+}
+
+// knownIndex is the index of an interface or bridge spacelab made, or 0.
+func (h *host) knownIndex(name string) int {
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	if i, ok := h.ifindex[name]; ok {
+		return i
+	}
+	return h.bridges[name]
+}
+
+// bridgeIndex is the interface index of a bridge of the host (applyBridges records them), or
+// 0 for none or unknown.
+func (h *host) bridgeIndex(name string) int {
+	if name == "" {
+		return 0
+	}
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	return h.bridges[name]
+}
+
+// firstIndex is where the interface indexes a host hands out start: far above the kernel's
+// own (it numbers devices from 2 upwards), so the two do not meet in practice.
+const firstIndex = 1000
+
+func (h *host) allocIndex() int {
+	h.idxMu.Lock()
+	defer h.idxMu.Unlock()
+	if h.nextIndex < firstIndex {
+		h.nextIndex = firstIndex
+	}
+	h.nextIndex++
+	return h.nextIndex
+}
+
+func (h *host) hasLink(name string) bool {
+	_, err := h.nl.LinkByName(name)
+	return err == nil
+}
+
+// setupEnd configures one end of a new pair; idx 0 means the kernel chose the index, so the
+// interface is looked up by name. Both ends get their settings (quietLink) before the second
+// goes up: the pair has no carrier until then, so no IPv6 address appears meanwhile.
+func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
+	var link netlink.Link = &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx, Name: e.Ifname}}
+	if idx == 0 {
+		var err error
+		if link, err = h.nl.LinkByName(e.Ifname); err != nil {
+			return fmt.Errorf("%s: %s: %w", h.name, e.Ifname, err)
+		}
+	}
+	h.rememberIndex(e.Ifname, link.Attrs().Index)
+	if err := h.quietLink(link.Attrs().Index); err != nil {
+		return err
+	}
+	if up {
+		if err := h.nl.LinkSetUp(link); err != nil {
+			return fmt.Errorf("%s: %s up: %w", h.name, e.Ifname, err)
+		}
 	}
 	if e.Label != "" {
 		h.nl.LinkAddAltName(link, e.Label)
 	}
-	h.nl.LinkSetMTU(link, mtu)
-	if e.Bridge != "" {
-		br, err := h.nl.LinkByName(e.Bridge)
-		if err != nil {
-			return fmt.Errorf("%s: bridge %s: %w", h.name, e.Bridge, err)
+	if e.Bridge != "" && enslave {
+		br := h.bridgeIndex(e.Bridge)
+		if br == 0 {
+			l, err := h.nl.LinkByName(e.Bridge)
+			if err != nil {
+				return fmt.Errorf("%s: bridge %s: %w", h.name, e.Bridge, err)
+			}
+			br = l.Attrs().Index
 		}
-		if err := h.nl.LinkSetMaster(link, br); err != nil {
+		if err := h.nl.LinkSetMasterByIndex(link, br); err != nil {
 			return fmt.Errorf("%s: enslave %s to %s: %w", h.name, e.Ifname, e.Bridge, err)
 		}
 	}
@@ -386,7 +521,7 @@ func (h *host) setupEnd(e netspec.End, mtu int) error {
 			return fmt.Errorf("%s: %s add %s: %w", h.name, e.Ifname, p, err)
 		}
 	}
-	return h.nl.LinkSetUp(link)
+	return nil
 }
 
 func (h *host) applyBridges(want []netspec.Bridge) error {
@@ -400,7 +535,16 @@ func (h *host) applyBridges(want []netspec.Bridge) error {
 			if link, err = h.nl.LinkByName(b.Name); err != nil {
 				return fmt.Errorf("%s: bridge %s: %w", h.name, b.Name, err)
 			}
+			if err := h.quietLink(link.Attrs().Index); err != nil {
+				return err
+			}
 		}
+		h.idxMu.Lock()
+		if h.bridges == nil {
+			h.bridges = map[string]int{}
+		}
+		h.bridges[b.Name] = link.Attrs().Index
+		h.idxMu.Unlock()
 		if err := h.syncAddrs(link, b.Addrs); err != nil {
 			return err
 		}
@@ -443,47 +587,57 @@ func (h *host) syncAddrs(link netlink.Link, want []netip.Prefix) error {
 // routes, rules, filter) cannot be made to match, it fails closed: the host gets a filter that
 // drops everything, so it never keeps rules looser than the spec, and the error is a
 // *policyError.
-func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
+func (h *host) configure(hs *netspec.Host, linksChanged bool, log *slog.Logger) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	// What was applied before (nothing, for a host made by this Apply) tells which parts
+	// cannot have changed and need no listing or rewriting.
+	prev, fresh := h.applied, h.fresh
+	h.fresh = false
+	same := func(f func(*netspec.Host) any) bool { return prev != nil && reflect.DeepEqual(f(prev), f(hs)) }
 	var errs, policy []error
-	fwd := "0"
-	if hs.Forwarding {
-		fwd = "1"
+	if hs.Forwarding != h.forwarding {
+		if err := h.setForwarding(hs.Forwarding); err != nil {
+			policy = append(policy, err)
+		}
 	}
-	if err := h.sysctl("net/ipv4/ip_forward", fwd); err != nil {
-		policy = append(policy, err)
-	}
-	if lo, err := h.nl.LinkByName("lo"); err == nil {
+	if !(fresh && len(hs.Loopback) == 0) && !same(func(x *netspec.Host) any { return x.Loopback }) {
+		lo := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1, Name: "lo"}}
 		want := append([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}, hs.Loopback...)
 		if err := h.syncAddrs(lo, want); err != nil {
 			policy = append(policy, err)
 		}
 	}
-	if err := h.syncRoutes(hs.Routes); err != nil {
-		policy = append(policy, err)
+	if !(fresh && len(hs.Routes) == 0) && (linksChanged || !same(func(x *netspec.Host) any { return x.Routes })) {
+		if err := h.syncRoutes(hs.Routes, fresh); err != nil {
+			policy = append(policy, err)
+		}
 	}
-	if err := h.syncRules(hs.Rules); err != nil {
-		policy = append(policy, err)
+	if !(fresh && len(hs.Rules) == 0) && (linksChanged || !same(func(x *netspec.Host) any { return x.Rules })) {
+		if err := h.syncRules(hs.Rules); err != nil {
+			policy = append(policy, err)
+		}
 	}
-	if err := h.applyFilter(hs.Filter); err != nil {
+	if err := h.applyFilter(hs.Filter, fresh); err != nil {
 		policy = append(policy, err)
 	}
 	if len(policy) > 0 {
 		pe := &policyError{err: errors.Join(policy...)}
-		if err := h.applyFilter(closedFilter(pe.err)); err != nil {
+		if err := h.applyFilter(closedFilter(pe.err), false); err != nil {
 			pe.err = fmt.Errorf("%w; closing the host failed too: %w", pe.err, err)
 			h.downLinks()
 		}
 		errs = append(errs, pe)
 	}
-	if err := h.writeFiles(hs); err != nil {
-		errs = append(errs, err)
+	if !same(func(x *netspec.Host) any { return [3]any{x.Resolvers, x.Search, x.Hostname} }) {
+		if err := h.writeFiles(hs); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	h.syncServices(hs, log, &errs)
 	h.applied = hs
 	if len(errs) > 0 {
-		h.applied = nil // try again next time
+		h.applied = nil // try again next time, everything
 		return fmt.Errorf("host %s: %w", h.name, errors.Join(errs...))
 	}
 	return nil
@@ -519,6 +673,33 @@ func (h *host) downLinks() {
 	}
 }
 
+// setForwarding turns routing on or off in a running host: the namespace's switch where a
+// router needs it (newHost), and every interface's own setting, which is what the kernel
+// consults for a packet arriving on it.
+func (h *host) setForwarding(on bool) error {
+	h.idxMu.Lock()
+	h.forwarding = on
+	h.idxMu.Unlock()
+	if kv := hostSysctls(on); len(kv) > 0 {
+		if err := inNS(h.ns, func() error { return writeSysctls(kv) }); err != nil {
+			return fmt.Errorf("%s: %w", h.name, err)
+		}
+	}
+	links, err := h.nl.LinkList()
+	if err != nil {
+		return fmt.Errorf("%s: list interfaces: %w", h.name, err)
+	}
+	for _, l := range links {
+		if l.Attrs().Index == 1 { // loopback
+			continue
+		}
+		if err := h.quietLink(l.Attrs().Index); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type routeKey struct {
 	table  int
 	dst    netip.Prefix
@@ -532,7 +713,8 @@ type routeKey struct {
 // managedProto marks the routes spacelab installs, so others (connected routes) stay.
 const managedProto = netlink.RouteProtocol(unix.RTPROT_STATIC)
 
-func (h *host) syncRoutes(want []netspec.Route) error {
+// syncRoutes makes the host's managed routes exactly want; a fresh host has none to list.
+func (h *host) syncRoutes(want []netspec.Route, fresh bool) error {
 	var errs []error
 	wantKeys := map[routeKey]netspec.Route{}
 	for _, r := range want {
@@ -543,10 +725,14 @@ func (h *host) syncRoutes(want []netspec.Route) error {
 		}
 		wantKeys[k] = r
 	}
-	have, err := h.nl.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_UNSPEC, Protocol: managedProto},
-		netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
-	if err != nil {
-		return fmt.Errorf("%s: list routes: %w", h.name, err)
+	var have []netlink.Route
+	if !fresh {
+		var err error
+		have, err = h.nl.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_UNSPEC, Protocol: managedProto},
+			netlink.RT_FILTER_TABLE|netlink.RT_FILTER_PROTOCOL)
+		if err != nil {
+			return fmt.Errorf("%s: list routes: %w", h.name, err)
+		}
 	}
 	for _, r := range have {
 		k := routeKey{table: r.Table, dev: r.LinkIndex, typ: r.Type, metric: r.Priority}
@@ -613,11 +799,13 @@ func (h *host) routeKey(r netspec.Route) (routeKey, error) {
 		return k, fmt.Errorf("%s: route %s: unknown type %q", h.name, r.Dst, r.Type)
 	}
 	if r.Dev != "" && k.typ == unix.RTN_UNICAST {
-		link, err := h.nl.LinkByName(r.Dev)
-		if err != nil {
-			return k, fmt.Errorf("%s: route %s dev %s: %w", h.name, r.Dst, r.Dev, err)
+		if k.dev = h.knownIndex(r.Dev); k.dev == 0 {
+			link, err := h.nl.LinkByName(r.Dev)
+			if err != nil {
+				return k, fmt.Errorf("%s: route %s dev %s: %w", h.name, r.Dst, r.Dev, err)
+			}
+			k.dev = link.Attrs().Index
 		}
-		k.dev = link.Attrs().Index
 	}
 	return k, nil
 }
@@ -745,6 +933,7 @@ func (h *host) syncServices(hs *netspec.Host, log *slog.Logger, errs *[]error) {
 		r := &running{cfg: cfg}
 		var err error
 		if cfg.Kind == "command" {
+			h.allowPing()
 			r.cmd, err = h.startCommand(cfg, hs, log)
 		} else {
 			env := h.env()

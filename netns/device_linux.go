@@ -261,6 +261,9 @@ func (h *host) openDevice(name string, mtu int, addrs []netip.Prefix) (services.
 		}
 	}
 	if err == nil {
+		err = h.quietLink(link.Attrs().Index)
+	}
+	if err == nil {
 		err = h.nl.LinkSetUp(link)
 	}
 	if err != nil {

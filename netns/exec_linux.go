@@ -307,6 +307,7 @@ func (a *Agent) handleExec(c *net.UnixConn) {
 		send(execMessage{Op: "error", Error: fmt.Sprintf("no host %q (see spacelab hosts)", req.Host)})
 		return
 	}
+	h.allowPing() // the command may ping; without it, ping reports the error itself
 	h.mu.Lock()
 	p, err := h.spawn(hs, req.Argv, req.Env, req.Dir, files[0], files[1], files[2])
 	h.mu.Unlock()

@@ -25,8 +25,8 @@ func (h *host) nftConn() (*nftables.Conn, error) {
 	return nftables.New(nftables.WithNetNSFd(int(h.ns)), nftables.WithSockOptions(bigReceiveBuffer))
 }
 
-// bigReceiveBuffer lets one transaction carry hundreds of rules: the kernel acknowledges each
-// message, and the default buffer overflows (ENOBUFS) long before.
+// bigReceiveBuffer lets one transaction carry thousands of rules: the kernel acknowledges each
+// message, and the default buffers overflow (ENOBUFS, EMSGSIZE) long before.
 func bigReceiveBuffer(c *mdnetlink.Conn) error {
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -38,6 +38,11 @@ func bigReceiveBuffer(c *mdnetlink.Conn) error {
 		if serr != nil {
 			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 32<<20)
 		}
+		// The whole transaction goes in one sendmsg, which the kernel refuses (EMSGSIZE)
+		// when it exceeds the send buffer: a router filtering for a thousand dynos does.
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, 32<<20) != nil {
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 32<<20)
+		}
 	}); err != nil {
 		return err
 	}
@@ -46,7 +51,7 @@ func bigReceiveBuffer(c *mdnetlink.Conn) error {
 
 // applyFilter replaces the host's table with one built from f, atomically (one nftables
 // transaction: add, delete, add). A nil filter removes the table.
-func (h *host) applyFilter(f *netspec.Filter) error {
+func (h *host) applyFilter(f *netspec.Filter, fresh bool) error {
 	fp := ""
 	if f != nil {
 		b, _ := json.Marshal(f)
@@ -60,8 +65,10 @@ func (h *host) applyFilter(f *netspec.Filter) error {
 		return fmt.Errorf("%s: nftables: %w", h.name, err)
 	}
 	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}
-	c.AddTable(t)
-	c.DelTable(t)
+	if !fresh { // a host made by this Apply has no table to replace
+		c.AddTable(t)
+		c.DelTable(t)
+	}
 	sets := &setFiller{}
 	if f != nil {
 		c.AddTable(t)

@@ -241,6 +241,9 @@ func probeICMP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 	if err != nil {
 		return r, err
 	}
+	if err := h.allowPing(); err != nil {
+		return r, err
+	}
 	var pc *icmp.PacketConn
 	err = inNS(h.ns, func() error {
 		var err error

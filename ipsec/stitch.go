@@ -1,0 +1,126 @@
+package ipsec
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/binary"
+)
+
+// fastMAC is HMAC-SHA-1 or HMAC-SHA-256 (RFC 2104) on the assembly compression functions,
+// with the key's inner and outer blocks hashed once per SA: a packet costs its own blocks,
+// the padding block and one outer block, and no allocation. With stitched encryption
+// (stitch_amd64.s) the packet's blocks are hashed while they are encrypted.
+type fastMAC struct {
+	words        int // state words: 5 (SHA-1) or 8 (SHA-256)
+	size         int // digest bytes
+	inner, outer [8]uint32
+	hash         Hash
+	stitched     bool // encryption and MAC in one pass (fastPaths)
+}
+
+var (
+	sha1IV   = [8]uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0}
+	sha256IV = [8]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
+)
+
+// newFastMAC returns the MAC for a hash and key, or nil where the CPU or hash has no fast path.
+func newFastMAC(h Hash, key []byte, encKeyLen int) *fastMAC {
+	compress, stitched := fastPaths(h, encKeyLen)
+	if !compress {
+		return nil
+	}
+	m := &fastMAC{hash: h, stitched: stitched}
+	switch h {
+	case SHA1:
+		m.words, m.size, m.inner = 5, sha1.Size, sha1IV
+		if len(key) > 64 {
+			s := sha1.Sum(key)
+			key = s[:]
+		}
+	case SHA256:
+		m.words, m.size, m.inner = 8, sha256.Size, sha256IV
+		if len(key) > 64 {
+			s := sha256.Sum256(key)
+			key = s[:]
+		}
+	}
+	m.outer = m.inner
+	var ipad, opad [64]byte
+	copy(ipad[:], key)
+	copy(opad[:], key)
+	for i := range ipad {
+		ipad[i] ^= 0x36
+		opad[i] ^= 0x5c
+	}
+	compressBlocks(h, &m.inner[0], &ipad[0], 1)
+	compressBlocks(h, &m.outer[0], &opad[0], 1)
+	return m
+}
+
+// finish completes the inner hash whose state has taken the first full blocks of a message of
+// n bytes (the key block not counted), given the rest of the message, and writes the first
+// len(icv) bytes of the HMAC into icv.
+func (m *fastMAC) finish(st *[8]uint32, rest []byte, n int, icv []byte) {
+	var blk [128]byte
+	r := copy(blk[:], rest)
+	blk[r] = 0x80
+	nb := 1
+	if r+1+8 > 64 {
+		nb = 2
+	}
+	binary.BigEndian.PutUint64(blk[64*nb-8:], uint64(64+n)*8)
+	compressBlocks(m.hash, &st[0], &blk[0], nb)
+	// Outer hash: the inner digest, padded, in one block.
+	var ob [64]byte
+	for i := 0; i < m.words; i++ {
+		binary.BigEndian.PutUint32(ob[4*i:], st[i])
+	}
+	ob[m.size] = 0x80
+	binary.BigEndian.PutUint64(ob[56:], uint64(64+m.size)*8)
+	out := m.outer
+	compressBlocks(m.hash, &out[0], &ob[0], 1)
+	var sum [32]byte
+	for i := 0; i < m.words; i++ {
+		binary.BigEndian.PutUint32(sum[4*i:], out[i])
+	}
+	copy(icv, sum[:len(icv)])
+}
+
+// sum writes the truncated HMAC of msg into icv.
+func (m *fastMAC) sum(msg, icv []byte) {
+	st := m.inner
+	nh := len(msg) / 64
+	if nh > 0 {
+		compressBlocks(m.hash, &st[0], &msg[0], nh)
+	}
+	m.finish(&st, msg[64*nh:], len(msg), icv)
+}
+
+// sealStitched encrypts body (which starts espHeaderLen+espIVLen bytes into pkt) with iv and
+// writes the ICV over pkt[:len(pkt)-len(icv)] into icv, in one pass.
+func (m *fastMAC) sealStitched(c *aesCBC, pkt []byte, blocks int, icv []byte) {
+	n := len(pkt) - len(icv)
+	st := m.inner
+	nh := n / 64
+	encStitched(m.hash, c.rounds, &c.enc[0], &pkt[espHeaderLen], &pkt[0], blocks, &st[0], nh)
+	m.finish(&st, pkt[64*nh:n], n, icv)
+}
+
+// openStitched checks the ICV of pkt (its last len(icv) bytes) and decrypts the body in place in
+// one pass where the suite has a stitched decryption, and reports whether the ICV matched;
+// handled false means the caller must take the two-pass way (nothing was touched).
+func (m *fastMAC) openStitched(c *aesCBC, pkt []byte, blocks int, icv []byte) (ok, handled bool) {
+	if !m.stitched || m.hash != SHA1 {
+		return false, false
+	}
+	n := len(pkt) - len(icv)
+	nh := n / 64
+	var rest [64]byte // the partial last hash block, taken before it is decrypted
+	r := copy(rest[:], pkt[64*nh:n])
+	st := m.inner
+	decStitched(m.hash, c.rounds, &c.dec[0], &pkt[espHeaderLen], &pkt[0], blocks, &st[0], nh)
+	var sum [32]byte
+	m.finish(&st, rest[:r], n, sum[:len(icv)])
+	return hmac.Equal(sum[:len(icv)], icv), true
+}

@@ -1,0 +1,17 @@
+//go:build !amd64 || purego
+
+package ipsec
+
+const haveStitch = false
+
+func fastPaths(h Hash, keyLen int) (compress, stitched bool) { return false, false }
+
+func compressBlocks(h Hash, state *uint32, p *byte, n int) { panic("ipsec: no SHA assembly") }
+
+func encStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uint32, nh int) {
+	panic("ipsec: no stitched encryption")
+}
+
+func decStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uint32, nh int) bool {
+	return false
+}
