@@ -39,8 +39,17 @@ func (a *Agent) Probe(p netspec.Probe, out *netspec.ProbeResult) error {
 	if p.Witness {
 		before = a.allDrops()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancelCause := context.WithCancelCause(context.Background())
+	defer cancelCause(nil)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var w *witness
+	if p.Expect != nil {
+		var err error
+		if w, err = a.watchDrop(ctx, cancelCause, p.Expect); err != nil {
+			a.log.Debug("probe: cannot watch the expected drop", "at", p.Expect.Host, "err", err)
+		}
+	}
 	start := time.Now()
 	var r netspec.ProbeResult
 	var err error
@@ -57,9 +66,16 @@ func (a *Agent) Probe(p netspec.Probe, out *netspec.ProbeResult) error {
 		err = fmt.Errorf("unknown probe kind %q", p.Kind)
 	}
 	r.Elapsed = time.Since(start)
+	if w != nil {
+		w.stop()
+		r.Witnessed = <-w.how
+	}
 	if err != nil {
 		r.OK = false
 		r.Err = describeErr(err)
+		if context.Cause(ctx) == errWitnessed {
+			r.Err = "dropped at " + p.Expect.Host + " (seen: " + r.Witnessed + ")"
+		}
 	}
 	if p.Witness {
 		r.Drops = diffDrops(before, a.allDrops())
@@ -175,12 +191,13 @@ func probeTCP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) (
 		return r, err
 	}
 	target := net.JoinHostPort(addrs[0].String(), port)
+	r.Remote, _ = netip.ParseAddrPort(target)
 	c, err := h.dial(ctx, "tcp4", target)
 	if err != nil {
 		return r, err
 	}
 	defer c.Close()
-	r.Remote, _ = netip.ParseAddrPort(target)
+	r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
 	// A server that speaks first (a banner) is read, briefly.
 	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	buf := make([]byte, 512)
@@ -214,7 +231,13 @@ func probeHTTP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 	remote := net.JoinHostPort(addrs[0].String(), port)
 	r.Remote, _ = netip.ParseAddrPort(remote)
 	tr := &http.Transport{
-		DialContext:       func(ctx context.Context, network, _ string) (net.Conn, error) { return h.dial(ctx, "tcp4", remote) },
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			c, err := h.dial(ctx, "tcp4", remote)
+			if err == nil {
+				r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
+			}
+			return c, err
+		},
 		DisableKeepAlives: true,
 		Proxy:             nil,
 	}
