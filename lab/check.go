@@ -161,6 +161,13 @@ func ExplainProbeWith(spec *netspec.Spec, p netspec.Probe, o explain.Options) ex
 		}
 		n, _ := strconv.Atoi(port)
 		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n)}, o)
+	case "udp":
+		host, port, err := net.SplitHostPort(p.Target)
+		if err != nil {
+			return explain.Verdict{Code: "BAD_PROBE", Reason: err.Error()}
+		}
+		n, _ := strconv.Atoi(port)
+		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: host, Proto: netspec.UDP, Port: uint16(n)}, o)
 	case "icmp":
 		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP}, o)
 	}

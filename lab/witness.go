@@ -5,14 +5,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/explain"
 	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // dropPoint turns the model's refusal into the hop a probe watches: the filter rule that drops
 // the packets, or the host whose routing discards them, with the packet as it arrives there.
 // It is nil for refusals no hop witnesses (a tunnel that is down, a name that does not resolve).
-func dropPoint(spec *netspec.Spec, v emulator.Verdict) *netspec.DropPoint {
+func dropPoint(spec *netspec.Spec, v explain.Verdict) *netspec.DropPoint {
 	if v.Reachable || v.At == "" {
 		return nil
 	}
@@ -52,7 +52,7 @@ func dropPoint(spec *netspec.Spec, v emulator.Verdict) *netspec.DropPoint {
 
 // lastPacket reads the destination, protocol and port of the last packet a walk originated,
 // following destination translations after it.
-func lastPacket(hops []emulator.Hop) (netspec.DropPoint, bool) {
+func lastPacket(hops []explain.Hop) (netspec.DropPoint, bool) {
 	start := -1
 	for i, hp := range hops {
 		if hp.Step == "originated" {

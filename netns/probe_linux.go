@@ -62,6 +62,8 @@ func (a *Agent) Probe(p netspec.Probe, out *netspec.ProbeResult) error {
 		r, err = probeTCP(ctx, h, hs, p)
 	case "icmp":
 		r, err = probeICMP(ctx, h, hs, p)
+	case "udp":
+		r, err = probeUDP(ctx, h, hs, p)
 	default:
 		err = fmt.Errorf("unknown probe kind %q", p.Kind)
 	}
@@ -74,7 +76,7 @@ func (a *Agent) Probe(p netspec.Probe, out *netspec.ProbeResult) error {
 		r.OK = false
 		r.Err = describeErr(err)
 		if context.Cause(ctx) == errWitnessed {
-			r.Err = "dropped at " + p.Expect.Host + " (seen: " + r.Witnessed + ")"
+			r.Err = "dropped at " + p.Expect.Host
 		}
 	}
 	if p.Witness {
@@ -277,6 +279,8 @@ func probeICMP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 	if dl, ok := ctx.Deadline(); ok {
 		pc.SetDeadline(dl)
 	}
+	stop := context.AfterFunc(ctx, func() { pc.SetDeadline(time.Now()) })
+	defer stop()
 	msg := icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: 1, Seq: 1, Data: []byte("spacelab")}}
 	b, _ := msg.Marshal(nil)
 	dst := &net.UDPAddr{IP: addrs[0].AsSlice()}
@@ -302,4 +306,42 @@ func probeICMP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 			return r, fmt.Errorf("destination unreachable (from %s, code %s)", from, strconv.Itoa(m.Code))
 		}
 	}
+}
+
+// probeUDP sends one datagram to host:port and waits for any answer; an ICMP port unreachable
+// comes back as a refused read.
+func probeUDP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) (netspec.ProbeResult, error) {
+	var r netspec.ProbeResult
+	name, port, err := net.SplitHostPort(p.Target)
+	if err != nil {
+		return r, err
+	}
+	addrs, err := resolve(ctx, h, hs, name, p.Server, &r)
+	if err != nil {
+		return r, err
+	}
+	target := net.JoinHostPort(addrs[0].String(), port)
+	r.Remote, _ = netip.ParseAddrPort(target)
+	c, err := h.dial(ctx, "udp4", target)
+	if err != nil {
+		return r, err
+	}
+	defer c.Close()
+	r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
+	if _, err := c.Write([]byte("spacelab probe\n")); err != nil {
+		return r, err
+	}
+	buf := make([]byte, 2048)
+	n, err := c.Read(buf)
+	if err != nil {
+		return r, err
+	}
+	r.Body = string(buf[:n])
+	r.OK = true
+	return r, nil
 }

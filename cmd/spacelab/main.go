@@ -55,6 +55,8 @@ func root() *cobra.Command {
 		SilenceErrors: true,
 	}
 	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
+	cmd.AddCommand(checkCmd())
+	cmd.AddCommand(graphCmd())
 	return cmd
 }
 

@@ -119,6 +119,7 @@ func serveControl(path string, l *lab.Lab) (*http.Server, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(status(l))
 	})
+	seeWhyRoutes(mux, l)
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	return srv, nil
