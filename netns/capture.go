@@ -30,6 +30,8 @@ type Frame struct {
 	EtherType uint16
 	// Tunnel is set for frames of a TUN device: an IPsec gateway's inner (decrypted) side.
 	Tunnel bool
+	// fromIface is set when the capture was of this one interface.
+	fromIface bool
 	// PktType is the kernel's packet type (0 host, 1 broadcast, 2 multicast, 3 other host, 4 outgoing).
 	PktType uint8
 	// Len is the length on the wire; Data may be shorter (the snap length).
@@ -49,9 +51,9 @@ const (
 const frameHeader = 24
 
 // Capture records frames inside a host of the sandbox listening on socket until ctx ends or fn
-// returns false. ready, if set, is called once the capture is armed: every frame after it is
-// seen.
-func Capture(ctx context.Context, socket string, req CaptureRequest, ready func(), fn func(Frame) bool) error {
+// returns false. ready, if set, is called once the capture is armed (every frame after it is
+// seen) with the host's TUN devices, whose frames are a tunnel's inner packets.
+func Capture(ctx context.Context, socket string, req CaptureRequest, ready func(tuns []string), fn func(Frame) bool) error {
 	c, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: socket, Net: "unixpacket"})
 	if err != nil {
 		return fmt.Errorf("netns: capture: is the sandbox running? %w", err)
@@ -75,7 +77,7 @@ func Capture(ctx context.Context, socket string, req CaptureRequest, ready func(
 		return fmt.Errorf("netns: capture: unexpected %q", m.Op)
 	}
 	if ready != nil {
-		ready()
+		ready(m.Tuns)
 	}
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
 	defer stop()
@@ -103,6 +105,7 @@ func Capture(ctx context.Context, socket string, req CaptureRequest, ready func(
 		f.Outgoing = f.PktType == 4
 		hatype := binary.BigEndian.Uint16(h[12:14])
 		f.Tunnel = hatype == 65534 // ARPHRD_NONE: a TUN device
+		f.fromIface = h[15] == 1
 		f.Link = LinkEthernet
 		if h[15] == 0 || f.Tunnel { // network-layer payload
 			f.Link = LinkNetwork

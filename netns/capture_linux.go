@@ -29,12 +29,16 @@ func (a *Agent) serveCapture(c *net.UnixConn, req execMessage) {
 	}
 	defer ps.close()
 	names := map[int]string{}
+	var tuns []string
 	if links, err := h.nl.LinkList(); err == nil {
 		for _, l := range links {
 			names[l.Attrs().Index] = l.Attrs().Name
+			if l.Attrs().EncapType == "none" {
+				tuns = append(tuns, l.Attrs().Name)
+			}
 		}
 	}
-	send(execMessage{Op: "capturing", Ifaces: names})
+	send(execMessage{Op: "capturing", Ifaces: names, Tuns: tuns})
 	go func() {
 		// The client ends a capture by closing its end.
 		b := make([]byte, 512)

@@ -242,6 +242,7 @@ type execMessage struct {
 	// capture, capturing
 	Capture *CaptureRequest `json:"capture,omitempty"`
 	Ifaces  map[int]string  `json:"ifaces,omitempty"`
+	Tuns    []string        `json:"tuns,omitempty"`
 }
 
 func (a *Agent) serveExec(l net.Listener) {

@@ -57,6 +57,7 @@ func root() *cobra.Command {
 	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
 	cmd.AddCommand(checkCmd())
 	cmd.AddCommand(graphCmd())
+	cmd.AddCommand(captureCmd())
 	return cmd
 }
 
