@@ -43,6 +43,14 @@ func seeWhyRoutes(mux *http.ServeMux, l *lab.Lab) {
 		rep := c.Report(l.Reconciler.Spec())
 		writeJSON(w, http.StatusOK, checkReply{Report: &rep})
 	})
+	mux.HandleFunc("POST /matrix", func(w http.ResponseWriter, r *http.Request) {
+		var req matrixRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, matrix{Error: "bad request: " + err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, runMatrix(l, r, req))
+	})
 	mux.HandleFunc("GET /graph", func(w http.ResponseWriter, r *http.Request) {
 		if err := l.Sync(r.Context()); err != nil {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})

@@ -96,7 +96,8 @@ func passEnv() []string {
 }
 
 func hostsCmd() *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "hosts",
 		Short: "List the hosts of the running emulator",
 		Args:  cobra.NoArgs,
@@ -109,6 +110,9 @@ func hostsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if format == "json" {
+				return printJSON(hostsJSON(hs))
+			}
 			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tKIND\tADDRESSES\tALSO KNOWN AS")
 			for _, h := range hs {
@@ -117,10 +121,13 @@ func hostsCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
 }
 
 func statusCmd() *cobra.Command {
 	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the running emulator's peerings and routes",
@@ -139,7 +146,7 @@ func statusCmd() *cobra.Command {
 			if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 				return err
 			}
-			if asJSON {
+			if asJSON || format == "json" {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(s)
@@ -170,7 +177,8 @@ func statusCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (same as --format json)")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
 }
 

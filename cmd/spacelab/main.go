@@ -58,6 +58,7 @@ func root() *cobra.Command {
 	cmd.AddCommand(checkCmd())
 	cmd.AddCommand(graphCmd())
 	cmd.AddCommand(captureCmd())
+	cmd.AddCommand(matrixCmd())
 	return cmd
 }
 
