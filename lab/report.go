@@ -33,6 +33,9 @@ type Report struct {
 	Code      string `json:"code,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	StoppedAt string `json:"stopped_at,omitempty"`
+	// Existing are the rules of the filter that dropped the packets, when none of them allowed
+	// it (e.g. the security group's inbound rules: tcp/80 from 10.0.0.0/16).
+	Existing []string `json:"existing_rules,omitempty"`
 	// Path is the request's way, Reply the answer's, as the model walks them.
 	Path  []ReportHop `json:"path"`
 	Reply []ReportHop `json:"reply,omitempty"`
@@ -100,6 +103,7 @@ func (c CheckResult) Report(spec *netspec.Spec) Report {
 			hops = nil
 		}
 	}
+	r.Existing = existingRules(spec, v)
 	r.Flow = flowOf(c, hops)
 	// Legs: each "originated" starts one; one that starts where the previous was delivered is
 	// its reply.
@@ -267,6 +271,12 @@ func (r Report) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  why     %s%s\n", r.Reason, at)
 	}
+	if len(r.Existing) > 0 {
+		fmt.Fprintf(w, "  rules   none of these allows it:\n")
+		for _, e := range r.Existing {
+			fmt.Fprintf(w, "            %s\n", e)
+		}
+	}
 	writeHops(w, "path", r.Path)
 	writeHops(w, "reply", r.Reply)
 	p := r.Packets
@@ -322,4 +332,34 @@ func writeHops(w io.Writer, title string, hops []ReportHop) {
 		}
 		fmt.Fprintf(w, "   %s%2d. %-44s %-10s %s\n", mark, i+1, who, h.Step, detail)
 	}
+}
+
+// existingRules lists the rules of the chain whose default policy dropped the packets: what the
+// filter does allow, for a person to compare with the flow.
+func existingRules(spec *netspec.Spec, v emulator.Verdict) []string {
+	d := dropPoint(spec, v)
+	if d == nil || d.Rule == "" {
+		return nil
+	}
+	h := spec.Host(d.Host)
+	if h == nil || h.Filter == nil {
+		return nil
+	}
+	for _, ch := range h.Filter.Chains {
+		if ch.PolicyWhy != d.Rule {
+			continue
+		}
+		out := []string{}
+		for _, r := range ch.Rules {
+			if r.Established || r.Iif == "lo" || r.Oif == "lo" || r.Verdict != netspec.Accept {
+				continue
+			}
+			out = append(out, r.Why)
+		}
+		if len(out) == 0 {
+			out = append(out, "(no rules)")
+		}
+		return out
+	}
+	return nil
 }
