@@ -61,6 +61,8 @@ type Lab struct {
 	Reconciler *render.Reconciler
 	Sandbox    *netns.Sandbox
 	Topology   *topology.Topology
+	// Clock is the model's time; AdvanceClock moves it.
+	Clock *Clock
 
 	// HerokuURL is the fake Platform API (http://127.0.0.1:PORT), AWSURL the fake EC2/STS endpoint.
 	HerokuURL string
@@ -90,7 +92,8 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if top == nil {
 		top = topology.Default()
 	}
-	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: o.Seed, Now: o.Now, Logger: log, PublicDNS: top.PublicDNS}))
+	clock := NewClock(o.Now)
+	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: o.Seed, Now: clock.Now, Logger: log, PublicDNS: top.PublicDNS}))
 	token := o.HerokuToken
 	if token == "" {
 		token = randomToken()
@@ -114,7 +117,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		return nil, err
 	}
 	sandboxDone := time.Now()
-	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{})}
+	l := &Lab{World: w, Sandbox: sb, Topology: top, Clock: clock, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{})}
 	l.Reconciler = &render.Reconciler{World: w, Dataplane: sb, Logger: log}
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()

@@ -336,7 +336,7 @@ func writeHops(w io.Writer, title string, hops []ReportHop) {
 
 // existingRules lists the rules of the chain whose default policy dropped the packets: what the
 // filter does allow, for a person to compare with the flow.
-func existingRules(spec *netspec.Spec, v emulator.Verdict) []string {
+func existingRules(spec *netspec.Spec, v explain.Verdict) []string {
 	d := dropPoint(spec, v)
 	if d == nil || d.Rule == "" {
 		return nil

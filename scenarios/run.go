@@ -139,6 +139,8 @@ func (r *Runner) step(ctx context.Context, st Step) StepResult {
 		return r.api(ctx, st, r.awsCall)
 	case st.Exec != nil:
 		return r.exec(ctx, st)
+	case st.Clock != nil:
+		return r.clock(ctx, st)
 	}
 	return r.check(ctx, st)
 }

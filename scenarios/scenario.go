@@ -59,6 +59,8 @@ type Step struct {
 	DNS  *DNSCheck  `yaml:"dns"`
 	TCP  *TCPCheck  `yaml:"tcp"`
 	ICMP *ICMPCheck `yaml:"icmp"`
+	// Clock moves the emulator's time forward.
+	Clock *ClockStep `yaml:"clock"`
 
 	Expect Expect `yaml:"expect"`
 	// Save stores values of the response (a path into its JSON or XML) as variables.
@@ -159,13 +161,13 @@ func Parse(b []byte) (*Scenario, error) {
 	}
 	for i, st := range s.Steps {
 		n := 0
-		for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil} {
+		for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil, st.Clock != nil} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			return nil, fmt.Errorf("scenarios: step %d (%s): needs exactly one of heroku, aws, exec, http, dns, tcp, icmp", i+1, st.Name)
+			return nil, fmt.Errorf("scenarios: step %d (%s): needs exactly one of heroku, aws, exec, http, dns, tcp, icmp, clock", i+1, st.Name)
 		}
 		if st.Heroku != "" {
 			if f := strings.Fields(st.Heroku); len(f) != 2 || !strings.HasPrefix(f[1], "/") {

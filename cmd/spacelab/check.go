@@ -51,6 +51,7 @@ func seeWhyRoutes(mux *http.ServeMux, l *lab.Lab) {
 		}
 		writeJSON(w, http.StatusOK, runMatrix(l, r, req))
 	})
+	clockRoutes(mux, l)
 	mux.HandleFunc("GET /graph", func(w http.ResponseWriter, r *http.Request) {
 		if err := l.Sync(r.Context()); err != nil {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})

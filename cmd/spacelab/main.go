@@ -59,6 +59,7 @@ func root() *cobra.Command {
 	cmd.AddCommand(graphCmd())
 	cmd.AddCommand(captureCmd())
 	cmd.AddCommand(matrixCmd())
+	cmd.AddCommand(clockCmd())
 	return cmd
 }
 
