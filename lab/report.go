@@ -28,9 +28,12 @@ type Report struct {
 	Reachable bool `json:"reachable"`
 	Predicted bool `json:"predicted_reachable"`
 	Agree     bool `json:"agree"`
-	// Code is the explanation code (docs/explanation-codes.md); Reason says it for people;
-	// StoppedAt is the host where the packets stop.
-	Code      string `json:"code,omitempty"`
+	// Code is the explanation code (docs/checks.md), Class the kind of refusal it is (BLACKHOLE,
+	// FILTERED, NO_RETURN_ROUTE…); Reason says it for people, naming the objects at fault,
+	// which Components lists by id; StoppedAt is the host where the packets stop.
+	Code       string      `json:"code,omitempty"`
+	Class      string      `json:"class,omitempty"`
+	Components []Component `json:"components,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	StoppedAt string `json:"stopped_at,omitempty"`
 	// Existing are the rules of the filter that dropped the packets, when none of them allowed
@@ -78,7 +81,13 @@ type PacketReport struct {
 func (c CheckResult) Report(spec *netspec.Spec) Report {
 	v := c.Verdict
 	r := Report{From: c.Probe.From, Target: c.Probe.Target, Kind: c.Probe.Kind,
-		Reachable: c.Result.OK, Predicted: v.Reachable, Agree: c.Agree, Code: v.Code, StoppedAt: v.At}
+		Reachable: c.Result.OK, Predicted: v.Reachable, Agree: c.Agree, Code: v.Explanation, Class: v.Code, StoppedAt: v.At, Existing: v.Rules}
+	if r.Code == "" {
+		r.Code = v.Code
+	}
+	for _, cp := range v.Components {
+		r.Components = append(r.Components, Component{cp.Type, cp.ID})
+	}
 	if !v.Reachable || v.Code != "" {
 		r.Reason = v.Reason
 	}
@@ -103,7 +112,6 @@ func (c CheckResult) Report(spec *netspec.Spec) Report {
 			hops = nil
 		}
 	}
-	r.Existing = existingRules(spec, v)
 	r.Flow = flowOf(c, hops)
 	// Legs: each "originated" starts one; one that starts where the previous was delivered is
 	// its reply.
@@ -133,7 +141,7 @@ func (c CheckResult) Report(spec *netspec.Spec) Report {
 		if v.Code == "NO_RETURN_ROUTE" || v.Code == "RETURN_FILTERED" {
 			last = &r.Reply
 		}
-		stop := ReportHop{Host: v.At, Step: "stopped", Detail: v.Code, Stop: true}
+		stop := ReportHop{Host: v.At, Step: "stopped", Detail: r.Code, Stop: true}
 		if h := spec.Resolve(v.At); h != nil {
 			stop.Components = components(spec, explain.Hop{Host: h.Name, Detail: v.Reason})
 		}
@@ -262,7 +270,18 @@ func (r Report) Write(w io.Writer) {
 		fmt.Fprintf(w, "  flow    %s\n", r.Flow)
 	}
 	if r.Code != "" {
-		fmt.Fprintf(w, "  code    %s\n", r.Code)
+		fmt.Fprintf(w, "  code    %s", r.Code)
+		if r.Class != "" && r.Class != r.Code {
+			fmt.Fprintf(w, " (%s)", r.Class)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Components) > 0 {
+		var ids []string
+		for _, c := range r.Components {
+			ids = append(ids, c.Type+" "+c.ID)
+		}
+		fmt.Fprintf(w, "  at      %s\n", strings.Join(ids, ", "))
 	}
 	if r.Reason != "" {
 		at := ""
@@ -332,34 +351,4 @@ func writeHops(w io.Writer, title string, hops []ReportHop) {
 		}
 		fmt.Fprintf(w, "   %s%2d. %-44s %-10s %s\n", mark, i+1, who, h.Step, detail)
 	}
-}
-
-// existingRules lists the rules of the chain whose default policy dropped the packets: what the
-// filter does allow, for a person to compare with the flow.
-func existingRules(spec *netspec.Spec, v explain.Verdict) []string {
-	d := dropPoint(spec, v)
-	if d == nil || d.Rule == "" {
-		return nil
-	}
-	h := spec.Host(d.Host)
-	if h == nil || h.Filter == nil {
-		return nil
-	}
-	for _, ch := range h.Filter.Chains {
-		if ch.PolicyWhy != d.Rule {
-			continue
-		}
-		out := []string{}
-		for _, r := range ch.Rules {
-			if r.Established || r.Iif == "lo" || r.Oif == "lo" || r.Verdict != netspec.Accept {
-				continue
-			}
-			out = append(out, r.Why)
-		}
-		if len(out) == 0 {
-			out = append(out, "(no rules)")
-		}
-		return out
-	}
-	return nil
 }

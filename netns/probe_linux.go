@@ -146,6 +146,8 @@ func resolve(ctx context.Context, h *host, hs *netspec.Host, name string, server
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
 	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
 	co := &dns.Conn{Conn: c}
 	q := new(dns.Msg)
 	q.SetQuestion(fqdn, dns.TypeA)
