@@ -34,8 +34,8 @@ type Report struct {
 	Code       string      `json:"code,omitempty"`
 	Class      string      `json:"class,omitempty"`
 	Components []Component `json:"components,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	StoppedAt string `json:"stopped_at,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
+	StoppedAt  string      `json:"stopped_at,omitempty"`
 	// Existing are the rules of the filter that dropped the packets, when none of them allowed
 	// it (e.g. the security group's inbound rules: tcp/80 from 10.0.0.0/16).
 	Existing []string `json:"existing_rules,omitempty"`
