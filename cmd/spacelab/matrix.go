@@ -168,7 +168,7 @@ func runMatrix(l *lab.Lab, r *http.Request, req matrixRequest) matrix {
 		if err != nil {
 			row.Code, row.Reason = "ERROR", err.Error()
 		} else {
-			row.Reachable, row.Agree, row.Code = c.Result.OK, c.Agree, c.Verdict.Code
+			row.Reachable, row.Agree, row.Code = c.Result.OK, c.Agree, orCode(c.Verdict.Explanation, c.Verdict.Code)
 			if !c.Verdict.Reachable {
 				row.Reason = c.Verdict.Reason
 			}
@@ -311,4 +311,11 @@ func readExpect(file string) ([]MatrixRow, error) {
 		out = append(out, MatrixRow{From: f[0], To: f[1], Port: f[2], Reachable: f[3] == "reachable"})
 	}
 	return out, sc.Err()
+}
+
+func orCode(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

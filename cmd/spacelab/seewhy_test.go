@@ -167,7 +167,7 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Reachable || rep.Code != "BLACKHOLE" || rep.StoppedAt != "vpc/vpc-0cb1a66017eed9372" || !rep.has("route-table", "") || rep.Packets.Witnessed == "" {
+	if rep.Reachable || rep.Code != "NO_ROUTE_IN_TABLE" || rep.StoppedAt != "vpc/vpc-0cb1a66017eed9372" || !rep.has("route-table", "") || rep.Packets.Witnessed == "" {
 		t.Fatalf("blocked check as JSON: %s", out)
 	}
 	if out, code := u.run("check", "no-such-host", "10.0.0.1"); code != 3 || !strings.Contains(out, "spacelab hosts") {
@@ -178,7 +178,7 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 	exp := filepath.Join(t.TempDir(), "expect.txt")
 	os.WriteFile(exp, []byte("# what we think\nip-172-16-0-8 test-vpn-compute/router.1 80 reachable\ntest-vpn-compute/web.1 test-vpn-compute/web.2 5000 reachable\n"), 0o644)
 	out, code = u.run("matrix", "--expect", exp)
-	if code != 1 || !strings.Contains(out, "ip-172-16-0-8 → test-vpn-compute/router.1 80: expected reachable, got blocked (BLACKHOLE") ||
+	if code != 1 || !strings.Contains(out, "ip-172-16-0-8 → test-vpn-compute/router.1 80: expected reachable, got blocked (NO_ROUTE_IN_TABLE") ||
 		strings.Contains(out, "web.2 5000: expected") {
 		t.Fatalf("matrix --expect (%d):\n%s", code, out)
 	}
@@ -286,7 +286,7 @@ steps:
 		t.Fatalf("junit: %s", b)
 	}
 	f := suites.Suites[0].Cases[0].Failure
-	if f == nil || f.Type != "BLACKHOLE" || !strings.Contains(f.Message, "no route for this destination") || suites.Suites[0].Cases[1].Failure != nil {
+	if f == nil || f.Type != "NO_ROUTE_IN_TABLE" || !strings.Contains(f.Message, "no route for this destination") || suites.Suites[0].Cases[1].Failure != nil {
 		t.Fatalf("junit testcases: %s", b)
 	}
 	b, err = os.ReadFile(js)
@@ -307,7 +307,7 @@ steps:
 		t.Fatalf("json report: %v\n%s", err, b)
 	}
 	st := rep.Scenarios[0].Steps
-	if st[0].OK || st[0].Check == nil || st[0].Check.Code != "BLACKHOLE" || st[0].Capture == "" || !st[1].OK || st[1].Capture != "" {
+	if st[0].OK || st[0].Check == nil || st[0].Check.Code != "NO_ROUTE_IN_TABLE" || st[0].Capture == "" || !st[1].OK || st[1].Capture != "" {
 		t.Fatalf("json report steps: %s", b)
 	}
 	// The failed check's pcap has the probe's SYN and no answer.

@@ -85,6 +85,11 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 			if rt.Code == "NO_TRANSITIVE_PEERING" {
 				w.intoPeering(v, iif, pkt)
 			}
+			if o := ix.spec.Host(ix.owner[pkt.Dst]); rt.Code == "PRIVATE_ADDRESS_ON_INTERNET" && o != nil && o.Kind == "app-router" {
+				v.Explanation = "INTERNAL_ROUTING_ONLY"
+				v.Reason = fmt.Sprintf("%s is the router of an internal-routing app (%s): it is reached only from inside its space and the networks peered or connected by VPN to it, never from the internet (%s)",
+					pkt.Dst, strings.Join(o.Aliases, ", "), v.Reason)
+			}
 			return "", "", pkt, v
 		}
 		w.hop(host.Name, "route", "%s via %s (%s)", rt.Dst, orStr(rt.Via.String(), rt.Dev, rt.Via.IsValid()), rt.Why)
