@@ -23,7 +23,9 @@ func TestExplanationCodes(t *testing.T) {
 	mainRtb := func(tx *emulator.Tx) string { return tx.VPC(customerVPC).MainRouteTableID }
 	defaultSG := func(tx *emulator.Tx) string { return tx.VPC(customerVPC).DefaultSecurityGroupID }
 	peered := []func(*emulator.Tx) error{requestPeering, acceptInHeroku, routeTo("10.0.0.0/16")}
-	with := func(fs ...func(*emulator.Tx) error) []func(*emulator.Tx) error { return append(append([]func(*emulator.Tx) error{}, peered...), fs...) }
+	with := func(fs ...func(*emulator.Tx) error) []func(*emulator.Tx) error {
+		return append(append([]func(*emulator.Tx) error{}, peered...), fs...)
+	}
 	stagingPeering := func(tx *emulator.Tx) error {
 		v, err := tx.CreateVPC(customer, netip.MustParsePrefix("10.2.0.0/16"), emulator.VPCOptions{})
 		if err != nil {
@@ -102,7 +104,9 @@ func TestExplanationCodes(t *testing.T) {
 		{"security group egress", with(noEgress), tcp("ip-172-16-0-8", "10.0.25.212", 80), "SG_EGRESS_DENIED",
 			func(tx *emulator.Tx) []string { return []string{defaultSG(tx), "i-0f3c2b1a998877665"} }, "no outbound rule"},
 		{"network ACL deny", with(allowSpace(80), naclDeny), dynoToInst, "NACL_DENIED",
-			func(tx *emulator.Tx) []string { return []string{tx.VPC(customerVPC).DefaultNetworkACLID, "subnet-0a8e2d3c5b7f91e04"} }, "rule 50"},
+			func(tx *emulator.Tx) []string {
+				return []string{tx.VPC(customerVPC).DefaultNetworkACLID, "subnet-0a8e2d3c5b7f91e04"}
+			}, "rule 50"},
 		{"no internet gateway", []func(*emulator.Tx) error{internetGateway(false)}, tcp("ip-172-16-0-8", "203.0.113.10", 80), "NO_INTERNET_GATEWAY",
 			func(tx *emulator.Tx) []string { return []string{mainRtb(tx), igw} }, "is detached"},
 		{"no public IP", []func(*emulator.Tx) error{internetGateway(true)}, tcp("ip-172-16-0-8", "203.0.113.10", 80), "NO_PUBLIC_IP",
@@ -121,7 +125,10 @@ func TestExplanationCodes(t *testing.T) {
 			spec := (&render.Reconciler{World: w}).Render()
 			flow := tc.flow
 			if flow.To == "" {
-				w.View(func(tx *emulator.Tx) error { flow.To = tx.App("test-vpn-compute").Dynos[0].PrivateIP.String(); return nil })
+				w.View(func(tx *emulator.Tx) error {
+					flow.To = tx.App("test-vpn-compute").Dynos[0].PrivateIP.String()
+					return nil
+				})
 			}
 			v := explain.Connect(spec, flow)
 			if v.Reachable || v.Explanation != tc.code || !strings.Contains(v.Reason, tc.words) {
