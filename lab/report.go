@@ -143,7 +143,7 @@ func (c CheckResult) Report(spec *netspec.Spec) Report {
 		}
 		stop := ReportHop{Host: v.At, Step: "stopped", Detail: r.Code, Stop: true}
 		if h := spec.Resolve(v.At); h != nil {
-			stop.Components = components(spec, explain.Hop{Host: h.Name, Detail: v.Reason})
+			stop.Components = components(spec, explain.Hop{Host: h.Name})
 		}
 		*last = append(*last, stop)
 	}
@@ -285,7 +285,7 @@ func (r Report) Write(w io.Writer) {
 	}
 	if r.Reason != "" {
 		at := ""
-		if r.StoppedAt != "" && !r.Predicted {
+		if r.StoppedAt != "" && !r.Predicted && !strings.HasPrefix(r.Reason, r.StoppedAt+": ") {
 			at = " at " + r.StoppedAt
 		}
 		fmt.Fprintf(w, "  why     %s%s\n", r.Reason, at)
