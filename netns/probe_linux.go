@@ -15,11 +15,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
 
 	"github.com/spacelab-dev/spacelab/netspec"
 )
@@ -196,12 +198,11 @@ func probeTCP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) (
 	}
 	target := net.JoinHostPort(addrs[0].String(), port)
 	r.Remote, _ = netip.ParseAddrPort(target)
-	c, err := h.dial(ctx, "tcp4", target)
+	c, err := dialTCP(ctx, h, target, &r)
 	if err != nil {
 		return r, err
 	}
 	defer c.Close()
-	r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
 	// A server that speaks first (a banner) is read, briefly.
 	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	buf := make([]byte, 512)
@@ -236,11 +237,7 @@ func probeHTTP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 	r.Remote, _ = netip.ParseAddrPort(remote)
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			c, err := h.dial(ctx, "tcp4", remote)
-			if err == nil {
-				r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
-			}
-			return c, err
+			return dialTCP(ctx, h, remote, &r)
 		},
 		DisableKeepAlives: true,
 		Proxy:             nil,
@@ -346,4 +343,31 @@ func probeUDP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) (
 	r.Body = string(buf[:n])
 	r.OK = true
 	return r, nil
+}
+
+// dialTCP connects from inside the host, binding the socket first so its source port is known
+// (and reported in r.Local) even when no answer ever comes.
+func dialTCP(ctx context.Context, h *host, target string, r *netspec.ProbeResult) (net.Conn, error) {
+	var c net.Conn
+	d := net.Dialer{Control: func(network, address string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			if unix.Bind(int(fd), &unix.SockaddrInet4{}) != nil {
+				return
+			}
+			if sa, err := unix.Getsockname(int(fd)); err == nil {
+				if in, ok := sa.(*unix.SockaddrInet4); ok {
+					r.Local = netip.AddrPortFrom(netip.AddrFrom4([4]byte{}), uint16(in.Port))
+				}
+			}
+		})
+	}}
+	err := inNS(h.ns, func() error {
+		var err error
+		c, err = d.DialContext(ctx, "tcp4", target)
+		return err
+	})
+	if err == nil {
+		r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
+	}
+	return c, err
 }
