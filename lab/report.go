@@ -183,7 +183,7 @@ func flowOf(c CheckResult, hops []explain.Hop) string {
 		if u, err := url.Parse(target); err == nil && u.Port() != "" {
 			dport = u.Port()
 		}
-	case "tcp":
+	case "tcp", "udp":
 		_, dport, _ = net.SplitHostPort(c.Probe.Target)
 	case "dns":
 		proto, dport = "udp", "53"
