@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -79,11 +80,19 @@ func Capture(ctx context.Context, socket string, req CaptureRequest, ready func(
 	if ready != nil {
 		ready(m.Tuns)
 	}
-	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
+	// Ending: ask the sandbox to send what it still holds and close; the frames up to the
+	// moment ctx ended are all delivered. A sandbox that does not answer is given up on.
+	stop := context.AfterFunc(ctx, func() {
+		c.CloseWrite()
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	})
 	defer stop()
 	buf := make([]byte, frameHeader+maxSnap)
 	for {
 		n, err := c.Read(buf)
+		if n == 0 && err == nil {
+			err = io.EOF
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"time"
 )
 
 // serveCapture streams the frames of a host to a capture client, one SOCK_SEQPACKET message
@@ -39,23 +40,22 @@ func (a *Agent) serveCapture(c *net.UnixConn, req execMessage) {
 		}
 	}
 	send(execMessage{Op: "capturing", Ifaces: names, Tuns: tuns})
+	// The client ends a capture by shutting down its writing side (or closing): the frames
+	// still queued are sent, then the connection closes.
+	stopping := make(chan struct{})
 	go func() {
-		// The client ends a capture by closing its end.
 		b := make([]byte, 512)
 		for {
 			if _, err := c.Read(b); err != nil {
-				ps.close()
+				close(stopping)
+				ps.f.SetReadDeadline(time.Now())
 				return
 			}
 		}
 	}()
 	buf := make([]byte, maxSnap)
 	out := make([]byte, frameHeader+maxSnap)
-	for {
-		fr, err := ps.read(buf)
-		if err != nil {
-			return
-		}
+	sendFrame := func(fr frame) bool {
 		binary.BigEndian.PutUint64(out[0:8], uint64(fr.At.UnixNano()))
 		binary.BigEndian.PutUint32(out[8:12], uint32(fr.Ifindex))
 		binary.BigEndian.PutUint16(out[12:14], fr.Hatype)
@@ -67,7 +67,20 @@ func (a *Agent) serveCapture(c *net.UnixConn, req execMessage) {
 		binary.BigEndian.PutUint16(out[16:18], fr.Proto)
 		binary.BigEndian.PutUint32(out[18:22], uint32(fr.Len))
 		n := copy(out[frameHeader:], fr.Data)
-		if _, err := c.Write(out[:frameHeader+n]); err != nil {
+		_, err := c.Write(out[:frameHeader+n])
+		return err == nil
+	}
+	for {
+		fr, err := ps.read(buf)
+		if err != nil {
+			select {
+			case <-stopping:
+				ps.drain(buf, sendFrame)
+			default:
+			}
+			return
+		}
+		if !sendFrame(fr) {
 			return
 		}
 	}

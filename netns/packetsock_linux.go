@@ -115,6 +115,29 @@ func (ps *packetSock) read(buf []byte) (frame, error) {
 
 func (ps *packetSock) close() error { return ps.f.Close() }
 
+// drain hands fn every frame still queued on the socket, without waiting for more.
+func (ps *packetSock) drain(buf []byte, fn func(frame) bool) {
+	rc, err := ps.f.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Control(func(fd uintptr) {
+		for {
+			n, from, err := unix.Recvfrom(int(fd), buf, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
+			if err != nil {
+				return
+			}
+			fr := frame{At: time.Now(), Len: n, Data: buf[:min(n, len(buf))]}
+			if ll, ok := from.(*unix.SockaddrLinklayer); ok {
+				fr.Ifindex, fr.Hatype, fr.PktType, fr.Proto = ll.Ifindex, ll.Hatype, ll.Pkttype, htons(ll.Protocol)
+			}
+			if !fn(fr) {
+				return
+			}
+		}
+	})
+}
+
 // ipv4 returns the IPv4 header and payload of a frame, whatever its link type; ok is false
 // for anything else.
 func (fr frame) ipv4(raw bool) ([]byte, bool) {
