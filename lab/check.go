@@ -25,6 +25,9 @@ type CheckResult struct {
 	// Agree is true when the packets did what the model predicted. A disagreement is a bug
 	// in spacelab, and the result says so.
 	Agree bool
+	// Expected is the hop the probe watched for the drop the model predicted (nil when it
+	// predicted none, or none can be watched); Result.Witnessed says whether it was seen.
+	Expected *netspec.DropPoint
 }
 
 // Passed reports whether the packets got through.
@@ -53,9 +56,11 @@ func (c CheckResult) Summary() string {
 	return b.String()
 }
 
-// Timeouts a check gives packets: short when the model predicts a drop (a dropped packet
-// gives no answer, so the probe can only wait), generous otherwise, and generous again before
-// a disagreement is declared.
+// Timeouts a check gives packets: generous when the model predicts an answer, and when it
+// predicts a drop at a hop the probe can watch (the probe ends as soon as it sees the packets
+// die there, so the timeout is only spent when they vanish somewhere else); short when the
+// model predicts a drop no hop witnesses (a dropped packet gives no answer, so the probe can
+// only wait); generous again before a disagreement is declared.
 const (
 	blockedTimeout = 400 * time.Millisecond
 	openTimeout    = 3 * time.Second
@@ -74,9 +79,12 @@ func (l *Lab) Check(ctx context.Context, p netspec.Probe) (CheckResult, error) {
 	}
 	v := ExplainProbeWith(spec, p, l.explainOptions(ctx, spec))
 	run := p
+	if !v.Reachable && run.Expect == nil {
+		run.Expect = dropPoint(spec, v)
+	}
 	if run.Timeout == 0 {
 		run.Timeout = openTimeout
-		if !v.Reachable {
+		if !v.Reachable && run.Expect == nil {
 			run.Timeout = blockedTimeout
 		}
 	}
@@ -92,7 +100,7 @@ func (l *Lab) Check(ctx context.Context, p netspec.Probe) (CheckResult, error) {
 			r = r2
 		}
 	}
-	return CheckResult{Probe: p, Result: r, Verdict: v, Agree: r.OK == v.Reachable}, nil
+	return CheckResult{Probe: p, Result: r, Verdict: v, Agree: r.OK == v.Reachable, Expected: run.Expect}, nil
 }
 
 // explainOptions gives the explanation the live state of IPsec tunnels, when there are any.
@@ -153,6 +161,13 @@ func ExplainProbeWith(spec *netspec.Spec, p netspec.Probe, o explain.Options) ex
 		}
 		n, _ := strconv.Atoi(port)
 		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n)}, o)
+	case "udp":
+		host, port, err := net.SplitHostPort(p.Target)
+		if err != nil {
+			return explain.Verdict{Code: "BAD_PROBE", Reason: err.Error()}
+		}
+		n, _ := strconv.Atoi(port)
+		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: host, Proto: netspec.UDP, Port: uint16(n)}, o)
 	case "icmp":
 		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP}, o)
 	}

@@ -69,6 +69,8 @@ type Lab struct {
 	Topology   *topology.Topology
 	// Faults are the topology's API faults (see package faults), with what they have done.
 	Faults *faults.API
+	// Clock is the model's time; AdvanceClock moves it.
+	Clock *Clock
 
 	// HerokuURL is the fake Platform API (http://127.0.0.1:PORT), AWSURL the fake EC2/STS endpoint.
 	HerokuURL string
@@ -100,7 +102,8 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if top == nil {
 		top = topology.Default()
 	}
-	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: o.Seed, Now: o.Now, Logger: log, PublicDNS: top.PublicDNS}))
+	clock := NewClock(o.Now)
+	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: o.Seed, Now: clock.Now, Logger: log, PublicDNS: top.PublicDNS}))
 	token := o.HerokuToken
 	if token == "" {
 		token = randomToken()
@@ -124,7 +127,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		return nil, err
 	}
 	sandboxDone := time.Now()
-	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{}), version: o.Version}
+	l := &Lab{World: w, Sandbox: sb, Topology: top, Clock: clock, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{}), version: o.Version}
 	if l.version == "" {
 		l.version = moduleVersion()
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spacelab-dev/spacelab/bench/settle"
 	"github.com/spacelab-dev/spacelab/lab"
 )
 
@@ -14,11 +15,11 @@ import (
 // in labtest does).
 const parallelLabs = 8
 
-// settle is the pause, timer stopped, after closing labs and before starting the next: the kernel
+// settleKernel waits, timer stopped, after closing labs and before starting the next: the kernel
 // frees closed namespaces asynchronously (its cleanup_net work holds the locks that creating
-// namespaces needs) and tells no one when it is done, so without a pause each start would pay
-// for the previous one's cleanup — 8 labs' worth before the single start.
-const settle = 2 * time.Second
+// namespaces needs), so without it each start would pay for the previous one's cleanup — 8
+// labs' worth before the single start. bench/settle watches that work finish.
+func settleKernel() { settle.Wait(30 * time.Second) }
 
 // BenchmarkParallelLabsReady compares the time until 8 labs started at once are all ready with
 // the time one lab takes alone (same process, same topology), each after the kernel has settled.
@@ -32,7 +33,7 @@ func BenchmarkParallelLabsReady(b *testing.B) {
 	phases := map[string]time.Duration{} // summed over the labs started 8 at a time
 	for b.Loop() {
 		b.StopTimer()
-		time.Sleep(settle)
+		settleKernel()
 		b.StartTimer()
 		t0 := time.Now()
 		l, err := lab.Start(ctx, lab.Options{})
@@ -42,7 +43,7 @@ func BenchmarkParallelLabsReady(b *testing.B) {
 		one += time.Since(t0)
 		b.StopTimer()
 		l.Close()
-		time.Sleep(settle)
+		settleKernel()
 		b.StartTimer()
 
 		labs := make([]*lab.Lab, parallelLabs)

@@ -239,6 +239,10 @@ type execMessage struct {
 	Signal int        `json:"signal,omitempty"`
 	Error  string     `json:"error,omitempty"`
 	Hosts  []HostInfo `json:"hosts,omitempty"`
+	// capture, capturing
+	Capture *CaptureRequest `json:"capture,omitempty"`
+	Ifaces  map[int]string  `json:"ifaces,omitempty"`
+	Tuns    []string        `json:"tuns,omitempty"`
 }
 
 func (a *Agent) serveExec(l net.Listener) {
@@ -292,6 +296,9 @@ func (a *Agent) handleExec(c *net.UnixConn) {
 		hs := hostInfos(a.spec)
 		a.mu.Unlock()
 		send(execMessage{Op: "hostlist", Hosts: hs})
+		return
+	case "capture":
+		a.serveCapture(c, req)
 		return
 	case "exec":
 	default:

@@ -15,11 +15,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
 
 	"github.com/spacelab-dev/spacelab/netspec"
 )
@@ -39,8 +41,17 @@ func (a *Agent) Probe(p netspec.Probe, out *netspec.ProbeResult) error {
 	if p.Witness {
 		before = a.allDrops()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancelCause := context.WithCancelCause(context.Background())
+	defer cancelCause(nil)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var w *witness
+	if p.Expect != nil {
+		var err error
+		if w, err = a.watchDrop(ctx, cancelCause, p.Expect); err != nil {
+			a.log.Debug("probe: cannot watch the expected drop", "at", p.Expect.Host, "err", err)
+		}
+	}
 	start := time.Now()
 	var r netspec.ProbeResult
 	var err error
@@ -53,13 +64,22 @@ func (a *Agent) Probe(p netspec.Probe, out *netspec.ProbeResult) error {
 		r, err = probeTCP(ctx, h, hs, p)
 	case "icmp":
 		r, err = probeICMP(ctx, h, hs, p)
+	case "udp":
+		r, err = probeUDP(ctx, h, hs, p)
 	default:
 		err = fmt.Errorf("unknown probe kind %q", p.Kind)
 	}
 	r.Elapsed = time.Since(start)
+	if w != nil {
+		w.stop()
+		r.Witnessed = <-w.how
+	}
 	if err != nil {
 		r.OK = false
 		r.Err = describeErr(err)
+		if context.Cause(ctx) == errWitnessed {
+			r.Err = "dropped at " + p.Expect.Host
+		}
 	}
 	if p.Witness {
 		r.Drops = diffDrops(before, a.allDrops())
@@ -128,6 +148,8 @@ func resolve(ctx context.Context, h *host, hs *netspec.Host, name string, server
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
 	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
 	co := &dns.Conn{Conn: c}
 	q := new(dns.Msg)
 	q.SetQuestion(fqdn, dns.TypeA)
@@ -175,12 +197,12 @@ func probeTCP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) (
 		return r, err
 	}
 	target := net.JoinHostPort(addrs[0].String(), port)
-	c, err := h.dial(ctx, "tcp4", target)
+	r.Remote, _ = netip.ParseAddrPort(target)
+	c, err := dialTCP(ctx, h, target, &r)
 	if err != nil {
 		return r, err
 	}
 	defer c.Close()
-	r.Remote, _ = netip.ParseAddrPort(target)
 	// A server that speaks first (a banner) is read, briefly.
 	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	buf := make([]byte, 512)
@@ -214,7 +236,9 @@ func probeHTTP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 	remote := net.JoinHostPort(addrs[0].String(), port)
 	r.Remote, _ = netip.ParseAddrPort(remote)
 	tr := &http.Transport{
-		DialContext:       func(ctx context.Context, network, _ string) (net.Conn, error) { return h.dial(ctx, "tcp4", remote) },
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialTCP(ctx, h, remote, &r)
+		},
 		DisableKeepAlives: true,
 		Proxy:             nil,
 	}
@@ -257,6 +281,8 @@ func probeICMP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 	if dl, ok := ctx.Deadline(); ok {
 		pc.SetDeadline(dl)
 	}
+	stop := context.AfterFunc(ctx, func() { pc.SetDeadline(time.Now()) })
+	defer stop()
 	msg := icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: 1, Seq: 1, Data: []byte("spacelab")}}
 	b, _ := msg.Marshal(nil)
 	dst := &net.UDPAddr{IP: addrs[0].AsSlice()}
@@ -282,4 +308,69 @@ func probeICMP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) 
 			return r, fmt.Errorf("destination unreachable (from %s, code %s)", from, strconv.Itoa(m.Code))
 		}
 	}
+}
+
+// probeUDP sends one datagram to host:port and waits for any answer; an ICMP port unreachable
+// comes back as a refused read.
+func probeUDP(ctx context.Context, h *host, hs *netspec.Host, p netspec.Probe) (netspec.ProbeResult, error) {
+	var r netspec.ProbeResult
+	name, port, err := net.SplitHostPort(p.Target)
+	if err != nil {
+		return r, err
+	}
+	addrs, err := resolve(ctx, h, hs, name, p.Server, &r)
+	if err != nil {
+		return r, err
+	}
+	target := net.JoinHostPort(addrs[0].String(), port)
+	r.Remote, _ = netip.ParseAddrPort(target)
+	c, err := h.dial(ctx, "udp4", target)
+	if err != nil {
+		return r, err
+	}
+	defer c.Close()
+	r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
+	if _, err := c.Write([]byte("spacelab probe\n")); err != nil {
+		return r, err
+	}
+	buf := make([]byte, 2048)
+	n, err := c.Read(buf)
+	if err != nil {
+		return r, err
+	}
+	r.Body = string(buf[:n])
+	r.OK = true
+	return r, nil
+}
+
+// dialTCP connects from inside the host, binding the socket first so its source port is known
+// (and reported in r.Local) even when no answer ever comes.
+func dialTCP(ctx context.Context, h *host, target string, r *netspec.ProbeResult) (net.Conn, error) {
+	var c net.Conn
+	d := net.Dialer{Control: func(network, address string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			if unix.Bind(int(fd), &unix.SockaddrInet4{}) != nil {
+				return
+			}
+			if sa, err := unix.Getsockname(int(fd)); err == nil {
+				if in, ok := sa.(*unix.SockaddrInet4); ok {
+					r.Local = netip.AddrPortFrom(netip.AddrFrom4([4]byte{}), uint16(in.Port))
+				}
+			}
+		})
+	}}
+	err := inNS(h.ns, func() error {
+		var err error
+		c, err = d.DialContext(ctx, "tcp4", target)
+		return err
+	})
+	if err == nil {
+		r.Local, _ = netip.ParseAddrPort(c.LocalAddr().String())
+	}
+	return c, err
 }

@@ -83,6 +83,8 @@ type Chain struct {
 	Rules  []FilterRule
 	// PolicyWhy explains the default policy when it drops (e.g. "sg-1 has no inbound rule").
 	PolicyWhy string
+	// PolicyCode is the explanation code of a drop by the policy (e.g. SG_INGRESS_DENIED).
+	PolicyCode string `json:",omitempty"`
 }
 
 // FilterRule matches packets and gives a verdict. Zero fields match anything. Every rule has
@@ -111,6 +113,8 @@ type FilterRule struct {
 	Verdict     Verdict
 	// Why names the model object behind the rule (e.g. "sg-0ab… inbound tcp/80 from 10.0.0.0/16").
 	Why string `json:",omitempty"`
+	// Code is the explanation code of a drop by this rule (e.g. NACL_DENIED).
+	Code string `json:",omitempty"`
 }
 
 // Protocol numbers.
@@ -231,25 +235,48 @@ func (r FilterRule) Matches(p Packet) bool {
 // an accept ends only its own chain. It returns the verdict and why: the Why of the rule or
 // policy that decided.
 func (f *Filter) Evaluate(hook Hook, p Packet) (Verdict, string) {
-	why := "no filter"
+	d := f.Decide(hook, p)
+	return d.Verdict, d.Why
+}
+
+// Decision is what a filter did with a packet, and which rule or policy decided.
+type Decision struct {
+	Verdict Verdict
+	Why     string
+	Code    string
+	// Chain is the chain that decided (nil when no chain is on the hook); ByPolicy is set when
+	// its default policy decided rather than a rule.
+	Chain    *Chain
+	ByPolicy bool
+	// Allowed are the Whys of the accepting rules that decided, one per chain on the hook.
+	Allowed []string
+}
+
+// Decide is Evaluate with the deciding chain and rule.
+func (f *Filter) Decide(hook Hook, p Packet) Decision {
+	d := Decision{Verdict: Accept, Why: "no filter"}
 	if f == nil {
-		return Accept, why
+		return d
 	}
-	for _, c := range f.Chains {
+	for i := range f.Chains {
+		c := &f.Chains[i]
 		if c.Hook != hook {
 			continue
 		}
-		v, w := c.Policy, c.PolicyWhy
+		v, w, code, byPolicy := c.Policy, c.PolicyWhy, c.PolicyCode, true
 		for _, r := range c.Rules {
 			if r.Matches(p) {
-				v, w = r.Verdict, r.Why
+				v, w, code, byPolicy = r.Verdict, r.Why, r.Code, false
 				break
 			}
 		}
 		if v == Drop {
-			return Drop, w
+			return Decision{Verdict: Drop, Why: w, Code: code, Chain: c, ByPolicy: byPolicy}
 		}
-		why = w
+		d.Why, d.Chain, d.ByPolicy = w, c, byPolicy
+		if w != "" {
+			d.Allowed = append(d.Allowed, w)
+		}
 	}
-	return Accept, why
+	return d
 }

@@ -22,6 +22,20 @@ type Probe struct {
 	// Witness reads every host's filter drop counters before and after the attempt and reports
 	// the rules that dropped packets meanwhile. It costs a netlink dump per filtered host.
 	Witness bool
+	// Expect is where the model says the packets die. The probe watches that hop and ends as
+	// soon as it sees them die there (a drop counter growing, or the packet arriving at a
+	// host whose routing discards it), instead of waiting for its timeout.
+	Expect *DropPoint `json:",omitempty"`
+}
+
+// DropPoint is a hop where packets are expected to die: by a filter rule (Rule, the rule's Why)
+// or by the host's routing (Rule empty), for packets to Dst on Proto/Port as they arrive there.
+type DropPoint struct {
+	Host  string
+	Rule  string `json:",omitempty"`
+	Dst   netip.Addr
+	Proto uint8
+	Port  uint16 `json:",omitempty"`
 }
 
 // ProbeResult is what a probe saw.
@@ -45,6 +59,11 @@ type ProbeResult struct {
 	// Drops lists the filter rules whose drop counters grew during the probe (host and Why),
 	// a witness of where packets died.
 	Drops []DropCount
+	// Local is the probe's own address and port of its last connection attempt, when known.
+	Local netip.AddrPort
+	// Witnessed says how the expected drop (Probe.Expect) was seen; empty when it was not
+	// (the probe then waited for its timeout).
+	Witnessed string `json:",omitempty"`
 }
 
 // DropCount is a filter rule that dropped packets during a probe.

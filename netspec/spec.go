@@ -95,6 +95,9 @@ type Route struct {
 	Src    netip.Addr // preferred source
 	// Why says which model object asked for the route (for people reading dumps).
 	Why string
+	// Code classifies what a route that discards traffic means (an explanation code such as
+	// NO_ROUTE_IN_TABLE or PEERING_NOT_ACTIVE, see docs/checks.md); empty for others.
+	Code string `json:",omitempty"`
 }
 
 // Rule is a policy-routing rule: packets that arrive on Iif (or come from Src) are looked up

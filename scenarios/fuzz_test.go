@@ -25,7 +25,7 @@ func FuzzScenario(f *testing.F) {
 		}
 		for i, st := range s.Steps {
 			n := 0
-			for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil} {
+			for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil, st.Clock != nil} {
 				if set {
 					n++
 				}

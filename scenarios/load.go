@@ -86,13 +86,13 @@ func parse(b []byte, source string) (*Scenario, error) {
 			where = fmt.Sprintf("steps[%d]", i)
 		}
 		n := 0
-		for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil} {
+		for _, set := range []bool{st.Heroku != "", st.AWS != nil, st.Exec != nil, st.HTTP != nil, st.DNS != nil, st.TCP != nil, st.ICMP != nil, st.Clock != nil} {
 			if set {
 				n++
 			}
 		}
 		if n != 1 {
-			return nil, fail(line(i), "%s: needs exactly one of heroku, aws, exec, http, dns, tcp, icmp", where)
+			return nil, fail(line(i), "%s: needs exactly one of heroku, aws, exec, http, dns, tcp, icmp, clock", where)
 		}
 		if st.Heroku != "" {
 			if f := strings.Fields(st.Heroku); len(f) != 2 || !strings.HasPrefix(f[1], "/") {

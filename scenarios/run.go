@@ -32,6 +32,9 @@ type Runner struct {
 	Vars map[string]string
 	// HTTP is the client for API calls; nil means a plain one.
 	HTTP *http.Client
+	// CaptureDir, when set, receives a pcap of the source host's packets for each check that
+	// fails (NN-step.pcap).
+	CaptureDir string
 }
 
 // Result is a scenario's outcome.
@@ -48,6 +51,10 @@ type StepResult struct {
 	Detail string
 	Took   time.Duration
 	Check  *lab.CheckResult
+	// Report is the failed or passed check's whole story (path, stop, packets).
+	Report *lab.Report
+	// Capture is the pcap kept of a failed check (Runner.CaptureDir).
+	Capture string
 }
 
 // Run executes every step in order, continuing after a failure so the report is complete.
@@ -68,6 +75,8 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (*Result, error) {
 		var sr StepResult
 		if undef := r.undefined(st); len(undef) > 0 {
 			sr.Detail = fmt.Sprintf("${%s} is not defined: no earlier step saved it (a save that failed is reported at its step)", strings.Join(undef, "}, ${"))
+		} else if r.CaptureDir != "" && st.isCheck() {
+			sr = r.captured(ctx, st, i+1)
 		} else {
 			sr = r.step(ctx, st)
 		}
@@ -141,6 +150,8 @@ func (r *Runner) step(ctx context.Context, st Step) StepResult {
 		return r.api(ctx, st, r.awsCall)
 	case st.Exec != nil:
 		return r.exec(ctx, st)
+	case st.Clock != nil:
+		return r.clock(ctx, st)
 	}
 	return r.check(ctx, st)
 }
@@ -396,7 +407,13 @@ func (r *Runner) check(ctx context.Context, st Step) StepResult {
 			problems = append(problems, fmt.Sprintf("body %q is none of %v", body, e.BodyIn))
 		}
 	}
+	rep := c.Report(r.Lab.Reconciler.Spec())
 	lines := []string{c.Summary()}
+	if len(problems) > 0 {
+		var b strings.Builder
+		rep.Write(&b)
+		lines = append(lines, strings.TrimRight(b.String(), "\n"))
+	}
 	if c.Probe.Kind == "http" && c.Result.OK && len(body) < 80 && !strings.Contains(body, "<") {
 		lines = append(lines, "body: "+body)
 	}
@@ -406,7 +423,7 @@ func (r *Runner) check(ctx context.Context, st Step) StepResult {
 	for _, d := range c.Result.Drops {
 		lines = append(lines, fmt.Sprintf("packets dropped at %s: %s", d.Host, d.Why))
 	}
-	return StepResult{OK: len(problems) == 0, Detail: strings.Join(append(problems, lines...), "\n"), Check: &c}
+	return StepResult{OK: len(problems) == 0, Detail: strings.Join(append(problems, lines...), "\n"), Check: &c, Report: &rep}
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -58,6 +58,8 @@ type Step struct {
 	DNS  *DNSCheck  `yaml:"dns"`
 	TCP  *TCPCheck  `yaml:"tcp"`
 	ICMP *ICMPCheck `yaml:"icmp"`
+	// Clock moves the emulator's time forward.
+	Clock *ClockStep `yaml:"clock"`
 
 	Expect Expect `yaml:"expect"`
 	// Save stores values of the response (a path into its JSON or XML) as variables.

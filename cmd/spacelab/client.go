@@ -95,7 +95,8 @@ func passEnv() []string {
 }
 
 func hostsCmd() *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "hosts",
 		Short: "List the hosts of the running emulator",
 		Args:  cobra.NoArgs,
@@ -108,6 +109,9 @@ func hostsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if format == "json" {
+				return printJSON(hostsJSON(hs))
+			}
 			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tKIND\tADDRESSES\tALSO KNOWN AS")
 			for _, h := range hs {
@@ -116,10 +120,13 @@ func hostsCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
 }
 
 func statusCmd() *cobra.Command {
 	var asJSON bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the running emulator's peerings, VPN tunnels and routes, with their states and why",
@@ -138,7 +145,7 @@ func statusCmd() *cobra.Command {
 			if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 				return err
 			}
-			if asJSON {
+			if asJSON || format == "json" {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(s)
@@ -179,7 +186,8 @@ func statusCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (same as --format json)")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
 	return cmd
 }
 

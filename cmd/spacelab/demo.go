@@ -26,7 +26,7 @@ traffic blocked again) and print each step with its result. Exits non-zero if an
 It does not touch a running "spacelab up".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScenarios([]string{"peering"}, debug)
+			return runScenarios([]string{"peering"}, debug, nil)
 		},
 	}
 	cmd.Flags().BoolVar(&debug, "debug", false, "log everything")
@@ -35,20 +35,22 @@ It does not touch a running "spacelab up".`,
 
 func runCmd() *cobra.Command {
 	var debug bool
+	rep := &runReport{}
 	cmd := &cobra.Command{
 		Use:               "run SCENARIO...",
 		Short:             "Run scenario files (or shipped scenarios by name: `spacelab scenarios` lists them), each on a fresh emulator",
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScenarios(args, debug)
+			return runScenarios(args, debug, rep)
 		},
 	}
 	cmd.Flags().BoolVar(&debug, "debug", false, "log everything")
+	rep.flags(cmd)
 	return cmd
 }
 
-func runScenarios(names []string, debug bool) error {
+func runScenarios(names []string, debug bool, rep *runReport) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	failed := 0
@@ -71,18 +73,22 @@ func runScenarios(names []string, debug bool) error {
 			return explainStartError(err, "", "")
 		}
 		ready := l.ReadyIn
-		r := &scenarios.Runner{Lab: l, Out: os.Stdout}
+		r := &scenarios.Runner{Lab: l, Out: os.Stdout, CaptureDir: rep.dir()}
 		res, err := r.Run(ctx, s)
 		l.Close()
 		if err != nil {
 			return err
 		}
 		failed += res.Failed
+		rep.add(s, res, time.Since(start))
 		verdict := "PASS"
 		if res.Failed > 0 {
 			verdict = fmt.Sprintf("FAIL (%d of %d steps)", res.Failed, len(res.Steps))
 		}
 		fmt.Printf("\n--- %s: %s in %s (emulator ready in %s)\n\n", s.Name, verdict, time.Since(start).Round(time.Millisecond), ready.Round(time.Millisecond))
+	}
+	if err := rep.write(); err != nil {
+		return err
 	}
 	if failed > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d step(s) failed", failed)}

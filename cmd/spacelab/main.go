@@ -63,6 +63,11 @@ what this machine lets you run; "spacelab help troubleshooting" explains the err
 	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
 	cmd.AddCommand(envCmd())
 	cmd.AddCommand(topologiesCmd(), scenariosCmd(), doctorCmd(), troubleshootingTopic())
+	cmd.AddCommand(checkCmd())
+	cmd.AddCommand(graphCmd())
+	cmd.AddCommand(captureCmd())
+	cmd.AddCommand(matrixCmd())
+	cmd.AddCommand(clockCmd())
 	return cmd
 }
 

@@ -158,6 +158,7 @@ func serveControl(path string, l *lab.Lab) (*http.Server, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(status(l))
 	})
+	seeWhyRoutes(mux, l)
 	srv := apiserver.New(mux, apiserver.Limits{ReadHeader: 10 * time.Second, Idle: 120 * time.Second}, nil)
 	go srv.Serve(ln)
 	return srv, nil

@@ -12,6 +12,7 @@ package explain
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strings"
 
 	"github.com/spacelab-dev/spacelab/netspec"
@@ -42,12 +43,32 @@ type Verdict struct {
 	At string
 	// Hops is the path, one line per step.
 	Hops []Hop
+	// Explanation is the specific explanation code of a refusal, from the fixed set documented
+	// in docs/checks.md: what kind of object stopped the packets (SG_INGRESS_DENIED,
+	// NACL_DENIED, NO_ROUTE_IN_TABLE, WRONG_PEERING_ROUTE, PEERING_NOT_ACTIVE, TUNNEL_DOWN…).
+	Explanation string
+	// Components are the objects the refusal names, by id: the route table, the peering, the
+	// security group, the network ACL…
+	Components []Component
+	// Rules are what the filter that dropped the packets does allow, when none of its rules
+	// did (the security group's inbound rules, the space's trusted IP ranges).
+	Rules []string
+	// Drop is where the packets die, for a probe to watch: a filter rule, or a host whose
+	// routing discards them (with the packet as it arrives there). Nil when no hop can be
+	// watched (the sender learns it at once, or a tunnel is down).
+	Drop *netspec.DropPoint
+}
+
+// Component is a model object on a path or at fault.
+type Component struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
 }
 
 // Hop is one step of a path.
 type Hop struct {
 	Host   string
-	Step   string // originated, filter-out, route, filter-in, forward, delivered, resolved
+	Step   string // originated, filter-out, route, filter, filter-in, forward, delivered, resolved
 	Detail string
 }
 
@@ -85,14 +106,14 @@ func ConnectWith(spec *netspec.Spec, f Flow, o Options) Verdict {
 	w := &walk{ix: ix, opts: o}
 	src := spec.Resolve(f.From)
 	if src == nil {
-		return Verdict{Code: "NO_HOST", Reason: fmt.Sprintf("no host %q", f.From)}
+		return Verdict{Code: "NO_HOST", Explanation: "NO_HOST", Reason: fmt.Sprintf("no host %q", f.From)}
 	}
 	dst, err := netip.ParseAddr(f.To)
 	if err != nil {
 		addrs, v := w.resolve(src, f.To)
 		if v != nil {
 			v.Hops = w.hops
-			return *v
+			return finish(*v)
 		}
 		dst = addrs[0]
 		if f.HTTPHost == "" {
@@ -101,6 +122,49 @@ func ConnectWith(spec *netspec.Spec, f Flow, o Options) Verdict {
 	}
 	v := w.connect(src.Name, dst, f.Proto, f.Port, f.HTTPHost, 0)
 	v.Hops = w.hops
+	return finish(v)
+}
+
+// idRE finds model ids in a sentence.
+var idRE = regexp.MustCompile(`\b(i|eni|sg|acl|rtb|pcx|igw|nat|vpc|subnet|vgw|cgw|vpn)-[0-9a-f]{8,17}\b`)
+
+var idTypes = map[string]string{"i": "instance", "eni": "network-interface", "sg": "security-group", "acl": "network-acl",
+	"rtb": "route-table", "pcx": "vpc-peering-connection", "igw": "internet-gateway", "nat": "nat-gateway",
+	"vpc": "vpc", "subnet": "subnet", "vgw": "vpn-gateway", "cgw": "customer-gateway", "vpn": "vpn-connection"}
+
+// Components lists the model ids a sentence names, in order, once each.
+func Components(s string) []Component {
+	var out []Component
+	seen := map[string]bool{}
+	for _, m := range idRE.FindAllStringSubmatch(s, -1) {
+		if !seen[m[0]] {
+			seen[m[0]] = true
+			out = append(out, Component{idTypes[m[1]], m[0]})
+		}
+	}
+	for _, w := range []string{"IPsec tunnel ", "VPN connection "} {
+		if i := strings.Index(s, w); i >= 0 {
+			if f := strings.Fields(s[i+len(w):]); len(f) > 0 {
+				typ := "ipsec-tunnel"
+				if w == "VPN connection " {
+					typ = "vpn-connection"
+				}
+				out = append(out, Component{typ, strings.Trim(f[0], ",;:()")})
+			}
+		}
+	}
+	return out
+}
+
+// finish fills in what every refusal carries: its explanation code and the objects it names.
+func finish(v Verdict) Verdict {
+	if v.Reachable && v.Code == "" {
+		return v
+	}
+	if v.Explanation == "" {
+		v.Explanation = v.Code
+	}
+	v.Components = Components(v.Reason)
 	return v
 }
 
@@ -125,7 +189,7 @@ func ResolveWith(spec *netspec.Spec, from, name string, server netip.Addr, o Opt
 	addrs, v := w.resolve(&h, name)
 	if v != nil {
 		v.Hops = w.hops
-		return *v
+		return finish(*v)
 	}
 	return Verdict{Reachable: true, At: src.Name, Reason: fmt.Sprintf("%s → %v", name, addrs), Hops: w.hops}
 }

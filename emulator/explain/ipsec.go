@@ -75,7 +75,7 @@ func (w *walk) ipsecOut(h *netspec.Host, pkt netspec.Packet) (far, farIif string
 				downs = append(downs, fmt.Sprintf("IPsec tunnel %s from %s to %s is down: %s", t.Name, t.Local, t.Peer, orStr(msg, "no security association yet", msg != "")))
 				continue
 			}
-			w.hop(h.Name, "ipsec", "%s → %s into tunnel %s to %s", pkt.Src, pkt.Dst, t.Name, t.Peer)
+			w.hop(h.Name, "ipsec", "%s → %s into IPsec tunnel %s to %s%s", pkt.Src, pkt.Dst, t.Name, t.Peer, orStr(" ("+msg+")", "", msg != ""))
 			return peerHost, deviceOf(peerCfg), nil, true
 		}
 	} else {
@@ -96,7 +96,7 @@ func (w *walk) ipsecOut(h *netspec.Host, pkt netspec.Packet) (far, farIif string
 					downs = append(downs, fmt.Sprintf("IPsec tunnel %s between %s and %s is down: %s", t.Name, t.Peer, t.Local, orStr(msg, "no security association yet", msg != "")))
 					continue
 				}
-				w.hop(h.Name, "ipsec", "%s → %s into the tunnel to %s (%s)", pkt.Src, pkt.Dst, t.Local, t.Name)
+				w.hop(h.Name, "ipsec", "%s → %s into IPsec tunnel %s to %s%s", pkt.Src, pkt.Dst, t.Name, t.Local, orStr(" ("+msg+")", "", msg != ""))
 				return other.Name, deviceOf(cfg), nil, true
 			}
 		}

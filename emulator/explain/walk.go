@@ -39,8 +39,8 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 	ix := w.ix
 	host := ix.spec.Host(from)
 	w.hop(host.Name, "originated", "%s → %s %s", pkt.Src, pkt.Dst, protoPort(pkt))
-	if v, why := host.Filter.Evaluate(netspec.Output, pkt); v == netspec.Drop {
-		return "", "", pkt, &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
+	if v := w.filter(host, netspec.Output, pkt, "filter-out", "FILTERED"); v != nil {
+		return "", "", pkt, v
 	}
 	iif := ""
 	for range 32 {
@@ -59,7 +59,7 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 			return host.Name, iif, pkt, nil
 		}
 		if iif != "" && !host.Forwarding {
-			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: host.Name + " does not forward packets"}
+			return "", "", pkt, &Verdict{Code: "NO_ROUTE", Explanation: "NO_ROUTE", At: host.Name, Reason: host.Name + " does not forward packets"}
 		}
 		if far, farIif, v, ok := w.ipsecOut(host, pkt); ok {
 			if v != nil {
@@ -70,11 +70,27 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 		}
 		rt, ok := ix.lookup(host, iif, pkt.Src, pkt.Dst)
 		if !ok {
-			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s has no route to %s", host.Name, pkt.Dst)}
+			v := &Verdict{Code: "NO_ROUTE", Explanation: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s has no route to %s", host.Name, pkt.Dst)}
+			if iif != "" {
+				v.Drop = routeDrop(host.Name, pkt)
+			}
+			return "", "", pkt, v
 		}
 		if rt.Type != netspec.Unicast {
 			w.hop(host.Name, "route", "%s %s (%s)", rt.Type, rt.Dst, rt.Why)
-			return "", "", pkt, &Verdict{Code: "BLACKHOLE", At: host.Name, Reason: rt.Why}
+			v := &Verdict{Code: "BLACKHOLE", Explanation: orStr(rt.Code, "ROUTE_BLACKHOLE", rt.Code != ""), At: host.Name, Reason: rt.Why}
+			if iif != "" {
+				v.Drop = routeDrop(host.Name, pkt)
+			}
+			if rt.Code == "NO_TRANSITIVE_PEERING" {
+				w.intoPeering(v, iif, pkt)
+			}
+			if o := ix.spec.Host(ix.owner[pkt.Dst]); rt.Code == "PRIVATE_ADDRESS_ON_INTERNET" && o != nil && o.Kind == "app-router" {
+				v.Explanation = "INTERNAL_ROUTING_ONLY"
+				v.Reason = fmt.Sprintf("%s is the router of an internal-routing app (%s): it is reached only from inside its space and the networks peered or connected by VPN to it, never from the internet (%s)",
+					pkt.Dst, strings.Join(o.Aliases, ", "), v.Reason)
+			}
+			return "", "", pkt, v
 		}
 		w.hop(host.Name, "route", "%s via %s (%s)", rt.Dst, orStr(rt.Via.String(), rt.Dev, rt.Via.IsValid()), rt.Why)
 		next, ok := ix.nextHop(host.Name, rt, pkt.Dst)
@@ -84,8 +100,8 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 		if iif != "" {
 			p := pkt
 			p.Iif, p.Oif = iif, rt.Dev
-			if v, why := host.Filter.Evaluate(netspec.Forward, p); v == netspec.Drop {
-				return "", "", pkt, &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
+			if v := w.filter(host, netspec.Forward, p, "filter", "FILTERED"); v != nil {
+				return "", "", pkt, v
 			}
 		}
 		if orig, ok := w.dnat[host.Name][pkt.Src]; ok && pkt.Established {
@@ -100,7 +116,101 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 		host = ix.spec.Host(next.host)
 		iif = ix.arrivalIface(next)
 	}
-	return "", "", pkt, &Verdict{Code: "LOOP", At: host.Name, Reason: "routing loop"}
+	return "", "", pkt, &Verdict{Code: "LOOP", Explanation: "LOOP", At: host.Name, Reason: "routing loop"}
+}
+
+// filter runs a packet through a host's chains on hook. A drop is a verdict naming the rule
+// (and, when the default policy dropped it, what the chain allows); an accept by a rule that
+// means something is a hop.
+func (w *walk) filter(h *netspec.Host, hook netspec.Hook, p netspec.Packet, step, code string) *Verdict {
+	d := h.Filter.Decide(hook, p)
+	if d.Verdict == netspec.Drop {
+		v := &Verdict{Code: code, Explanation: orStr(d.Code, "FILTERED", d.Code != ""), At: h.Name, Reason: fmt.Sprintf("%s: %s", h.Name, d.Why),
+			Drop: &netspec.DropPoint{Host: h.Name, Rule: d.Why}}
+		if d.ByPolicy && d.Chain != nil {
+			for _, r := range d.Chain.Rules {
+				if r.Verdict == netspec.Accept && !r.Established && r.Iif != "lo" && r.Oif != "lo" {
+					v.Rules = append(v.Rules, r.Why)
+				}
+			}
+			if len(v.Rules) == 0 {
+				v.Rules = []string{"(no rules)"}
+			}
+		}
+		return v
+	}
+	for _, why := range d.Allowed {
+		if why != "loopback" {
+			w.hop(h.Name, step, "allowed: %s", why)
+		}
+	}
+	return nil
+}
+
+// routeDrop is the drop point of a packet a host's routing discards.
+func routeDrop(host string, p netspec.Packet) *netspec.DropPoint {
+	return &netspec.DropPoint{Host: host, Dst: p.Dst, Proto: p.Proto, Port: p.DstPort}
+}
+
+// intoPeering refines a refusal by a VPC's edge table (traffic that came over a peering and is
+// not for the VPC itself): it names the route that sent the packet into the peering, and tells
+// a route to the wrong peering (another peering of the sender's VPC leads to the destination)
+// from a hope of transitive routing.
+func (w *walk) intoPeering(v *Verdict, iif string, p netspec.Packet) {
+	ix := w.ix
+	pcx, sender := "", ""
+	for _, l := range ix.spec.Links {
+		for _, e := range [][2]netspec.End{{l.A, l.B}, {l.B, l.A}} {
+			if e[0].Host == v.At && e[0].Ifname == iif && strings.HasPrefix(e[0].Label, "pcx-") {
+				pcx, sender = e[0].Label, e[1].Host
+			}
+		}
+	}
+	if pcx == "" {
+		return
+	}
+	// The sender's route into the peering.
+	route := ""
+	for i := len(w.hops) - 1; i >= 0; i-- {
+		if h := w.hops[i]; h.Host == sender && h.Step == "route" {
+			if _, why, ok := strings.Cut(h.Detail, "("); ok {
+				route = strings.TrimSuffix(why, ")")
+			}
+			break
+		}
+	}
+	// A peering of the sender's VPC whose far VPC holds the destination.
+	right, rightVPC := "", ""
+	for _, l := range ix.spec.Links {
+		for _, e := range [][2]netspec.End{{l.A, l.B}, {l.B, l.A}} {
+			if e[0].Host != sender || !strings.HasPrefix(e[0].Label, "pcx-") || e[0].Label == pcx {
+				continue
+			}
+			for _, b := range ix.spec.Host(e[1].Host).Bridges {
+				for _, a := range b.Addrs {
+					if a.Masked().Contains(p.Dst) {
+						right, rightVPC = e[0].Label, strings.TrimPrefix(e[1].Host, "vpc/")
+					}
+				}
+			}
+		}
+	}
+	here := strings.TrimPrefix(v.At, "vpc/")
+	// "rtb-…: 10.0.0.0/16 → pcx-…" reads better as "route 10.0.0.0/16 → pcx-… in rtb-… (of vpc-…)".
+	if rtb, rest, ok := strings.Cut(route, ": "); ok && strings.HasPrefix(rtb, "rtb-") {
+		route = fmt.Sprintf("route %s in %s of %s", rest, rtb, strings.TrimPrefix(sender, "vpc/"))
+	} else {
+		route = "the route of " + strings.TrimPrefix(sender, "vpc/")
+	}
+	edge := v.Reason
+	if right != "" {
+		v.Explanation = "WRONG_PEERING_ROUTE"
+		v.Reason = fmt.Sprintf("%s sends %s over %s to %s, which does not hold it (%s); %s leads to %s, which does",
+			route, p.Dst, pcx, here, edge, right, rightVPC)
+		return
+	}
+	v.Reason = fmt.Sprintf("%s sends %s over %s to %s, which does not pass it on to another network (no transitive peering: %s)",
+		route, p.Dst, pcx, here, edge)
 }
 
 func orStr(a, b string, useA bool) string {
@@ -138,15 +248,15 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	h := ix.spec.Host(at)
 	in := got
 	in.Iif = iif
-	if v, why := h.Filter.Evaluate(netspec.Input, in); v == netspec.Drop {
-		return Verdict{Code: "FILTERED", At: at, Reason: fmt.Sprintf("%s: %s", at, why)}
+	if v := w.filter(h, netspec.Input, in, "filter-in", "FILTERED"); v != nil {
+		return *v
 	}
 	w.hop(at, "delivered", "%s %s", dst, protoPort(pkt))
 	var svc *netspec.Service
 	if proto == netspec.TCP || proto == netspec.UDP {
 		svc = listener(h, got.Dst, port)
 		if svc == nil {
-			return Verdict{Code: "NO_LISTENER", At: at, Reason: fmt.Sprintf("nothing listens on %s %s in %s", got.Dst, protoPort(pkt), at)}
+			return Verdict{Code: "NO_LISTENER", Explanation: "NO_LISTENER", At: at, Reason: fmt.Sprintf("nothing listens on %s %s in %s", got.Dst, protoPort(pkt), at)}
 		}
 	}
 	// The reply: a fresh routing decision from the destination back to the source.
@@ -166,8 +276,9 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 		bh := ix.spec.Host(back)
 		rin := reply
 		rin.Iif = biif
-		if v, why := bh.Filter.Evaluate(netspec.Input, rin); v == netspec.Drop {
-			return Verdict{Code: "RETURN_FILTERED", At: back, Reason: fmt.Sprintf("the reply is dropped at %s: %s", back, why)}
+		if v := w.filter(bh, netspec.Input, rin, "filter-in", "RETURN_FILTERED"); v != nil {
+			v.Reason = fmt.Sprintf("the reply is dropped at %s", v.Reason)
+			return *v
 		}
 	}
 	if svc != nil && svc.Kind == "proxy" && depth < 3 {

@@ -40,12 +40,13 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		for _, s := range subnets {
 			out = append(out, netspec.Route{Table: table, Dst: s.CIDR, Dev: bridgeName(s.ID), Why: "local route " + v.CIDR.String()})
 		}
-		out = append(out, netspec.Route{Table: table, Dst: v.CIDR, Type: netspec.Blackhole, Metric: catchAllMetric, Why: "no subnet holds this part of " + v.CIDR.String()})
+		out = append(out, netspec.Route{Table: table, Dst: v.CIDR, Type: netspec.Blackhole, Metric: catchAllMetric, Code: "NO_SUBNET",
+			Why: "no subnet of " + v.ID + " holds this part of " + v.CIDR.String()})
 		return out
 	}
 	h.Routes = append(h.Routes, local(edgeTable)...)
 	h.Routes = append(h.Routes, netspec.Route{Table: edgeTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
-		Why: "traffic from outside the VPC is only delivered inside it"})
+		Code: "NO_TRANSITIVE_PEERING", Why: fmt.Sprintf("traffic from outside %s (%s) is only delivered inside it", v.ID, v.CIDR)})
 	// Route tables.
 	tables := map[int]bool{edgeTable: true}
 	rtbTable := map[string]int{}
@@ -61,7 +62,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 			h.Routes = append(h.Routes, r.kernelRoute(v, rt, route, t))
 		}
 		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
-			Why: noRouteWhy(tx, v, rt)})
+			Code: "NO_ROUTE_IN_TABLE", Why: noRouteWhy(tx, v, rt)})
 	}
 	if v.Role == emulator.RoleSpace {
 		r.renderSpaceNAT(v, h, inet, vpcSide, tables)
@@ -102,8 +103,8 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 	}
 	h.Filter.Chains = append(h.Filter.Chains, netspec.Chain{Name: "input", Hook: netspec.Input, Policy: netspec.Accept, Rules: []netspec.FilterRule{
 		{Src: v.CIDR, Dst: netip.PrefixFrom(resolver, 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS serves its own VPC"},
-		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.UDP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
-		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.TCP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
+		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.UDP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_OUTSIDE_VPC", Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
+		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.TCP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_OUTSIDE_VPC", Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
 	}})
 }
 
@@ -119,7 +120,7 @@ func vpcNameUnique(tx *emulator.Tx, name string) bool {
 
 // kernelRoute renders one route of a route table.
 func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *emulator.Route, table int) netspec.Route {
-	out := netspec.Route{Table: table, Dst: route.Dst, Type: netspec.Blackhole, Why: blackholeWhy(r.tx, rt, route)}
+	out := netspec.Route{Table: table, Dst: route.Dst, Type: netspec.Blackhole, Why: blackholeWhy(r.tx, rt, route), Code: blackholeCode(r.tx, route)}
 	if r.tx.RouteState(rt, route) != "active" {
 		return out
 	}
@@ -151,6 +152,20 @@ func noRouteWhy(tx *emulator.Tx, v *emulator.VPC, rt *emulator.RouteTable) strin
 		routes = append(routes, fmt.Sprintf("%s → %s (%s)", r.Dst, r.Target, tx.RouteState(rt, r)))
 	}
 	return fmt.Sprintf("no route for this destination in %s (%s of %s), which has: %s", rt.ID, kind, v.ID, strings.Join(routes, ", "))
+}
+
+// blackholeCode classifies a route whose target cannot carry traffic: a peering that exists
+// but is not active, or a target that is gone.
+func blackholeCode(tx *emulator.Tx, route *emulator.Route) string {
+	if route.Kind == emulator.TargetPeering {
+		if p := tx.Peering(route.Target); p != nil && p.Status(tx.Now()) != emulator.PcxDeleted {
+			return "PEERING_NOT_ACTIVE"
+		}
+	}
+	if route.Kind == emulator.TargetIGW {
+		return "NO_INTERNET_GATEWAY"
+	}
+	return "ROUTE_BLACKHOLE"
 }
 
 // blackholeWhy explains why a route's target cannot carry traffic.
@@ -234,13 +249,13 @@ func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC) *n
 	tx := r.tx
 	groups := strings.Join(i.SecurityGroupIDs, ", ")
 	in := netspec.Chain{Name: "sg-ingress", Hook: netspec.Input, Policy: netspec.Drop,
-		PolicyWhy: fmt.Sprintf("no inbound rule of %s on %s allows it", groups, i.ID),
+		PolicyWhy: fmt.Sprintf("no inbound rule of %s on %s allows it", groups, i.ID), PolicyCode: "SG_INGRESS_DENIED",
 		Rules: []netspec.FilterRule{
 			{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the instance accepted or opened (security groups are stateful)"},
 			{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
 		}}
 	out := netspec.Chain{Name: "sg-egress", Hook: netspec.Output, Policy: netspec.Drop,
-		PolicyWhy: fmt.Sprintf("no outbound rule of %s on %s allows it", groups, i.ID),
+		PolicyWhy: fmt.Sprintf("no outbound rule of %s on %s allows it", groups, i.ID), PolicyCode: "SG_EGRESS_DENIED",
 		Rules: []netspec.FilterRule{
 			{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the instance accepted (security groups are stateful)"},
 			{Oif: "lo", Verdict: netspec.Accept, Why: "loopback"},
@@ -401,9 +416,9 @@ func (r *renderer) renderNACLs(h *netspec.Host, subnets []*emulator.Subnet) {
 				in.Rules = append(in.Rules, fr)
 			}
 		}
-		out.Rules = append(out.Rules, netspec.FilterRule{Iif: br, Verdict: netspec.Drop,
+		out.Rules = append(out.Rules, netspec.FilterRule{Iif: br, Verdict: netspec.Drop, Code: "NACL_DENIED",
 			Why: fmt.Sprintf("%s (subnet %s): no outbound rule matches, so the final * rule denies it", acl.ID, s.ID)})
-		in.Rules = append(in.Rules, netspec.FilterRule{Oif: br, Verdict: netspec.Drop,
+		in.Rules = append(in.Rules, netspec.FilterRule{Oif: br, Verdict: netspec.Drop, Code: "NACL_DENIED",
 			Why: fmt.Sprintf("%s (subnet %s): no inbound rule matches, so the final * rule denies it", acl.ID, s.ID)})
 	}
 	if !any {
@@ -453,6 +468,9 @@ func naclRule(acl *emulator.NetworkACL, s *emulator.Subnet, e *emulator.NACLEntr
 		fr.Proto, what = uint8(n), "protocol "+e.Protocol
 	}
 	fr.Why = fmt.Sprintf("%s (subnet %s) %s rule %d: %s %s %s %s", acl.ID, s.ID, dir, e.RuleNumber, action, what, peer, e.CIDR)
+	if fr.Verdict == netspec.Drop {
+		fr.Code = "NACL_DENIED"
+	}
 	return fr
 }
 
@@ -486,7 +504,7 @@ func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Pre
 		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(i.PublicIP, 32), Via: vpcSide.Addr(),
 			Dev: shortName("w", v.ID), Why: fmt.Sprintf("public IP of %s (%s)", i.ID, igw.ID)})
 	}
-	chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: v.CIDR, Verdict: netspec.Drop,
+	chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: v.CIDR, Verdict: netspec.Drop, Code: "NO_PUBLIC_IP",
 		Why: fmt.Sprintf("the source has no public IPv4 address, and %s only carries traffic of instances that have one", igw.ID)})
 	h.Filter.Chains = append(h.Filter.Chains, chain)
 }

@@ -85,7 +85,7 @@ func (r *renderer) renderData(d *emulator.DataService) {
 		}
 		why += " and from its trusted IP ranges"
 	}
-	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "data-ingress", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: why, Rules: rules}}}
+	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "data-ingress", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: why, PolicyCode: "DATA_ISOLATED", Rules: rules}}}
 	banner := map[string]string{"postgres": "PostgreSQL", "redis": "Redis", "kafka": "Kafka"}[d.Kind]
 	h.Services = append(h.Services, netspec.Service{Name: d.Kind, Kind: "tcp", Listen: listen, Banner: banner + " " + d.Name + " (spacelab)"})
 }
@@ -127,7 +127,8 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 		r.own(h.Name, app.ID, d.ID)
 		r.attach(h, "dyno|"+d.ID, s, d.PrivateIP)
 		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "dyno-ingress", Hook: netspec.Input, Policy: netspec.Drop,
-			PolicyWhy: fmt.Sprintf("dynos of %s accept traffic only from inside the space (%s); other networks reach an internal-routing app through its router", sp.Name, sp.CIDR),
+			PolicyWhy:  fmt.Sprintf("dynos of %s accept traffic only from inside the space (%s); other networks reach an internal-routing app through its router", sp.Name, sp.CIDR),
+			PolicyCode: "DYNO_INGRESS_DENIED",
 			Rules: []netspec.FilterRule{
 				{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the dyno opened"},
 				{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
@@ -172,7 +173,7 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 		r.own(h.Name, app.ID, sp.ID)
 		r.attach(h, "router|"+app.ID+"|"+a.String(), sub, a)
 		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "router-ingress", Hook: netspec.Input, Policy: netspec.Drop,
-			PolicyWhy: "the router of " + app.Name + " only serves HTTP on port 80",
+			PolicyWhy: "the router of " + app.Name + " only serves HTTP on port 80", PolicyCode: "ROUTER_PORT_CLOSED",
 			Rules: []netspec.FilterRule{
 				{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the router opened"},
 				{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
@@ -240,7 +241,7 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	} else {
 		rules = append(rules, trustedRules(sp, rs.Rules)...)
 	}
-	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "trusted-ips", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: policyWhy, Rules: rules}}}
+	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "trusted-ips", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: policyWhy, PolicyCode: "TRUSTED_IP_DENIED", Rules: rules}}}
 }
 
 // trustedRules renders a space's trusted IP ranges, first match deciding. A run of two or more
@@ -250,11 +251,11 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 func trustedRules(sp *emulator.Space, rules []emulator.InboundRule) []netspec.FilterRule {
 	var out []netspec.FilterRule
 	one := func(rule emulator.InboundRule) netspec.FilterRule {
-		v := netspec.Accept
+		v, code := netspec.Accept, ""
 		if rule.Action == emulator.RuleDeny {
-			v = netspec.Drop
+			v, code = netspec.Drop, "TRUSTED_IP_DENIED"
 		}
-		return netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v,
+		return netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v, Code: code,
 			Why: fmt.Sprintf("trusted IP rule of %s: %s %s", sp.Name, rule.Action, rule.Source)}
 	}
 	for i := 0; i < len(rules); {

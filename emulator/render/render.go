@@ -207,7 +207,7 @@ func (r *renderer) renderInternet() {
 		Resolvers: []netip.Addr{r.publicDNS},
 	})
 	for _, p := range emulator.RFC1918 {
-		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: p, Type: netspec.Blackhole,
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: p, Type: netspec.Blackhole, Code: "PRIVATE_ADDRESS_ON_INTERNET",
 			Why: "private addresses (" + p.String() + ") are not routed on the internet"})
 	}
 }
