@@ -16,7 +16,7 @@ set -euo pipefail
 HEROKU_VERSION=11.10.0
 HEROKU_DIR=${HEROKU_DIR:-/opt/heroku-cli}
 BIN_DIR=${BIN_DIR:-/usr/local/bin}
-pkgs=(awscli curl dnsutils strongswan-charon strongswan-swanctl libcharon-extra-plugins tcpdump iproute2 nftables iperf3)
+pkgs=(awscli curl dnsutils strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iproute2 nftables iperf3 graphviz)
 
 say() { printf 'install-clients: %s\n' "$*" >&2; }
 as_root() {
