@@ -101,7 +101,7 @@ func TestTrustedRangesNeverLooserThanTheModel(t *testing.T) {
 	var diverged *render.DivergedError
 	switch {
 	case syncErr == nil:
-		if !rs.Applied || len(l.Diverged()) != 0 {
+		if !rs.Applied || len(l.Diverged()) != 0 || len(l.Health().FailedHosts) != 0 {
 			t.Fatalf("converged, yet applied=%v and diverged hosts %v", rs.Applied, l.Diverged())
 		}
 		if r, err := l.Sandbox.Probe(ctx, office); err != nil || !r.OK {
@@ -118,6 +118,9 @@ func TestTrustedRangesNeverLooserThanTheModel(t *testing.T) {
 		failed := l.Diverged()
 		if len(failed) == 0 || !strings.Contains(fmt.Sprint(failed), "space-router/rules-lab") {
 			t.Fatalf("diverged hosts: %v", failed)
+		}
+		if h := l.Health(); h.Ready || len(h.FailedHosts) == 0 {
+			t.Fatalf("health of a diverged lab: %+v", h)
 		}
 		if _, err := l.Check(ctx, office); err == nil || !strings.Contains(err.Error(), "space-router/rules-lab") {
 			t.Fatalf("a check ran on a diverged world: %v", err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // HealthPath is where both API ports answer readiness: 200 when the data plane has converged
@@ -26,6 +28,8 @@ type Health struct {
 	Applied    uint64 `json:"applied"`
 	// Reason says why the lab is not ready; empty when it is.
 	Reason string `json:"reason,omitempty"`
+	// FailedHosts are the hosts the data plane could not converge (closed), with why.
+	FailedHosts []emulator.HostFailure `json:"failed_hosts,omitempty"`
 }
 
 // Health reports whether the data plane has converged, without waiting for it.
@@ -37,6 +41,7 @@ func (l *Lab) Health() Health {
 	if spec := l.Reconciler.Spec(); spec != nil {
 		h.Hosts = len(spec.Hosts)
 	}
+	h.FailedHosts = l.Diverged()
 	switch {
 	case l.closing.Load():
 		h.Reason = "the lab is shutting down"

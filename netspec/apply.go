@@ -23,6 +23,10 @@ type ApplyError struct {
 func (e *ApplyError) Error() string {
 	var b strings.Builder
 	for i, h := range e.Hosts {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more hosts", len(e.Hosts)-5)
+			break
+		}
 		if i > 0 {
 			b.WriteString("; ")
 		}

@@ -157,6 +157,9 @@ func (r *Reconciler) Diverged() []emulator.HostFailure {
 	return out
 }
 
+// maxNamed is how many failed hosts an error message names; the rest are counted.
+const maxNamed = 5
+
 // DivergedError is a Sync whose data plane could not converge some hosts: the network does not
 // do what the model says there (those hosts drop everything), so no check may trust it.
 type DivergedError struct {
@@ -167,6 +170,10 @@ func (e *DivergedError) Error() string {
 	var b strings.Builder
 	b.WriteString("the data plane has diverged from the model: ")
 	for i, f := range e.Failures {
+		if i == maxNamed {
+			fmt.Fprintf(&b, "; and %d more hosts (spacelab status lists them)", len(e.Failures)-maxNamed)
+			break
+		}
 		if i > 0 {
 			b.WriteString("; ")
 		}
