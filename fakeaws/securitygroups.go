@@ -351,6 +351,20 @@ type securityGroupRuleXML struct {
 	TagSet               items[tagXML] `xml:"tagSet"`
 }
 
+// renderRule is one rule of a group as a SecurityGroupRule object.
+func renderRule(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) securityGroupRuleXML {
+	x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
+		IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
+		SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
+	if rule.Group != nil {
+		gp := groupRule(tx, g, rule.Group)
+		x.ReferencedGroupInfo = &gp
+	} else {
+		x.CidrIpv4 = rule.CIDR.String()
+	}
+	return x
+}
+
 type authorizeResponse struct {
 	Return               bool                        `xml:"return"`
 	SecurityGroupRuleSet items[securityGroupRuleXML] `xml:"securityGroupRuleSet"`
@@ -392,16 +406,7 @@ func authorize(s *Server, r *request, egress bool) (response, error) {
 	}
 	resp := &authorizeResponse{Return: true}
 	err := changeRules(s, r, op, func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
-		x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
-			IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
-			SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
-		if rule.Group != nil {
-			gp := groupRule(tx, g, rule.Group)
-			x.ReferencedGroupInfo = &gp
-		} else {
-			x.CidrIpv4 = rule.CIDR.String()
-		}
-		resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, x)
+		resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, renderRule(tx, g, rule, egress))
 	})
 	if err != nil {
 		return nil, err
