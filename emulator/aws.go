@@ -82,6 +82,12 @@ type Subnet struct {
 	AZ        string
 	Tags      Tags
 	CreatedAt time.Time
+	// Launch settings (ModifySubnetAttribute): MapPublicIPOnLaunch gives instances launched
+	// here a public address unless the launch says otherwise.
+	MapPublicIPOnLaunch bool
+	EnableDNS64         bool
+	HostnameType        string // ip-name (default) or resource-name
+	ResourceNameARecord bool
 }
 
 // GatewayAddr is the VPC router's address in the subnet (base + 1).
@@ -191,6 +197,7 @@ type Instance struct {
 	LaunchIndex       int
 	Tags              Tags
 	Services          []Service
+	Attributes        InstanceAttributes
 }
 
 // HostName is the instance's host name label, e.g. ip-172-16-0-8.

@@ -374,6 +374,8 @@ type InstanceOptions struct {
 	Services         []Service
 	// PublicIP asks for a public IPv4 address (AssociatePublicIpAddress).
 	PublicIP bool
+	// Attributes nil means DefaultInstanceAttributes.
+	Attributes *InstanceAttributes
 }
 
 // RunInstance launches one instance in a subnet. It is running at once: the data plane gives it
@@ -430,6 +432,13 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 		MAC:           fmt.Sprintf("02:%s:%s:%s:%s:%s", tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2)),
 		ReservationID: tx.NewID("r"), ClientToken: o.ClientToken, Tags: cloneTags(o.Tags),
 		Services: append([]Service(nil), o.Services...),
+	}
+	inst.Attributes = DefaultInstanceAttributes()
+	if o.Attributes != nil {
+		if err := o.Attributes.Validate(); err != nil {
+			return nil, err
+		}
+		inst.Attributes = *o.Attributes
 	}
 	if o.PublicIP {
 		inst.PublicIP = tx.newPublicAddr()

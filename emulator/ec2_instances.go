@@ -79,6 +79,9 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 		if i == nil || !c.owns(i.Account, i.Region) {
 			return nil, AWSErr("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
 		}
+		if err := i.checkTerminable(); err != nil {
+			return nil, err
+		}
 	}
 	var out []StateChange
 	for _, id := range ids {

@@ -433,6 +433,18 @@ type revokeResponse struct {
 }
 
 func revoke(s *Server, r *request, egress bool) (response, error) {
+	if onlyIPv6Ranges(r.Params) {
+		// spacelab's VPCs have no IPv6 blocks, so no group holds an IPv6 rule: revoking one is
+		// revoking a rule that does not exist (Terraform does this for every new group).
+		err := s.view(r, func(tx *emulator.Tx) error {
+			_, err := targetGroup(tx, r.Caller, r.Params)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, emulator.AWSErr("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+	}
 	op := (*emulator.Tx).RevokeIngress
 	if egress {
 		op = (*emulator.Tx).RevokeEgress
@@ -504,4 +516,19 @@ func deleteSecurityGroup(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// onlyIPv6Ranges reports whether every IpPermissions.N of the request names only IPv6 ranges.
+func onlyIPv6Ranges(p params) bool {
+	idx := p.indexes("IpPermissions")
+	if len(idx) == 0 {
+		return false
+	}
+	for _, n := range idx {
+		pre := "IpPermissions." + strconv.Itoa(n)
+		if len(p.indexes(pre+".Ipv6Ranges")) == 0 || len(p.indexes(pre+".IpRanges")) > 0 || len(p.indexes(pre+".Groups")) > 0 || len(p.indexes(pre+".PrefixListIds")) > 0 {
+			return false
+		}
+	}
+	return true
 }
