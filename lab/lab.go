@@ -1,14 +1,15 @@
 // Package lab assembles a running emulator: the model (emulator.World) loaded from a topology,
-// the data plane (a netns sandbox kept converged by an emulator.Reconciler), and the two fake
+// the data plane (a netns sandbox kept converged by a render.Reconciler), and the two fake
 // APIs listening on 127.0.0.1. It is what `spacelab up` runs and what Go tests start:
 //
 //	l := labtest.Start(t)                 // or lab.Start(ctx, lab.Options{})
 //	cfg, _ := l.AWSConfig(ctx, "")        // aws-sdk-go-v2 pointed at the fake EC2/STS
-//	heroku := l.HerokuURL                 // with bearer token l.HerokuToken
+//	heroku := l.HerokuClient()            // heroku-go v5 at l.HerokuURL with l.HerokuToken
 //	res, _ := l.Check(ctx, netspec.Probe{From: "ip-172-16-0-8", Kind: "http", Target: "http://test-vpn-compute.herokuapp.com/"})
 //
 // Check runs a probe with real packets and explains the outcome from the model; the two must
-// agree, and the result says so.
+// agree, and the result says so. Both API ports also answer GET /_spacelab/health (HealthPath):
+// 200 when the data plane has converged to everything the APIs did, 503 with the reason when not.
 package lab
 
 import (
@@ -21,9 +22,11 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/fakeaws"
 	"github.com/spacelab-dev/spacelab/fakeheroku"
 	"github.com/spacelab-dev/spacelab/netns"
@@ -52,12 +55,14 @@ type Options struct {
 	Seed uint64
 	// Now is the model's clock; nil means time.Now.
 	Now func() time.Time
+	// Version is what the health endpoint reports; empty means the module's version.
+	Version string
 }
 
 // Lab is a running emulator.
 type Lab struct {
 	World      *emulator.World
-	Reconciler *emulator.Reconciler
+	Reconciler *render.Reconciler
 	Sandbox    *netns.Sandbox
 	Topology   *topology.Topology
 
@@ -76,6 +81,8 @@ type Lab struct {
 	cancel  context.CancelFunc
 	runDone chan struct{}
 	once    sync.Once
+	version string
+	closing atomic.Bool
 }
 
 // Start builds the world, starts the sandbox and converges it, then opens the APIs.
@@ -113,8 +120,11 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		return nil, err
 	}
 	sandboxDone := time.Now()
-	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{})}
-	l.Reconciler = &emulator.Reconciler{World: w, Dataplane: sb, Logger: log}
+	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{}), version: o.Version}
+	if l.version == "" {
+		l.version = moduleVersion()
+	}
+	l.Reconciler = &render.Reconciler{World: w, Dataplane: sb, Logger: log}
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()
 		return nil, fmt.Errorf("lab: first convergence: %w", err)
@@ -137,8 +147,8 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		l net.Listener
 		h http.Handler
 	}{
-		{herokuL, &fakeheroku.Server{World: w, Logger: log}},
-		{awsL, &fakeaws.Server{World: w, Logger: log}},
+		{herokuL, l.withHealth(&fakeheroku.Server{World: w, Logger: log})},
+		{awsL, l.withHealth(&fakeaws.Server{World: w, Logger: log})},
 	} {
 		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 30 * time.Second}
 		l.servers = append(l.servers, srv)
@@ -177,6 +187,7 @@ func randomToken() string {
 // Close stops the APIs, the reconciler and the sandbox; nothing of the lab remains.
 func (l *Lab) Close() error {
 	l.once.Do(func() {
+		l.closing.Store(true)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, s := range l.servers {

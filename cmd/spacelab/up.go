@@ -29,6 +29,8 @@ const (
 func upCmd() *cobra.Command {
 	var topoFile, envFile, herokuAddr, awsAddr, token string
 	var debug bool
+	var detach bool // up --detach
+	var seed uint64 // up --seed
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run the emulator in the foreground and print the environment for the heroku and aws clients",
@@ -36,14 +38,25 @@ func upCmd() *cobra.Command {
 127.0.0.1, and the data plane behind them. When ready it prints "export" lines (also written to
 the env file) that point the real heroku CLI (fully offline) and the AWS CLI / SDKs at it.
 Debian's AWS CLI 2.9 ignores AWS_ENDPOINT_URL: run it as aws --endpoint-url "$AWS_ENDPOINT_URL" ….
-Stop it with Ctrl-C or "spacelab down".`,
+Stop it with Ctrl-C or "spacelab down".
+
+With --detach it returns once the data plane is ready and leaves the emulator running in the
+background (its log in the state directory); "spacelab env" prints the export lines again.
+Port 0 (--heroku-listen 127.0.0.1:0) picks a free port; the export lines say which. Each state
+directory (SPACELAB_STATE_DIR) holds one running emulator, so several run side by side with
+distinct state directories and ports. --seed N makes the generated resource ids (pcx-…, rtb-…,
+rules, UUIDs) the same on every run that makes the same API calls.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			top, err := topology.Load(topoFile)
 			if err != nil {
 				return err
 			}
+			takeReadyPipe()
 			st := lab.DefaultState()
+			if detach && readyPipe == nil {
+				return detachUp(st)
+			}
 			release, err := st.Lock()
 			if err != nil {
 				return err
@@ -53,7 +66,7 @@ Stop it with Ctrl-C or "spacelab down".`,
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
 			l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: herokuAddr, AWSAddr: awsAddr,
-				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug})
+				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug, Seed: seed, Version: version})
 			if err != nil {
 				return err
 			}
@@ -63,7 +76,7 @@ Stop it with Ctrl-C or "spacelab down".`,
 			if err != nil {
 				return err
 			}
-			exports := lab.ShellExports(env)
+			exports := lab.ShellExports(append([]string{"SPACELAB_STATE_DIR=" + st.Dir}, env...))
 			files := []string{st.EnvFile()}
 			if envFile != "" {
 				files = append(files, envFile)
@@ -82,6 +95,9 @@ Stop it with Ctrl-C or "spacelab down".`,
 			fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
 			fmt.Fprintf(os.Stderr, "# . %s   then: heroku spaces:peering:info enablement-jp; aws --endpoint-url \"$AWS_ENDPOINT_URL\" ec2 describe-vpcs\n", files[len(files)-1])
 			fmt.Fprintf(os.Stderr, "# spacelab hosts | spacelab exec ip-172-16-0-8 -- curl … | Ctrl-C or spacelab down to stop\n")
+			if err := signalReady(exports); err != nil {
+				return err
+			}
 			select {
 			case <-ctx.Done():
 			case <-l.Sandbox.Done():
@@ -98,6 +114,8 @@ Stop it with Ctrl-C or "spacelab down".`,
 	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")
 	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
 	f.BoolVar(&debug, "debug", false, "log everything")
+	f.BoolVar(&detach, "detach", false, "return when ready and leave the emulator running in the background")
+	f.Uint64Var(&seed, "seed", 0, "seed for generated resource ids: the same N gives the same ids on every run (0: random)")
 	return cmd
 }
 
@@ -133,6 +151,8 @@ type Status struct {
 	Peerings   []PeeringStatus `json:"peerings"`
 	Routes     []RouteStatus   `json:"routes"`
 	VPNs       []VPNStatus     `json:"vpn_connections"`
+	// FailedHosts are hosts the data plane could not make match the model (it closed them).
+	FailedHosts []emulator.HostFailure `json:"failed_hosts,omitempty"`
 }
 
 // VPNStatus is one tunnel of a Private Space VPN connection.
@@ -169,6 +189,7 @@ func status(l *lab.Lab) Status {
 	if spec := l.Reconciler.Spec(); spec != nil {
 		s.Hosts = len(spec.Hosts)
 	}
+	s.FailedHosts = l.Reconciler.Diverged()
 	l.World.View(func(tx *emulator.Tx) error {
 		s.Generation = tx.Generation()
 		for _, p := range tx.Peerings() {

@@ -1,0 +1,492 @@
+package render
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netspec"
+)
+
+func (r *renderer) renderVPC(v *emulator.VPC) {
+	tx := r.tx
+	h := r.addHost(&netspec.Host{
+		Name: VPCHost(v.ID), Kind: "vpc-router", Aliases: []string{v.ID}, Hostname: v.ID, Forwarding: true,
+		Resolvers: []netip.Addr{r.publicDNS},
+	})
+	r.own(h.Name, v.ID, v.SpaceID)
+	if name := v.Tags["Name"]; name != "" && vpcNameUnique(tx, name) {
+		h.Aliases = append(h.Aliases, name)
+	}
+	subnets := tx.SubnetsOf(v.ID)
+	// The wan link: the VPC's way to AWS's own services and (through an internet gateway) out.
+	wanKey := "wan|" + v.ID
+	inet, vpcSide := p2p(r.book.linkIndex(wanKey, r.liveLinks))
+	r.link(&netspec.Link{
+		A: netspec.End{Host: HostInternet, Ifname: shortName("w", v.ID), Addrs: []netip.Prefix{inet}, Label: "wan-" + v.ID},
+		B: netspec.End{Host: h.Name, Ifname: wanIf, Addrs: []netip.Prefix{vpcSide}},
+	})
+	h.Routes = append(h.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: inet.Addr(), Dev: wanIf, Why: "the VPC's own traffic (resolver) leaves by the wan"})
+	for _, s := range subnets {
+		h.Bridges = append(h.Bridges, netspec.Bridge{Name: bridgeName(s.ID), Addrs: []netip.Prefix{netip.PrefixFrom(s.GatewayAddr(), s.CIDR.Bits())}})
+	}
+	// Local delivery: what every table knows about the VPC itself.
+	local := func(table int) []netspec.Route {
+		var out []netspec.Route
+		for _, s := range subnets {
+			out = append(out, netspec.Route{Table: table, Dst: s.CIDR, Dev: bridgeName(s.ID), Why: "local route " + v.CIDR.String()})
+		}
+		out = append(out, netspec.Route{Table: table, Dst: v.CIDR, Type: netspec.Blackhole, Metric: catchAllMetric, Why: "no subnet holds this part of " + v.CIDR.String()})
+		return out
+	}
+	h.Routes = append(h.Routes, local(edgeTable)...)
+	h.Routes = append(h.Routes, netspec.Route{Table: edgeTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
+		Why: "traffic from outside the VPC is only delivered inside it"})
+	// Route tables.
+	tables := map[int]bool{edgeTable: true}
+	rtbTable := map[string]int{}
+	for _, rt := range tx.RouteTables() {
+		if rt.VPCID != v.ID {
+			continue
+		}
+		r.liveRtbs[rt.ID] = true
+		t := r.book.table(rt.ID, tables)
+		rtbTable[rt.ID] = t
+		h.Routes = append(h.Routes, local(t)...)
+		for _, route := range rt.Routes {
+			h.Routes = append(h.Routes, r.kernelRoute(v, rt, route, t))
+		}
+		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
+			Why: noRouteWhy(tx, v, rt)})
+	}
+	if v.Role == emulator.RoleSpace {
+		r.renderSpaceNAT(v, h, inet, vpcSide, tables)
+	} else {
+		r.renderIGW(v, h, vpcSide)
+	}
+	r.renderNACLs(h, subnets)
+	prio := rulePriority
+	for _, s := range subnets {
+		h.Rules = append(h.Rules, netspec.Rule{Priority: prio, Iif: bridgeName(s.ID), Table: rtbTable[tx.SubnetRouteTable(s.ID).ID]})
+		prio++
+	}
+	h.Rules = append(h.Rules, netspec.Rule{Priority: prio, Iif: wanIf, Table: edgeTable})
+	// AmazonProvidedDNS (only VPCs where something lives need it, but it is cheap).
+	resolver := v.ResolverAddr()
+	h.Loopback = append(h.Loopback, netip.PrefixFrom(resolver, 32))
+	cfg := &netspec.DNSConfig{
+		Zones:          []string{emulator.InternalDomain(v.Region) + "."},
+		Forwarders:     []netip.AddrPort{netip.AddrPortFrom(r.publicDNS, 53)},
+		AllowedSources: []netip.Prefix{v.CIDR},
+	}
+	for _, i := range tx.Instances() {
+		if i.VPCID == v.ID && i.State != "terminated" {
+			cfg.Records = append(cfg.Records, netspec.DNSRecord{Name: i.PrivateDNSName() + ".", Addr: i.PrivateIP, TTL: dnsTTL})
+		}
+	}
+	if v.Role == emulator.RoleSpace {
+		if sp := tx.Space(v.SpaceID); sp != nil {
+			cfg.Zones = append(cfg.Zones, "app.localspace.")
+			cfg.Records = append(cfg.Records, r.discoveryRecords(sp)...)
+			cfg.Pick = 3
+		}
+	}
+	h.Services = append(h.Services, netspec.Service{Name: "amazon-dns", Kind: "dns", Listen: []netip.AddrPort{netip.AddrPortFrom(resolver, 53)}, DNS: cfg})
+	// The resolver of a VPC cannot be queried from outside it (not across a peering).
+	if h.Filter == nil {
+		h.Filter = &netspec.Filter{}
+	}
+	h.Filter.Chains = append(h.Filter.Chains, netspec.Chain{Name: "input", Hook: netspec.Input, Policy: netspec.Accept, Rules: []netspec.FilterRule{
+		{Src: v.CIDR, Dst: netip.PrefixFrom(resolver, 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS serves its own VPC"},
+		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.UDP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
+		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.TCP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
+	}})
+}
+
+func vpcNameUnique(tx *emulator.Tx, name string) bool {
+	n := 0
+	for _, v := range tx.VPCs() {
+		if v.Tags["Name"] == name {
+			n++
+		}
+	}
+	return n == 1
+}
+
+// kernelRoute renders one route of a route table.
+func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *emulator.Route, table int) netspec.Route {
+	out := netspec.Route{Table: table, Dst: route.Dst, Type: netspec.Blackhole, Why: blackholeWhy(r.tx, rt, route)}
+	if r.tx.RouteState(rt, route) != "active" {
+		return out
+	}
+	switch route.Kind {
+	case emulator.TargetIGW:
+		inet, _ := p2p(r.book.linkIndex("wan|"+v.ID, r.liveLinks))
+		return netspec.Route{Table: table, Dst: route.Dst, Via: inet.Addr(), Dev: wanIf, Why: fmt.Sprintf("%s: %s → %s", rt.ID, route.Dst, route.Target)}
+	case emulator.TargetPeering:
+		p := r.tx.Peering(route.Target)
+		idx := r.book.linkIndex(peeringLinkKey(p), r.liveLinks)
+		a, b := p2p(idx)
+		via := b.Addr()
+		if p.Requester.VPCID != v.ID {
+			via = a.Addr()
+		}
+		return netspec.Route{Table: table, Dst: route.Dst, Via: via, Dev: pcxIfname(p.ID), Why: fmt.Sprintf("%s: %s → %s", rt.ID, route.Dst, p.ID)}
+	}
+	return out
+}
+
+// noRouteWhy explains a destination no route of a table covers.
+func noRouteWhy(tx *emulator.Tx, v *emulator.VPC, rt *emulator.RouteTable) string {
+	kind := "route table"
+	if rt.Main {
+		kind = "main route table"
+	}
+	var routes []string
+	for _, r := range append(tx.LocalRoutes(rt), rt.Routes...) {
+		routes = append(routes, fmt.Sprintf("%s → %s (%s)", r.Dst, r.Target, tx.RouteState(rt, r)))
+	}
+	return fmt.Sprintf("no route for this destination in %s (%s of %s), which has: %s", rt.ID, kind, v.ID, strings.Join(routes, ", "))
+}
+
+// blackholeWhy explains why a route's target cannot carry traffic.
+func blackholeWhy(tx *emulator.Tx, rt *emulator.RouteTable, route *emulator.Route) string {
+	why := "its target does not exist"
+	if route.Kind == emulator.TargetIGW {
+		switch g := tx.InternetGateway(route.Target); {
+		case g == nil:
+			why = "internet gateway " + route.Target + " does not exist"
+		case g.VPCID == "":
+			why = "internet gateway " + route.Target + " is detached"
+		default:
+			why = "internet gateway " + route.Target + " is attached to " + g.VPCID
+		}
+	}
+	if route.Kind == emulator.TargetPeering {
+		switch p := tx.Peering(route.Target); {
+		case p == nil:
+			why = "peering connection " + route.Target + " does not exist"
+		case !p.Connects(rt.VPCID):
+			why = "peering connection " + route.Target + " does not connect " + rt.VPCID
+		default:
+			why = fmt.Sprintf("peering connection %s is %s", p.ID, p.Status(tx.Now()))
+		}
+	}
+	return fmt.Sprintf("route %s → %s in %s is blackhole: %s", route.Dst, route.Target, rt.ID, why)
+}
+
+func peeringLinkKey(p *emulator.Peering) string { return "pcx|" + p.ID }
+
+func (r *renderer) renderPeering(p *emulator.Peering) {
+	if !p.Active(r.tx.Now()) || r.tx.VPC(p.Requester.VPCID) == nil || r.tx.VPC(p.Accepter.VPCID) == nil {
+		return
+	}
+	a, b := p2p(r.book.linkIndex(peeringLinkKey(p), r.liveLinks))
+	ifn := pcxIfname(p.ID)
+	r.link(&netspec.Link{
+		A: netspec.End{Host: VPCHost(p.Requester.VPCID), Ifname: ifn, Addrs: []netip.Prefix{a}, Label: p.ID},
+		B: netspec.End{Host: VPCHost(p.Accepter.VPCID), Ifname: ifn, Addrs: []netip.Prefix{b}, Label: p.ID},
+	})
+	// Traffic arriving over the peering may only be delivered inside the receiving VPC.
+	for _, vpcID := range []string{p.Requester.VPCID, p.Accepter.VPCID} {
+		h := r.spec.Host(VPCHost(vpcID))
+		h.Rules = append(h.Rules, netspec.Rule{Priority: rulePriority + 500 + len(h.Rules), Iif: ifn, Table: edgeTable})
+	}
+}
+
+// attach links a host's eth0 into a subnet's bridge on its VPC router.
+func (r *renderer) attach(h *netspec.Host, key string, s *emulator.Subnet, ip netip.Addr) {
+	r.link(&netspec.Link{
+		A: netspec.End{Host: h.Name, Ifname: "eth0", Addrs: []netip.Prefix{netip.PrefixFrom(ip, s.CIDR.Bits())}},
+		B: netspec.End{Host: VPCHost(s.VPCID), Ifname: shortName("h", key), Bridge: bridgeName(s.ID)},
+	})
+	h.Routes = append(h.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: s.GatewayAddr(), Dev: "eth0", Why: "default route to the VPC router"})
+}
+
+func (r *renderer) renderInstance(i *emulator.Instance) {
+	tx := r.tx
+	s := tx.Subnet(i.SubnetID)
+	v := tx.VPC(i.VPCID)
+	if s == nil || v == nil {
+		return
+	}
+	h := r.addHost(&netspec.Host{
+		Name: InstanceHost(i.ID), Kind: "instance", Aliases: []string{i.ID, i.HostName(), i.PrivateDNSName()},
+		Hostname: i.PrivateDNSName(), Resolvers: []netip.Addr{v.ResolverAddr()}, Search: []string{emulator.InternalDomain(i.Region)},
+	})
+	if name := i.Tags["Name"]; name != "" {
+		h.Aliases = append(h.Aliases, name)
+	}
+	r.own(h.Name, i.ID)
+	r.own(h.Name, i.SecurityGroupIDs...)
+	r.attach(h, i.ID, s, i.PrivateIP)
+	h.Filter = r.securityGroupFilter(i, v)
+	h.Services = append(h.Services, builtinServices(i.PrivateIP, i.Services, i.HostName())...)
+}
+
+// securityGroupFilter renders the instance's security groups: two independent, stateful,
+// allow-only gates. Traffic to and from AmazonProvidedDNS is never filtered.
+func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC) *netspec.Filter {
+	tx := r.tx
+	groups := strings.Join(i.SecurityGroupIDs, ", ")
+	in := netspec.Chain{Name: "sg-ingress", Hook: netspec.Input, Policy: netspec.Drop,
+		PolicyWhy: fmt.Sprintf("no inbound rule of %s on %s allows it", groups, i.ID),
+		Rules: []netspec.FilterRule{
+			{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the instance accepted or opened (security groups are stateful)"},
+			{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
+		}}
+	out := netspec.Chain{Name: "sg-egress", Hook: netspec.Output, Policy: netspec.Drop,
+		PolicyWhy: fmt.Sprintf("no outbound rule of %s on %s allows it", groups, i.ID),
+		Rules: []netspec.FilterRule{
+			{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the instance accepted (security groups are stateful)"},
+			{Oif: "lo", Verdict: netspec.Accept, Why: "loopback"},
+			{Dst: netip.PrefixFrom(v.ResolverAddr(), 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS is never filtered"},
+		}}
+	for _, gid := range i.SecurityGroupIDs {
+		g := tx.SecurityGroup(gid)
+		if g == nil {
+			continue
+		}
+		for _, rule := range g.Ingress {
+			in.Rules = append(in.Rules, r.sgFilterRules(g, rule, false)...)
+		}
+		for _, rule := range g.Egress {
+			out.Rules = append(out.Rules, r.sgFilterRules(g, rule, true)...)
+		}
+	}
+	return &netspec.Filter{Chains: []netspec.Chain{in, out}}
+}
+
+// sgFilterRules turns one security group rule into a filter rule: from (to) a CIDR, or from
+// (to) the addresses of a group's members as one set.
+func (r *renderer) sgFilterRules(g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) []netspec.FilterRule {
+	dir := "inbound"
+	if egress {
+		dir = "outbound"
+	}
+	why := fmt.Sprintf("%s %s rule %s", g.ID, dir, emulator.RuleText(rule))
+	base := netspec.FilterRule{Verdict: netspec.Accept, Why: why}
+	switch rule.Protocol {
+	case "-1":
+	case "tcp":
+		base.Proto = netspec.TCP
+	case "udp":
+		base.Proto = netspec.UDP
+	case "icmp":
+		base.Proto = netspec.ICMP
+		if rule.FromPort >= 0 {
+			base.ICMPType, base.HasICMPType = uint8(rule.FromPort), true
+		}
+	default:
+		var n int
+		fmt.Sscan(rule.Protocol, &n)
+		base.Proto = uint8(n)
+	}
+	if base.Proto == netspec.TCP || base.Proto == netspec.UDP {
+		if !(rule.FromPort == 0 && rule.ToPort == 65535) && rule.FromPort >= 0 {
+			base.PortFrom, base.PortTo = uint16(rule.FromPort), uint16(rule.ToPort)
+		}
+	}
+	fr := base
+	if rule.Group != nil {
+		// One rule over the group's member addresses (a set in the kernel); no members, no rule.
+		members := r.groupMembers(rule.Group.GroupID)
+		if len(members) == 0 {
+			return nil
+		}
+		if egress {
+			fr.DstIn = members
+		} else {
+			fr.SrcIn = members
+		}
+		return []netspec.FilterRule{fr}
+	}
+	if egress {
+		fr.Dst = rule.CIDR
+	} else {
+		fr.Src = rule.CIDR
+	}
+	return []netspec.FilterRule{fr}
+}
+
+// groupMembers returns the addresses of a security group's instances, computed once per render
+// and shared by every rule that references the group.
+func (r *renderer) groupMembers(groupID string) []netip.Prefix {
+	if r.members == nil {
+		r.members, r.merged = map[string][]netip.Prefix{}, map[string]bool{}
+		for _, i := range r.tx.Instances() {
+			if i.State == "terminated" {
+				continue // as Tx.InstancesIn
+			}
+			for _, g := range slices.Compact(slices.Sorted(slices.Values(i.SecurityGroupIDs))) {
+				r.members[g] = append(r.members[g], netip.PrefixFrom(i.PrivateIP, 32))
+			}
+		}
+	}
+	if ps, ok := r.members[groupID]; ok && !r.merged[groupID] {
+		r.members[groupID] = exactCover(ps)
+		r.merged[groupID] = true
+	}
+	return r.members[groupID]
+}
+
+// exactCover returns the fewest prefixes covering exactly the union of ps. Instances get
+// consecutive addresses, so a group's members usually collapse into a handful of prefixes:
+// the rule each member's filter carries stays small however big the group grows.
+func exactCover(ps []netip.Prefix) []netip.Prefix {
+	type span struct{ lo, hi uint64 }
+	var spans []span
+	for _, p := range ps {
+		p = p.Masked()
+		b := p.Addr().As4()
+		lo := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+		spans = append(spans, span{lo, lo + 1<<(32-p.Bits()) - 1})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	var merged []span
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp.lo <= merged[n-1].hi+1 {
+			merged[n-1].hi = max(merged[n-1].hi, sp.hi)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	var out []netip.Prefix
+	for _, sp := range merged {
+		for lo := sp.lo; lo <= sp.hi; {
+			bits := 32
+			for bits > 0 {
+				size := uint64(1) << (32 - (bits - 1))
+				if lo%size != 0 || lo+size-1 > sp.hi {
+					break
+				}
+				bits--
+			}
+			out = append(out, netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(lo >> 24), byte(lo >> 16), byte(lo >> 8), byte(lo)}), bits))
+			lo += uint64(1) << (32 - bits)
+		}
+	}
+	return out
+}
+
+// renderNACLs turns each subnet's network ACL into two stateless chains on the VPC router:
+// outbound rules for packets leaving the subnet (arriving on its bridge), inbound rules for
+// packets entering it (leaving by its bridge). Rules are evaluated in rule-number order, the
+// first match decides, and the final "*" rule denies. Traffic inside a subnet is bridged and
+// never meets them, nor does traffic to the VPC router itself (AmazonProvidedDNS).
+func (r *renderer) renderNACLs(h *netspec.Host, subnets []*emulator.Subnet) {
+	out := netspec.Chain{Name: "nacl-outbound", Hook: netspec.Forward, Policy: netspec.Accept}
+	in := netspec.Chain{Name: "nacl-inbound", Hook: netspec.Forward, Policy: netspec.Accept}
+	any := false
+	for _, s := range subnets {
+		acl := r.tx.SubnetNetworkACL(s.ID)
+		if acl == nil {
+			continue
+		}
+		any = true
+		br := bridgeName(s.ID)
+		entries := append([]*emulator.NACLEntry(nil), acl.Entries...)
+		sort.SliceStable(entries, func(i, j int) bool { return entries[i].RuleNumber < entries[j].RuleNumber })
+		for _, e := range entries {
+			fr := naclRule(acl, s, e)
+			if e.Egress {
+				fr.Iif = br
+				out.Rules = append(out.Rules, fr)
+			} else {
+				fr.Oif = br
+				in.Rules = append(in.Rules, fr)
+			}
+		}
+		out.Rules = append(out.Rules, netspec.FilterRule{Iif: br, Verdict: netspec.Drop,
+			Why: fmt.Sprintf("%s (subnet %s): no outbound rule matches, so the final * rule denies it", acl.ID, s.ID)})
+		in.Rules = append(in.Rules, netspec.FilterRule{Oif: br, Verdict: netspec.Drop,
+			Why: fmt.Sprintf("%s (subnet %s): no inbound rule matches, so the final * rule denies it", acl.ID, s.ID)})
+	}
+	if !any {
+		return
+	}
+	if h.Filter == nil {
+		h.Filter = &netspec.Filter{}
+	}
+	h.Filter.Chains = append(h.Filter.Chains, out, in)
+}
+
+func naclRule(acl *emulator.NetworkACL, s *emulator.Subnet, e *emulator.NACLEntry) netspec.FilterRule {
+	fr := netspec.FilterRule{Verdict: netspec.Drop}
+	action := "deny"
+	if e.Allow {
+		fr.Verdict, action = netspec.Accept, "allow"
+	}
+	dir, peer := "inbound", "from"
+	if e.Egress {
+		dir, peer = "outbound", "to"
+		fr.Dst = e.CIDR
+	} else {
+		fr.Src = e.CIDR
+	}
+	what := "all traffic"
+	switch e.Protocol {
+	case "-1":
+	case "6", "17":
+		fr.Proto = netspec.TCP
+		name := "tcp"
+		if e.Protocol == "17" {
+			fr.Proto, name = netspec.UDP, "udp"
+		}
+		what = name
+		if !(e.FromPort == 0 && e.ToPort == 65535) {
+			fr.PortFrom, fr.PortTo = uint16(e.FromPort), uint16(e.ToPort)
+			what = fmt.Sprintf("%s/%d-%d", name, e.FromPort, e.ToPort)
+		}
+	case "1":
+		fr.Proto, what = netspec.ICMP, "icmp"
+		if e.ICMPType >= 0 {
+			fr.ICMPType, fr.HasICMPType = uint8(e.ICMPType), true
+		}
+	default:
+		var n int
+		fmt.Sscan(e.Protocol, &n)
+		fr.Proto, what = uint8(n), "protocol "+e.Protocol
+	}
+	fr.Why = fmt.Sprintf("%s (subnet %s) %s rule %d: %s %s %s %s", acl.ID, s.ID, dir, e.RuleNumber, action, what, peer, e.CIDR)
+	return fr
+}
+
+// renderIGW gives a VPC with an attached internet gateway its one-to-one NAT: each instance with
+// a public IP is reachable at it from the internet and leaves by it; instances without one
+// cannot use the gateway.
+func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Prefix) {
+	var igw *emulator.InternetGateway
+	for _, g := range r.tx.InternetGateways() {
+		if g.VPCID == v.ID {
+			igw = g
+		}
+	}
+	if igw == nil {
+		return
+	}
+	if h.Filter == nil {
+		h.Filter = &netspec.Filter{}
+	}
+	chain := netspec.Chain{Name: "igw", Hook: netspec.Forward, Policy: netspec.Accept}
+	for _, i := range r.tx.Instances() {
+		if i.VPCID != v.ID || !i.PublicIP.IsValid() || i.State == "terminated" {
+			continue
+		}
+		h.Filter.DNAT = append(h.Filter.DNAT, netspec.DNATRule{Iif: wanIf, Dst: i.PublicIP, To: i.PrivateIP,
+			Why: fmt.Sprintf("%s: public IP %s of %s", igw.ID, i.PublicIP, i.ID)})
+		h.Filter.SNAT = append(h.Filter.SNAT, netspec.SNATRule{Oif: wanIf, Src: netip.PrefixFrom(i.PrivateIP, 32), To: i.PublicIP,
+			Why: fmt.Sprintf("%s: %s leaves by its public IP %s", igw.ID, i.ID, i.PublicIP)})
+		chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: netip.PrefixFrom(i.PrivateIP, 32), Verdict: netspec.Accept,
+			Why: fmt.Sprintf("%s has public IP %s", i.ID, i.PublicIP)})
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(i.PublicIP, 32), Via: vpcSide.Addr(),
+			Dev: shortName("w", v.ID), Why: fmt.Sprintf("public IP of %s (%s)", i.ID, igw.ID)})
+	}
+	chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: v.CIDR, Verdict: netspec.Drop,
+		Why: fmt.Sprintf("the source has no public IPv4 address, and %s only carries traffic of instances that have one", igw.ID)})
+	h.Filter.Chains = append(h.Filter.Chains, chain)
+}
