@@ -22,6 +22,8 @@ type Subnet struct {
 	EnableDNS64         bool
 	HostnameType        string // ip-name (default) or resource-name
 	ResourceNameARecord bool
+	// DefaultForAZ marks the default subnet of its zone in a default VPC.
+	DefaultForAZ bool
 }
 
 // GatewayAddr is the VPC router's address in the subnet (base + 1).

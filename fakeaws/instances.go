@@ -351,6 +351,15 @@ func runInstances(s *Server, r *request) (response, error) {
 		publicIPSet = p.has("NetworkInterface.1.AssociatePublicIpAddress")
 	}
 	if subnet == "" {
+		// A launch that names no subnet lands in the default subnet of its zone.
+		_ = s.World.View(func(tx *emulator.Tx) error {
+			if sn := tx.DefaultSubnet(r.Caller, p.get("Placement.AvailabilityZone")); sn != nil {
+				subnet = sn.ID
+			}
+			return nil
+		})
+	}
+	if subnet == "" {
 		return nil, emulator.AWSErr("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 	}
 	opts := emulator.InstanceOptions{ImageID: p.get("ImageId"), InstanceType: p.get("InstanceType"), KeyName: p.get("KeyName"),

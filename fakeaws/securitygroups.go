@@ -376,9 +376,13 @@ type ruleOp func(tx *emulator.Tx, c emulator.Caller, groupID string, perms []emu
 // changeRules runs an Authorize or Revoke action: op on the group the request names, with the
 // request's permissions (group names resolved); each rule op changed goes to each.
 func changeRules(s *Server, r *request, op ruleOp, each func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule)) error {
-	perms, names, err := permissionsParam(r.Params)
-	if err != nil {
-		return err
+	var perms []emulator.Permission
+	var names []string
+	if len(r.Params.list("SecurityGroupRuleId")) == 0 {
+		var err error
+		if perms, names, err = permissionsParam(r.Params); err != nil {
+			return err
+		}
 	}
 	return s.update(r, func(tx *emulator.Tx) error {
 		g, err := targetGroup(tx, r.Caller, r.Params)
@@ -403,6 +407,9 @@ func authorize(s *Server, r *request, egress bool) (response, error) {
 	op := (*emulator.Tx).AuthorizeIngress
 	if egress {
 		op = (*emulator.Tx).AuthorizeEgress
+	}
+	if len(r.Params.list("SecurityGroupRuleId")) > 0 {
+		return nil, emulator.AWSErr("UnknownParameter", "The parameter SecurityGroupRuleId is not recognized")
 	}
 	resp := &authorizeResponse{Return: true}
 	err := changeRules(s, r, op, func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
@@ -450,6 +457,14 @@ func revoke(s *Server, r *request, egress bool) (response, error) {
 		op = (*emulator.Tx).RevokeEgress
 	}
 	resp := &revokeResponse{Return: true}
+	if ids := r.Params.list("SecurityGroupRuleId"); len(ids) > 0 {
+		if len(r.Params.indexes("IpPermissions")) > 0 {
+			return nil, emulator.AWSErr("InvalidParameterCombination", "The parameter SecurityGroupRuleIds cannot be used with the parameter IpPermissions")
+		}
+		op = func(tx *emulator.Tx, c emulator.Caller, groupID string, _ []emulator.Permission) ([]*emulator.SGRule, error) {
+			return tx.RevokeRulesByID(c, groupID, ids, egress)
+		}
+	}
 	err := changeRules(s, r, op, func(_ *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
 		x := revokedRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, IsEgress: egress, IPProtocol: rule.Protocol,
 			FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description}
