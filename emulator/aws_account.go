@@ -5,6 +5,12 @@ package emulator
 type Account struct {
 	ID   string
 	Kind string
+	// NoDefaultVPC says the account has deleted its default VPCs (or never had them): no
+	// region makes one for it.
+	NoDefaultVPC bool
+	// DefaultVPCs records the regions whose default VPC has been made (it is made the first
+	// time the account calls the region, so a deleted one does not come back).
+	DefaultVPCs map[string]string
 }
 
 // AccessKey maps an access key id to its secret and account, which is all SigV4 reveals.

@@ -42,6 +42,7 @@ type Instance struct {
 	LaunchIndex       int
 	Tags              Tags
 	Services          []Service
+	Attributes        InstanceAttributes
 }
 
 // HostName is the instance's host name label, e.g. ip-172-16-0-8.
@@ -83,6 +84,8 @@ type InstanceOptions struct {
 	Services         []Service
 	// PublicIP asks for a public IPv4 address (AssociatePublicIpAddress).
 	PublicIP bool
+	// Attributes nil means DefaultInstanceAttributes.
+	Attributes *InstanceAttributes
 }
 
 // RunInstance launches one instance in a subnet. It is running at once: the data plane gives it
@@ -143,6 +146,13 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 		MAC:           fmt.Sprintf("02:%s:%s:%s:%s:%s", tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2)),
 		ReservationID: tx.NewID("r"), ClientToken: o.ClientToken, Tags: cloneTags(o.Tags),
 		Services: append([]Service(nil), o.Services...),
+	}
+	inst.Attributes = DefaultInstanceAttributes()
+	if o.Attributes != nil {
+		if err := o.Attributes.Validate(); err != nil {
+			return nil, err
+		}
+		inst.Attributes = *o.Attributes
 	}
 	if o.PublicIP {
 		inst.PublicIP = tx.newPublicAddr()
@@ -291,6 +301,9 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 		i := tx.w.instances[id]
 		if i == nil || !c.owns(i.Account, i.Region) {
 			return nil, AWSErr("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
+		}
+		if err := i.checkTerminable(); err != nil {
+			return nil, err
 		}
 	}
 	var out []StateChange

@@ -16,6 +16,14 @@ type Subnet struct {
 	AZ        string
 	Tags      Tags
 	CreatedAt time.Time
+	// Launch settings (ModifySubnetAttribute): MapPublicIPOnLaunch gives instances launched
+	// here a public address unless the launch says otherwise.
+	MapPublicIPOnLaunch bool
+	EnableDNS64         bool
+	HostnameType        string // ip-name (default) or resource-name
+	ResourceNameARecord bool
+	// DefaultForAZ marks the default subnet of its zone in a default VPC.
+	DefaultForAZ bool
 }
 
 // GatewayAddr is the VPC router's address in the subnet (base + 1).

@@ -19,23 +19,24 @@ const (
 
 // VPC is a virtual private cloud.
 type VPC struct {
-	ID                     string
-	Account                string
-	Region                 string
-	CIDR                   netip.Prefix
-	CIDRAssociationID      string
-	State                  string // available
-	IsDefault              bool
-	DHCPOptionsID          string
-	MainRouteTableID       string
-	DefaultSecurityGroupID string
-	DefaultNetworkACLID    string
-	EnableDNSSupport       bool
-	EnableDNSHostnames     bool
-	Tags                   Tags
-	Role                   VPCRole
-	SpaceID                string // for RoleSpace and RoleData
-	CreatedAt              time.Time
+	ID                         string
+	Account                    string
+	Region                     string
+	CIDR                       netip.Prefix
+	CIDRAssociationID          string
+	State                      string // available
+	IsDefault                  bool
+	DHCPOptionsID              string
+	MainRouteTableID           string
+	DefaultSecurityGroupID     string
+	DefaultNetworkACLID        string
+	EnableDNSSupport           bool
+	EnableDNSHostnames         bool
+	NetworkAddressUsageMetrics bool
+	Tags                       Tags
+	Role                       VPCRole
+	SpaceID                    string // for RoleSpace and RoleData
+	CreatedAt                  time.Time
 }
 
 // ResolverAddr is the AmazonProvidedDNS address: the VPC's base address plus two.

@@ -73,6 +73,9 @@ func newWorld(t testing.TB) *emulator.World {
 	}
 	if err := w.Update(func(tx *emulator.Tx) error {
 		tx.AddAccessKey(emulator.AccessKey{ID: herokuKey, Secret: herokuSecret, Account: herokuAccount, User: "heroku-ops"})
+		// These tests pin the topology's own resources (counts, pages, filters); the default
+		// VPC every account gets is tested on its own (defaultvpc_test.go).
+		tx.SetNoDefaultVPC(customerAccount)
 		return nil
 	}); err != nil {
 		t.Fatal(err)

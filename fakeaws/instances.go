@@ -17,33 +17,52 @@ func init() {
 // instanceXML is EC2's Instance shape (the parts spacelab models, plus the constant fields
 // tools and waiters read).
 type instanceXML struct {
-	InstanceID          string            `xml:"instanceId"`
-	ImageID             string            `xml:"imageId"`
-	InstanceState       instanceState     `xml:"instanceState"`
-	PrivateDNSName      string            `xml:"privateDnsName"`
-	DNSName             string            `xml:"dnsName"`
-	Reason              string            `xml:"reason"`
-	KeyName             string            `xml:"keyName,omitempty"`
-	AmiLaunchIndex      int               `xml:"amiLaunchIndex"`
-	InstanceType        string            `xml:"instanceType"`
-	LaunchTime          string            `xml:"launchTime"`
-	Placement           placement         `xml:"placement"`
-	Monitoring          stateXML          `xml:"monitoring"`
-	SubnetID            string            `xml:"subnetId,omitempty"`
-	VpcID               string            `xml:"vpcId,omitempty"`
-	PrivateIPAddress    string            `xml:"privateIpAddress,omitempty"`
-	IPAddress           string            `xml:"ipAddress,omitempty"`
-	SourceDestCheck     bool              `xml:"sourceDestCheck"`
-	GroupSet            items[groupIdent] `xml:"groupSet"`
-	Architecture        string            `xml:"architecture"`
-	RootDeviceType      string            `xml:"rootDeviceType"`
-	RootDeviceName      string            `xml:"rootDeviceName"`
-	VirtualizationType  string            `xml:"virtualizationType"`
-	ClientToken         string            `xml:"clientToken"`
-	TagSet              items[tagXML]     `xml:"tagSet"`
-	Hypervisor          string            `xml:"hypervisor"`
-	NetworkInterfaceSet items[eniXML]     `xml:"networkInterfaceSet,omitempty"`
-	EbsOptimized        bool              `xml:"ebsOptimized"`
+	InstanceID          string              `xml:"instanceId"`
+	ImageID             string              `xml:"imageId"`
+	InstanceState       instanceState       `xml:"instanceState"`
+	PrivateDNSName      string              `xml:"privateDnsName"`
+	DNSName             string              `xml:"dnsName"`
+	Reason              string              `xml:"reason"`
+	KeyName             string              `xml:"keyName,omitempty"`
+	AmiLaunchIndex      int                 `xml:"amiLaunchIndex"`
+	InstanceType        string              `xml:"instanceType"`
+	LaunchTime          string              `xml:"launchTime"`
+	Placement           placement           `xml:"placement"`
+	Monitoring          stateXML            `xml:"monitoring"`
+	SubnetID            string              `xml:"subnetId,omitempty"`
+	VpcID               string              `xml:"vpcId,omitempty"`
+	PrivateIPAddress    string              `xml:"privateIpAddress,omitempty"`
+	IPAddress           string              `xml:"ipAddress,omitempty"`
+	SourceDestCheck     bool                `xml:"sourceDestCheck"`
+	GroupSet            items[groupIdent]   `xml:"groupSet"`
+	Architecture        string              `xml:"architecture"`
+	RootDeviceType      string              `xml:"rootDeviceType"`
+	RootDeviceName      string              `xml:"rootDeviceName"`
+	VirtualizationType  string              `xml:"virtualizationType"`
+	ClientToken         string              `xml:"clientToken"`
+	TagSet              items[tagXML]       `xml:"tagSet"`
+	Hypervisor          string              `xml:"hypervisor"`
+	NetworkInterfaceSet items[eniXML]       `xml:"networkInterfaceSet,omitempty"`
+	EbsOptimized        bool                `xml:"ebsOptimized"`
+	EnaSupport          bool                `xml:"enaSupport"`
+	MetadataOptions     *metadataOptionsXML `xml:"metadataOptions,omitempty"`
+	BlockDeviceMapping  items[instanceBDM]  `xml:"blockDeviceMapping"`
+	CPUOptions          cpuOptionsXML       `xml:"cpuOptions"`
+	HibernationOptions  hibernationXML      `xml:"hibernationOptions"`
+}
+
+type metadataOptionsXML struct {
+	State                   string `xml:"state"`
+	HTTPTokens              string `xml:"httpTokens"`
+	HTTPPutResponseHopLimit int    `xml:"httpPutResponseHopLimit"`
+	HTTPEndpoint            string `xml:"httpEndpoint"`
+	HTTPProtocolIpv6        string `xml:"httpProtocolIpv6"`
+	InstanceMetadataTags    string `xml:"instanceMetadataTags"`
+}
+
+type cpuOptionsXML struct {
+	CoreCount      int `xml:"coreCount"`
+	ThreadsPerCore int `xml:"threadsPerCore"`
 }
 
 type instanceState struct {
@@ -99,9 +118,18 @@ func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
 	x := instanceXML{
 		InstanceID: i.ID, ImageID: i.ImageID, InstanceState: instanceState{Code: stateCodes[i.State], Name: i.State},
 		KeyName: i.KeyName, InstanceType: i.InstanceType, LaunchTime: timestamp(i.LaunchTime),
-		Monitoring: stateXML{"disabled"}, Architecture: "x86_64", RootDeviceType: "ebs", RootDeviceName: "/dev/xvda",
+		Monitoring: stateXML{map[bool]string{true: "enabled", false: "disabled"}[i.Attributes.Monitoring]}, Architecture: "x86_64", RootDeviceType: "ebs", RootDeviceName: rootDevice(i),
 		VirtualizationType: "hvm", ClientToken: i.ClientToken, AmiLaunchIndex: i.LaunchIndex, TagSet: tagSet(i.Tags), Hypervisor: "xen",
-		Placement: placement{Tenancy: "default"},
+		Placement: placement{Tenancy: "default"}, EbsOptimized: i.Attributes.EBSOptimized,
+		MetadataOptions: &metadataOptionsXML{State: "applied", HTTPTokens: i.Attributes.HTTPTokens, HTTPPutResponseHopLimit: i.Attributes.HopLimit,
+			HTTPEndpoint: i.Attributes.HTTPEndpoint, HTTPProtocolIpv6: "disabled", InstanceMetadataTags: "disabled"},
+		BlockDeviceMapping: list(rootVolume(i)), CPUOptions: cpuOptionsXML{CoreCount: 1, ThreadsPerCore: 2},
+		EnaSupport: true,
+	}
+	x.HibernationOptions.Configured = i.Attributes.Hibernation
+	if t, ok := findInstanceType(i.InstanceType); ok {
+		x.Architecture = t.arch
+		x.CPUOptions = cpuOptionsXML{CoreCount: t.cores, ThreadsPerCore: t.vcpus / t.cores}
 	}
 	if sn := tx.Subnet(i.SubnetID); sn != nil {
 		x.Placement.AvailabilityZone = sn.AZ
@@ -111,7 +139,7 @@ func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
 		x.Reason = "User initiated"
 		return x
 	}
-	x.PrivateDNSName, x.SubnetID, x.VpcID, x.PrivateIPAddress, x.SourceDestCheck = i.PrivateDNSName(), i.SubnetID, i.VPCID, i.PrivateIP.String(), true
+	x.PrivateDNSName, x.SubnetID, x.VpcID, x.PrivateIPAddress, x.SourceDestCheck = i.PrivateDNSName(), i.SubnetID, i.VPCID, i.PrivateIP.String(), i.Attributes.SourceDestCheck
 	if i.PublicIP.IsValid() {
 		b := i.PublicIP.As4()
 		x.IPAddress = i.PublicIP.String()
@@ -126,7 +154,7 @@ func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
 	}
 	x.NetworkInterfaceSet = list([]eniXML{{
 		NetworkInterfaceID: i.ENIID, SubnetID: i.SubnetID, VpcID: i.VPCID, OwnerID: i.Account, Status: "in-use",
-		MacAddress: i.MAC, PrivateIPAddress: i.PrivateIP.String(), PrivateDNSName: i.PrivateDNSName(), SourceDestCheck: true,
+		MacAddress: i.MAC, PrivateIPAddress: i.PrivateIP.String(), PrivateDNSName: i.PrivateDNSName(), SourceDestCheck: i.Attributes.SourceDestCheck,
 		GroupSet:              x.GroupSet,
 		Attachment:            eniAttachment{AttachmentID: i.ENIAttachmentID, Status: "attached", AttachTime: timestamp(i.LaunchTime), DeleteOnTermination: true},
 		PrivateIPAddressesSet: list([]privateIP{{PrivateIPAddress: i.PrivateIP.String(), PrivateDNSName: i.PrivateDNSName(), Primary: true}}),
@@ -276,6 +304,13 @@ func fingerprint(p params) string {
 
 func runInstances(s *Server, r *request) (response, error) {
 	p := r.Params
+	if err := refuseUnknownParams(p, "RunInstances", runInstancesParams); err != nil {
+		return nil, err
+	}
+	attrs, err := launchAttributes(p)
+	if err != nil {
+		return nil, err
+	}
 	min, minSet, err := p.integer("MinCount")
 	if err != nil {
 		return nil, err
@@ -290,7 +325,7 @@ func runInstances(s *Server, r *request) (response, error) {
 	subnet := p.get("SubnetId")
 	privateIP := p.get("PrivateIpAddress")
 	groupIDs := p.list("SecurityGroupId")
-	publicIP := false
+	publicIP, publicIPSet := false, false
 	// One network interface spec (device 0) is what the CLI sends for --associate-public-ip-address:
 	// it moves the subnet and groups into it.
 	if idx := p.indexes("NetworkInterface"); len(idx) > 0 {
@@ -313,12 +348,27 @@ func runInstances(s *Server, r *request) (response, error) {
 		if publicIP, err = p.boolean("NetworkInterface.1.AssociatePublicIpAddress", false); err != nil {
 			return nil, err
 		}
+		publicIPSet = p.has("NetworkInterface.1.AssociatePublicIpAddress")
+	}
+	if subnet == "" {
+		// A launch that names no subnet lands in the default subnet of its zone.
+		_ = s.World.View(func(tx *emulator.Tx) error {
+			if sn := tx.DefaultSubnet(r.Caller, p.get("Placement.AvailabilityZone")); sn != nil {
+				subnet = sn.ID
+			}
+			return nil
+		})
 	}
 	if subnet == "" {
 		return nil, emulator.AWSErr("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.")
 	}
 	opts := emulator.InstanceOptions{ImageID: p.get("ImageId"), InstanceType: p.get("InstanceType"), KeyName: p.get("KeyName"),
-		ClientToken: p.get("ClientToken"), SecurityGroupIDs: groupIDs, PublicIP: publicIP}
+		ClientToken: p.get("ClientToken"), SecurityGroupIDs: groupIDs, PublicIP: publicIP, Attributes: attrs}
+	if opts.InstanceType != "" {
+		if _, ok := findInstanceType(opts.InstanceType); !ok {
+			return nil, emulator.AWSErr("InvalidParameterValue", "Invalid value '%s' for InstanceType.", opts.InstanceType)
+		}
+	}
 	if raw := privateIP; raw != "" {
 		if opts.PrivateIP, err = netip.ParseAddr(raw); err != nil || !opts.PrivateIP.Is4() {
 			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter privateIpAddress is invalid. This is not a valid IP address.", raw)
@@ -335,6 +385,13 @@ func runInstances(s *Server, r *request) (response, error) {
 			return emulator.AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", subnet)
 		}
 		o := opts
+		if az := p.get("Placement.AvailabilityZone"); az != "" && az != sn.AZ {
+			return emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter availabilityZone is invalid. Subnet %s is in availability zone %s", az, sn.ID, sn.AZ)
+		}
+		if !publicIPSet {
+			// The subnet's MapPublicIpOnLaunch decides unless the launch says.
+			o.PublicIP = sn.MapPublicIPOnLaunch
+		}
 		for _, name := range names {
 			g := groupByName(tx, r.Caller, sn.VPCID, name)
 			if g == nil {
@@ -391,4 +448,8 @@ func terminateInstances(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+type hibernationXML struct {
+	Configured bool `xml:"configured"`
 }

@@ -215,6 +215,9 @@ func (s *Server) serve(hr *http.Request, reqID string, st *outcome) (any, error)
 	if h == nil {
 		return nil, emulator.AWSErr("InvalidAction", "The action %s is not valid for this web service.", r.Action)
 	}
+	if err := s.ensureDefaultVPC(r.Caller); err != nil {
+		return nil, err
+	}
 	if r.DryRun, err = p.boolean("DryRun", false); err != nil {
 		return nil, err
 	}

@@ -168,8 +168,8 @@ func TestZeroValueServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := e.customer().DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
-	if err != nil || len(out.Vpcs) != 0 {
-		t.Errorf("DescribeVpcs = %v, %v; want no VPCs", out, err)
+	if err != nil || len(out.Vpcs) != 1 || !aws.ToBool(out.Vpcs[0].IsDefault) || aws.ToString(out.Vpcs[0].CidrBlock) != "172.31.0.0/16" {
+		t.Errorf("DescribeVpcs = %v, %v; want only the account's default VPC", out, err)
 	}
 }
 

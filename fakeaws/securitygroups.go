@@ -351,6 +351,20 @@ type securityGroupRuleXML struct {
 	TagSet               items[tagXML] `xml:"tagSet"`
 }
 
+// renderRule is one rule of a group as a SecurityGroupRule object.
+func renderRule(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) securityGroupRuleXML {
+	x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
+		IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
+		SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
+	if rule.Group != nil {
+		gp := groupRule(tx, g, rule.Group)
+		x.ReferencedGroupInfo = &gp
+	} else {
+		x.CidrIpv4 = rule.CIDR.String()
+	}
+	return x
+}
+
 type authorizeResponse struct {
 	Return               bool                        `xml:"return"`
 	SecurityGroupRuleSet items[securityGroupRuleXML] `xml:"securityGroupRuleSet"`
@@ -362,9 +376,13 @@ type ruleOp func(tx *emulator.Tx, c emulator.Caller, groupID string, perms []emu
 // changeRules runs an Authorize or Revoke action: op on the group the request names, with the
 // request's permissions (group names resolved); each rule op changed goes to each.
 func changeRules(s *Server, r *request, op ruleOp, each func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule)) error {
-	perms, names, err := permissionsParam(r.Params)
-	if err != nil {
-		return err
+	var perms []emulator.Permission
+	var names []string
+	if len(r.Params.list("SecurityGroupRuleId")) == 0 {
+		var err error
+		if perms, names, err = permissionsParam(r.Params); err != nil {
+			return err
+		}
 	}
 	return s.update(r, func(tx *emulator.Tx) error {
 		g, err := targetGroup(tx, r.Caller, r.Params)
@@ -390,18 +408,12 @@ func authorize(s *Server, r *request, egress bool) (response, error) {
 	if egress {
 		op = (*emulator.Tx).AuthorizeEgress
 	}
+	if len(r.Params.list("SecurityGroupRuleId")) > 0 {
+		return nil, emulator.AWSErr("UnknownParameter", "The parameter SecurityGroupRuleId is not recognized")
+	}
 	resp := &authorizeResponse{Return: true}
 	err := changeRules(s, r, op, func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
-		x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
-			IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
-			SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
-		if rule.Group != nil {
-			gp := groupRule(tx, g, rule.Group)
-			x.ReferencedGroupInfo = &gp
-		} else {
-			x.CidrIpv4 = rule.CIDR.String()
-		}
-		resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, x)
+		resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, renderRule(tx, g, rule, egress))
 	})
 	if err != nil {
 		return nil, err
@@ -428,11 +440,31 @@ type revokeResponse struct {
 }
 
 func revoke(s *Server, r *request, egress bool) (response, error) {
+	if onlyIPv6Ranges(r.Params) {
+		// spacelab's VPCs have no IPv6 blocks, so no group holds an IPv6 rule: revoking one is
+		// revoking a rule that does not exist (Terraform does this for every new group).
+		err := s.view(r, func(tx *emulator.Tx) error {
+			_, err := targetGroup(tx, r.Caller, r.Params)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, emulator.AWSErr("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+	}
 	op := (*emulator.Tx).RevokeIngress
 	if egress {
 		op = (*emulator.Tx).RevokeEgress
 	}
 	resp := &revokeResponse{Return: true}
+	if ids := r.Params.list("SecurityGroupRuleId"); len(ids) > 0 {
+		if len(r.Params.indexes("IpPermissions")) > 0 {
+			return nil, emulator.AWSErr("InvalidParameterCombination", "The parameter SecurityGroupRuleIds cannot be used with the parameter IpPermissions")
+		}
+		op = func(tx *emulator.Tx, c emulator.Caller, groupID string, _ []emulator.Permission) ([]*emulator.SGRule, error) {
+			return tx.RevokeRulesByID(c, groupID, ids, egress)
+		}
+	}
 	err := changeRules(s, r, op, func(_ *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
 		x := revokedRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, IsEgress: egress, IPProtocol: rule.Protocol,
 			FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description}
@@ -499,4 +531,19 @@ func deleteSecurityGroup(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// onlyIPv6Ranges reports whether every IpPermissions.N of the request names only IPv6 ranges.
+func onlyIPv6Ranges(p params) bool {
+	idx := p.indexes("IpPermissions")
+	if len(idx) == 0 {
+		return false
+	}
+	for _, n := range idx {
+		pre := "IpPermissions." + strconv.Itoa(n)
+		if len(p.indexes(pre+".Ipv6Ranges")) == 0 || len(p.indexes(pre+".IpRanges")) > 0 || len(p.indexes(pre+".Groups")) > 0 || len(p.indexes(pre+".PrefixListIds")) > 0 {
+			return false
+		}
+	}
+	return true
 }

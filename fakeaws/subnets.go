@@ -56,7 +56,9 @@ func renderSubnet(tx *emulator.Tx, sn *emulator.Subnet) subnetXML {
 		SubnetID: sn.ID, SubnetArn: "arn:aws:ec2:" + sn.Region + ":" + sn.Account + ":subnet/" + sn.ID,
 		State: "available", VpcID: sn.VPCID, OwnerID: sn.Account, CidrBlock: sn.CIDR.String(),
 		AvailableIPAddressCount: availableAddrs(tx, sn), AvailabilityZone: sn.AZ, AvailabilityZoneID: zoneID(sn.AZ),
-		PrivateDNSNameOptionsOnLaunch: privateDNSOpts{HostnameType: "ip-name"}, TagSet: tagSet(sn.Tags),
+		MapPublicIPOnLaunch: sn.MapPublicIPOnLaunch, EnableDNS64: sn.EnableDNS64, DefaultForAz: sn.DefaultForAZ,
+		PrivateDNSNameOptionsOnLaunch: privateDNSOpts{HostnameType: orString(sn.HostnameType, "ip-name"), EnableResourceNameDNSARecord: sn.ResourceNameARecord},
+		TagSet:                        tagSet(sn.Tags),
 	}
 }
 
@@ -77,9 +79,9 @@ func subnetFields(tx *emulator.Tx) fields[*emulator.Subnet] {
 		"availability-zone-id":       func(s *emulator.Subnet) []string { return one(zoneID(s.AZ)) },
 		"state":                      func(*emulator.Subnet) []string { return one("available") },
 		"owner-id":                   func(s *emulator.Subnet) []string { return one(s.Account) },
-		"default-for-az":             f(false),
-		"defaultForAz":               f(false),
-		"map-public-ip-on-launch":    f(false),
+		"default-for-az":             func(s *emulator.Subnet) []string { return one(boolStr(s.DefaultForAZ)) },
+		"defaultForAz":               func(s *emulator.Subnet) []string { return one(boolStr(s.DefaultForAZ)) },
+		"map-public-ip-on-launch":    func(s *emulator.Subnet) []string { return one(boolStr(s.MapPublicIPOnLaunch)) },
 		"ipv6-native":                f(false),
 		"subnet-arn":                 func(s *emulator.Subnet) []string { return one(renderSubnet(tx, s).SubnetArn) },
 		"available-ip-address-count": func(s *emulator.Subnet) []string { return one(strconv.Itoa(availableAddrs(tx, s))) },
@@ -192,4 +194,11 @@ func deleteSubnet(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return ok(), nil
+}
+
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

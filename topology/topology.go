@@ -154,6 +154,8 @@ type RawAccount struct {
 	User            string   `yaml:"user"`
 	DefaultRegion   string   `yaml:"default_region"`
 	VPCs            []RawVPC `yaml:"vpcs"`
+	// DefaultVPC false says the account has no default VPCs (AWS gives one in every region).
+	DefaultVPC *bool `yaml:"default_vpc"`
 }
 
 // RawVPC is a VPC with its subnets.
@@ -276,6 +278,7 @@ type Account struct {
 	Key           emulator.AccessKey
 	DefaultRegion string
 	VPCs          []VPC
+	NoDefaultVPC  bool
 }
 
 // VPC is a resolved VPC.
@@ -439,7 +442,7 @@ func (r *Raw) Resolve() (*Topology, error) {
 			bad(at, a.ID, "access_key_id and secret_access_key are required")
 		}
 		acct := Account{Key: emulator.AccessKey{ID: a.AccessKeyID, Secret: a.SecretAccessKey, Account: a.ID, User: orDefault(a.User, "admin")},
-			DefaultRegion: a.DefaultRegion}
+			DefaultRegion: a.DefaultRegion, NoDefaultVPC: a.DefaultVPC != nil && !*a.DefaultVPC}
 		for vi, v := range a.VPCs {
 			vat := at.with("vpcs", vi)
 			cidr, err := netip.ParsePrefix(v.CIDR)
@@ -561,6 +564,9 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 		}
 		for _, a := range t.Accounts {
 			tx.AddAccessKey(a.Key)
+			if a.NoDefaultVPC {
+				tx.SetNoDefaultVPC(a.Key.Account)
+			}
 			for _, v := range a.VPCs {
 				c := emulator.Caller{Account: a.Key.Account, Region: v.Region}
 				tags := emulator.Tags{}

@@ -1,0 +1,222 @@
+// Package tftest runs the real Terraform CLI, with the hashicorp/aws provider from the machine's
+// offline mirror, against a running spacelab. A test copies a configuration from testdata into
+// a workspace, which adds the provider block pointed at the lab's EC2/STS endpoint; then it
+// applies, plans again (a second plan must find nothing to change), and destroys.
+//
+// Terraform and the provider cannot be downloaded here: the binary is looked up at
+// /usr/local/bin/terraform or on PATH, the provider in the filesystem mirror /opt/tf-plugins
+// (override with $SPACELAB_TF_PLUGINS). Outside CI a missing one skips the test, saying so; with
+// CI=true it fails it.
+package tftest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spacelab-dev/spacelab/internal/testenv"
+)
+
+// ProviderVersion is the hashicorp/aws release the mirror holds.
+const ProviderVersion = "5.100.0"
+
+// Workspace is one Terraform working directory.
+type Workspace struct {
+	t   testing.TB
+	bin string
+	Dir string
+	env []string
+}
+
+// Options say where the workspace's provider sends its requests.
+type Options struct {
+	// Endpoint is the lab's EC2/STS URL (lab.Lab.AWSURL).
+	Endpoint string
+	// Env is the environment of the real clients (lab.Lab.Env): credentials and region.
+	Env []string
+	// Region is the provider's region; empty means the env's AWS_REGION.
+	Region string
+}
+
+func plugins() string {
+	if p := os.Getenv("SPACELAB_TF_PLUGINS"); p != "" {
+		return p
+	}
+	return "/opt/tf-plugins"
+}
+
+// New copies the configuration in src (its *.tf files) into a fresh workspace, adds the
+// provider and CLI configuration, and runs terraform init.
+func New(t testing.TB, src string, o Options) *Workspace {
+	t.Helper()
+	bin := testenv.Binary(t, "/usr/local/bin/terraform", "terraform")
+	mirror := filepath.Join(plugins(), "registry.terraform.io", "hashicorp", "aws", ProviderVersion)
+	if _, err := os.Stat(mirror); err != nil {
+		testenv.Missing(t, "the Terraform provider hashicorp/aws %s in the filesystem mirror %s (%v); set SPACELAB_TF_PLUGINS to another mirror", ProviderVersion, plugins(), err)
+	}
+	dir := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(src, "*.tf"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("tftest: no *.tf files in %s", src)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	region := o.Region
+	if region == "" {
+		region = lookup(o.Env, "AWS_REGION")
+	}
+	provider := fmt.Sprintf(`terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = %q }
+  }
+}
+
+provider "aws" {
+  region                  = %q
+  skip_metadata_api_check = true
+  endpoints {
+    ec2 = %q
+    sts = %q
+  }
+}
+`, ProviderVersion, region, o.Endpoint, o.Endpoint)
+	if err := os.WriteFile(filepath.Join(dir, "spacelab_provider.tf"), []byte(provider), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = ["registry.terraform.io/*/*"]
+  }
+  direct { exclude = ["registry.terraform.io/*/*"] }
+}
+`, plugins())
+	rc := filepath.Join(dir, ".terraformrc")
+	if err := os.WriteFile(rc, []byte(cli), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), o.Env...)
+	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0",
+		"TF_DATA_DIR="+filepath.Join(dir, ".terraform"))
+	w := &Workspace{t: t, bin: bin, Dir: dir, env: env}
+	w.Must("init", "-input=false", "-no-color")
+	return w
+}
+
+func lookup(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+// Result is one finished terraform run.
+type Result struct {
+	Args           []string
+	Stdout, Stderr string
+	Code           int
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("terraform %s: exit %d\n%s%s", strings.Join(r.Args, " "), r.Code, r.Stdout, r.Stderr)
+}
+
+// Run runs terraform with args in the workspace.
+func (w *Workspace) Run(args ...string) Result {
+	w.t.Helper()
+	cmd := exec.CommandContext(context.Background(), w.bin, args...)
+	cmd.Dir = w.Dir
+	cmd.Env = w.env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := Result{Args: args, Stdout: out.String(), Stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatalf("tftest: running terraform: %v", err)
+	}
+	return r
+}
+
+// Must runs terraform and fails the test unless it exits 0.
+func (w *Workspace) Must(args ...string) Result {
+	w.t.Helper()
+	r := w.Run(args...)
+	if r.Code != 0 {
+		w.t.Fatal(r)
+	}
+	return r
+}
+
+// Apply applies the configuration, failing the test when it does not succeed.
+func (w *Workspace) Apply(vars ...string) {
+	w.t.Helper()
+	w.Must(append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, varArgs(vars)...)...)
+}
+
+// PlanIsEmpty plans again and fails the test when Terraform finds anything to change: what
+// the provider reads back must equal what it wrote.
+func (w *Workspace) PlanIsEmpty(vars ...string) {
+	w.t.Helper()
+	r := w.Run(append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, varArgs(vars)...)...)
+	switch r.Code {
+	case 0:
+	case 2:
+		w.t.Fatalf("a second plan found drift (what was read back differs from what was written):\n%s", r.Stdout)
+	default:
+		w.t.Fatal(r)
+	}
+}
+
+// Destroy destroys everything the workspace applied.
+func (w *Workspace) Destroy(vars ...string) {
+	w.t.Helper()
+	w.Must(append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, varArgs(vars)...)...)
+}
+
+// Outputs reads the root module's outputs as strings (lists and maps as their JSON).
+func (w *Workspace) Outputs() map[string]string {
+	w.t.Helper()
+	r := w.Must("output", "-json", "-no-color")
+	var raw map[string]struct {
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &raw); err != nil {
+		w.t.Fatalf("tftest: terraform output -json: %v", err)
+	}
+	out := map[string]string{}
+	for k, v := range raw {
+		var s string
+		if json.Unmarshal(v.Value, &s) == nil {
+			out[k] = s
+		} else {
+			out[k] = string(v.Value)
+		}
+	}
+	return out
+}
+
+func varArgs(vars []string) []string {
+	var out []string
+	for _, v := range vars {
+		out = append(out, "-var", v)
+	}
+	return out
+}
