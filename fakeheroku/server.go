@@ -87,6 +87,8 @@ func (s *Server) init() {
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /account", s.getAccount)
+	m.HandleFunc("GET /regions", s.listRegions)
+	m.HandleFunc("GET /regions/{region}", s.getRegion)
 
 	m.HandleFunc("GET /spaces", s.listSpaces)
 	m.HandleFunc("POST /spaces", s.createSpace)
