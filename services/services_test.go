@@ -76,7 +76,7 @@ func TestRouterProxiesToWebDynosWithVia(t *testing.T) {
 	backend := netip.MustParseAddrPort(web.addrs[0])
 	router := &loopback{t: t}
 	cfg := netspec.Service{Name: "router", Kind: "proxy", Listen: anyAddr, Proxy: &netspec.ProxyConfig{
-		Via: "spaces-router (abc123)", Backends: map[string][]netip.AddrPort{"app1.herokuapp.com": {backend}}}}
+		Via: "spaces-router (abc123)", Backends: map[string][]netip.AddrPort{"app1.herokuapp.com": {backend}, "idle.herokuapp.com": nil}}}
 	r := start(t, cfg, router)
 	tests := []struct {
 		name, host string
@@ -86,6 +86,7 @@ func TestRouterProxiesToWebDynosWithVia(t *testing.T) {
 		{"known app", "app1.herokuapp.com", 200, "served by web.1"},
 		{"host with port", "app1.herokuapp.com:80", 200, "served by web.1"},
 		{"unknown app", "nope.herokuapp.com", 404, "No such app"},
+		{"app without a web dyno up (H14)", "idle.herokuapp.com", 503, "Application Error"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
