@@ -1,9 +1,14 @@
 package fakeheroku
 
 import (
+	"context"
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/spacelab-dev/spacelab/emulator"
 )
 
 // TestCLIRegions: heroku regions lists every region, Common Runtime first, and --private
@@ -49,5 +54,69 @@ func TestCLIRegions(t *testing.T) {
 	}
 	if res := e.do("GET", "/regions/atlantis", ""); res.Status != 404 || !strings.Contains(string(res.Body), `"id":"not_found"`) {
 		t.Errorf("GET /regions/atlantis: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestCLIFailedPeeringListed: a peering request from a VPC whose CIDR overlaps the space's
+// fails in EC2 at once; spaces:peerings (and heroku-go's PeeringList and PeeringInfo) list it
+// with status failed instead of leaving the customer to wonder where it went.
+func TestCLIFailedPeeringListed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var pcx string
+	err := e.world.Update(func(tx *emulator.Tx) error {
+		c := emulator.Caller{Account: customerAcct, Region: customerRegio}
+		v, err := tx.CreateVPC(c, netip.MustParsePrefix("10.0.0.0/16"), emulator.VPCOptions{})
+		if err != nil {
+			return err
+		}
+		p, err := tx.CreatePeering(c, emulator.PeeringRequest{VPCID: v.ID, PeerVPCID: spaceVPC, PeerOwner: herokuAcct, PeerRegion: "ap-northeast-1"})
+		if err != nil {
+			return err
+		}
+		if st := p.Status(tx.Now()); st != emulator.PcxFailed {
+			t.Fatalf("overlapping request is %s in the model", st)
+		}
+		pcx = p.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.cli(testToken, "spaces:peerings", seedSpace)
+	found := false
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		if f := fields(line); len(f) > 3 && f[0] == pcx {
+			found = true
+			if !strings.Contains(line, "failed") || !strings.Contains(line, "10.0.0.0/16") {
+				t.Errorf("spaces:peerings row: %q", line)
+			}
+		}
+	}
+	if r.Code != 0 || !found {
+		t.Errorf("spaces:peerings: exit %d, no row for %s:\n%s%s", r.Code, pcx, r.Stdout, r.Stderr)
+	}
+	svc := e.herokuGo(testToken)
+	ctx := context.Background()
+	list, err := svc.PeeringList(ctx, seedSpace, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	for _, p := range list {
+		if p.PcxID == pcx {
+			statuses = append(statuses, p.Status)
+		}
+	}
+	if len(statuses) != 1 || statuses[0] != "failed" {
+		t.Errorf("heroku-go PeeringList: %s is %v", pcx, statuses)
+	}
+	if p, err := svc.PeeringInfo(ctx, seedSpace, pcx); err != nil || p.Status != "failed" {
+		t.Errorf("heroku-go PeeringInfo: %+v, %v", p, err)
+	}
+	// After EC2 stops showing it, so does Heroku.
+	e.clock.Add(3 * time.Hour)
+	if r := e.cli(testToken, "spaces:peerings", seedSpace); strings.Contains(r.Stdout, pcx) {
+		t.Errorf("failed peering still listed after 3h:\n%s", r.Stdout)
 	}
 }
