@@ -46,6 +46,12 @@ func (tx *Tx) AddInternetHost(h InternetHost) error {
 // InternetHosts returns the internet's hosts in the order they were added.
 func (tx *Tx) InternetHosts() []*InternetHost { return append([]*InternetHost(nil), tx.w.internet...) }
 
+// PublicDNSDefault is the internet's resolver when the world names none.
+var PublicDNSDefault = netip.MustParseAddr("198.51.100.53")
+
+// PublicDNS is the address of the internet's resolver: Options.PublicDNS or PublicDNSDefault.
+func (tx *Tx) PublicDNS() netip.Addr { return tx.w.publicDNS() }
+
 func (w *World) publicDNS() netip.Addr {
 	if w.opts.PublicDNS.IsValid() {
 		return w.opts.PublicDNS

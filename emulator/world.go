@@ -3,9 +3,15 @@
 // Private Spaces, apps and dynos. A Private Space is itself a VPC in a Heroku-managed AWS account,
 // so a peering requested in fake AWS and one listed in fake Heroku are the same object.
 //
-// The two API facades (fakeaws, fakeheroku) change the model through World.Update; a Reconciler
-// renders the model into a netspec.Spec and hands it to a Dataplane, which converges real network
-// namespaces to it. Explain traces a flow through the model and says where and why it stops.
+// The two API facades (fakeaws, fakeheroku) change the model through World.Update, which runs a
+// Tx and either commits all of it or none. Files are named by side: aws_*.go are the AWS side's
+// objects and their operations (aws_vpc.go, aws_peering.go, …), heroku_*.go the Heroku side's
+// (heroku_space.go, heroku_vpn.go, …); the rest is the world itself (World and Tx, ids, the
+// snapshot behind rollback and dry runs, errors in each service's dialect, the internet and
+// offices outside both clouds).
+//
+// What the model becomes as a network is package render; why a packet would or would not get
+// through that network is package explain.
 //
 // Everything here is pure Go and needs no privilege: go test ./emulator/...
 package emulator
@@ -14,6 +20,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -194,4 +201,53 @@ func (tx *Tx) mustWrite() {
 	if !tx.writable {
 		panic("emulator: write in a read-only transaction")
 	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [8]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// sortedKeys returns a map's keys in order, for deterministic iteration.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func ordered[V any](m map[string]*V) []*V {
+	out := make([]*V, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func dropWhere[T any](xs []T, drop func(T) bool) []T {
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !drop(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

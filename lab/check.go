@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/explain"
 	"github.com/spacelab-dev/spacelab/netns"
 	"github.com/spacelab-dev/spacelab/netspec"
 )
@@ -20,7 +21,7 @@ import (
 type CheckResult struct {
 	Probe   netspec.Probe
 	Result  netspec.ProbeResult
-	Verdict emulator.Verdict
+	Verdict explain.Verdict
 	// Agree is true when the packets did what the model predicted. A disagreement is a bug
 	// in spacelab, and the result says so.
 	Agree bool
@@ -95,7 +96,7 @@ func (l *Lab) Check(ctx context.Context, p netspec.Probe) (CheckResult, error) {
 }
 
 // explainOptions gives the explanation the live state of IPsec tunnels, when there are any.
-func (l *Lab) explainOptions(ctx context.Context, spec *netspec.Spec) emulator.ExplainOptions {
+func (l *Lab) explainOptions(ctx context.Context, spec *netspec.Spec) explain.Options {
 	has := false
 	for _, h := range spec.Hosts {
 		for _, s := range h.Services {
@@ -103,11 +104,11 @@ func (l *Lab) explainOptions(ctx context.Context, spec *netspec.Spec) emulator.E
 		}
 	}
 	if !has {
-		return emulator.ExplainOptions{}
+		return explain.Options{}
 	}
 	hosts, err := l.ipsecTunnels(ctx)
 	if err != nil {
-		return emulator.ExplainOptions{}
+		return explain.Options{}
 	}
 	tunnels := map[string]tunnelState{}
 	for host, ts := range hosts {
@@ -115,22 +116,22 @@ func (l *Lab) explainOptions(ctx context.Context, spec *netspec.Spec) emulator.E
 			tunnels[host+"|"+t.Name] = t
 		}
 	}
-	return emulator.ExplainOptions{Tunnel: func(host, name string) (bool, string, bool) {
+	return explain.Options{Tunnel: func(host, name string) (bool, string, bool) {
 		t, ok := tunnels[host+"|"+name]
 		return t.State == emulator.TunnelUp, t.Message, ok
 	}}
 }
 
 // ExplainProbe turns a probe into the flow it makes and explains it.
-func ExplainProbe(spec *netspec.Spec, p netspec.Probe) emulator.Verdict {
-	return ExplainProbeWith(spec, p, emulator.ExplainOptions{})
+func ExplainProbe(spec *netspec.Spec, p netspec.Probe) explain.Verdict {
+	return ExplainProbeWith(spec, p, explain.Options{})
 }
 
 // ExplainProbeWith is ExplainProbe with options.
-func ExplainProbeWith(spec *netspec.Spec, p netspec.Probe, o emulator.ExplainOptions) emulator.Verdict {
+func ExplainProbeWith(spec *netspec.Spec, p netspec.Probe, o explain.Options) explain.Verdict {
 	switch p.Kind {
 	case "dns":
-		return emulator.ExplainResolveWith(spec, p.From, p.Target, p.Server, o)
+		return explain.ResolveWith(spec, p.From, p.Target, p.Server, o)
 	case "http":
 		target := p.Target
 		if !strings.Contains(target, "://") {
@@ -138,24 +139,24 @@ func ExplainProbeWith(spec *netspec.Spec, p netspec.Probe, o emulator.ExplainOpt
 		}
 		u, err := url.Parse(target)
 		if err != nil {
-			return emulator.Verdict{Code: "BAD_PROBE", Reason: err.Error()}
+			return explain.Verdict{Code: "BAD_PROBE", Reason: err.Error()}
 		}
 		port := 80
 		if u.Port() != "" {
 			port, _ = strconv.Atoi(u.Port())
 		}
-		return emulator.ExplainWith(spec, emulator.Flow{From: p.From, To: u.Hostname(), Proto: netspec.TCP, Port: uint16(port), HTTPHost: u.Hostname()}, o)
+		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: u.Hostname(), Proto: netspec.TCP, Port: uint16(port), HTTPHost: u.Hostname()}, o)
 	case "tcp":
 		host, port, err := net.SplitHostPort(p.Target)
 		if err != nil {
-			return emulator.Verdict{Code: "BAD_PROBE", Reason: err.Error()}
+			return explain.Verdict{Code: "BAD_PROBE", Reason: err.Error()}
 		}
 		n, _ := strconv.Atoi(port)
-		return emulator.ExplainWith(spec, emulator.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n)}, o)
+		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n)}, o)
 	case "icmp":
-		return emulator.ExplainWith(spec, emulator.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP}, o)
+		return explain.ConnectWith(spec, explain.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP}, o)
 	}
-	return emulator.Verdict{Code: "BAD_PROBE", Reason: "unknown probe kind " + p.Kind}
+	return explain.Verdict{Code: "BAD_PROBE", Reason: "unknown probe kind " + p.Kind}
 }
 
 // Exec syncs, then runs a program in a host with the given streams.

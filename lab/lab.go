@@ -1,5 +1,5 @@
 // Package lab assembles a running emulator: the model (emulator.World) loaded from a topology,
-// the data plane (a netns sandbox kept converged by an emulator.Reconciler), and the two fake
+// the data plane (a netns sandbox kept converged by a render.Reconciler), and the two fake
 // APIs listening on 127.0.0.1. It is what `spacelab up` runs and what Go tests start:
 //
 //	l := labtest.Start(t)                 // or lab.Start(ctx, lab.Options{})
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/fakeaws"
 	"github.com/spacelab-dev/spacelab/fakeheroku"
 	"github.com/spacelab-dev/spacelab/netns"
@@ -57,7 +58,7 @@ type Options struct {
 // Lab is a running emulator.
 type Lab struct {
 	World      *emulator.World
-	Reconciler *emulator.Reconciler
+	Reconciler *render.Reconciler
 	Sandbox    *netns.Sandbox
 	Topology   *topology.Topology
 
@@ -114,7 +115,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	}
 	sandboxDone := time.Now()
 	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{})}
-	l.Reconciler = &emulator.Reconciler{World: w, Dataplane: sb, Logger: log}
+	l.Reconciler = &render.Reconciler{World: w, Dataplane: sb, Logger: log}
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()
 		return nil, fmt.Errorf("lab: first convergence: %w", err)

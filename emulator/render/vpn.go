@@ -1,9 +1,10 @@
-package emulator
+package render
 
 import (
 	"fmt"
 	"net/netip"
 
+	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/netspec"
 )
 
@@ -17,15 +18,17 @@ import (
 // gateway runs the same IPsec service towards every connection that names its address.
 
 // VPNHost is the host name of a connection's gateway.
-func VPNHost(sp *Space, v *VPNConnection) string { return "vpn/" + sp.Name + "/" + v.Name }
+func VPNHost(sp *emulator.Space, v *emulator.VPNConnection) string {
+	return "vpn/" + sp.Name + "/" + v.Name
+}
 
-func vpnLinkKey(v *VPNConnection) string { return "vgw|" + v.ID }
+func vpnLinkKey(v *emulator.VPNConnection) string { return "vgw|" + v.ID }
 
 // renderVPN renders one connection's gateway and returns the address the space routes to.
-func (r *renderer) renderVPN(sp *Space, v *VPNConnection) {
+func (r *renderer) renderVPN(sp *emulator.Space, v *emulator.VPNConnection) {
 	tx := r.tx
-	st := v.Status(tx.now)
-	if st == VPNDeprovisioning || st == VPNFailed {
+	st := v.Status(tx.Now())
+	if st == emulator.VPNDeprovisioning || st == emulator.VPNFailed {
 		return
 	}
 	h := r.addHost(&netspec.Host{Name: VPNHost(sp, v), Kind: "vpn-gateway", Aliases: []string{sp.Name + "/vpn/" + v.Name, "vpn-" + v.ID},
@@ -65,7 +68,7 @@ func (r *renderer) renderVPN(sp *Space, v *VPNConnection) {
 	}
 	var tunnels []netspec.IPsecTunnel
 	for i, t := range v.Tunnels {
-		tunnels = append(tunnels, netspec.IPsecTunnel{Name: VPNTunnelName(v, i), Local: t.IP, Peer: v.PublicIP, PSK: t.PreSharedKey,
+		tunnels = append(tunnels, netspec.IPsecTunnel{Name: emulator.VPNTunnelName(v, i), Local: t.IP, Peer: v.PublicIP, PSK: t.PreSharedKey,
 			LocalNets: []netip.Prefix{sp.CIDR}, RemoteNets: v.RoutableCIDRs, Initiate: true, PeerLabel: "the customer gateway " + v.PublicIP.String(),
 			Policy: policy})
 	}
@@ -73,7 +76,7 @@ func (r *renderer) renderVPN(sp *Space, v *VPNConnection) {
 }
 
 // renderOffice renders a customer site.
-func (r *renderer) renderOffice(o *Office) {
+func (r *renderer) renderOffice(o *emulator.Office) {
 	tx := r.tx
 	gw := r.addHost(&netspec.Host{Name: "office/" + o.Name + "/" + o.GatewayName, Kind: "customer-gateway", Aliases: []string{o.GatewayName},
 		Hostname: o.GatewayName, Forwarding: true, Resolvers: []netip.Addr{r.publicDNS},
@@ -99,7 +102,7 @@ func (r *renderer) renderOffice(o *Office) {
 				continue
 			}
 			for i, t := range v.Tunnels {
-				tunnels = append(tunnels, netspec.IPsecTunnel{Name: VPNTunnelName(v, i), Local: o.GatewayAddr, Peer: t.IP, PSK: t.PreSharedKey,
+				tunnels = append(tunnels, netspec.IPsecTunnel{Name: emulator.VPNTunnelName(v, i), Local: o.GatewayAddr, Peer: t.IP, PSK: t.PreSharedKey,
 					LocalNets: v.RoutableCIDRs, RemoteNets: []netip.Prefix{sp.CIDR}, Initiate: true, PeerLabel: "Heroku VPN gateway " + t.IP.String()})
 			}
 		}

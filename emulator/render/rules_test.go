@@ -1,4 +1,4 @@
-package emulator_test
+package render_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/explain"
+	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/netns"
 	"github.com/spacelab-dev/spacelab/netns/netnstest"
 	"github.com/spacelab-dev/spacelab/netspec"
@@ -19,7 +21,7 @@ import (
 type rig struct {
 	t   *testing.T
 	w   *emulator.World
-	rec *emulator.Reconciler
+	rec *render.Reconciler
 	sb  *netns.Sandbox
 }
 
@@ -42,7 +44,7 @@ func newRig(t *testing.T) *rig {
 	if err := top.Apply(w, nil); err != nil {
 		t.Fatal(err)
 	}
-	return &rig{t: t, w: w, rec: &emulator.Reconciler{World: w, Dataplane: sb}, sb: sb}
+	return &rig{t: t, w: w, rec: &render.Reconciler{World: w, Dataplane: sb}, sb: sb}
 }
 
 func (g *rig) update(fn func(tx *emulator.Tx) error) {
@@ -53,18 +55,18 @@ func (g *rig) update(fn func(tx *emulator.Tx) error) {
 }
 
 // probe syncs, explains and probes; it fails the test if the packets and the model disagree.
-func (g *rig) probe(p netspec.Probe) (netspec.ProbeResult, emulator.Verdict) {
+func (g *rig) probe(p netspec.Probe) (netspec.ProbeResult, explain.Verdict) {
 	g.t.Helper()
 	ctx := context.Background()
 	if err := g.rec.Sync(ctx); err != nil {
 		g.t.Fatal(err)
 	}
-	var v emulator.Verdict
+	var v explain.Verdict
 	switch p.Kind {
 	case "dns":
-		v = emulator.ExplainResolve(g.rec.Spec(), p.From, p.Target, p.Server)
+		v = explain.Resolve(g.rec.Spec(), p.From, p.Target, p.Server)
 	case "icmp":
-		v = emulator.Explain(g.rec.Spec(), emulator.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP})
+		v = explain.Connect(g.rec.Spec(), explain.Flow{From: p.From, To: p.Target, Proto: netspec.ICMP})
 	default:
 		host, port, _ := strings.Cut(strings.TrimPrefix(strings.TrimSuffix(p.Target, "/"), "http://"), ":")
 		if port == "" {
@@ -74,7 +76,7 @@ func (g *rig) probe(p netspec.Probe) (netspec.ProbeResult, emulator.Verdict) {
 		for _, c := range port {
 			n = n*10 + int(c-'0')
 		}
-		v = emulator.Explain(g.rec.Spec(), emulator.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n), HTTPHost: host})
+		v = explain.Connect(g.rec.Spec(), explain.Flow{From: p.From, To: host, Proto: netspec.TCP, Port: uint16(n), HTTPHost: host})
 	}
 	p.Timeout = 2 * time.Second
 	if !v.Reachable {
@@ -100,7 +102,7 @@ func (g *rig) wantOK(p netspec.Probe) netspec.ProbeResult {
 	return r
 }
 
-func (g *rig) wantBlocked(p netspec.Probe, reason string) emulator.Verdict {
+func (g *rig) wantBlocked(p netspec.Probe, reason string) explain.Verdict {
 	g.t.Helper()
 	r, v := g.probe(p)
 	if r.OK {

@@ -1,9 +1,31 @@
 package emulator
 
 import (
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
+
+// Tags are resource tags. Keys are unique; output sorts them.
+type Tags map[string]string
+
+// Sorted returns the tag keys in order.
+func (t Tags) Sorted() []string {
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func cloneTags(t Tags) Tags {
+	out := Tags{}
+	for k, v := range t {
+		out[k] = v
+	}
+	return out
+}
 
 // Tag limits of EC2 (user-defined tags per resource, key and value lengths).
 const (

@@ -5,6 +5,100 @@ import (
 	"time"
 )
 
+// Peering states, as EC2 spells them.
+const (
+	PcxInitiating   = "initiating-request"
+	PcxPending      = "pending-acceptance"
+	PcxProvisioning = "provisioning"
+	PcxActive       = "active"
+	PcxFailed       = "failed"
+	PcxRejected     = "rejected"
+	PcxDeleted      = "deleted"
+	PcxExpired      = "expired"
+	PcxDeleting     = "deleting"
+)
+
+// PeerSide is one end of a peering connection.
+type PeerSide struct {
+	Account string
+	Region  string
+	VPCID   string
+	CIDR    netip.Prefix // captured when the VPC exists
+}
+
+// Peering is a VPC peering connection. The same object is seen from both accounts.
+type Peering struct {
+	ID        string
+	Requester PeerSide
+	Accepter  PeerSide
+	status    string
+	Message   string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	EndedAt   time.Time // when it became failed, rejected or deleted
+	EndedBy   string    // account that rejected or deleted it
+	// Tags are the requester's tags. EC2 keeps tags per account and region, so when the
+	// accepter is elsewhere its tags live apart in AccepterTags (see Tx.TagsOf).
+	Tags         Tags
+	AccepterTags Tags
+	// HerokuManaged marks the peering between a space and its data VPC.
+	HerokuManaged bool
+	// AcceptedViaHeroku records that the space owner accepted it in Heroku.
+	AcceptedViaHeroku bool
+}
+
+// Status returns the peering's state at time now (an unaccepted request expires after 7 days).
+func (p *Peering) Status(now time.Time) string {
+	if p.status == PcxPending && !p.ExpiresAt.IsZero() && !now.Before(p.ExpiresAt) {
+		return PcxExpired
+	}
+	return p.status
+}
+
+// StatusMessage returns the status message EC2 shows for the state at time now.
+func (p *Peering) StatusMessage(now time.Time) string {
+	switch s := p.Status(now); s {
+	case PcxPending:
+		return "Pending Acceptance by " + p.Accepter.Account
+	case PcxInitiating:
+		return "Initiating Request to " + p.Accepter.Account
+	case PcxActive:
+		return "Active"
+	case PcxProvisioning:
+		return "Provisioning"
+	case PcxExpired:
+		return "Expired"
+	case PcxDeleted:
+		return "Deleted by " + p.EndedBy
+	case PcxRejected:
+		return "Rejected by " + p.EndedBy
+	default:
+		return p.Message
+	}
+}
+
+// Active reports whether traffic may cross the peering at time now.
+func (p *Peering) Active(now time.Time) bool { return p.Status(now) == PcxActive }
+
+// Other returns the side of p that is not vpcID.
+func (p *Peering) Other(vpcID string) PeerSide {
+	if p.Requester.VPCID == vpcID {
+		return p.Accepter
+	}
+	return p.Requester
+}
+
+// Connects reports whether p joins vpcID to something.
+func (p *Peering) Connects(vpcID string) bool {
+	return p.Requester.VPCID == vpcID || p.Accepter.VPCID == vpcID
+}
+
+// Peering returns a peering connection by id, or nil.
+func (tx *Tx) Peering(id string) *Peering { return tx.w.pcxs[id] }
+
+// Peerings returns every peering connection, ordered by id.
+func (tx *Tx) Peerings() []*Peering { return ordered(tx.w.pcxs) }
+
 // Peering visibility windows after a connection ends (EC2 VPC peering lifecycle).
 const (
 	shortWindow = 2 * time.Hour
@@ -243,47 +337,4 @@ func (tx *Tx) PeeringOn(a, b string) *Peering {
 		}
 	}
 	return nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// awsRegions are the regions the emulator accepts.
-var awsRegions = []string{
-	"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
-	"eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
-	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
-}
-
-func validRegion(r string) bool {
-	for _, x := range awsRegions {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
-// Regions lists the AWS regions the emulator accepts.
-func Regions() []string { return append([]string(nil), awsRegions...) }
-
-// prefixesOverlap reports whether any prefix of a overlaps any of b.
-func prefixesOverlap(a []netip.Prefix, b ...netip.Prefix) (netip.Prefix, bool) {
-	for _, x := range a {
-		for _, y := range b {
-			if overlaps(x, y) {
-				return x, true
-			}
-		}
-	}
-	return netip.Prefix{}, false
 }

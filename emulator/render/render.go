@@ -1,14 +1,7 @@
-package emulator
-
-import (
-	"fmt"
-	"hash/fnv"
-	"net/netip"
-	"strings"
-
-	"github.com/spacelab-dev/spacelab/netspec"
-)
-
+// Package render turns the model (an emulator.World) into the network that enforces it, a
+// netspec.Spec, and keeps a Dataplane converged to it (Reconciler). It also names the rendered
+// hosts (VPCHost, InstanceHost, …).
+//
 // How the model becomes a network (see DESIGN.md, "What each real thing becomes"):
 //
 //   - internet: one router host with the public resolver; every VPC router hangs off it by a
@@ -25,6 +18,17 @@ import (
 //     stateful nftables filter on it, egress and ingress being separate chains.
 //   - an internal-routing app: one router host per internal address, an HTTP proxy to the web
 //     dynos adding "Via: 1.1 spaces-router (tag)".
+package render
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"strings"
+
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netspec"
+)
 
 // Fixed names and numbers of the rendered network.
 const (
@@ -36,9 +40,6 @@ const (
 	dnsTTL          = 60
 	catchAllMetric  = 65535
 )
-
-// PublicDNSDefault is the internet's resolver when the world names none.
-var PublicDNSDefault = netip.MustParseAddr("198.51.100.53")
 
 var linkNet = netip.MustParsePrefix("169.254.0.0/16") // point-to-point links between routers
 
@@ -128,7 +129,7 @@ func pcxIfname(pcxID string) string { return shortName("p", pcxID) }
 
 type renderer struct {
 	publicRecords []netspec.DNSRecord
-	tx            *Tx
+	tx            *emulator.Tx
 	book          *addrBook
 	spec          *netspec.Spec
 	liveLinks     map[string]bool
@@ -139,12 +140,9 @@ type renderer struct {
 
 // Render turns the world into the network that enforces it. book keeps link addresses and
 // table numbers stable between calls; pass the same one every time.
-func (tx *Tx) render(book *addrBook) *netspec.Spec {
+func render(tx *emulator.Tx, book *addrBook) *netspec.Spec {
 	r := &renderer{tx: tx, book: book, spec: &netspec.Spec{}, liveLinks: map[string]bool{}, liveRtbs: map[string]bool{},
-		publicDNS: tx.w.opts.PublicDNS}
-	if !r.publicDNS.IsValid() {
-		r.publicDNS = PublicDNSDefault
-	}
+		publicDNS: tx.PublicDNS()}
 	r.renderInternet()
 	for _, v := range tx.VPCs() {
 		r.renderVPC(v)
@@ -196,7 +194,7 @@ func (r *renderer) renderInternet() {
 		Loopback:  []netip.Prefix{netip.PrefixFrom(r.publicDNS, 32)},
 		Resolvers: []netip.Addr{r.publicDNS},
 	})
-	for _, p := range rfc1918 {
+	for _, p := range emulator.RFC1918 {
 		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: p, Type: netspec.Blackhole,
 			Why: "private addresses (" + p.String() + ") are not routed on the internet"})
 	}
@@ -223,7 +221,7 @@ func (r *renderer) finishInternet() {
 }
 
 // renderInternetHost puts a host on the internet with its public address.
-func (r *renderer) renderInternetHost(ih *InternetHost) {
+func (r *renderer) renderInternetHost(ih *emulator.InternetHost) {
 	h := r.addHost(&netspec.Host{Name: "net/" + ih.Name, Kind: "internet-host", Aliases: []string{ih.Name},
 		Hostname: orDefault(ih.DNSName, ih.Name), Resolvers: []netip.Addr{r.publicDNS}})
 	if ih.DNSName != "" {
@@ -264,7 +262,7 @@ func (r *renderer) publicFace(h *netspec.Host, key, ifname, label string, addrs 
 
 // builtinServices renders the programs a host runs on address a: http (the built-in web
 // server), echo, command.
-func builtinServices(a netip.Addr, svcs []Service, label string) []netspec.Service {
+func builtinServices(a netip.Addr, svcs []emulator.Service, label string) []netspec.Service {
 	var out []netspec.Service
 	for n, svc := range svcs {
 		listen := []netip.AddrPort{netip.AddrPortFrom(a, uint16(svc.Port))}
@@ -278,4 +276,11 @@ func builtinServices(a netip.Addr, svcs []Service, label string) []netspec.Servi
 		}
 	}
 	return out
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }

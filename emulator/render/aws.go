@@ -1,4 +1,4 @@
-package emulator
+package render
 
 import (
 	"fmt"
@@ -6,16 +6,17 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/netspec"
 )
 
-func (r *renderer) renderVPC(v *VPC) {
+func (r *renderer) renderVPC(v *emulator.VPC) {
 	tx := r.tx
 	h := r.addHost(&netspec.Host{
 		Name: VPCHost(v.ID), Kind: "vpc-router", Aliases: []string{v.ID}, Hostname: v.ID, Forwarding: true,
 		Resolvers: []netip.Addr{r.publicDNS},
 	})
-	if name := v.Tags["Name"]; name != "" && tx.vpcNameUnique(name) {
+	if name := v.Tags["Name"]; name != "" && vpcNameUnique(tx, name) {
 		h.Aliases = append(h.Aliases, name)
 	}
 	subnets := tx.SubnetsOf(v.ID)
@@ -57,9 +58,9 @@ func (r *renderer) renderVPC(v *VPC) {
 			h.Routes = append(h.Routes, r.kernelRoute(v, rt, route, t))
 		}
 		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
-			Why: tx.noRouteWhy(v, rt)})
+			Why: noRouteWhy(tx, v, rt)})
 	}
-	if v.Role == RoleSpace {
+	if v.Role == emulator.RoleSpace {
 		r.renderSpaceNAT(v, h, inet, vpcSide, tables)
 	} else {
 		r.renderIGW(v, h, vpcSide)
@@ -75,7 +76,7 @@ func (r *renderer) renderVPC(v *VPC) {
 	resolver := v.ResolverAddr()
 	h.Loopback = append(h.Loopback, netip.PrefixFrom(resolver, 32))
 	cfg := &netspec.DNSConfig{
-		Zones:          []string{InternalDomain(v.Region) + "."},
+		Zones:          []string{emulator.InternalDomain(v.Region) + "."},
 		Forwarders:     []netip.AddrPort{netip.AddrPortFrom(r.publicDNS, 53)},
 		AllowedSources: []netip.Prefix{v.CIDR},
 	}
@@ -84,8 +85,8 @@ func (r *renderer) renderVPC(v *VPC) {
 			cfg.Records = append(cfg.Records, netspec.DNSRecord{Name: i.PrivateDNSName() + ".", Addr: i.PrivateIP, TTL: dnsTTL})
 		}
 	}
-	if v.Role == RoleSpace {
-		if sp := tx.w.spaces[v.SpaceID]; sp != nil {
+	if v.Role == emulator.RoleSpace {
+		if sp := tx.Space(v.SpaceID); sp != nil {
 			cfg.Zones = append(cfg.Zones, "app.localspace.")
 			cfg.Records = append(cfg.Records, r.discoveryRecords(sp)...)
 			cfg.Pick = 3
@@ -103,9 +104,9 @@ func (r *renderer) renderVPC(v *VPC) {
 	}})
 }
 
-func (tx *Tx) vpcNameUnique(name string) bool {
+func vpcNameUnique(tx *emulator.Tx, name string) bool {
 	n := 0
-	for _, v := range tx.w.vpcs {
+	for _, v := range tx.VPCs() {
 		if v.Tags["Name"] == name {
 			n++
 		}
@@ -114,17 +115,17 @@ func (tx *Tx) vpcNameUnique(name string) bool {
 }
 
 // kernelRoute renders one route of a route table.
-func (r *renderer) kernelRoute(v *VPC, rt *RouteTable, route *Route, table int) netspec.Route {
-	out := netspec.Route{Table: table, Dst: route.Dst, Type: netspec.Blackhole, Why: r.tx.blackholeWhy(rt, route)}
+func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *emulator.Route, table int) netspec.Route {
+	out := netspec.Route{Table: table, Dst: route.Dst, Type: netspec.Blackhole, Why: blackholeWhy(r.tx, rt, route)}
 	if r.tx.RouteState(rt, route) != "active" {
 		return out
 	}
 	switch route.Kind {
-	case TargetIGW:
+	case emulator.TargetIGW:
 		inet, _ := p2p(r.book.linkIndex("wan|"+v.ID, r.liveLinks))
 		return netspec.Route{Table: table, Dst: route.Dst, Via: inet.Addr(), Dev: wanIf, Why: fmt.Sprintf("%s: %s → %s", rt.ID, route.Dst, route.Target)}
-	case TargetPeering:
-		p := r.tx.w.pcxs[route.Target]
+	case emulator.TargetPeering:
+		p := r.tx.Peering(route.Target)
 		idx := r.book.linkIndex(peeringLinkKey(p), r.liveLinks)
 		a, b := p2p(idx)
 		via := b.Addr()
@@ -137,7 +138,7 @@ func (r *renderer) kernelRoute(v *VPC, rt *RouteTable, route *Route, table int) 
 }
 
 // noRouteWhy explains a destination no route of a table covers.
-func (tx *Tx) noRouteWhy(v *VPC, rt *RouteTable) string {
+func noRouteWhy(tx *emulator.Tx, v *emulator.VPC, rt *emulator.RouteTable) string {
 	kind := "route table"
 	if rt.Main {
 		kind = "main route table"
@@ -150,10 +151,10 @@ func (tx *Tx) noRouteWhy(v *VPC, rt *RouteTable) string {
 }
 
 // blackholeWhy explains why a route's target cannot carry traffic.
-func (tx *Tx) blackholeWhy(rt *RouteTable, route *Route) string {
+func blackholeWhy(tx *emulator.Tx, rt *emulator.RouteTable, route *emulator.Route) string {
 	why := "its target does not exist"
-	if route.Kind == TargetIGW {
-		switch g := tx.w.igws[route.Target]; {
+	if route.Kind == emulator.TargetIGW {
+		switch g := tx.InternetGateway(route.Target); {
 		case g == nil:
 			why = "internet gateway " + route.Target + " does not exist"
 		case g.VPCID == "":
@@ -162,23 +163,23 @@ func (tx *Tx) blackholeWhy(rt *RouteTable, route *Route) string {
 			why = "internet gateway " + route.Target + " is attached to " + g.VPCID
 		}
 	}
-	if route.Kind == TargetPeering {
-		switch p := tx.w.pcxs[route.Target]; {
+	if route.Kind == emulator.TargetPeering {
+		switch p := tx.Peering(route.Target); {
 		case p == nil:
 			why = "peering connection " + route.Target + " does not exist"
 		case !p.Connects(rt.VPCID):
 			why = "peering connection " + route.Target + " does not connect " + rt.VPCID
 		default:
-			why = fmt.Sprintf("peering connection %s is %s", p.ID, p.Status(tx.now))
+			why = fmt.Sprintf("peering connection %s is %s", p.ID, p.Status(tx.Now()))
 		}
 	}
 	return fmt.Sprintf("route %s → %s in %s is blackhole: %s", route.Dst, route.Target, rt.ID, why)
 }
 
-func peeringLinkKey(p *Peering) string { return "pcx|" + p.ID }
+func peeringLinkKey(p *emulator.Peering) string { return "pcx|" + p.ID }
 
-func (r *renderer) renderPeering(p *Peering) {
-	if !p.Active(r.tx.now) || r.tx.w.vpcs[p.Requester.VPCID] == nil || r.tx.w.vpcs[p.Accepter.VPCID] == nil {
+func (r *renderer) renderPeering(p *emulator.Peering) {
+	if !p.Active(r.tx.Now()) || r.tx.VPC(p.Requester.VPCID) == nil || r.tx.VPC(p.Accepter.VPCID) == nil {
 		return
 	}
 	a, b := p2p(r.book.linkIndex(peeringLinkKey(p), r.liveLinks))
@@ -195,7 +196,7 @@ func (r *renderer) renderPeering(p *Peering) {
 }
 
 // attach links a host's eth0 into a subnet's bridge on its VPC router.
-func (r *renderer) attach(h *netspec.Host, key string, s *Subnet, ip netip.Addr) {
+func (r *renderer) attach(h *netspec.Host, key string, s *emulator.Subnet, ip netip.Addr) {
 	r.link(&netspec.Link{
 		A: netspec.End{Host: h.Name, Ifname: "eth0", Addrs: []netip.Prefix{netip.PrefixFrom(ip, s.CIDR.Bits())}},
 		B: netspec.End{Host: VPCHost(s.VPCID), Ifname: shortName("h", key), Bridge: bridgeName(s.ID)},
@@ -203,16 +204,16 @@ func (r *renderer) attach(h *netspec.Host, key string, s *Subnet, ip netip.Addr)
 	h.Routes = append(h.Routes, netspec.Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Via: s.GatewayAddr(), Dev: "eth0", Why: "default route to the VPC router"})
 }
 
-func (r *renderer) renderInstance(i *Instance) {
+func (r *renderer) renderInstance(i *emulator.Instance) {
 	tx := r.tx
-	s := tx.w.subnets[i.SubnetID]
-	v := tx.w.vpcs[i.VPCID]
+	s := tx.Subnet(i.SubnetID)
+	v := tx.VPC(i.VPCID)
 	if s == nil || v == nil {
 		return
 	}
 	h := r.addHost(&netspec.Host{
 		Name: InstanceHost(i.ID), Kind: "instance", Aliases: []string{i.ID, i.HostName(), i.PrivateDNSName()},
-		Hostname: i.PrivateDNSName(), Resolvers: []netip.Addr{v.ResolverAddr()}, Search: []string{InternalDomain(i.Region)},
+		Hostname: i.PrivateDNSName(), Resolvers: []netip.Addr{v.ResolverAddr()}, Search: []string{emulator.InternalDomain(i.Region)},
 	})
 	if name := i.Tags["Name"]; name != "" {
 		h.Aliases = append(h.Aliases, name)
@@ -224,7 +225,7 @@ func (r *renderer) renderInstance(i *Instance) {
 
 // securityGroupFilter renders the instance's security groups: two independent, stateful,
 // allow-only gates. Traffic to and from AmazonProvidedDNS is never filtered.
-func (r *renderer) securityGroupFilter(i *Instance, v *VPC) *netspec.Filter {
+func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC) *netspec.Filter {
 	tx := r.tx
 	groups := strings.Join(i.SecurityGroupIDs, ", ")
 	in := netspec.Chain{Name: "sg-ingress", Hook: netspec.Input, Policy: netspec.Drop,
@@ -241,15 +242,15 @@ func (r *renderer) securityGroupFilter(i *Instance, v *VPC) *netspec.Filter {
 			{Dst: netip.PrefixFrom(v.ResolverAddr(), 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS is never filtered"},
 		}}
 	for _, gid := range i.SecurityGroupIDs {
-		g := tx.w.sgs[gid]
+		g := tx.SecurityGroup(gid)
 		if g == nil {
 			continue
 		}
 		for _, rule := range g.Ingress {
-			in.Rules = append(in.Rules, tx.sgFilterRules(g, rule, false)...)
+			in.Rules = append(in.Rules, sgFilterRules(tx, g, rule, false)...)
 		}
 		for _, rule := range g.Egress {
-			out.Rules = append(out.Rules, tx.sgFilterRules(g, rule, true)...)
+			out.Rules = append(out.Rules, sgFilterRules(tx, g, rule, true)...)
 		}
 	}
 	return &netspec.Filter{Chains: []netspec.Chain{in, out}}
@@ -257,12 +258,12 @@ func (r *renderer) securityGroupFilter(i *Instance, v *VPC) *netspec.Filter {
 
 // sgFilterRules turns one security group rule into filter rules (one per peer address when
 // the peer is a group).
-func (tx *Tx) sgFilterRules(g *SecurityGroup, rule *SGRule, egress bool) []netspec.FilterRule {
+func sgFilterRules(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) []netspec.FilterRule {
 	dir := "inbound"
 	if egress {
 		dir = "outbound"
 	}
-	why := fmt.Sprintf("%s %s rule %s", g.ID, dir, RuleText(rule))
+	why := fmt.Sprintf("%s %s rule %s", g.ID, dir, emulator.RuleText(rule))
 	base := netspec.FilterRule{Verdict: netspec.Accept, Why: why}
 	switch rule.Protocol {
 	case "-1":
@@ -311,7 +312,7 @@ func (tx *Tx) sgFilterRules(g *SecurityGroup, rule *SGRule, egress bool) []netsp
 // packets entering it (leaving by its bridge). Rules are evaluated in rule-number order, the
 // first match decides, and the final "*" rule denies. Traffic inside a subnet is bridged and
 // never meets them, nor does traffic to the VPC router itself (AmazonProvidedDNS).
-func (r *renderer) renderNACLs(h *netspec.Host, subnets []*Subnet) {
+func (r *renderer) renderNACLs(h *netspec.Host, subnets []*emulator.Subnet) {
 	out := netspec.Chain{Name: "nacl-outbound", Hook: netspec.Forward, Policy: netspec.Accept}
 	in := netspec.Chain{Name: "nacl-inbound", Hook: netspec.Forward, Policy: netspec.Accept}
 	any := false
@@ -322,7 +323,7 @@ func (r *renderer) renderNACLs(h *netspec.Host, subnets []*Subnet) {
 		}
 		any = true
 		br := bridgeName(s.ID)
-		entries := append([]*NACLEntry(nil), acl.Entries...)
+		entries := append([]*emulator.NACLEntry(nil), acl.Entries...)
 		sort.SliceStable(entries, func(i, j int) bool { return entries[i].RuleNumber < entries[j].RuleNumber })
 		for _, e := range entries {
 			fr := naclRule(acl, s, e)
@@ -348,7 +349,7 @@ func (r *renderer) renderNACLs(h *netspec.Host, subnets []*Subnet) {
 	h.Filter.Chains = append(h.Filter.Chains, out, in)
 }
 
-func naclRule(acl *NetworkACL, s *Subnet, e *NACLEntry) netspec.FilterRule {
+func naclRule(acl *emulator.NetworkACL, s *emulator.Subnet, e *emulator.NACLEntry) netspec.FilterRule {
 	fr := netspec.FilterRule{Verdict: netspec.Drop}
 	action := "deny"
 	if e.Allow {
@@ -392,8 +393,8 @@ func naclRule(acl *NetworkACL, s *Subnet, e *NACLEntry) netspec.FilterRule {
 // renderIGW gives a VPC with an attached internet gateway its one-to-one NAT: each instance with
 // a public IP is reachable at it from the internet and leaves by it; instances without one
 // cannot use the gateway.
-func (r *renderer) renderIGW(v *VPC, h *netspec.Host, vpcSide netip.Prefix) {
-	var igw *InternetGateway
+func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Prefix) {
+	var igw *emulator.InternetGateway
 	for _, g := range r.tx.InternetGateways() {
 		if g.VPCID == v.ID {
 			igw = g

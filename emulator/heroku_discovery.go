@@ -1,6 +1,8 @@
 package emulator
 
-import "strconv"
+import (
+	"strconv"
+)
 
 // LocalspaceDomain is the DNS zone of dyno service discovery inside a Private Space.
 const LocalspaceDomain = "app.localspace"

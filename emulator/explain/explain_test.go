@@ -1,4 +1,4 @@
-package emulator_test
+package explain_test
 
 import (
 	"net/netip"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/explain"
+	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/netns/netnstest"
 	"github.com/spacelab-dev/spacelab/netspec"
 	"github.com/spacelab-dev/spacelab/topology"
@@ -31,6 +33,8 @@ const (
 	customerVPC = "vpc-0cb1a66017eed9372"
 	spaceVPC    = "vpc-b39527d4"
 )
+
+var customer = emulator.Caller{Account: "435886841536", Region: "us-east-1"}
 
 var pcxID string
 
@@ -63,16 +67,16 @@ func allowHTTPFromSpace(tx *emulator.Tx) error {
 func deletePeering(tx *emulator.Tx) error { return tx.DeletePeering(customer, pcxID) }
 
 var (
-	curlApp       = emulator.Flow{From: "ip-172-16-0-8", To: "test-vpn-compute.herokuapp.com", Proto: netspec.TCP, Port: 80}
-	dynoToInst    = emulator.Flow{From: "test-vpn-compute/web.1", To: "172.16.0.8", Proto: netspec.TCP, Port: 80}
-	instToDynoDir = emulator.Flow{From: "ip-172-16-0-8", To: "", Proto: netspec.TCP, Port: 5000}
+	curlApp       = explain.Flow{From: "ip-172-16-0-8", To: "test-vpn-compute.herokuapp.com", Proto: netspec.TCP, Port: 80}
+	dynoToInst    = explain.Flow{From: "test-vpn-compute/web.1", To: "172.16.0.8", Proto: netspec.TCP, Port: 80}
+	instToDynoDir = explain.Flow{From: "ip-172-16-0-8", To: "", Proto: netspec.TCP, Port: 5000}
 )
 
 func TestExplain(t *testing.T) {
 	tests := []struct {
 		name   string
 		setup  []func(*emulator.Tx) error
-		flow   emulator.Flow
+		flow   explain.Flow
 		code   string // "" means reachable
 		reason string
 	}{
@@ -86,16 +90,16 @@ func TestExplain(t *testing.T) {
 		{"dyno to instance, SG rule, no AWS return route", []func(*emulator.Tx) error{requestPeering, acceptInHeroku, allowHTTPFromSpace}, dynoToInst, "NO_RETURN_ROUTE", "no route for this destination"},
 		{"deleted peering", []func(*emulator.Tx) error{requestPeering, acceptInHeroku, routeTo("10.0.0.0/16"), deletePeering}, curlApp, "BLACKHOLE", "is deleted"},
 		{"no transitive routing to the data VPC", []func(*emulator.Tx) error{requestPeering, acceptInHeroku, routeTo("10.0.0.0/16"), routeTo("10.1.0.0/16")},
-			emulator.Flow{From: "ip-172-16-0-8", To: "10.1.0.10", Proto: netspec.TCP, Port: 5432}, "BLACKHOLE", "only delivered inside it"},
+			explain.Flow{From: "ip-172-16-0-8", To: "10.1.0.10", Proto: netspec.TCP, Port: 5432}, "BLACKHOLE", "only delivered inside it"},
 		{"dynos are not reachable directly from the peer", []func(*emulator.Tx) error{requestPeering, acceptInHeroku, routeTo("10.0.0.0/16")},
 			instToDynoDir, "FILTERED", "accept traffic only from inside the space"},
 		{"nothing listens", []func(*emulator.Tx) error{requestPeering, acceptInHeroku, routeTo("10.0.0.0/16"), allowHTTPFromSpace},
-			emulator.Flow{From: "test-vpn-compute/web.1", To: "172.16.0.8", Proto: netspec.TCP, Port: 8080}, "FILTERED", "no inbound rule"},
+			explain.Flow{From: "test-vpn-compute/web.1", To: "172.16.0.8", Proto: netspec.TCP, Port: 8080}, "FILTERED", "no inbound rule"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := world(t, tc.setup...)
-			rec := &emulator.Reconciler{World: w, Dataplane: &netnstest.Recorder{}}
+			rec := &render.Reconciler{World: w, Dataplane: &netnstest.Recorder{}}
 			flow := tc.flow
 			if flow.To == "" {
 				w.View(func(tx *emulator.Tx) error {
@@ -103,7 +107,7 @@ func TestExplain(t *testing.T) {
 					return nil
 				})
 			}
-			v := emulator.Explain(rec.Render(), flow)
+			v := explain.Connect(rec.Render(), flow)
 			if tc.code == "" {
 				if !v.Reachable {
 					t.Fatalf("want reachable, got %s\n%s", v, v.Path())
@@ -119,7 +123,7 @@ func TestExplain(t *testing.T) {
 
 func TestExplainResolve(t *testing.T) {
 	w := world(t, requestPeering, acceptInHeroku, routeTo("10.0.0.0/16"))
-	spec := (&emulator.Reconciler{World: w}).Render()
+	spec := (&render.Reconciler{World: w}).Render()
 	tests := []struct {
 		name, from, q string
 		server        string
@@ -138,7 +142,7 @@ func TestExplainResolve(t *testing.T) {
 			if tc.server != "" {
 				server = netip.MustParseAddr(tc.server)
 			}
-			v := emulator.ExplainResolve(spec, tc.from, tc.q, server)
+			v := explain.Resolve(spec, tc.from, tc.q, server)
 			if v.Reachable != tc.ok || !strings.Contains(v.Reason, tc.reason) {
 				t.Fatalf("got %v %q\n%s", v.Reachable, v.Reason, v.Path())
 			}
@@ -146,41 +150,22 @@ func TestExplainResolve(t *testing.T) {
 	}
 }
 
-func TestReconcilerAppliesOnChangeOnly(t *testing.T) {
-	w := world(t)
-	rec := &netnstest.Recorder{}
-	r := &emulator.Reconciler{World: w, Dataplane: rec}
-	ctx := t.Context()
-	for range 3 {
-		if err := r.Sync(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if rec.Count() != 1 {
-		t.Fatalf("applied %d times without a change", rec.Count())
-	}
-	if err := w.Update(requestPeering); err != nil {
+func TestExplainDefaultTopology(t *testing.T) {
+	top := topology.Default()
+	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: 7}))
+	if err := top.Apply(w, nil); err != nil {
 		t.Fatal(err)
 	}
-	r.Sync(ctx)
-	if rec.Count() != 2 {
-		t.Fatalf("applied %d times", rec.Count())
-	}
-	spec := rec.Last()
-	for _, want := range []string{"internet", "vpc/" + customerVPC, "vpc/" + spaceVPC, "instance/i-0f3c2b1a998877665", "dyno/test-vpn-compute/web.1", "dyno/test-vpn-compute/web.2", "router/test-vpn-compute/1", "router/test-vpn-compute/2"} {
-		if spec.Host(want) == nil {
-			t.Errorf("no host %s", want)
-		}
-	}
-	if h := spec.Resolve("ip-172-16-0-8"); h == nil || h.Hostname != "ip-172-16-0-8.ec2.internal" {
-		t.Errorf("instance host: %+v", h)
-	}
+	rec := &render.Reconciler{World: w}
+	curl := explain.Flow{From: "ip-172-16-0-8", To: "test-vpn-compute.herokuapp.com", Proto: netspec.TCP, Port: 80}
+	v := explain.Connect(rec.Render(), curl)
+	t.Logf("%s\n%s", v, v.Path())
 }
 
 func TestExplainDataServices(t *testing.T) {
 	w := world(t, requestPeering, acceptInHeroku, routeTo("10.0.0.0/16"), routeTo("10.1.0.0/16"), allowHTTPFromSpace)
-	spec := (&emulator.Reconciler{World: w}).Render()
-	pg := emulator.Flow{To: "10.1.0.10", Proto: netspec.TCP, Port: 5432}
+	spec := (&render.Reconciler{World: w}).Render()
+	pg := explain.Flow{To: "10.1.0.10", Proto: netspec.TCP, Port: 5432}
 	for _, tc := range []struct {
 		from   string
 		ok     bool
@@ -192,7 +177,7 @@ func TestExplainDataServices(t *testing.T) {
 	} {
 		f := pg
 		f.From = tc.from
-		v := emulator.Explain(spec, f)
+		v := explain.Connect(spec, f)
 		if v.Reachable != tc.ok || !strings.Contains(v.Reason, tc.reason) {
 			t.Errorf("%s: %s\n%s", tc.from, v, v.Path())
 		}

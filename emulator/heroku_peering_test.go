@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
 	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/topology"
 )

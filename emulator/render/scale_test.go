@@ -1,4 +1,4 @@
-package emulator_test
+package render_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/netns/netnstest"
 )
 
@@ -15,7 +16,7 @@ func TestDataplaneScale(t *testing.T) {
 	}
 	sb := netnstest.Start(t)
 	w := world(t)
-	rec := &emulator.Reconciler{World: w, Dataplane: sb}
+	rec := &render.Reconciler{World: w, Dataplane: sb}
 	ctx := context.Background()
 	start := time.Now()
 	if err := rec.Sync(ctx); err != nil {

@@ -1,4 +1,4 @@
-package emulator_test
+package render_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/explain"
+	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/netns/netnstest"
 	"github.com/spacelab-dev/spacelab/netspec"
 	"github.com/spacelab-dev/spacelab/topology"
@@ -22,7 +24,7 @@ func TestPeeringDataplane(t *testing.T) {
 	if err := top.Apply(w, func(string) string { return "tok" }); err != nil {
 		t.Fatal(err)
 	}
-	rec := &emulator.Reconciler{World: w, Dataplane: sb, Logger: netnstest.TestLogger(t)}
+	rec := &render.Reconciler{World: w, Dataplane: sb, Logger: netnstest.TestLogger(t)}
 	ctx := context.Background()
 	sync := func() {
 		t.Helper()
@@ -107,22 +109,10 @@ func TestPeeringDataplane(t *testing.T) {
 	}
 }
 
-func TestExplainDefaultTopology(t *testing.T) {
-	top := topology.Default()
-	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: 7}))
-	if err := top.Apply(w, nil); err != nil {
-		t.Fatal(err)
-	}
-	rec := &emulator.Reconciler{World: w}
-	curl := emulator.Flow{From: "ip-172-16-0-8", To: "test-vpn-compute.herokuapp.com", Proto: netspec.TCP, Port: 80}
-	v := emulator.Explain(rec.Render(), curl)
-	t.Logf("%s\n%s", v, v.Path())
-}
-
 func TestDataplaneSpaceNAT(t *testing.T) {
 	sb := netnstest.Start(t)
 	w := world(t)
-	rec := &emulator.Reconciler{World: w, Dataplane: sb, Logger: netnstest.TestLogger(t)}
+	rec := &render.Reconciler{World: w, Dataplane: sb, Logger: netnstest.TestLogger(t)}
 	ctx := context.Background()
 	if err := rec.Sync(ctx); err != nil {
 		t.Fatal(err)
@@ -143,7 +133,7 @@ func TestDataplaneSpaceNAT(t *testing.T) {
 		if !found {
 			t.Fatalf("%s left from %s, not one of %v", dyno, got, nat)
 		}
-		v := emulator.Explain(rec.Spec(), emulator.Flow{From: dyno, To: "echo.example.com", Proto: netspec.TCP, Port: 80})
+		v := explain.Connect(rec.Spec(), explain.Flow{From: dyno, To: "echo.example.com", Proto: netspec.TCP, Port: 80})
 		if !v.Reachable {
 			t.Fatalf("explain: %s\n%s", v, v.Path())
 		}

@@ -1,4 +1,4 @@
-package emulator
+package render
 
 import (
 	"fmt"
@@ -6,15 +6,16 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/netspec"
 )
 
 // renderSpaceNAT gives a space its way out: every route table of the space VPC sends what it
 // has no other route for to the internet, and dynos leave with one of the space's four stable
 // outbound addresses (dyno n uses address n mod 4), which the internet routes back to the space.
-func (r *renderer) renderSpaceNAT(v *VPC, h *netspec.Host, inet, vpcSide netip.Prefix, tables map[int]bool) {
+func (r *renderer) renderSpaceNAT(v *emulator.VPC, h *netspec.Host, inet, vpcSide netip.Prefix, tables map[int]bool) {
 	tx := r.tx
-	sp := tx.w.spaces[v.SpaceID]
+	sp := tx.Space(v.SpaceID)
 	if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
 		return
 	}
@@ -49,13 +50,13 @@ func (r *renderer) renderSpaceNAT(v *VPC, h *netspec.Host, inet, vpcSide netip.P
 // renderData places a data service in its space's data VPC. Only the space's dynos reach it
 // (other networks cannot route to the data VPC: peering is not transitive); with trusted IPs it
 // also has a public endpoint that only those ranges may use.
-func (r *renderer) renderData(d *DataService) {
+func (r *renderer) renderData(d *emulator.DataService) {
 	tx := r.tx
-	sp := tx.w.spaces[d.SpaceID]
+	sp := tx.Space(d.SpaceID)
 	if sp == nil {
 		return
 	}
-	dvpc := tx.w.vpcs[sp.DataVPCID]
+	dvpc := tx.VPC(sp.DataVPCID)
 	subs := tx.SubnetsOf(dvpc.ID)
 	if len(subs) == 0 {
 		return
@@ -90,7 +91,7 @@ func (r *renderer) renderData(d *DataService) {
 // discoveryRecords are the DNS service discovery names of a space: N.PROCESS.APP.app.localspace
 // for each dyno, and PROCESS.APP.app.localspace for all of a process type (answered with up to
 // three chosen at random).
-func (r *renderer) discoveryRecords(sp *Space) []netspec.DNSRecord {
+func (r *renderer) discoveryRecords(sp *emulator.Space) []netspec.DNSRecord {
 	var out []netspec.DNSRecord
 	for _, app := range r.tx.AppsIn(sp.ID) {
 		for _, d := range app.Dynos {
@@ -105,12 +106,12 @@ func (r *renderer) discoveryRecords(sp *Space) []netspec.DNSRecord {
 	return out
 }
 
-func (r *renderer) renderApp(sp *Space, app *App) {
+func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 	tx := r.tx
-	vpc := tx.w.vpcs[sp.VPCID]
+	vpc := tx.VPC(sp.VPCID)
 	var web []netip.AddrPort
 	for _, d := range app.Dynos {
-		s := tx.w.subnets[d.SubnetID]
+		s := tx.Subnet(d.SubnetID)
 		if s == nil || d.State != "up" {
 			continue
 		}
@@ -119,7 +120,7 @@ func (r *renderer) renderApp(sp *Space, app *App) {
 			Aliases:   []string{app.Name + "/" + d.Name(), fmt.Sprintf("%d.%s.%s.app.localspace", d.Number, d.Type, app.Name)},
 			Hostname:  d.ID,
 			Resolvers: []netip.Addr{vpc.ResolverAddr()},
-			Env:       []string{"PORT=" + fmt.Sprint(WebPort), "DYNO=" + d.Name(), "HEROKU_APP_NAME=" + app.Name, "HEROKU_PRIVATE_IP=" + d.PrivateIP.String(), "HEROKU_DNS_DYNO_NAME=" + fmt.Sprintf("%d.%s.%s.app.localspace", d.Number, d.Type, app.Name)},
+			Env:       []string{"PORT=" + fmt.Sprint(emulator.WebPort), "DYNO=" + d.Name(), "HEROKU_APP_NAME=" + app.Name, "HEROKU_PRIVATE_IP=" + d.PrivateIP.String(), "HEROKU_DNS_DYNO_NAME=" + fmt.Sprintf("%d.%s.%s.app.localspace", d.Number, d.Type, app.Name)},
 		})
 		r.attach(h, "dyno|"+d.ID, s, d.PrivateIP)
 		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "dyno-ingress", Hook: netspec.Input, Policy: netspec.Drop,
@@ -135,7 +136,7 @@ func (r *renderer) renderApp(sp *Space, app *App) {
 					Why: fmt.Sprintf("hosts of VPN connection %s (%s) reach the dynos", v.Name, c)})
 			}
 		}
-		listen := []netip.AddrPort{netip.AddrPortFrom(d.PrivateIP, WebPort)}
+		listen := []netip.AddrPort{netip.AddrPortFrom(d.PrivateIP, emulator.WebPort)}
 		switch {
 		case d.Command != "":
 			h.Services = append(h.Services, netspec.Service{Name: d.Type, Kind: "command", Listen: listen,
@@ -153,7 +154,7 @@ func (r *renderer) renderApp(sp *Space, app *App) {
 		return
 	}
 	for n, a := range app.RouterAddrs {
-		sub := tx.w.subnets[tx.subnetOf(sp, a)]
+		sub := tx.SpaceSubnet(sp, a)
 		if sub == nil {
 			continue
 		}
@@ -187,13 +188,13 @@ func sortRecords(rs []netspec.DNSRecord) {
 // the space's apps without internal routing resolve. It proxies to their web dynos and enforces
 // the space's trusted IP ranges (inbound ruleset) on its public side: the first rule that
 // contains the client decides, and a client no rule contains is refused.
-func (r *renderer) renderSpaceRouter(sp *Space) {
+func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	tx := r.tx
-	if !sp.RouterAddr.IsValid() || !sp.RouterPrivateAddr.IsValid() || sp.State != SpaceAllocated {
+	if !sp.RouterAddr.IsValid() || !sp.RouterPrivateAddr.IsValid() || sp.State != emulator.SpaceAllocated {
 		return
 	}
-	sub := tx.w.subnets[tx.subnetOf(sp, sp.RouterPrivateAddr)]
-	vpc := tx.w.vpcs[sp.VPCID]
+	sub := tx.SpaceSubnet(sp, sp.RouterPrivateAddr)
+	vpc := tx.VPC(sp.VPCID)
 	if sub == nil || vpc == nil {
 		return
 	}
@@ -210,7 +211,7 @@ func (r *renderer) renderSpaceRouter(sp *Space) {
 		var web []netip.AddrPort
 		for _, d := range app.Dynos {
 			if d.Type == "web" && d.State == "up" && d.PrivateIP.IsValid() {
-				web = append(web, netip.AddrPortFrom(d.PrivateIP, WebPort))
+				web = append(web, netip.AddrPortFrom(d.PrivateIP, emulator.WebPort))
 			}
 		}
 		backends[strings.ToLower(app.WebHost())] = web
@@ -231,7 +232,7 @@ func (r *renderer) renderSpaceRouter(sp *Space) {
 	} else {
 		for _, rule := range rs.Rules {
 			v := netspec.Accept
-			if rule.Action == RuleDeny {
+			if rule.Action == emulator.RuleDeny {
 				v = netspec.Drop
 			}
 			rules = append(rules, netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v,

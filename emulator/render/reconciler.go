@@ -1,4 +1,4 @@
-package emulator
+package render
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/netspec"
 )
 
@@ -19,7 +20,7 @@ type Dataplane interface {
 // Reconciler keeps a Dataplane converged to the world: level-triggered, it renders the whole
 // model after each change and applies it; applying is idempotent.
 type Reconciler struct {
-	World     *World
+	World     *emulator.World
 	Dataplane Dataplane
 	Logger    *slog.Logger
 
@@ -52,9 +53,9 @@ func (r *Reconciler) Sync(ctx context.Context) error {
 		return nil
 	}
 	var spec *netspec.Spec
-	r.World.View(func(tx *Tx) error {
+	r.World.View(func(tx *emulator.Tx) error {
 		gen = tx.Generation()
-		spec = tx.render(r.book)
+		spec = render(tx, r.book)
 		return nil
 	})
 	start := time.Now()
@@ -114,8 +115,8 @@ func (r *Reconciler) Render() *netspec.Spec {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var spec *netspec.Spec
-	r.World.View(func(tx *Tx) error {
-		spec = tx.render(r.book)
+	r.World.View(func(tx *emulator.Tx) error {
+		spec = render(tx, r.book)
 		return nil
 	})
 	return spec

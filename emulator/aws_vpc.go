@@ -1,0 +1,162 @@
+package emulator
+
+import (
+	"net/netip"
+	"time"
+)
+
+// VPCRole says who a VPC belongs to in the story.
+type VPCRole string
+
+const (
+	RoleCustomer VPCRole = "customer"   // a user's own VPC
+	RoleSpace    VPCRole = "space"      // the Heroku-managed VPC of a Private Space
+	RoleData     VPCRole = "space-data" // the Heroku-managed VPC holding a space's data services
+	RoleNone     VPCRole = ""           // unknown
+	defaultAZ            = "a"          // suffix of the first availability zone
+	peeringTTL           = 7 * 24 * time.Hour
+)
+
+// VPC is a virtual private cloud.
+type VPC struct {
+	ID                     string
+	Account                string
+	Region                 string
+	CIDR                   netip.Prefix
+	CIDRAssociationID      string
+	State                  string // available
+	IsDefault              bool
+	DHCPOptionsID          string
+	MainRouteTableID       string
+	DefaultSecurityGroupID string
+	DefaultNetworkACLID    string
+	EnableDNSSupport       bool
+	EnableDNSHostnames     bool
+	Tags                   Tags
+	Role                   VPCRole
+	SpaceID                string // for RoleSpace and RoleData
+	CreatedAt              time.Time
+}
+
+// ResolverAddr is the AmazonProvidedDNS address: the VPC's base address plus two.
+func (v *VPC) ResolverAddr() netip.Addr { return nthAddr(v.CIDR, 2) }
+
+// VPC returns a VPC by id, or nil.
+func (tx *Tx) VPC(id string) *VPC { return tx.w.vpcs[id] }
+
+// VPCs returns every VPC, ordered by id.
+func (tx *Tx) VPCs() []*VPC { return ordered(tx.w.vpcs) }
+
+// VPCOptions are the optional parts of CreateVPC.
+type VPCOptions struct {
+	ID      string // empty generates one
+	Tags    Tags
+	Role    VPCRole
+	SpaceID string
+}
+
+// CreateVPC creates a VPC with its main route table (local route only), default security group
+// (inbound from itself, all outbound) and a DHCP options id. The CIDR must be /16 to /28.
+func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error) {
+	tx.mustWrite()
+	if !cidr.IsValid() || !cidr.Addr().Is4() {
+		return nil, AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", cidr)
+	}
+	if cidr.Bits() < 16 || cidr.Bits() > 28 {
+		return nil, AWSErr("InvalidVpc.Range", "The CIDR '%s' is invalid.", cidr)
+	}
+	if o.ID != "" && tx.w.idTaken(o.ID) {
+		return nil, AWSErr("InvalidParameterValue", "id %s is already in use", o.ID)
+	}
+	tx.ensureAccount(c.Account, "customer")
+	id := o.ID
+	if id == "" {
+		id = tx.NewID("vpc")
+	}
+	v := &VPC{
+		ID: id, Account: c.Account, Region: c.Region, CIDR: cidr.Masked(),
+		CIDRAssociationID: tx.NewID("vpc-cidr-assoc"), State: "available",
+		DHCPOptionsID: "dopt-" + tx.w.hex(17), EnableDNSSupport: true,
+		Tags: cloneTags(o.Tags), Role: o.Role, SpaceID: o.SpaceID, CreatedAt: tx.now,
+	}
+	if v.Role == RoleNone {
+		v.Role = RoleCustomer
+	}
+	tx.w.vpcs[id] = v
+	rt := &RouteTable{ID: tx.NewID("rtb"), Account: c.Account, Region: c.Region, VPCID: id, Main: true, Tags: Tags{}}
+	tx.w.rtbs[rt.ID] = rt
+	rt.MainAssociationID = tx.NewID("rtbassoc")
+	v.MainRouteTableID = rt.ID
+	sg := &SecurityGroup{ID: tx.NewID("sg"), Account: c.Account, Region: c.Region, VPCID: id,
+		Name: "default", Description: "default VPC security group", Tags: Tags{}}
+	tx.w.sgs[sg.ID] = sg
+	sg.Ingress = []*SGRule{{ID: tx.NewID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1,
+		Group: &GroupRef{GroupID: sg.ID, UserID: c.Account}}}
+	sg.Egress = []*SGRule{{ID: tx.NewID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0")}}
+	v.DefaultSecurityGroupID = sg.ID
+	v.DefaultNetworkACLID = tx.newNetworkACL(c, id, true, Tags{}).ID
+	return v, nil
+}
+
+// DeleteVPC deletes a VPC that has nothing left in it but its main route table, default
+// security group and default network ACL. Subnets, an attached internet gateway, other
+// security groups, route tables or network ACLs, and a pending peering request from another
+// account make it a DependencyViolation. Its active peerings are deleted with it, and its own
+// pending requests too, as the console does.
+func (tx *Tx) DeleteVPC(c Caller, id string) error {
+	tx.mustWrite()
+	v := tx.w.vpcs[id]
+	if v == nil || !c.owns(v.Account, v.Region) {
+		return AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
+	}
+	dep := AWSErr("DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted.", id)
+	for _, s := range tx.w.subnets {
+		if s.VPCID == id {
+			return dep
+		}
+	}
+	for _, g := range tx.w.igws {
+		if g.VPCID == id {
+			return dep
+		}
+	}
+	for _, g := range tx.w.sgs {
+		if g.VPCID == id && g.ID != v.DefaultSecurityGroupID {
+			return dep
+		}
+	}
+	for _, rt := range tx.w.rtbs {
+		if rt.VPCID == id && rt.ID != v.MainRouteTableID {
+			return dep
+		}
+	}
+	for _, n := range tx.w.nacls {
+		if n.VPCID == id && n.ID != v.DefaultNetworkACLID {
+			return dep
+		}
+	}
+	if v.SpaceID != "" {
+		return dep
+	}
+	for _, p := range tx.w.pcxs {
+		if p.Accepter.VPCID == id && p.Status(tx.now) == PcxPending && p.Requester.Account != v.Account {
+			return dep
+		}
+	}
+	for _, p := range tx.w.pcxs {
+		if !p.Connects(id) {
+			continue
+		}
+		switch p.Status(tx.now) {
+		case PcxActive, PcxProvisioning, PcxPending, PcxInitiating:
+			p.status = PcxDeleted
+			p.EndedAt, p.EndedBy = tx.now, c.Account
+			p.ExpiresAt = time.Time{}
+		}
+	}
+	delete(tx.w.rtbs, v.MainRouteTableID)
+	delete(tx.w.sgs, v.DefaultSecurityGroupID)
+	delete(tx.w.nacls, v.DefaultNetworkACLID)
+	delete(tx.w.vpcs, id)
+	return nil
+}

@@ -1,0 +1,214 @@
+package explain
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/spacelab-dev/spacelab/netspec"
+)
+
+type walk struct {
+	ix   *specIndex
+	opts Options
+	hops []Hop
+	// nat remembers source translations, as conntrack does: host → translated address →
+	// original source; dnat remembers destination translations: host → new destination →
+	// original destination.
+	nat  map[string]map[netip.Addr]netip.Addr
+	dnat map[string]map[netip.Addr]netip.Addr
+}
+
+func remember(m *map[string]map[netip.Addr]netip.Addr, host string, k, v netip.Addr) {
+	if *m == nil {
+		*m = map[string]map[netip.Addr]netip.Addr{}
+	}
+	if (*m)[host] == nil {
+		(*m)[host] = map[netip.Addr]netip.Addr{}
+	}
+	(*m)[host][k] = v
+}
+
+func (w *walk) hop(host, step, format string, args ...any) {
+	w.hops = append(w.hops, Hop{Host: host, Step: step, Detail: fmt.Sprintf(format, args...)})
+}
+
+// forward walks one packet from its origin to the host that owns dst. It returns that host and
+// the interface it arrived on, or a refusal.
+func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec.Packet, *Verdict) {
+	ix := w.ix
+	host := ix.spec.Host(from)
+	w.hop(host.Name, "originated", "%s → %s %s", pkt.Src, pkt.Dst, protoPort(pkt))
+	if v, why := host.Filter.Evaluate(netspec.Output, pkt); v == netspec.Drop {
+		return "", "", pkt, &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
+	}
+	iif := ""
+	for range 32 {
+		if orig, ok := w.nat[host.Name][pkt.Dst]; ok && pkt.Established {
+			w.hop(host.Name, "un-nat", "%s → %s", pkt.Dst, orig)
+			pkt.Dst = orig
+		}
+		if iif != "" && !pkt.Established {
+			if d, ok := host.Filter.DNATFor(iif, pkt.Dst); ok {
+				remember(&w.dnat, host.Name, d.To, d.Dst)
+				w.hop(host.Name, "dnat", "%s → %s (%s)", d.Dst, d.To, d.Why)
+				pkt.Dst = d.To
+			}
+		}
+		if ix.isLocal(host.Name, pkt.Dst) {
+			return host.Name, iif, pkt, nil
+		}
+		if iif != "" && !host.Forwarding {
+			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: host.Name + " does not forward packets"}
+		}
+		if far, farIif, v, ok := w.ipsecOut(host, pkt); ok {
+			if v != nil {
+				return "", "", pkt, v
+			}
+			host, iif = ix.spec.Host(far), farIif
+			continue
+		}
+		rt, ok := ix.lookup(host, iif, pkt.Src, pkt.Dst)
+		if !ok {
+			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s has no route to %s", host.Name, pkt.Dst)}
+		}
+		if rt.Type != netspec.Unicast {
+			w.hop(host.Name, "route", "%s %s (%s)", rt.Type, rt.Dst, rt.Why)
+			return "", "", pkt, &Verdict{Code: "BLACKHOLE", At: host.Name, Reason: rt.Why}
+		}
+		w.hop(host.Name, "route", "%s via %s (%s)", rt.Dst, orStr(rt.Via.String(), rt.Dev, rt.Via.IsValid()), rt.Why)
+		next, ok := ix.nextHop(host.Name, rt, pkt.Dst)
+		if !ok {
+			return "", "", pkt, &Verdict{Code: "NO_ROUTE", At: host.Name, Reason: fmt.Sprintf("%s: nothing answers for %s on %s", host.Name, pkt.Dst, rt.Dev)}
+		}
+		if iif != "" {
+			p := pkt
+			p.Iif, p.Oif = iif, rt.Dev
+			if v, why := host.Filter.Evaluate(netspec.Forward, p); v == netspec.Drop {
+				return "", "", pkt, &Verdict{Code: "FILTERED", At: host.Name, Reason: fmt.Sprintf("%s: %s", host.Name, why)}
+			}
+		}
+		if orig, ok := w.dnat[host.Name][pkt.Src]; ok && pkt.Established {
+			w.hop(host.Name, "un-dnat", "%s → %s", pkt.Src, orig)
+			pkt.Src = orig
+		}
+		if nat, ok := host.Filter.SNATFor(rt.Dev, pkt.Src); ok && !pkt.Established {
+			remember(&w.nat, host.Name, nat.To, pkt.Src)
+			w.hop(host.Name, "snat", "%s → %s (%s)", pkt.Src, nat.To, nat.Why)
+			pkt.Src = nat.To
+		}
+		host = ix.spec.Host(next.host)
+		iif = ix.arrivalIface(next)
+	}
+	return "", "", pkt, &Verdict{Code: "LOOP", At: host.Name, Reason: "routing loop"}
+}
+
+func orStr(a, b string, useA bool) string {
+	if useA {
+		return a
+	}
+	return b
+}
+
+func protoPort(p netspec.Packet) string {
+	switch p.Proto {
+	case netspec.TCP:
+		return fmt.Sprintf("tcp/%d", p.DstPort)
+	case netspec.UDP:
+		return fmt.Sprintf("udp/%d", p.DstPort)
+	case netspec.ICMP:
+		return "icmp"
+	}
+	return fmt.Sprintf("proto %d", p.Proto)
+}
+
+// connect traces a connection attempt and, for TCP/ICMP, its reply; through an HTTP router it
+// continues to a backend.
+func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, httpHost string, depth int) Verdict {
+	ix := w.ix
+	src := ix.sourceFor(from, dst)
+	pkt := netspec.Packet{Src: src, Dst: dst, Proto: proto, DstPort: port}
+	if proto == netspec.ICMP {
+		pkt.ICMPType = 8
+	}
+	at, iif, got, v := w.forward(from, pkt)
+	if v != nil {
+		return *v
+	}
+	h := ix.spec.Host(at)
+	in := got
+	in.Iif = iif
+	if v, why := h.Filter.Evaluate(netspec.Input, in); v == netspec.Drop {
+		return Verdict{Code: "FILTERED", At: at, Reason: fmt.Sprintf("%s: %s", at, why)}
+	}
+	w.hop(at, "delivered", "%s %s", dst, protoPort(pkt))
+	var svc *netspec.Service
+	if proto == netspec.TCP || proto == netspec.UDP {
+		svc = listener(h, got.Dst, port)
+		if svc == nil {
+			return Verdict{Code: "NO_LISTENER", At: at, Reason: fmt.Sprintf("nothing listens on %s %s in %s", got.Dst, protoPort(pkt), at)}
+		}
+	}
+	// The reply: a fresh routing decision from the destination back to the source.
+	if proto == netspec.TCP || proto == netspec.ICMP || proto == netspec.UDP {
+		reply := netspec.Packet{Src: got.Dst, Dst: got.Src, Proto: proto, Established: true}
+		if proto == netspec.ICMP {
+			reply.ICMPType = 0
+		}
+		back, biif, _, v := w.forward(at, reply)
+		if v != nil {
+			v.Code = "NO_RETURN_ROUTE"
+			if strings.HasPrefix(v.Reason, at+": ") || v.At != at {
+				v.Reason = "the reply cannot get back: " + v.Reason
+			}
+			return *v
+		}
+		bh := ix.spec.Host(back)
+		rin := reply
+		rin.Iif = biif
+		if v, why := bh.Filter.Evaluate(netspec.Input, rin); v == netspec.Drop {
+			return Verdict{Code: "RETURN_FILTERED", At: back, Reason: fmt.Sprintf("the reply is dropped at %s: %s", back, why)}
+		}
+	}
+	if svc != nil && svc.Kind == "proxy" && depth < 3 {
+		host := strings.ToLower(httpHost)
+		// The router always answers; what it answers depends on the app behind it.
+		backends := svc.Proxy.Backends[host]
+		if len(backends) == 0 {
+			return Verdict{Reachable: true, Code: "NO_SUCH_APP", At: at, Reason: fmt.Sprintf("the router in %s answers 404: it serves no app named %q", at, host)}
+		}
+		w.hop(at, "forward", "router relays to %d backend(s) of %s", len(backends), host)
+		var last Verdict
+		for _, b := range backends {
+			last = w.connect(at, b.Addr(), netspec.TCP, b.Port(), host, depth+1)
+			if last.Reachable {
+				return last
+			}
+		}
+		return Verdict{Reachable: true, Code: "APP_ERROR", At: at, Reason: "the router answers 503: " + last.Reason}
+	}
+	return Verdict{Reachable: true, At: at}
+}
+
+func listener(h *netspec.Host, a netip.Addr, port uint16) *netspec.Service {
+	for i := range h.Services {
+		for _, l := range h.Services[i].Listen {
+			if (l.Addr() == a || l.Addr().IsUnspecified()) && l.Port() == port {
+				return &h.Services[i]
+			}
+		}
+	}
+	return nil
+}
+
+func allowedSrc(ps []netip.Prefix, a netip.Addr) bool {
+	if len(ps) == 0 {
+		return true
+	}
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
