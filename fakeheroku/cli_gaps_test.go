@@ -120,3 +120,33 @@ func TestCLIFailedPeeringListed(t *testing.T) {
 		t.Errorf("failed peering still listed after 3h:\n%s", r.Stdout)
 	}
 }
+
+// TestCLIScaleWithoutArguments: a new app already has its web process type (at 0), so
+// ps:scale without arguments shows the formation instead of "No process types", before and
+// after scaling; heroku-go's FormationList agrees.
+func TestCLIScaleWithoutArguments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if r := e.cli(testToken, "apps:create", "fresh-app", "--space", seedSpace); r.Code != 0 {
+		t.Fatalf("apps:create: exit %d\n%s", r.Code, r.Stderr)
+	}
+	for _, step := range []struct {
+		scale []string
+		want  string
+	}{
+		{nil, "web=0:Private-S"},
+		{[]string{"web=2"}, ""},
+		{nil, "web=2:Private-S"},
+		{[]string{"worker=1:Private-M"}, ""},
+		{nil, "web=2:Private-S worker=1:Private-M"},
+	} {
+		r := e.cli(testToken, append([]string{"ps:scale", "--app", "fresh-app"}, step.scale...)...)
+		if r.Code != 0 || strings.TrimSpace(r.Stdout) != step.want {
+			t.Errorf("ps:scale %v: exit %d, stdout %q, want %q\n%s", step.scale, r.Code, r.Stdout, step.want, r.Stderr)
+		}
+	}
+	fs, err := e.herokuGo(testToken).FormationList(context.Background(), "fresh-app", nil)
+	if err != nil || len(fs) != 2 || fs[0].Type != "web" || fs[0].Quantity != 2 {
+		t.Errorf("heroku-go FormationList: %+v, %v", fs, err)
+	}
+}
