@@ -39,56 +39,7 @@ Debian's AWS CLI 2.9 ignores AWS_ENDPOINT_URL: run it as aws --endpoint-url "$AW
 Stop it with Ctrl-C or "spacelab down".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			top, err := topology.Load(topoFile)
-			if err != nil {
-				return err
-			}
-			st := lab.DefaultState()
-			release, err := st.Lock()
-			if err != nil {
-				return err
-			}
-			defer release()
-			st.RecordPID("up", os.Getpid())
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-			defer stop()
-			l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: herokuAddr, AWSAddr: awsAddr,
-				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug})
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			st.RecordPID("sandbox", l.Sandbox.Pid())
-			env, err := l.Env(st.ClientDir())
-			if err != nil {
-				return err
-			}
-			exports := lab.ShellExports(env)
-			files := []string{st.EnvFile()}
-			if envFile != "" {
-				files = append(files, envFile)
-			}
-			for _, f := range files {
-				if err := os.WriteFile(f, []byte(exports), 0o600); err != nil {
-					return err
-				}
-			}
-			ctl, err := serveControl(st.ControlSocket(), l)
-			if err != nil {
-				return err
-			}
-			defer ctl.Close()
-			fmt.Print(exports)
-			fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
-			fmt.Fprintf(os.Stderr, "# . %s   then: heroku spaces:peering:info enablement-jp; aws --endpoint-url \"$AWS_ENDPOINT_URL\" ec2 describe-vpcs\n", files[len(files)-1])
-			fmt.Fprintf(os.Stderr, "# spacelab hosts | spacelab exec ip-172-16-0-8 -- curl … | Ctrl-C or spacelab down to stop\n")
-			select {
-			case <-ctx.Done():
-			case <-l.Sandbox.Done():
-				return errors.New("the sandbox process died")
-			}
-			fmt.Fprintln(os.Stderr, "# spacelab: stopping")
-			return nil
+			return runUp(upOptions{topoFile: topoFile, envFile: envFile, herokuAddr: herokuAddr, awsAddr: awsAddr, token: token, debug: debug})
 		},
 	}
 	f := cmd.Flags()
@@ -101,9 +52,86 @@ Stop it with Ctrl-C or "spacelab down".`,
 	return cmd
 }
 
+// upOptions are the settings of `spacelab up`; `spacelab lab start` runs the emulator the same
+// way, adding its own control endpoints and printing its tasks when ready.
+type upOptions struct {
+	topoFile, envFile, herokuAddr, awsAddr, token string
+	debug                                         bool
+	// control, if set, adds endpoints to the control socket.
+	control func(mux *http.ServeMux, l *lab.Lab)
+	// ready, if set, runs once the emulator is up and its environment printed.
+	ready func(l *lab.Lab, st lab.State)
+	// restart, if set, stops the emulator when it is closed or receives; runUp then
+	// returns errRestart.
+	restart <-chan struct{}
+}
+
+// errRestart is runUp's answer when it stopped for a restart.
+var errRestart = errors.New("restart requested")
+
+// runUp runs the emulator in the foreground until interrupted or `spacelab down`.
+func runUp(o upOptions) error {
+	top, err := topology.Load(o.topoFile)
+	if err != nil {
+		return err
+	}
+	st := lab.DefaultState()
+	release, err := st.Lock()
+	if err != nil {
+		return err
+	}
+	defer release()
+	st.RecordPID("up", os.Getpid())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: o.herokuAddr, AWSAddr: o.awsAddr,
+		HerokuToken: o.token, Dir: st.Dir, Logger: logger(o.debug), Debug: o.debug})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	st.RecordPID("sandbox", l.Sandbox.Pid())
+	env, err := l.Env(st.ClientDir())
+	if err != nil {
+		return err
+	}
+	exports := lab.ShellExports(env)
+	files := []string{st.EnvFile()}
+	if o.envFile != "" {
+		files = append(files, o.envFile)
+	}
+	for _, f := range files {
+		if err := os.WriteFile(f, []byte(exports), 0o600); err != nil {
+			return err
+		}
+	}
+	ctl, err := serveControl(st.ControlSocket(), l, o.control)
+	if err != nil {
+		return err
+	}
+	defer ctl.Close()
+	fmt.Print(exports)
+	fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
+	fmt.Fprintf(os.Stderr, "# . %s   then: heroku spaces:peering:info enablement-jp; aws --endpoint-url \"$AWS_ENDPOINT_URL\" ec2 describe-vpcs\n", files[len(files)-1])
+	fmt.Fprintf(os.Stderr, "# spacelab hosts | spacelab exec ip-172-16-0-8 -- curl … | Ctrl-C or spacelab down to stop\n")
+	if o.ready != nil {
+		o.ready(l, st)
+	}
+	select {
+	case <-ctx.Done():
+	case <-o.restart:
+		fmt.Fprintln(os.Stderr, "# spacelab: restarting")
+		return errRestart
+	case <-l.Sandbox.Done():
+		return errors.New("the sandbox process died")
+	}
+	fmt.Fprintln(os.Stderr, "# spacelab: stopping")
+	return nil
+}
+
 // serveControl answers the CLI's own requests on a Unix socket: POST /sync (wait until the data
 // plane matches the APIs) and GET /status.
-func serveControl(path string, l *lab.Lab) (*http.Server, error) {
+func serveControl(path string, l *lab.Lab, extra func(*http.ServeMux, *lab.Lab)) (*http.Server, error) {
 	os.Remove(path)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -119,6 +147,9 @@ func serveControl(path string, l *lab.Lab) (*http.Server, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(status(l))
 	})
+	if extra != nil {
+		extra(mux, l)
+	}
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
 	return srv, nil
