@@ -55,6 +55,7 @@ func root() *cobra.Command {
 		SilenceErrors: true,
 	}
 	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
+	cmd.AddCommand(labCmd())
 	return cmd
 }
 
