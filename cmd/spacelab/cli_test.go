@@ -53,6 +53,12 @@ type up struct {
 
 func startUp(t *testing.T, args ...string) *up {
 	t.Helper()
+	return startCommand(t, []string{"up"}, args...)
+}
+
+// startCommand starts a command that runs the emulator like `spacelab up` (up, lab start).
+func startCommand(t *testing.T, command []string, args ...string) *up {
+	t.Helper()
 	netnstest.Start(t) // skip (or fail under CI) where no sandbox can be made
 	state, err := os.MkdirTemp("", "sl-")
 	if err != nil {
@@ -60,7 +66,7 @@ func startUp(t *testing.T, args ...string) *up {
 	}
 	t.Cleanup(func() { os.RemoveAll(state) })
 	u := &up{t: t, state: state, out: &bytes.Buffer{}}
-	cmd := exec.Command(binary, append([]string{"up", "--heroku-listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(binary, append(append(command, "--heroku-listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0"), args...)...)
 	cmd.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+state)
 	cmd.Stderr = u.out
 	stdout, err := cmd.StdoutPipe()
