@@ -531,6 +531,15 @@ func TestRealStrongswanVPN(t *testing.T) {
 	if out, code := u.run("exec", "office-pc", "--", "curl", "-s", "-m", "2", "telnet://10.1.0.10:5432"); code == 0 {
 		t.Fatalf("office-pc reached Postgres: %q", out)
 	}
+	// Like a peered VPC, the office reaches the app's internal routers, not a dyno's own address.
+	topo := herokuRun("spaces:topology", "enablement-jp", "--json")
+	dynoIP := regexp.MustCompile(`"private_ip":\s*"(10\.0\.[0-9.]+)"`).FindStringSubmatch(topo)
+	if dynoIP == nil {
+		t.Fatalf("no dyno address in spaces:topology:\n%s", topo)
+	}
+	if out, code := u.run("exec", "office-pc", "--", "curl", "-s", "-m", "2", "http://"+dynoIP[1]+":5000/"); code == 0 {
+		t.Fatalf("office-pc reached the dyno %s directly: %q", dynoIP[1], out)
+	}
 	time.Sleep(300 * time.Millisecond)
 	capture.Process.Signal(syscall.SIGINT)
 	capture.Wait()

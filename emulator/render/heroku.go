@@ -130,12 +130,8 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 				{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
 				{Src: sp.CIDR, Verdict: netspec.Accept, Why: "dynos of a space reach each other on any port"},
 			}}}}
-		for _, v := range tx.VPNConnections(sp.ID) {
-			for _, c := range v.RoutableCIDRs {
-				h.Filter.Chains[0].Rules = append(h.Filter.Chains[0].Rules, netspec.FilterRule{Src: c, Verdict: netspec.Accept,
-					Why: fmt.Sprintf("hosts of VPN connection %s (%s) reach the dynos", v.Name, c)})
-			}
-		}
+		// VPN-connected networks are routed like peered ones: they reach internal-routing apps
+		// through their internal routers, never the dynos' own addresses.
 		listen := []netip.AddrPort{netip.AddrPortFrom(d.PrivateIP, emulator.WebPort)}
 		switch {
 		case d.Command != "":
