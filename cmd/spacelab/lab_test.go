@@ -1,10 +1,12 @@
 package main_test
 
 import (
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
@@ -104,4 +106,58 @@ func TestLabList(t *testing.T) {
 func runBinary(args ...string) (string, error) {
 	out, err := exec.Command(binary, args...).CombinedOutput()
 	return string(out), err
+}
+
+// TestLabVPNWithStrongswan drives the vpn lab with the real heroku CLI and a real strongSwan
+// office (scripts/office-strongswan.sh): lab check advances as the connection is created,
+// becomes active and its tunnels come up, and ends complete with office-pc's curl passing.
+func TestLabVPNWithStrongswan(t *testing.T) {
+	heroku := testenv.HerokuCLI(t)
+	testenv.Binary(t, "/usr/lib/ipsec/charon")
+	testenv.Binary(t, "/usr/sbin/swanctl")
+	if os.Geteuid() != 0 {
+		testenv.Missing(t, "root: strongSwan's kernel-libipsec needs /dev/net/tun")
+	}
+	u := startCommand(t, []string{"lab", "start", "vpn"})
+	check := func() string {
+		t.Helper()
+		out, code := u.run("lab", "check")
+		if code != 0 {
+			t.Fatalf("lab check (%d):\n%s", code, out)
+		}
+		return out
+	}
+	if out := check(); !strings.Contains(out, "Next: 1. Create the VPN connection in Heroku") {
+		t.Fatalf("first check:\n%s", out)
+	}
+	u.heroku(heroku, "spaces:vpn:connect", "office", "--ip", "203.0.113.20", "--cidrs", "192.168.0.0/16", "--space", "enablement-jp")
+	if out := check(); !strings.Contains(out, "[x] 1. ") {
+		t.Fatalf("after vpn:connect:\n%s", out)
+	}
+	u.heroku(heroku, "spaces:vpn:wait", "office", "--space", "enablement-jp", "--interval", "1")
+	if out := check(); !strings.Contains(out, "Next: 3. Configure strongSwan in office-gw") {
+		t.Fatalf("after vpn:wait:\n%s", out)
+	}
+	ssDir := t.TempDir()
+	script := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
+	script.Env = append(append(os.Environ(), u.env...), "SPACELAB="+binary, "HEROKU="+heroku, "SPACELAB_STATE_DIR="+u.state,
+		"STRONGSWAN_DIR="+ssDir, "HOME="+t.TempDir())
+	if out, err := script.CombinedOutput(); err != nil {
+		t.Fatalf("office-strongswan.sh: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		stop := exec.Command("bash", "../../scripts/office-strongswan.sh", "--stop")
+		stop.Env = append(os.Environ(), "STRONGSWAN_DIR="+ssDir)
+		stop.Run()
+	})
+	var table string
+	for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		if table = u.heroku(heroku, "spaces:vpn:connections", "--space", "enablement-jp"); strings.Contains(table, "UP/UP") {
+			break
+		}
+	}
+	out := check()
+	if !strings.Contains(out, "Lab complete") || !regexp.MustCompile(`\[ok  \] curl test-vpn-compute\.herokuapp\.com from office-pc.*\n\s+reachable \(HTTP 200\)`).MatchString(out) {
+		t.Fatalf("not complete with the tunnels %s:\n%s", table, out)
+	}
 }
