@@ -29,6 +29,8 @@ type App struct {
 	Formation  map[string]*Formation
 	Dynos      []*Dyno
 	Release    int
+	// ConfigVars are the app's config vars, in every dyno's environment.
+	ConfigVars map[string]string
 }
 
 // WebHost is the app's public host name.

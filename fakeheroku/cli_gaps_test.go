@@ -150,3 +150,51 @@ func TestCLIScaleWithoutArguments(t *testing.T) {
 		t.Errorf("heroku-go FormationList: %+v, %v", fs, err)
 	}
 }
+
+// TestCLIConfigVarsAndRestart: config:set / config / config:unset and ps:restart through the
+// real CLI change the model (the vars, the release, the dynos' restart counts).
+func TestCLIConfigVarsAndRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	restarts := func() []int {
+		var out []int
+		_ = e.world.View(func(tx *emulator.Tx) error {
+			for _, d := range tx.App(seedApp).Dynos {
+				out = append(out, d.Restarts)
+			}
+			return nil
+		})
+		return out
+	}
+	r := e.cli(testToken, "config:set", "GREETING=konnichiwa", "MODE=lab", "--app", seedApp)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "konnichiwa") || !strings.Contains(r.Stderr, "done, v2") {
+		t.Errorf("config:set: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = e.cli(testToken, "config:get", "GREETING", "--app", seedApp)
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "konnichiwa" {
+		t.Errorf("config:get: exit %d %q", r.Code, r.Stdout)
+	}
+	r = e.cli(testToken, "config:unset", "MODE", "--app", seedApp)
+	if r.Code != 0 {
+		t.Errorf("config:unset: exit %d\n%s", r.Code, r.Stderr)
+	}
+	var vars map[string]string
+	_ = e.world.View(func(tx *emulator.Tx) error { vars = tx.App(seedApp).ConfigVars; return nil })
+	if len(vars) != 1 || vars["GREETING"] != "konnichiwa" {
+		t.Errorf("model config vars: %v", vars)
+	}
+	before := restarts()
+	if r := e.cli(testToken, "ps:restart", "--app", seedApp); r.Code != 0 {
+		t.Errorf("ps:restart: exit %d\n%s", r.Code, r.Stderr)
+	}
+	if r := e.cli(testToken, "ps:restart", "--dyno-name", "web.1", "--app", seedApp); r.Code != 0 {
+		t.Errorf("ps:restart --dyno-name web.1: exit %d\n%s", r.Code, r.Stderr)
+	}
+	after := restarts()
+	if len(after) == 0 || after[0] != before[0]+2 {
+		t.Errorf("restarts before %v, after %v", before, after)
+	}
+	if r := e.cli(testToken, "ps:restart", "--dyno-name", "web.9", "--app", seedApp); r.Code == 0 || !strings.Contains(r.Stderr, "Couldn't find that dyno") {
+		t.Errorf("ps:restart of a missing dyno: exit %d\n%s", r.Code, r.Stderr)
+	}
+}

@@ -136,7 +136,7 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 		switch {
 		case d.Command != "":
 			h.Services = append(h.Services, netspec.Service{Name: d.Type, Kind: "command", Listen: listen,
-				Cmd: &netspec.CommandConfig{Argv: []string{"/bin/sh", "-c", d.Command}}})
+				Cmd: &netspec.CommandConfig{Argv: []string{"/bin/sh", "-c", d.Command}, Env: emulator.DynoEnv(app, d), Generation: d.Restarts}})
 			if d.Type == "web" {
 				web = append(web, listen[0])
 			}
