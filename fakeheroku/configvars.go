@@ -107,4 +107,3 @@ func (s *Server) restartDynos(w http.ResponseWriter, r *http.Request) {
 		return struct{}{}, nil
 	})
 }
-

@@ -28,7 +28,7 @@ type formationJSON struct {
 func renderFormation(app *emulator.App, f *emulator.Formation) formationJSON {
 	return formationJSON{App: idName{ID: app.ID, Name: app.Name}, Command: emulator.ShownCommand(f.Type, f.Command), CreatedAt: ts(f.CreatedAt),
 		DynoSize: idName{ID: stableUUID("dyno-size", f.Size), Name: f.Size},
-		ID: f.ID, Quantity: f.Quantity, Size: f.Size, Type: f.Type, UpdatedAt: ts(f.UpdatedAt)}
+		ID:       f.ID, Quantity: f.Quantity, Size: f.Size, Type: f.Type, UpdatedAt: ts(f.UpdatedAt)}
 }
 
 // sortedFormation returns an app's process types ordered by type.
