@@ -98,10 +98,11 @@ func (h *host) spawn(hs *netspec.Host, argv, env []string, dir string, stdin, st
 	go func() {
 		err := cmd.Wait()
 		p.code = exitCode(err)
+		// done first: a service being stopped by configure (which holds h.mu) waits for it.
+		close(p.done)
 		h.mu.Lock()
 		delete(h.procs, pid)
 		h.mu.Unlock()
-		close(p.done)
 	}()
 	return p, nil
 }
@@ -213,16 +214,25 @@ func (h *host) startCommand(cfg netspec.Service, hs *netspec.Host, log *slog.Log
 		return nil, err
 	}
 	l := log.With("host", h.name, "service", cfg.Name)
+	out := openOutputLog(h.dir)
+	name := cfg.Name // a dyno's lines carry its name (DYNO), as heroku logs shows them
+	for _, e := range append(append([]string(nil), hs.Env...), cfg.Cmd.Env...) {
+		if v, ok := strings.CutPrefix(e, "DYNO="); ok {
+			name = v
+		}
+	}
+	out.line("heroku", name, "Starting process with command `"+strings.Join(cfg.Cmd.Argv, " ")+"`")
 	go func() {
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			l.Info(sc.Text())
+			out.line("app", name, sc.Text())
 		}
 		r.Close()
-	}()
-	go func() {
 		<-p.done
 		l.Info("process exited", "code", p.code)
+		out.line("heroku", name, fmt.Sprintf("Process exited with status %d", p.code))
+		out.close()
 	}()
 	return p, nil
 }

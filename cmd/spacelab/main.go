@@ -55,7 +55,7 @@ func root() *cobra.Command {
 		SilenceErrors: true,
 	}
 	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
-	cmd.AddCommand(labCmd())
+	cmd.AddCommand(labCmd(), logsCmd())
 	return cmd
 }
 

@@ -147,6 +147,7 @@ func serveControl(path string, l *lab.Lab, extra func(*http.ServeMux, *lab.Lab))
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(status(l))
 	})
+	logsControl(mux, l)
 	if extra != nil {
 		extra(mux, l)
 	}
