@@ -198,3 +198,62 @@ func TestCLIConfigVarsAndRestart(t *testing.T) {
 		t.Errorf("ps:restart of a missing dyno: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+// TestCLIAddons: addons:create of a private Postgres, Redis and Kafka plan for an app in the
+// space puts a data service into the space's data CIDR (the model's DataServices, which the
+// data plane isolates as before) with its URL config var; addons lists them, addons:info shows
+// one, addons:destroy removes it. A common-runtime plan is refused with Heroku's error.
+func TestCLIAddons(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, plan := range []string{"heroku-postgresql:private-0", "heroku-redis:private-7", "heroku-kafka:private-extended-0"} {
+		r := e.cli(testToken, "addons:create", plan, "--app", seedApp)
+		if r.Code != 0 {
+			t.Fatalf("addons:create %s: exit %d\n%s%s", plan, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	var names []string
+	_ = e.world.View(func(tx *emulator.Tx) error {
+		sp := tx.Space(seedSpace)
+		for _, d := range tx.AppAddons(tx.App(seedApp).ID) {
+			names = append(names, d.Name)
+			if !sp.DataCIDR.Contains(d.Addr) {
+				t.Errorf("%s at %s, outside the data CIDR %s", d.Name, d.Addr, sp.DataCIDR)
+			}
+		}
+		if v := tx.App(seedApp).ConfigVars["DATABASE_URL"]; !strings.HasPrefix(v, "postgres://") {
+			t.Errorf("DATABASE_URL = %q", v)
+		}
+		return nil
+	})
+	if len(names) != 3 {
+		t.Fatalf("model add-ons: %v", names)
+	}
+	r := e.cli(testToken, "addons", "--app", seedApp)
+	for _, want := range append([]string{"private-0", "heroku-redis", "heroku-kafka", "contract", "created", "as DATABASE"}, names...) {
+		if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+			t.Errorf("addons: exit %d, no %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+		}
+	}
+	r = e.cli(testToken, "addons:info", names[0], "--app", seedApp)
+	if r.Code != 0 || !strings.Contains(r.Stdout, names[0]) || !strings.Contains(r.Stdout, "State:        created") || !strings.Contains(r.Stdout, "test-vpn-compute::DATABASE") {
+		t.Errorf("addons:info: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = e.cli(testToken, "addons:destroy", names[0], "--app", seedApp, "--confirm", seedApp)
+	if r.Code != 0 {
+		t.Errorf("addons:destroy: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	_ = e.world.View(func(tx *emulator.Tx) error {
+		if tx.Addon(names[0]) != nil {
+			t.Errorf("%s still in the model", names[0])
+		}
+		return nil
+	})
+	if res := e.do("POST", "/apps/"+seedApp+"/addons", `{"plan":"heroku-postgresql:essential-0"}`); res.Status != 422 || !strings.Contains(string(res.Body), "invalid_params") {
+		t.Errorf("a non-private plan: %d %s", res.Status, res.Body)
+	}
+	svc := e.herokuGo(testToken)
+	if as, err := svc.AddOnListByApp(context.Background(), seedApp, nil); err != nil || len(as) != 2 {
+		t.Errorf("heroku-go AddOnListByApp: %d, %v", len(as), err)
+	}
+}
