@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -319,6 +320,13 @@ func runInstances(s *Server, r *request) (response, error) {
 	}
 	opts := emulator.InstanceOptions{ImageID: p.get("ImageId"), InstanceType: p.get("InstanceType"), KeyName: p.get("KeyName"),
 		ClientToken: p.get("ClientToken"), SecurityGroupIDs: groupIDs, PublicIP: publicIP}
+	if raw := p.get("UserData"); raw != "" {
+		b, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil {
+			return nil, emulator.AWSErr("InvalidParameterValue", "Invalid BASE64 encoding of user data.")
+		}
+		opts.UserData = string(b)
+	}
 	if raw := privateIP; raw != "" {
 		if opts.PrivateIP, err = netip.ParseAddr(raw); err != nil || !opts.PrivateIP.Is4() {
 			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter privateIpAddress is invalid. This is not a valid IP address.", raw)

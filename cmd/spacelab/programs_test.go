@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,5 +63,36 @@ func TestUserProgramBehindTheRouter(t *testing.T) {
 	}
 	if !strings.Contains(logs, "heroku[web.1]: Process exited") {
 		t.Errorf("no exit of the first web.1 process in the logs:\n%s", logs)
+	}
+}
+
+// TestInstanceUserDataRunsAtBoot: aws ec2 run-instances --user-data with a plain script runs
+// it when the instance boots (cloud-init's script case): here it starts a web server that the
+// instance's neighbour then reaches.
+func TestInstanceUserDataRunsAtBoot(t *testing.T) {
+	aws := testenv.AWSCLI(t)
+	testenv.Binary(t, "python3")
+	testenv.Binary(t, "curl")
+	u := startUp(t)
+	script := filepath.Join(t.TempDir(), "boot.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho booted by user data\nexec python3 -m http.server 8080\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sg := u.aws(aws, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values=vpc-0cb1a66017eed9372", "Name=group-name,Values=default")["SecurityGroups"].([]any)[0].(map[string]any)["GroupId"].(string)
+	u.aws(aws, "ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp", "--port", "8080", "--cidr", "172.16.0.0/16")
+	inst := u.aws(aws, "ec2", "run-instances", "--image-id", "ami-0abcdef1234567890", "--subnet-id", "subnet-0a8e2d3c5b7f91e04",
+		"--private-ip-address", "172.16.0.20", "--user-data", "file://"+script)["Instances"].([]any)[0].(map[string]any)["InstanceId"].(string)
+	var out string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var code int
+		if out, code = u.run("exec", "ip-172-16-0-8", "--", "curl", "-s", "-m", "2", "-i", "http://172.16.0.20:8080/"); code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the user-data server on %s never answered: %s", inst, out)
+		}
+	}
+	if !strings.Contains(out, "Server: SimpleHTTP/") {
+		t.Errorf("answer from 172.16.0.20:8080:\n%s", out)
 	}
 }
