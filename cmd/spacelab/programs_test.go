@@ -68,14 +68,19 @@ func TestUserProgramBehindTheRouter(t *testing.T) {
 
 // TestInstanceUserDataRunsAtBoot: aws ec2 run-instances --user-data with a plain script runs
 // it when the instance boots (cloud-init's script case): here it starts a web server that the
-// instance's neighbour then reaches.
+// instance's neighbour then reaches, serving its scratch directory; the machine's files are read-only to it.
 func TestInstanceUserDataRunsAtBoot(t *testing.T) {
 	aws := testenv.AWSCLI(t)
 	testenv.Binary(t, "python3")
 	testenv.Binary(t, "curl")
 	u := startUp(t)
 	script := filepath.Join(t.TempDir(), "boot.sh")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\necho booted by user data\nexec python3 -m http.server 8080\n"), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+# The machine's files are read-only for the program; it writes to its scratch /tmp.
+if touch /usr/spacelab-write-probe 2>/dev/null; then root=rw; rm -f /usr/spacelab-write-probe; else root=ro; fi
+cd /tmp && echo "root=$root scratch=ok" > status.txt
+exec python3 -m http.server 8080
+`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sg := u.aws(aws, "ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values=vpc-0cb1a66017eed9372", "Name=group-name,Values=default")["SecurityGroups"].([]any)[0].(map[string]any)["GroupId"].(string)
@@ -92,7 +97,14 @@ func TestInstanceUserDataRunsAtBoot(t *testing.T) {
 			t.Fatalf("the user-data server on %s never answered: %s", inst, out)
 		}
 	}
-	if !strings.Contains(out, "Server: SimpleHTTP/") {
+	if !strings.Contains(out, "Server: SimpleHTTP/") || !strings.Contains(out, "status.txt") {
 		t.Errorf("answer from 172.16.0.20:8080:\n%s", out)
+	}
+	if out, _ := u.run("exec", "ip-172-16-0-8", "--", "curl", "-s", "-m", "2", "http://172.16.0.20:8080/status.txt"); strings.TrimSpace(out) != "root=ro scratch=ok" {
+		t.Errorf("the user-data program's view of the files: %q", out)
+	}
+	if _, err := os.Stat("/usr/spacelab-write-probe"); err == nil {
+		os.Remove("/usr/spacelab-write-probe")
+		t.Error("the user-data program wrote to the machine's /usr")
 	}
 }
