@@ -100,6 +100,9 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 	if len(groups) == 0 {
 		groups = []string{tx.w.vpcs[s.VPCID].DefaultSecurityGroupID}
 	}
+	if n := tx.Quotas().SecurityGroupsPerENI; len(groups) > n {
+		return nil, AWSErr("SecurityGroupsPerInstanceLimitExceeded", "The maximum number of security groups per interface has been reached (%d).", n)
+	}
 	for _, g := range groups {
 		sg := tx.w.sgs[g]
 		if sg == nil || !c.owns(sg.Account, sg.Region) {
@@ -118,8 +121,9 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 			return nil, AWSErr("InvalidIPAddress.InUse", "Address %s is in use.", ip)
 		}
 	} else {
+		inUse := tx.addrsInUse(s.VPCID)
 		for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR); a = a.Next() {
-			if !tx.addrInUse(s.VPCID, a) {
+			if !inUse(a) {
 				ip = a
 				break
 			}
@@ -163,6 +167,23 @@ func (tx *Tx) addrInUse(vpcID string, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// addrsInUse is addrInUse for many addresses of one VPC: the instances' addresses are
+// gathered once, so picking a free address costs one pass over the instances, not one per
+// address tried.
+func (tx *Tx) addrsInUse(vpcID string) func(netip.Addr) bool {
+	used := map[netip.Addr]bool{}
+	for _, i := range tx.w.instances {
+		if i.VPCID == vpcID && i.State != "terminated" {
+			used[i.PrivateIP] = true
+		}
+	}
+	var sp *Space
+	if v := tx.w.vpcs[vpcID]; v != nil && v.SpaceID != "" {
+		sp = tx.w.spaces[v.SpaceID]
+	}
+	return func(a netip.Addr) bool { return used[a] || (sp != nil && tx.spaceAddrInUse(sp, a)) }
 }
 
 // InstancesIn returns the live instances in a security group.
@@ -221,7 +242,20 @@ func (tx *Tx) RunInstances(c Caller, req RunRequest) (insts []*Instance, replay 
 	case req.Options.ID != "" && req.MaxCount > 1:
 		return nil, false, AWSErr("InvalidParameterCombination", "A fixed instance id cannot be used when launching more than one instance.")
 	}
-	for n := 0; n < req.MaxCount; n++ {
+	// As AWS: a request beyond the quota launches as many as allowed if that is MinCount or
+	// more, and is refused otherwise.
+	count := req.MaxCount
+	if q := tx.Quotas().InstancesPerRun; count > q {
+		if req.MinCount > q {
+			// A subnet too small for the request is reported before the quota.
+			if s := tx.w.subnets[req.SubnetID]; s != nil && c.owns(s.Account, s.Region) && !tx.hasFreeAddrs(s, req.MinCount) {
+				return nil, false, AWSErr("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", req.SubnetID)
+			}
+			return nil, false, AWSErr("InstanceLimitExceeded", "You have requested more instances (%d) than your current instance limit of %d allows for the specified instance type. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.", req.MinCount, q)
+		}
+		count = q
+	}
+	for n := 0; n < count; n++ {
 		i, err := tx.RunInstance(c, req.SubnetID, req.Options)
 		if err != nil {
 			if e, ok := AsAWS(err); ok && e.Code == "InsufficientFreeAddressesInSubnet" && n >= req.MinCount {
@@ -273,4 +307,16 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 		out = append(out, ch)
 	}
 	return out, nil
+}
+
+// hasFreeAddrs reports whether subnet s has at least n addresses an instance could take.
+func (tx *Tx) hasFreeAddrs(s *Subnet, n int) bool {
+	free := 0
+	inUse := tx.addrsInUse(s.VPCID)
+	for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR) && free < n; a = a.Next() {
+		if !inUse(a) {
+			free++
+		}
+	}
+	return free >= n
 }

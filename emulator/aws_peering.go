@@ -264,6 +264,11 @@ func (tx *Tx) AcceptPeering(c Caller, id string) (*Peering, error) {
 	if err := tx.checkAccepter(c, p); err != nil {
 		return nil, err
 	}
+	for _, side := range []string{p.Requester.VPCID, p.Accepter.VPCID} {
+		if n := tx.activePeerings(side); n >= tx.Quotas().PeeringsPerVPC {
+			return nil, AWSErr("ActiveVpcPeeringConnectionPerVpcLimitExceeded", "The maximum number of active VPC peering connections (%d) has been reached for %s.", tx.Quotas().PeeringsPerVPC, side)
+		}
+	}
 	p.status = PcxActive
 	p.ExpiresAt = time.Time{}
 	tx.w.log.Info("peering accepted", "pcx", p.ID, "by", c.Account)
@@ -337,4 +342,15 @@ func (tx *Tx) PeeringOn(a, b string) *Peering {
 		}
 	}
 	return nil
+}
+
+// activePeerings counts the active peering connections of a VPC.
+func (tx *Tx) activePeerings(vpcID string) int {
+	n := 0
+	for _, p := range tx.w.pcxs {
+		if p.Connects(vpcID) && p.Active(tx.now) {
+			n++
+		}
+	}
+	return n
 }

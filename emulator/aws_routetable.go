@@ -163,6 +163,9 @@ func (tx *Tx) CreateRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarge
 	if err != nil {
 		return err
 	}
+	if len(rt.Routes) >= tx.Quotas().RoutesPerRouteTable {
+		return AWSErr("RouteLimitExceeded", "The maximum number of routes has been reached for the specified route table %s (%d).", rt.ID, tx.Quotas().RoutesPerRouteTable)
+	}
 	rt.Routes = append(rt.Routes, &Route{Dst: dst, Kind: kind, Target: target, Origin: "CreateRoute"})
 	return nil
 }

@@ -258,9 +258,6 @@ func RuleText(r *SGRule) string {
 	return fmt.Sprintf("peer: %s, %s, from port: %d, to port: %d, ALLOW", peer, strings.ToUpper(r.Protocol), r.FromPort, r.ToPort)
 }
 
-// maxRulesPerGroup is the VPC default quota of inbound (and, separately, outbound) rules.
-const maxRulesPerGroup = 60
-
 // AuthorizeIngress adds inbound rules. It returns the new rules (with sgr- ids). A rule that
 // exists already refuses the whole request with InvalidPermission.Duplicate.
 func (tx *Tx) AuthorizeIngress(c Caller, groupID string, perms []Permission) ([]*SGRule, error) {
@@ -298,7 +295,7 @@ func (tx *Tx) authorize(c Caller, groupID string, perms []Permission, egress boo
 			}
 		}
 	}
-	if len(existing)+len(rules) > maxRulesPerGroup {
+	if len(existing)+len(rules) > tx.Quotas().RulesPerSecurityGroup {
 		return nil, AWSErr("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.")
 	}
 	for _, r := range rules {

@@ -62,6 +62,9 @@ func (sp *Space) InboundRulesetByID(id string) *InboundRuleset {
 // all inbound web traffic. Heroku documents no maximum number of rules, so there is none.
 func (tx *Tx) PutInboundRuleset(sp *Space, rules []InboundRule, by string) (*InboundRuleset, error) {
 	tx.mustWrite()
+	if n := tx.Limits().TrustedIPRanges; n > 0 && len(rules) > n {
+		return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "A space may have at most %d trusted IP ranges; %d were given.", n, len(rules))
+	}
 	seen := map[netip.Prefix]bool{}
 	for _, r := range rules {
 		if r.Action != RuleAllow && r.Action != RuleDeny {

@@ -35,6 +35,7 @@ type World struct {
 	rng  *rand.Rand
 	log  *slog.Logger
 	opts Options
+	dp   convergence // the data plane's last report (status, not model)
 
 	// AWS side.
 	accounts  map[string]*Account
@@ -78,6 +79,10 @@ type Options struct {
 	// PublicDNS is the address of the internet's resolver (the one that knows *.herokuapp.com).
 	// Zero means PublicDNSDefault.
 	PublicDNS netip.Addr
+	// AWSQuotas are the EC2/VPC quotas; zero fields take AWS's defaults.
+	AWSQuotas AWSQuotas
+	// HerokuLimits are the Heroku limits; zero means none.
+	HerokuLimits HerokuLimits
 }
 
 // NewWorld returns an empty world.

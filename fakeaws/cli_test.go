@@ -27,7 +27,7 @@ type awsCLI struct {
 
 func newCLI(t *testing.T, e *env) *awsCLI {
 	// The Debian package's CLI v2; a bare "aws" on PATH may be a CLI v1 shim.
-	return &awsCLI{t: t, bin: testenv.Binary(t, "/usr/bin/aws"), url: e.url, home: t.TempDir()}
+	return &awsCLI{t: t, bin: testenv.AWSCLI(t), url: e.url, home: t.TempDir()}
 }
 
 // run executes aws with an identity and region; it returns stdout, stderr and the exit code.

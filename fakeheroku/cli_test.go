@@ -18,16 +18,10 @@ import (
 	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
 
-// herokuCLI is where CI installs the real client (npm i heroku@11.10.0 in /opt/heroku-cli);
-// $SPACELAB_HEROKU_CLI, when set, names another copy.
-const herokuCLI = "/opt/heroku-cli/node_modules/.bin/heroku"
-
+// herokuCLIBinary is the real client: on PATH or where scripts/install-clients.sh puts it.
 func herokuCLIBinary(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv("SPACELAB_HEROKU_CLI"); p != "" {
-		return testenv.Binary(t, p, herokuCLI)
-	}
-	return testenv.Binary(t, herokuCLI)
+	return testenv.HerokuCLI(t)
 }
 
 // cliResult is one finished CLI run.

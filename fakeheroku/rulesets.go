@@ -9,8 +9,8 @@ import (
 )
 
 // rulesetJSON is the inbound-ruleset resource (a space's trusted IP ranges). applied is not in
-// the schema but the CLI reads it; the model enforces a ruleset as soon as it is stored, so it
-// is always true.
+// the schema but the CLI reads it: it is true once the data plane enforces the ruleset, false
+// while it catches up and when it could not apply it (`spacelab status` says why).
 type rulesetJSON struct {
 	ID        string     `json:"id"`
 	Space     idName     `json:"space"`
@@ -25,9 +25,9 @@ type ruleJSON struct {
 	Source string `json:"source"`
 }
 
-func renderRuleset(sp *emulator.Space, rs *emulator.InboundRuleset) rulesetJSON {
+func renderRuleset(tx *emulator.Tx, sp *emulator.Space, rs *emulator.InboundRuleset) rulesetJSON {
 	out := rulesetJSON{ID: rs.ID, Space: idName{ID: sp.ID, Name: sp.Name}, CreatedAt: ts(rs.CreatedAt),
-		CreatedBy: rs.CreatedBy, Rules: []ruleJSON{}, Applied: true}
+		CreatedBy: rs.CreatedBy, Rules: []ruleJSON{}, Applied: tx.DataplaneState(rs.ID).Applied()}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{Action: r.Action, Source: r.Source.String()})
 	}
@@ -45,7 +45,7 @@ func (s *Server) getInboundRuleset(w http.ResponseWriter, r *http.Request) {
 		if rs == nil {
 			return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that inbound ruleset.")
 		}
-		return renderRuleset(sp, rs), nil
+		return renderRuleset(tx, sp, rs), nil
 	})
 }
 
@@ -87,7 +87,7 @@ func (s *Server) putInboundRuleset(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return renderRuleset(sp, rs), nil
+		return renderRuleset(tx, sp, rs), nil
 	})
 }
 
@@ -100,7 +100,7 @@ func (s *Server) listInboundRulesets(w http.ResponseWriter, r *http.Request) {
 		}
 		items := []rulesetJSON{}
 		for _, rs := range sp.InboundRulesets {
-			items = append(items, renderRuleset(sp, rs))
+			items = append(items, renderRuleset(tx, sp, rs))
 		}
 		return newPage(s, items, []string{"id"}, func(v rulesetJSON) string { return v.ID }), nil
 	})
@@ -117,6 +117,6 @@ func (s *Server) getInboundRulesetByID(w http.ResponseWriter, r *http.Request) {
 		if rs == nil {
 			return nil, herr(http.StatusNotFound, "not_found", "Couldn't find that inbound ruleset.")
 		}
-		return renderRuleset(sp, rs), nil
+		return renderRuleset(tx, sp, rs), nil
 	})
 }

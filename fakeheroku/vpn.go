@@ -37,6 +37,15 @@ type tunnelJSON struct {
 	StatusMessage    string `json:"status_message"`
 }
 
+// vpnStatus is the model's status of a live connection, or failed when the data plane could
+// not build its gateway (failed is in the schema's status enum).
+func vpnStatus(tx *emulator.Tx, v *emulator.VPNConnection) string {
+	if st := tx.DataplaneState(v.ID); st.State == emulator.DataplaneFailed {
+		return emulator.VPNFailed
+	}
+	return v.Status(tx.Now())
+}
+
 // renderVPN renders a connection with the status given (the model's v.Status(now) for a live
 // connection).
 func renderVPN(sp *emulator.Space, v *emulator.VPNConnection, status string) vpnJSON {
@@ -76,7 +85,7 @@ func (s *Server) listVPNConnections(w http.ResponseWriter, r *http.Request) {
 		}
 		var items []vpnJSON
 		for _, v := range tx.VPNConnections(sp.ID) {
-			items = append(items, renderVPN(sp, v, v.Status(tx.Now())))
+			items = append(items, renderVPN(sp, v, vpnStatus(tx, v)))
 		}
 		return newPage(s, items, []string{"name", "id"},
 			func(v vpnJSON) string { return v.Name }, func(v vpnJSON) string { return v.ID }), nil
@@ -95,7 +104,7 @@ func (s *Server) getVPNConnection(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return renderVPN(sp, v, v.Status(tx.Now())), nil
+		return renderVPN(sp, v, vpnStatus(tx, v)), nil
 	})
 }
 
@@ -138,7 +147,7 @@ func (s *Server) createVPNConnection(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return renderVPN(sp, v, v.Status(tx.Now())), nil
+		return renderVPN(sp, v, vpnStatus(tx, v)), nil
 	})
 }
 
@@ -171,7 +180,7 @@ func (s *Server) updateVPNConnection(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return renderVPN(sp, v, v.Status(tx.Now())), nil
+		return renderVPN(sp, v, vpnStatus(tx, v)), nil
 	})
 }
 

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	heroku "github.com/heroku/heroku-go/v5"
 
 	"github.com/spacelab-dev/spacelab/emulator"
 )
@@ -48,6 +50,14 @@ func (l *Lab) AWSConfig(ctx context.Context, account string) (aws.Config, error)
 		return aws.Config{}, fmt.Errorf("lab: %w", err)
 	}
 	return cfg, nil
+}
+
+// HerokuClient returns a heroku-go v5 client for the lab's Platform API, authenticated as the
+// topology's first Heroku user (HerokuToken). Its requests go to HerokuURL only.
+func (l *Lab) HerokuClient() *heroku.Service {
+	svc := heroku.NewService(&http.Client{Transport: &heroku.Transport{BearerToken: l.HerokuToken}})
+	svc.URL = l.HerokuURL
+	return svc
 }
 
 // Env returns the environment that points the real clients at the lab: the heroku CLI fully

@@ -4,11 +4,12 @@
 //
 //	l := labtest.Start(t)                 // or lab.Start(ctx, lab.Options{})
 //	cfg, _ := l.AWSConfig(ctx, "")        // aws-sdk-go-v2 pointed at the fake EC2/STS
-//	heroku := l.HerokuURL                 // with bearer token l.HerokuToken
+//	heroku := l.HerokuClient()            // heroku-go v5 at l.HerokuURL with l.HerokuToken
 //	res, _ := l.Check(ctx, netspec.Probe{From: "ip-172-16-0-8", Kind: "http", Target: "http://test-vpn-compute.herokuapp.com/"})
 //
 // Check runs a probe with real packets and explains the outcome from the model; the two must
-// agree, and the result says so.
+// agree, and the result says so. Both API ports also answer GET /_spacelab/health (HealthPath):
+// 200 when the data plane has converged to everything the APIs did, 503 with the reason when not.
 package lab
 
 import (
@@ -21,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
@@ -53,6 +55,8 @@ type Options struct {
 	Seed uint64
 	// Now is the model's clock; nil means time.Now.
 	Now func() time.Time
+	// Version is what the health endpoint reports; empty means the module's version.
+	Version string
 }
 
 // Lab is a running emulator.
@@ -77,6 +81,8 @@ type Lab struct {
 	cancel  context.CancelFunc
 	runDone chan struct{}
 	once    sync.Once
+	version string
+	closing atomic.Bool
 }
 
 // Start builds the world, starts the sandbox and converges it, then opens the APIs.
@@ -114,7 +120,10 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		return nil, err
 	}
 	sandboxDone := time.Now()
-	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{})}
+	l := &Lab{World: w, Sandbox: sb, Topology: top, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{}), version: o.Version}
+	if l.version == "" {
+		l.version = moduleVersion()
+	}
 	l.Reconciler = &render.Reconciler{World: w, Dataplane: sb, Logger: log}
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()
@@ -138,8 +147,8 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		l net.Listener
 		h http.Handler
 	}{
-		{herokuL, &fakeheroku.Server{World: w, Logger: log}},
-		{awsL, &fakeaws.Server{World: w, Logger: log}},
+		{herokuL, l.withHealth(&fakeheroku.Server{World: w, Logger: log})},
+		{awsL, l.withHealth(&fakeaws.Server{World: w, Logger: log})},
 	} {
 		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 30 * time.Second}
 		l.servers = append(l.servers, srv)
@@ -178,6 +187,7 @@ func randomToken() string {
 // Close stops the APIs, the reconciler and the sandbox; nothing of the lab remains.
 func (l *Lab) Close() error {
 	l.once.Do(func() {
+		l.closing.Store(true)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, s := range l.servers {

@@ -2,6 +2,8 @@ package lab_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/lab"
@@ -37,6 +39,18 @@ func TestLabCheckExplainsAndAgrees(t *testing.T) {
 				t.Fatal("a block without a reason")
 			}
 		})
+	}
+	for _, base := range []string{l.HerokuURL, l.AWSURL} {
+		resp, err := http.Get(base + lab.HealthPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h lab.Health
+		err = json.NewDecoder(resp.Body).Decode(&h)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || !h.Ready || h.Hosts == 0 {
+			t.Fatalf("%s%s: %d %+v %v", base, lab.HealthPath, resp.StatusCode, h, err)
+		}
 	}
 	if _, err := l.Check(ctx, netspec.Probe{From: "nowhere", Kind: "icmp", Target: "1.2.3.4"}); err == nil {
 		t.Fatal("a probe from a missing host succeeded")

@@ -35,6 +35,7 @@ func (s State) ControlSocket() string { return filepath.Join(s.Dir, "control.soc
 func (s State) SandboxSocket() string { return filepath.Join(s.Dir, "sandbox.sock") }
 func (s State) EnvFile() string       { return filepath.Join(s.Dir, "env") }
 func (s State) ClientDir() string     { return filepath.Join(s.Dir, "clients") }
+func (s State) LogFile() string       { return filepath.Join(s.Dir, "up.log") } // of `up --detach`
 func (s State) lockFile() string      { return filepath.Join(s.Dir, "lock") }
 func (s State) pidFile(role string) string {
 	return filepath.Join(s.Dir, role+".pid")
@@ -162,6 +163,7 @@ func (s State) Down(timeout time.Duration) ([]string, error) {
 		}
 	}
 	did = append(did, s.removeLeftovers()...)
+	os.Remove(s.LogFile())
 	os.Remove(s.lockFile())
 	os.Remove(s.Dir)
 	return did, nil

@@ -162,6 +162,10 @@ func (a *Agent) Apply(spec *netspec.Spec, out *ApplyResult) error {
 	defer a.mu.Unlock()
 	if err := a.apply(spec); err != nil {
 		out.Err = err.Error()
+		var he *netspec.ApplyError
+		if errors.As(err, &he) {
+			out.Hosts, out.Err = he.Hosts, he.Other
+		}
 	}
 	return nil
 }
@@ -175,6 +179,17 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		want[h.Name] = h
 	}
 	var errs []error
+	hostErrs := map[string]string{} // host → why it could not be converged
+	var hmu sync.Mutex
+	failHost := func(name string, err error) {
+		hmu.Lock()
+		defer hmu.Unlock()
+		if prev := hostErrs[name]; prev != "" {
+			hostErrs[name] = prev + "; " + err.Error()
+		} else {
+			hostErrs[name] = err.Error()
+		}
+	}
 	// Hosts that are gone take their links and services with them.
 	for name, h := range a.hosts {
 		if want[name] == nil {
@@ -203,6 +218,9 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		g.Go(func() error {
 			h, err := newHost(name, a.run)
 			created[i] = h
+			if err != nil {
+				failHost(name, err)
+			}
 			return err
 		})
 	}
@@ -236,6 +254,7 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		if h := a.hosts[name]; h != nil && (h.applied == nil || !reflect.DeepEqual(h.applied.Bridges, hs.Bridges)) {
 			if err := h.applyBridges(hs.Bridges); err != nil {
 				errs = append(errs, err)
+				failHost(name, err)
 			}
 		}
 	}
@@ -257,6 +276,8 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		}
 		lg.Go(func() error {
 			if err := createLink(ha, hb, l); err != nil {
+				failHost(l.A.Host, err)
+				failHost(l.B.Host, err)
 				return err
 			}
 			lmu.Lock()
@@ -283,6 +304,11 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		}
 		hg.Go(func() error {
 			if err := h.configure(hs, a.log); err != nil {
+				var pe *policyError
+				if errors.As(err, &pe) {
+					failHost(name, errors.Unwrap(err)) // without the "host NAME:" prefix
+					return nil
+				}
 				emu.Lock()
 				errs = append(errs, err)
 				emu.Unlock()
@@ -292,6 +318,12 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	}
 	hg.Wait()
 	a.spec = spec
+	if he := netspec.NewApplyError(hostErrs); he != nil {
+		if len(errs) > 0 {
+			he.Other = errors.Join(errs...).Error()
+		}
+		return he
+	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
@@ -400,32 +432,43 @@ func (h *host) syncAddrs(link netlink.Link, want []netip.Prefix) error {
 }
 
 // configure applies everything of the host besides links: forwarding, loopback addresses,
-// routes, rules, filter, resolver files and services.
+// routes, rules, filter, resolver files and services. When the host's network (addresses,
+// routes, rules, filter) cannot be made to match, it fails closed: the host gets a filter that
+// drops everything, so it never keeps rules looser than the spec, and the error is a
+// *policyError.
 func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var errs []error
+	var errs, policy []error
 	fwd := "0"
 	if hs.Forwarding {
 		fwd = "1"
 	}
 	if err := h.sysctl("net/ipv4/ip_forward", fwd); err != nil {
-		errs = append(errs, err)
+		policy = append(policy, err)
 	}
 	if lo, err := h.nl.LinkByName("lo"); err == nil {
 		want := append([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/8")}, hs.Loopback...)
 		if err := h.syncAddrs(lo, want); err != nil {
-			errs = append(errs, err)
+			policy = append(policy, err)
 		}
 	}
 	if err := h.syncRoutes(hs.Routes); err != nil {
-		errs = append(errs, err)
+		policy = append(policy, err)
 	}
 	if err := h.syncRules(hs.Rules); err != nil {
-		errs = append(errs, err)
+		policy = append(policy, err)
 	}
 	if err := h.applyFilter(hs.Filter); err != nil {
-		errs = append(errs, err)
+		policy = append(policy, err)
+	}
+	if len(policy) > 0 {
+		pe := &policyError{err: errors.Join(policy...)}
+		if err := h.applyFilter(closedFilter(pe.err)); err != nil {
+			pe.err = fmt.Errorf("%w; closing the host failed too: %w", pe.err, err)
+			h.downLinks()
+		}
+		errs = append(errs, pe)
 	}
 	if err := h.writeFiles(hs); err != nil {
 		errs = append(errs, err)
@@ -437,6 +480,36 @@ func (h *host) configure(hs *netspec.Host, log *slog.Logger) error {
 		return fmt.Errorf("host %s: %w", h.name, errors.Join(errs...))
 	}
 	return nil
+}
+
+// policyError is a host whose network could not be made to match its spec (and was closed).
+type policyError struct{ err error }
+
+func (e *policyError) Error() string { return e.err.Error() }
+func (e *policyError) Unwrap() error { return e.err }
+
+// closedFilter drops every packet in and out of a host, naming why.
+func closedFilter(why error) *netspec.Filter {
+	msg := "host closed: its rules could not be applied: " + why.Error()
+	f := &netspec.Filter{}
+	for _, hook := range []netspec.Hook{netspec.Input, netspec.Output, netspec.Forward} {
+		f.Chains = append(f.Chains, netspec.Chain{Name: "closed-" + string(hook), Hook: hook, Policy: netspec.Drop, PolicyWhy: msg,
+			Rules: []netspec.FilterRule{{Iif: "lo", Verdict: netspec.Accept, Why: "loopback stays open"}, {Oif: "lo", Verdict: netspec.Accept, Why: "loopback stays open"}}})
+	}
+	return f
+}
+
+// downLinks sets every interface but lo down: the last resort when even a closing filter fails.
+func (h *host) downLinks() {
+	links, err := h.nl.LinkList()
+	if err != nil {
+		return
+	}
+	for _, l := range links {
+		if l.Attrs().Name != "lo" {
+			h.nl.LinkSetDown(l)
+		}
+	}
 }
 
 type routeKey struct {

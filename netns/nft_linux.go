@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"sort"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -61,10 +62,13 @@ func (h *host) applyFilter(f *netspec.Filter) error {
 	t := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: tableName}
 	c.AddTable(t)
 	c.DelTable(t)
+	sets := &setFiller{}
 	if f != nil {
 		c.AddTable(t)
 		for _, ch := range f.Chains {
-			addChain(c, t, ch)
+			if err := addChain(c, t, ch, sets); err != nil {
+				return fmt.Errorf("%s: nftables: %w", h.name, err)
+			}
 		}
 		if len(f.SNAT) > 0 {
 			addSNAT(c, t, f.SNAT)
@@ -73,14 +77,116 @@ func (h *host) applyFilter(f *netspec.Filter) error {
 			addDNAT(c, t, f.DNAT)
 		}
 	}
+	// One transaction replaces the table with its chains, rules and sets (and the first
+	// elements); the rest of the elements follow in batches, each small enough for one netlink
+	// message. Sets serve accept rules only, so a set still filling is stricter, never looser.
+	h.filter = "" // until every batch is in, the table is not f
 	if err := c.Flush(); err != nil {
+		return fmt.Errorf("%s: nftables: %w", h.name, err)
+	}
+	if err := sets.fill(c); err != nil {
 		return fmt.Errorf("%s: nftables: %w", h.name, err)
 	}
 	h.filter = fp
 	return nil
 }
 
-func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain) {
+// Set elements travel in messages of at most setMsg elements (a message's element list is one
+// netlink attribute, whose length field is 16 bits: about 2,000 elements at most), at most
+// setFirst of them in the table's own transaction and at most setMsgsPerBatch messages per
+// later transaction (a transaction is one sendmsg, bounded by the socket buffer).
+const (
+	setMsg          = 1024
+	setFirst        = 1024
+	setMsgsPerBatch = 4
+)
+
+// setFiller holds the elements of a table's sets that did not go into its first transaction.
+type setFiller struct {
+	n     int
+	first int // elements already in the first transaction
+	rest  []pendingElems
+}
+
+type pendingElems struct {
+	set   *nftables.Set
+	elems []nftables.SetElement
+}
+
+// addSet declares a set of the prefixes ps (merged into disjoint intervals, as the kernel
+// wants them) and returns it; elements beyond the first transaction's share are kept for fill.
+func (sf *setFiller) addSet(c *nftables.Conn, t *nftables.Table, ps []netip.Prefix) (*nftables.Set, error) {
+	sf.n++
+	s := &nftables.Set{Table: t, Name: fmt.Sprintf("s%d", sf.n), KeyType: nftables.TypeIPAddr, Interval: true}
+	elems := intervalElems(ps)
+	n := min(len(elems), setFirst-sf.first)
+	n -= n % 2 // keep an interval's start and end together
+	if n < 0 {
+		n = 0
+	}
+	sf.first += n
+	if err := c.AddSet(s, elems[:n]); err != nil {
+		return nil, err
+	}
+	for rest := elems[n:]; len(rest) > 0; {
+		k := min(setMsg, len(rest))
+		sf.rest = append(sf.rest, pendingElems{s, rest[:k]})
+		rest = rest[k:]
+	}
+	return s, nil
+}
+
+// fill sends the elements addSet kept back.
+func (sf *setFiller) fill(c *nftables.Conn) error {
+	for i, p := range sf.rest {
+		if err := c.SetAddElements(p.set, p.elems); err != nil {
+			return err
+		}
+		if (i+1)%setMsgsPerBatch == 0 || i == len(sf.rest)-1 {
+			if err := c.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// intervalElems turns prefixes into the elements of an interval set: sorted, overlapping and
+// adjacent ones merged, each interval a start element and an end element (one past the last
+// address; none when the interval runs to 255.255.255.255).
+func intervalElems(ps []netip.Prefix) []nftables.SetElement {
+	type span struct{ lo, hi uint32 }
+	var spans []span
+	for _, p := range ps {
+		p = p.Masked()
+		if !p.Addr().Is4() {
+			continue
+		}
+		b := p.Addr().As4()
+		lo := binary.BigEndian.Uint32(b[:])
+		hi := lo | uint32(uint64(1)<<(32-p.Bits())-1)
+		spans = append(spans, span{lo, hi})
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	var merged []span
+	for _, s := range spans {
+		if n := len(merged); n > 0 && (merged[n-1].hi == ^uint32(0) || s.lo <= merged[n-1].hi+1) {
+			merged[n-1].hi = max(merged[n-1].hi, s.hi)
+			continue
+		}
+		merged = append(merged, s)
+	}
+	var out []nftables.SetElement
+	for _, s := range merged {
+		out = append(out, nftables.SetElement{Key: binary.BigEndian.AppendUint32(nil, s.lo)})
+		if s.hi != ^uint32(0) {
+			out = append(out, nftables.SetElement{Key: binary.BigEndian.AppendUint32(nil, s.hi+1), IntervalEnd: true})
+		}
+	}
+	return out
+}
+
+func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain, sets *setFiller) error {
 	policy := nftables.ChainPolicyAccept
 	if ch.Policy == netspec.Drop {
 		policy = nftables.ChainPolicyDrop
@@ -91,13 +197,26 @@ func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain) {
 	chain := c.AddChain(&nftables.Chain{Name: ch.Name, Table: t, Type: nftables.ChainTypeFilter,
 		Hooknum: hook, Priority: nftables.ChainPriorityFilter, Policy: &policy})
 	for _, r := range ch.Rules {
-		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(r), UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
+		var src, dst *nftables.Set
+		var err error
+		if len(r.SrcIn) > 0 {
+			if src, err = sets.addSet(c, t, r.SrcIn); err != nil {
+				return err
+			}
+		}
+		if len(r.DstIn) > 0 {
+			if dst, err = sets.addSet(c, t, r.DstIn); err != nil {
+				return err
+			}
+		}
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(r, src, dst), UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
 	}
 	if ch.Policy == netspec.Drop {
 		// An explicit last rule, so drops by the policy are counted and named too.
-		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(netspec.FilterRule{Verdict: netspec.Drop}),
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(netspec.FilterRule{Verdict: netspec.Drop}, nil, nil),
 			UserData: userdata.AppendString(nil, userdata.TypeComment, ch.PolicyWhy)})
 	}
+	return nil
 }
 
 // natRule is one address translation: match the interface and the address at offset off of
@@ -145,8 +264,9 @@ func addNAT(c *nftables.Conn, t *nftables.Table, name string, hook *nftables.Cha
 	}
 }
 
-// ruleExprs compiles one rule. Every rule counts the packets it matches.
-func ruleExprs(r netspec.FilterRule) []expr.Any {
+// ruleExprs compiles one rule; src and dst are the sets of its SrcIn and DstIn. Every rule
+// counts the packets it matches.
+func ruleExprs(r netspec.FilterRule, src, dst *nftables.Set) []expr.Any {
 	var e []expr.Any
 	if r.Established {
 		e = append(e,
@@ -166,6 +286,8 @@ func ruleExprs(r netspec.FilterRule) []expr.Any {
 	}
 	e = appendPrefix(e, 12, r.Src)
 	e = appendPrefix(e, 16, r.Dst)
+	e = appendLookup(e, 12, src)
+	e = appendLookup(e, 16, dst)
 	if r.Proto != 0 {
 		e = append(e, &expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{r.Proto}})
@@ -197,6 +319,15 @@ func appendPrefix(e []expr.Any, off uint32, p netip.Prefix) []expr.Any {
 	return append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 4},
 		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask[:], Xor: []byte{0, 0, 0, 0}},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: addr[:]})
+}
+
+// appendLookup matches the IPv4 address at offset off of the network header against set s.
+func appendLookup(e []expr.Any, off uint32, s *nftables.Set) []expr.Any {
+	if s == nil {
+		return e
+	}
+	return append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: 4},
+		&expr.Lookup{SourceRegister: 1, SetName: s.Name, SetID: s.ID})
 }
 
 func ifname(n string) []byte {

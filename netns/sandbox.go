@@ -74,6 +74,9 @@ func (s *Sandbox) Apply(ctx context.Context, spec *netspec.Spec) error {
 	if err := s.call(ctx, "Agent.Apply", spec, &reply); err != nil {
 		return fmt.Errorf("netns: apply: %w", err)
 	}
+	if len(reply.Hosts) > 0 {
+		return fmt.Errorf("netns: apply: %w", &netspec.ApplyError{Hosts: reply.Hosts, Other: reply.Err})
+	}
 	if reply.Err != "" {
 		return fmt.Errorf("netns: apply: %s", reply.Err)
 	}
@@ -114,7 +117,8 @@ func (s *Sandbox) Exec(ctx context.Context, req ExecRequest, stdin io.Reader, st
 
 // ApplyResult is Agent.Apply's reply.
 type ApplyResult struct {
-	Err string
+	Err   string
+	Hosts []netspec.HostError // the hosts that failed (closed), when the failure is theirs
 }
 
 // HostInfo describes a running host.

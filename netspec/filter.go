@@ -95,6 +95,12 @@ type FilterRule struct {
 	Oif         string       `json:",omitempty"`
 	Src         netip.Prefix `json:",omitempty"`
 	Dst         netip.Prefix `json:",omitempty"`
+	// SrcIn and DstIn match an address in any of the prefixes: one set per rule in the kernel,
+	// so a rule's cost grows with its prefixes, not rules × prefixes. Renderers use them for
+	// accept rules only (a set is filled in batches; a partly filled accept set is stricter).
+	// Empty means no condition: a rule for an empty set must not be rendered at all.
+	SrcIn []netip.Prefix `json:",omitempty"`
+	DstIn []netip.Prefix `json:",omitempty"`
 	// Proto is an IP protocol number; 0 matches all.
 	Proto uint8 `json:",omitempty"`
 	// Ports is an inclusive destination port range for TCP/UDP; zero means all.
@@ -132,6 +138,12 @@ func (r FilterRule) String() string {
 	if r.Dst.IsValid() {
 		fmt.Fprintf(&b, "daddr %s ", r.Dst)
 	}
+	if len(r.SrcIn) > 0 {
+		fmt.Fprintf(&b, "saddr %s ", setText(r.SrcIn))
+	}
+	if len(r.DstIn) > 0 {
+		fmt.Fprintf(&b, "daddr %s ", setText(r.DstIn))
+	}
 	switch r.Proto {
 	case 0:
 	case TCP:
@@ -157,6 +169,27 @@ func (r FilterRule) String() string {
 	return b.String()
 }
 
+func setText(ps []netip.Prefix) string {
+	if len(ps) <= 3 {
+		var s []string
+		for _, p := range ps {
+			s = append(s, p.String())
+		}
+		return "{ " + strings.Join(s, ", ") + " }"
+	}
+	return fmt.Sprintf("{ %s, %s, … %d prefixes }", ps[0], ps[1], len(ps))
+}
+
+// InAny reports whether a is in any of ps.
+func InAny(ps []netip.Prefix, a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // Packet is the header data a filter looks at.
 type Packet struct {
 	Src, Dst    netip.Addr
@@ -179,6 +212,10 @@ func (r FilterRule) Matches(p Packet) bool {
 	case r.Src.IsValid() && !r.Src.Contains(p.Src):
 		return false
 	case r.Dst.IsValid() && !r.Dst.Contains(p.Dst):
+		return false
+	case len(r.SrcIn) > 0 && !InAny(r.SrcIn, p.Src):
+		return false
+	case len(r.DstIn) > 0 && !InAny(r.DstIn, p.Dst):
 		return false
 	case r.Proto != 0 && r.Proto != p.Proto:
 		return false

@@ -55,6 +55,12 @@ type RawHeroku struct {
 	AccountID string     `yaml:"account_id"`
 	Users     []RawUser  `yaml:"users"`
 	Spaces    []RawSpace `yaml:"spaces"`
+	Limits    RawLimits  `yaml:"limits"`
+}
+
+// RawLimits are Heroku limits Heroku does not document (none unless set).
+type RawLimits struct {
+	TrustedIPRanges int `yaml:"trusted_ip_ranges"`
 }
 
 // RawUser is a Heroku user with its API token.
@@ -116,6 +122,16 @@ type RawApp struct {
 // RawAWS is the aws: section.
 type RawAWS struct {
 	Accounts []RawAccount `yaml:"accounts"`
+	Quotas   RawQuotas    `yaml:"quotas"`
+}
+
+// RawQuotas are raised AWS quotas; an unset one keeps AWS's default.
+type RawQuotas struct {
+	RulesPerSecurityGroup int `yaml:"rules_per_security_group"`
+	SecurityGroupsPerENI  int `yaml:"security_groups_per_eni"`
+	RoutesPerRouteTable   int `yaml:"routes_per_route_table"`
+	InstancesPerRun       int `yaml:"instances_per_run_instances"`
+	PeeringsPerVPC        int `yaml:"peerings_per_vpc"`
 }
 
 // RawAccount is a customer AWS account with its credentials and resources.
@@ -246,6 +262,8 @@ type Topology struct {
 	PublicDNS       netip.Addr
 	InternetHosts   []emulator.InternetHost
 	Offices         []emulator.Office
+	AWSQuotas       emulator.AWSQuotas
+	HerokuLimits    emulator.HerokuLimits
 }
 
 // Space is a resolved space with its apps.
@@ -313,6 +331,22 @@ func (r *Raw) Resolve() (*Topology, error) {
 	}
 	if t.HerokuAccountID != "" && !isDigits(t.HerokuAccountID, 12) {
 		bad("heroku.account_id: %q is not a 12-digit AWS account id", t.HerokuAccountID)
+	}
+	q := r.AWS.Quotas
+	t.AWSQuotas = emulator.AWSQuotas{RulesPerSecurityGroup: q.RulesPerSecurityGroup, SecurityGroupsPerENI: q.SecurityGroupsPerENI,
+		RoutesPerRouteTable: q.RoutesPerRouteTable, InstancesPerRun: q.InstancesPerRun, PeeringsPerVPC: q.PeeringsPerVPC}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"rules_per_security_group", q.RulesPerSecurityGroup}, {"security_groups_per_eni", q.SecurityGroupsPerENI},
+		{"routes_per_route_table", q.RoutesPerRouteTable}, {"instances_per_run_instances", q.InstancesPerRun}, {"peerings_per_vpc", q.PeeringsPerVPC}} {
+		if f.v < 0 {
+			bad("aws.quotas.%s: %d is negative", f.name, f.v)
+		}
+	}
+	t.HerokuLimits = emulator.HerokuLimits{TrustedIPRanges: r.Heroku.Limits.TrustedIPRanges}
+	if r.Heroku.Limits.TrustedIPRanges < 0 {
+		bad("heroku.limits.trusted_ip_ranges: %d is negative", r.Heroku.Limits.TrustedIPRanges)
 	}
 	for i, u := range r.Heroku.Users {
 		if u.Email == "" {
@@ -597,11 +631,13 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 	})
 }
 
-// WorldOptions returns the emulator options the topology pins (the Heroku AWS account).
+// WorldOptions returns the emulator options the topology pins (the Heroku AWS account, quotas
+// and limits).
 func (t *Topology) WorldOptions(o emulator.Options) emulator.Options {
 	if t.HerokuAccountID != "" {
 		o.HerokuAccountID = t.HerokuAccountID
 	}
+	o.AWSQuotas, o.HerokuLimits = t.AWSQuotas, t.HerokuLimits
 	return o
 }
 

@@ -48,6 +48,9 @@ func TestResolveErrors(t *testing.T) {
 		{"bad dns", "internet: {dns: fe80::1}", "is not an IPv4 address"},
 		{"bad vpn policy", "heroku: {spaces: [{name: s, vpn_policy: {ike: [aes999-md7]}}]}", "vpn_policy.ike"},
 		{"bad office ipsec", "offices: [{name: o, gateway: {name: g, address: nope}, lan: 192.168.0.0/24}]", `gateway address "nope"`},
+		{"negative quota", "aws: {quotas: {routes_per_route_table: -1}}", "aws.quotas.routes_per_route_table: -1 is negative"},
+		{"unknown quota", "aws: {quotas: {routes: 5}}", "field routes not found"},
+		{"negative limit", "heroku: {limits: {trusted_ip_ranges: -2}}", "heroku.limits.trusted_ip_ranges: -2 is negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,5 +108,22 @@ func TestBuiltinsApply(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestQuotasReachTheWorld: raised quotas and limits in a topology become the world's options.
+func TestQuotasReachTheWorld(t *testing.T) {
+	raw, err := topology.Parse([]byte("aws: {quotas: {rules_per_security_group: 120, instances_per_run_instances: 500}}\nheroku: {limits: {trusted_ip_ranges: 1000}}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := raw.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := top.WorldOptions(emulator.Options{})
+	q := o.AWSQuotas.WithDefaults()
+	if q.RulesPerSecurityGroup != 120 || q.InstancesPerRun != 500 || q.RoutesPerRouteTable != emulator.DefaultRoutesPerRouteTable || o.HerokuLimits.TrustedIPRanges != 1000 {
+		t.Fatalf("%+v %+v", q, o.HerokuLimits)
 	}
 }

@@ -28,11 +28,9 @@ func control(st lab.State) *http.Client {
 	}}, Timeout: 60 * time.Second}
 }
 
-var errNotRunning = errors.New("spacelab is not running here (start it with `spacelab up`)")
-
 func requireRunning(st lab.State) error {
 	if st.Running() == 0 {
-		return errNotRunning
+		return notRunning(st)
 	}
 	return nil
 }
@@ -59,8 +57,12 @@ stdout and stderr. HOST is an instance id or host name (ip-172-16-0-8), a dyno a
 			if err != nil {
 				return fmt.Errorf("sync: %w", err)
 			}
-			io.Copy(io.Discard, resp.Body)
+			msg, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				// A diverged world: the host may not do what the model says; say which and why.
+				return fmt.Errorf("not running %s in %s: %s", argv[0], host, strings.TrimSpace(string(msg)))
+			}
 			wd, _ := os.Getwd()
 			code, err := netns.Exec(context.Background(), st.SandboxSocket(),
 				netns.ExecRequest{Host: host, Argv: argv, Dir: wd, Env: passEnv()},
@@ -142,6 +144,13 @@ func statusCmd() *cobra.Command {
 			}
 			fmt.Printf("Heroku API %s   AWS API %s   hosts %d   generation %d\n\n", s.HerokuURL, s.AWSURL, s.Hosts, s.Generation)
 			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			if len(s.FailedHosts) > 0 {
+				fmt.Fprintln(tw, "FAILED HOST (closed: drops all traffic)\tOBJECTS\tWHY")
+				for _, f := range s.FailedHosts {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Host, strings.Join(f.Objects, ","), f.Reason)
+				}
+				fmt.Fprintln(tw)
+			}
 			fmt.Fprintln(tw, "PEERING\tREQUESTER\tACCEPTER\tSTATUS\tMESSAGE")
 			for _, p := range s.Peerings {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.ID, p.Requester, p.Accepter, p.Status, p.Message)
@@ -174,7 +183,7 @@ func downCmd() *cobra.Command {
 				fmt.Fprintln(os.Stderr, "spacelab down:", d)
 			}
 			if len(did) == 0 {
-				fmt.Fprintln(os.Stderr, "spacelab down: nothing was running")
+				fmt.Fprintf(os.Stderr, "spacelab down: nothing was running in %s%s\n", lab.DefaultState().Dir, stateDirSource())
 			}
 			return err
 		},

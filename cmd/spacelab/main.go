@@ -3,7 +3,8 @@
 // plane in network namespaces behind them.
 //
 //	spacelab demo                 replay the Private Space Peering walkthrough and check it
-//	spacelab up                   run the emulator; prints the env for the heroku and aws CLIs
+//	spacelab up [--detach]        run the emulator; prints the env for the heroku and aws CLIs
+//	spacelab env                  print that env again
 //	spacelab exec HOST -- CMD…    run curl, dig, a shell… inside a host
 //	spacelab hosts | status | down
 package main
@@ -55,6 +56,7 @@ func root() *cobra.Command {
 		SilenceErrors: true,
 	}
 	cmd.AddCommand(upCmd(), downCmd(), demoCmd(), runCmd(), execCmd(), hostsCmd(), statusCmd(), versionCmd())
+	cmd.AddCommand(envCmd())
 	cmd.AddCommand(labCmd(), logsCmd())
 	return cmd
 }

@@ -29,6 +29,8 @@ const (
 func upCmd() *cobra.Command {
 	var topoFile, envFile, herokuAddr, awsAddr, token string
 	var debug bool
+	var detach bool // up --detach
+	var seed uint64 // up --seed
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run the emulator in the foreground and print the environment for the heroku and aws clients",
@@ -36,10 +38,18 @@ func upCmd() *cobra.Command {
 127.0.0.1, and the data plane behind them. When ready it prints "export" lines (also written to
 the env file) that point the real heroku CLI (fully offline) and the AWS CLI / SDKs at it.
 Debian's AWS CLI 2.9 ignores AWS_ENDPOINT_URL: run it as aws --endpoint-url "$AWS_ENDPOINT_URL" ….
-Stop it with Ctrl-C or "spacelab down".`,
+Stop it with Ctrl-C or "spacelab down".
+
+With --detach it returns once the data plane is ready and leaves the emulator running in the
+background (its log in the state directory); "spacelab env" prints the export lines again.
+Port 0 (--heroku-listen 127.0.0.1:0) picks a free port; the export lines say which. Each state
+directory (SPACELAB_STATE_DIR) holds one running emulator, so several run side by side with
+distinct state directories and ports. --seed N makes the generated resource ids (pcx-…, rtb-…,
+rules, UUIDs) the same on every run that makes the same API calls.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runUp(upOptions{topoFile: topoFile, envFile: envFile, herokuAddr: herokuAddr, awsAddr: awsAddr, token: token, debug: debug})
+			return runUp(upOptions{topoFile: topoFile, envFile: envFile, herokuAddr: herokuAddr, awsAddr: awsAddr, token: token,
+				debug: debug, detach: detach, seed: seed})
 		},
 	}
 	f := cmd.Flags()
@@ -49,6 +59,8 @@ Stop it with Ctrl-C or "spacelab down".`,
 	f.StringVar(&awsAddr, "aws-listen", defaultAWSAddr, "address of the fake AWS API")
 	f.StringVar(&token, "token", "", "Heroku API token to accept (default: generated)")
 	f.BoolVar(&debug, "debug", false, "log everything")
+	f.BoolVar(&detach, "detach", false, "return when ready and leave the emulator running in the background")
+	f.Uint64Var(&seed, "seed", 0, "seed for generated resource ids: the same N gives the same ids on every run (0: random)")
 	return cmd
 }
 
@@ -56,7 +68,8 @@ Stop it with Ctrl-C or "spacelab down".`,
 // way, adding its own control endpoints and printing its tasks when ready.
 type upOptions struct {
 	topoFile, envFile, herokuAddr, awsAddr, token string
-	debug                                         bool
+	debug, detach                                 bool
+	seed                                          uint64
 	// control, if set, adds endpoints to the control socket.
 	control func(mux *http.ServeMux, l *lab.Lab)
 	// ready, if set, runs once the emulator is up and its environment printed.
@@ -75,7 +88,11 @@ func runUp(o upOptions) error {
 	if err != nil {
 		return err
 	}
+	takeReadyPipe()
 	st := lab.DefaultState()
+	if o.detach && readyPipe == nil {
+		return detachUp(st)
+	}
 	release, err := st.Lock()
 	if err != nil {
 		return err
@@ -85,7 +102,7 @@ func runUp(o upOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: o.herokuAddr, AWSAddr: o.awsAddr,
-		HerokuToken: o.token, Dir: st.Dir, Logger: logger(o.debug), Debug: o.debug})
+		HerokuToken: o.token, Dir: st.Dir, Logger: logger(o.debug), Debug: o.debug, Seed: o.seed, Version: version})
 	if err != nil {
 		return err
 	}
@@ -95,7 +112,7 @@ func runUp(o upOptions) error {
 	if err != nil {
 		return err
 	}
-	exports := lab.ShellExports(env)
+	exports := lab.ShellExports(append([]string{"SPACELAB_STATE_DIR=" + st.Dir}, env...))
 	files := []string{st.EnvFile()}
 	if o.envFile != "" {
 		files = append(files, o.envFile)
@@ -116,6 +133,9 @@ func runUp(o upOptions) error {
 	fmt.Fprintf(os.Stderr, "# spacelab hosts | spacelab exec ip-172-16-0-8 -- curl … | Ctrl-C or spacelab down to stop\n")
 	if o.ready != nil {
 		o.ready(l, st)
+	}
+	if err := signalReady(exports); err != nil {
+		return err
 	}
 	select {
 	case <-ctx.Done():
@@ -165,6 +185,8 @@ type Status struct {
 	Peerings   []PeeringStatus `json:"peerings"`
 	Routes     []RouteStatus   `json:"routes"`
 	VPNs       []VPNStatus     `json:"vpn_connections"`
+	// FailedHosts are hosts the data plane could not make match the model (it closed them).
+	FailedHosts []emulator.HostFailure `json:"failed_hosts,omitempty"`
 }
 
 // VPNStatus is one tunnel of a Private Space VPN connection.
@@ -201,6 +223,7 @@ func status(l *lab.Lab) Status {
 	if spec := l.Reconciler.Spec(); spec != nil {
 		s.Hosts = len(spec.Hosts)
 	}
+	s.FailedHosts = l.Reconciler.Diverged()
 	l.World.View(func(tx *emulator.Tx) error {
 		s.Generation = tx.Generation()
 		for _, p := range tx.Peerings() {

@@ -1,8 +1,10 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +18,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		Name: VPCHost(v.ID), Kind: "vpc-router", Aliases: []string{v.ID}, Hostname: v.ID, Forwarding: true,
 		Resolvers: []netip.Addr{r.publicDNS},
 	})
+	r.own(h.Name, v.ID, v.SpaceID)
 	if name := v.Tags["Name"]; name != "" && vpcNameUnique(tx, name) {
 		h.Aliases = append(h.Aliases, name)
 	}
@@ -218,6 +221,8 @@ func (r *renderer) renderInstance(i *emulator.Instance) {
 	if name := i.Tags["Name"]; name != "" {
 		h.Aliases = append(h.Aliases, name)
 	}
+	r.own(h.Name, i.ID)
+	r.own(h.Name, i.SecurityGroupIDs...)
 	r.attach(h, i.ID, s, i.PrivateIP)
 	h.Filter = r.securityGroupFilter(i, v)
 	h.Services = append(h.Services, builtinServices(i.PrivateIP, i.Services, i.HostName())...)
@@ -253,18 +258,18 @@ func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC) *n
 			continue
 		}
 		for _, rule := range g.Ingress {
-			in.Rules = append(in.Rules, sgFilterRules(tx, g, rule, false)...)
+			in.Rules = append(in.Rules, r.sgFilterRules(g, rule, false)...)
 		}
 		for _, rule := range g.Egress {
-			out.Rules = append(out.Rules, sgFilterRules(tx, g, rule, true)...)
+			out.Rules = append(out.Rules, r.sgFilterRules(g, rule, true)...)
 		}
 	}
 	return &netspec.Filter{Chains: []netspec.Chain{in, out}}
 }
 
-// sgFilterRules turns one security group rule into filter rules (one per peer address when
-// the peer is a group).
-func sgFilterRules(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) []netspec.FilterRule {
+// sgFilterRules turns one security group rule into a filter rule: from (to) a CIDR, or from
+// (to) the addresses of a group's members as one set.
+func (r *renderer) sgFilterRules(g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) []netspec.FilterRule {
 	dir := "inbound"
 	if egress {
 		dir = "outbound"
@@ -292,23 +297,84 @@ func sgFilterRules(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SG
 			base.PortFrom, base.PortTo = uint16(rule.FromPort), uint16(rule.ToPort)
 		}
 	}
-	var peers []netip.Prefix
+	fr := base
 	if rule.Group != nil {
-		for _, m := range tx.InstancesIn(rule.Group.GroupID) {
-			peers = append(peers, netip.PrefixFrom(m.PrivateIP, 32))
+		// One rule over the group's member addresses (a set in the kernel); no members, no rule.
+		members := r.groupMembers(rule.Group.GroupID)
+		if len(members) == 0 {
+			return nil
 		}
-	} else {
-		peers = []netip.Prefix{rule.CIDR}
-	}
-	var out []netspec.FilterRule
-	for _, p := range peers {
-		fr := base
 		if egress {
-			fr.Dst = p
+			fr.DstIn = members
 		} else {
-			fr.Src = p
+			fr.SrcIn = members
 		}
-		out = append(out, fr)
+		return []netspec.FilterRule{fr}
+	}
+	if egress {
+		fr.Dst = rule.CIDR
+	} else {
+		fr.Src = rule.CIDR
+	}
+	return []netspec.FilterRule{fr}
+}
+
+// groupMembers returns the addresses of a security group's instances, computed once per render
+// and shared by every rule that references the group.
+func (r *renderer) groupMembers(groupID string) []netip.Prefix {
+	if r.members == nil {
+		r.members, r.merged = map[string][]netip.Prefix{}, map[string]bool{}
+		for _, i := range r.tx.Instances() {
+			if i.State == "terminated" {
+				continue // as Tx.InstancesIn
+			}
+			for _, g := range slices.Compact(slices.Sorted(slices.Values(i.SecurityGroupIDs))) {
+				r.members[g] = append(r.members[g], netip.PrefixFrom(i.PrivateIP, 32))
+			}
+		}
+	}
+	if ps, ok := r.members[groupID]; ok && !r.merged[groupID] {
+		r.members[groupID] = exactCover(ps)
+		r.merged[groupID] = true
+	}
+	return r.members[groupID]
+}
+
+// exactCover returns the fewest prefixes covering exactly the union of ps. Instances get
+// consecutive addresses, so a group's members usually collapse into a handful of prefixes:
+// the rule each member's filter carries stays small however big the group grows.
+func exactCover(ps []netip.Prefix) []netip.Prefix {
+	type span struct{ lo, hi uint64 }
+	var spans []span
+	for _, p := range ps {
+		p = p.Masked()
+		b := p.Addr().As4()
+		lo := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+		spans = append(spans, span{lo, lo + 1<<(32-p.Bits()) - 1})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	var merged []span
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp.lo <= merged[n-1].hi+1 {
+			merged[n-1].hi = max(merged[n-1].hi, sp.hi)
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	var out []netip.Prefix
+	for _, sp := range merged {
+		for lo := sp.lo; lo <= sp.hi; {
+			bits := 32
+			for bits > 0 {
+				size := uint64(1) << (32 - (bits - 1))
+				if lo%size != 0 || lo+size-1 > sp.hi {
+					break
+				}
+				bits--
+			}
+			out = append(out, netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(lo >> 24), byte(lo >> 16), byte(lo >> 8), byte(lo)}), bits))
+			lo += uint64(1) << (32 - bits)
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,6 +64,7 @@ func (r *renderer) renderData(d *emulator.DataService) {
 	}
 	h := r.addHost(&netspec.Host{Name: "data/" + d.Name, Kind: "data", Aliases: []string{d.Name}, Hostname: d.Name,
 		Resolvers: []netip.Addr{dvpc.ResolverAddr()}})
+	r.own(h.Name, sp.ID)
 	r.attach(h, "data|"+d.Name, subs[0], d.Addr)
 	port := d.Port()
 	listen := []netip.AddrPort{netip.AddrPortFrom(d.Addr, port)}
@@ -122,6 +124,7 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 			Resolvers: []netip.Addr{vpc.ResolverAddr()},
 			Env:       []string{"PORT=" + fmt.Sprint(emulator.WebPort), "DYNO=" + d.Name(), "HEROKU_APP_NAME=" + app.Name, "HEROKU_PRIVATE_IP=" + d.PrivateIP.String(), "HEROKU_DNS_DYNO_NAME=" + fmt.Sprintf("%d.%s.%s.app.localspace", d.Number, d.Type, app.Name)},
 		})
+		r.own(h.Name, app.ID, d.ID)
 		r.attach(h, "dyno|"+d.ID, s, d.PrivateIP)
 		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "dyno-ingress", Hook: netspec.Input, Policy: netspec.Drop,
 			PolicyWhy: fmt.Sprintf("dynos of %s accept traffic only from inside the space (%s); other networks reach an internal-routing app through its router", sp.Name, sp.CIDR),
@@ -162,6 +165,7 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 			Name: RouterHost(app.Name, n), Kind: "app-router", Aliases: []string{fmt.Sprintf("%s/router.%d", app.Name, n+1)},
 			Hostname: "spaces-router-" + tag, Resolvers: []netip.Addr{vpc.ResolverAddr()},
 		})
+		r.own(h.Name, app.ID, sp.ID)
 		r.attach(h, "router|"+app.ID+"|"+a.String(), sub, a)
 		h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "router-ingress", Hook: netspec.Input, Policy: netspec.Drop,
 			PolicyWhy: "the router of " + app.Name + " only serves HTTP on port 80",
@@ -196,6 +200,10 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	}
 	h := r.addHost(&netspec.Host{Name: "space-router/" + sp.Name, Kind: "space-router", Aliases: []string{sp.Name + "/router"},
 		Hostname: "spaces-router-" + sp.Name, Resolvers: []netip.Addr{vpc.ResolverAddr()}})
+	r.own(h.Name, sp.ID)
+	if rs := sp.InboundRuleset(); rs != nil {
+		r.own(h.Name, rs.ID)
+	}
 	r.attach(h, "space-router|"+sp.ID, sub, sp.RouterPrivateAddr)
 	r.publicFace(h, "space-public|"+sp.ID, "pub", "router-"+sp.Name, []netip.Addr{sp.RouterAddr}, "public router of space "+sp.Name, false)
 
@@ -226,14 +234,61 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	if rs == nil || len(rs.Rules) == 0 {
 		policyWhy = fmt.Sprintf("%s has no trusted IP ranges: all inbound web requests to its dynos are blocked", sp.Name)
 	} else {
-		for _, rule := range rs.Rules {
-			v := netspec.Accept
-			if rule.Action == emulator.RuleDeny {
-				v = netspec.Drop
-			}
-			rules = append(rules, netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v,
-				Why: fmt.Sprintf("trusted IP rule of %s: %s %s", sp.Name, rule.Action, rule.Source)})
-		}
+		rules = append(rules, trustedRules(sp, rs.Rules)...)
 	}
 	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "trusted-ips", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: policyWhy, Rules: rules}}}
+}
+
+// trustedRules renders a space's trusted IP ranges, first match deciding. A run of two or more
+// consecutive allow rules is one rule over a set of their sources (the order inside a run of
+// allows cannot matter), so the filter grows with the number of ranges, not faster; deny rules
+// stay one rule each, in place.
+func trustedRules(sp *emulator.Space, rules []emulator.InboundRule) []netspec.FilterRule {
+	var out []netspec.FilterRule
+	one := func(rule emulator.InboundRule) netspec.FilterRule {
+		v := netspec.Accept
+		if rule.Action == emulator.RuleDeny {
+			v = netspec.Drop
+		}
+		return netspec.FilterRule{Iif: "pub", Src: rule.Source, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: v,
+			Why: fmt.Sprintf("trusted IP rule of %s: %s %s", sp.Name, rule.Action, rule.Source)}
+	}
+	for i := 0; i < len(rules); {
+		j := i
+		for j < len(rules) && rules[j].Action == emulator.RuleAllow {
+			j++
+		}
+		run := rules[i:j]
+		switch {
+		case len(run) == 0:
+			out = append(out, one(rules[i]))
+			i++
+			continue
+		case len(run) == 1 || slices.ContainsFunc(run, func(r emulator.InboundRule) bool { return r.Source.Bits() == 0 }):
+			for _, r := range run {
+				out = append(out, one(r))
+			}
+		default:
+			srcs := make([]netip.Prefix, len(run))
+			for k, r := range run {
+				srcs[k] = r.Source
+			}
+			out = append(out, netspec.FilterRule{Iif: "pub", SrcIn: srcs, Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: netspec.Accept,
+				Why: fmt.Sprintf("trusted IP rules of %s: allow %s", sp.Name, rangesText(srcs))})
+		}
+		i = j
+	}
+	return out
+}
+
+// rangesText names a few prefixes, and how many there are when they are many.
+func rangesText(ps []netip.Prefix) string {
+	if len(ps) <= 3 {
+		var s []string
+		for _, p := range ps {
+			s = append(s, p.String())
+		}
+		return strings.Join(s, ", ")
+	}
+	return fmt.Sprintf("%s, %s and %d more ranges", ps[0], ps[1], len(ps)-2)
 }

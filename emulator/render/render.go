@@ -128,6 +128,9 @@ func bridgeName(subnetID string) string { return shortName("s", subnetID) }
 func pcxIfname(pcxID string) string { return shortName("p", pcxID) }
 
 type renderer struct {
+	owners        map[string][]string       // host → ids of the model objects it realises
+	members       map[string][]netip.Prefix // security group → its instances' addresses (lazily)
+	merged        map[string]bool           // groups whose members are already an exact cover
 	publicRecords []netspec.DNSRecord
 	tx            *emulator.Tx
 	book          *addrBook
@@ -140,8 +143,8 @@ type renderer struct {
 
 // Render turns the world into the network that enforces it. book keeps link addresses and
 // table numbers stable between calls; pass the same one every time.
-func render(tx *emulator.Tx, book *addrBook) *netspec.Spec {
-	r := &renderer{tx: tx, book: book, spec: &netspec.Spec{}, liveLinks: map[string]bool{}, liveRtbs: map[string]bool{},
+func render(tx *emulator.Tx, book *addrBook) (*netspec.Spec, map[string][]string) {
+	r := &renderer{tx: tx, book: book, spec: &netspec.Spec{}, liveLinks: map[string]bool{}, liveRtbs: map[string]bool{}, owners: map[string][]string{},
 		publicDNS: tx.PublicDNS()}
 	r.renderInternet()
 	for _, v := range tx.VPCs() {
@@ -176,7 +179,16 @@ func render(tx *emulator.Tx, book *addrBook) *netspec.Spec {
 	r.finishInternet()
 	book.gc(r.liveLinks, r.liveRtbs)
 	r.spec.Sort()
-	return r.spec
+	return r.spec, r.owners
+}
+
+// own records that host realises the model objects ids (so a failure of the host is theirs).
+func (r *renderer) own(host string, ids ...string) {
+	for _, id := range ids {
+		if id != "" {
+			r.owners[host] = append(r.owners[host], id)
+		}
+	}
 }
 
 func (r *renderer) addHost(h *netspec.Host) *netspec.Host {

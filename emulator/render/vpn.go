@@ -33,6 +33,7 @@ func (r *renderer) renderVPN(sp *emulator.Space, v *emulator.VPNConnection) {
 	}
 	h := r.addHost(&netspec.Host{Name: VPNHost(sp, v), Kind: "vpn-gateway", Aliases: []string{sp.Name + "/vpn/" + v.Name, "vpn-" + v.ID},
 		Hostname: "vpn-" + v.ID, Forwarding: true, Resolvers: []netip.Addr{r.publicDNS}})
+	r.own(h.Name, v.ID, sp.ID)
 	// Public side: both tunnel addresses.
 	var addrs []netip.Addr
 	for _, t := range v.Tunnels {
