@@ -130,10 +130,15 @@ func ParseLab(b []byte) (*Lab, error) {
 	if len(l.Tasks) == 0 {
 		return nil, fmt.Errorf("scenarios: lab %s: no tasks", l.Name)
 	}
+	// Each task's checks are parsed after the setup and the tasks before it, whose saves
+	// define the ${names} it may use.
+	var prior []Step
 	check := func(where string, steps []Step) error {
-		if _, err := Parse(mustYAML(Scenario{Name: l.Name, Steps: steps})); err != nil {
+		all := append(append([]Step(nil), prior...), steps...)
+		if _, err := Parse(mustYAML(Scenario{Name: l.Name, Steps: all})); err != nil {
 			return fmt.Errorf("scenarios: lab %s: %s: %w", l.Name, where, err)
 		}
+		prior = all
 		for i, st := range steps {
 			if err := looksOnly(st); err != nil {
 				return fmt.Errorf("scenarios: lab %s: %s, check %d (%s): %w", l.Name, where, i+1, st.Name, err)

@@ -113,7 +113,7 @@ func TestLabSolutions(t *testing.T) {
 				if rep.Next != i+1 {
 					t.Fatalf("before task %d, lab check says next is %d:\n%s", i+1, rep.Next, report(rep))
 				}
-				s, err := scenarios.Parse([]byte(doc))
+				s, err := r.ParseFor([]byte(doc))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -43,7 +43,17 @@ func Load(nameOrPath string) (*Scenario, string, error) {
 // ${name} it uses is saved by an earlier step.
 func Parse(b []byte) (*Scenario, error) { return parse(b, "") }
 
-func parse(b []byte, source string) (*Scenario, error) {
+// ParseFor reads a scenario to run with r, whose variables (saved by what it ran before) count
+// as defined.
+func (r *Runner) ParseFor(b []byte) (*Scenario, error) {
+	var known []string
+	for k := range r.Vars {
+		known = append(known, k)
+	}
+	return parse(b, "", known...)
+}
+
+func parse(b []byte, source string, known ...string) (*Scenario, error) {
 	in := source
 	if in == "" {
 		in = "scenario"
@@ -80,6 +90,9 @@ func parse(b []byte, source string) (*Scenario, error) {
 		return 0
 	}
 	defined := map[string]bool{}
+	for _, k := range known {
+		defined[k] = true
+	}
 	for i, st := range s.Steps {
 		where := fmt.Sprintf("steps[%d] (%s)", i, st.Name)
 		if st.Name == "" {
