@@ -2,6 +2,7 @@ package fakeaws_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -140,5 +141,31 @@ func TestOptInRegion(t *testing.T) {
 	regs := regionNames(t, c, &ec2.DescribeRegionsInput{Filters: []types.Filter{filter("region-name", "af-south-1")}})
 	if regs["af-south-1"] != "opted-in" {
 		t.Errorf("enabled region: %v, want opted-in", regs)
+	}
+}
+
+// TestAWSCLIRegions: the real AWS CLI v2 lists the regions and zones, and a call in a
+// not-opted-in region fails the way it does on AWS.
+func TestAWSCLIRegions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cli := newCLI(t, e)
+	var regs struct{ Regions []struct{ RegionName, OptInStatus, Endpoint string } }
+	cli.customer(&regs, "ec2", "describe-regions", "--all-regions", "--filters", "Name=opt-in-status,Values=not-opted-in")
+	if len(regs.Regions) != len(emulator.Regions())-17 || regs.Regions[0].RegionName != "af-south-1" || regs.Regions[0].Endpoint != "ec2.af-south-1.amazonaws.com" {
+		t.Errorf("describe-regions --all-regions (not opted in) = %+v", regs)
+	}
+	var zs struct{ AvailabilityZones []struct{ ZoneName, ZoneId, ZoneType, OptInStatus string } }
+	cli.ok(&zs, customerKey, customerSecret, "ap-northeast-1", "ec2", "describe-availability-zones", "--zone-ids", "apne1-az4")
+	if len(zs.AvailabilityZones) != 1 || zs.AvailabilityZones[0].ZoneName != "ap-northeast-1d" || zs.AvailabilityZones[0].ZoneType != "availability-zone" {
+		t.Errorf("describe-availability-zones --zone-ids apne1-az4 = %+v", zs)
+	}
+	_, stderr, code := cli.run(customerKey, customerSecret, "me-south-1", "ec2", "describe-vpcs")
+	if code != 254 || !strings.Contains(stderr, "(AuthFailure)") {
+		t.Errorf("describe-vpcs in a not-opted-in region: exit %d, %s", code, stderr)
+	}
+	_, stderr, code = cli.run(customerKey, customerSecret, customerRegion, "ec2", "describe-availability-zones", "--zone-names", "us-east-1z")
+	if code != 254 || !strings.Contains(stderr, "(InvalidParameterValue)") || !strings.Contains(stderr, "us-east-1z") {
+		t.Errorf("describe-availability-zones --zone-names us-east-1z: exit %d, %s", code, stderr)
 	}
 }
