@@ -458,8 +458,12 @@ func (r *Raw) Resolve() (*Topology, error) {
 			if err != nil {
 				bad(vat.with("cidr"), v.ID, "cidr %q: %v", v.CIDR, err)
 			}
-			if v.Region == "" {
+			if reg, known := emulator.LookupAWSRegion(v.Region); v.Region == "" {
 				bad(vat, v.ID, "region is required")
+			} else if !known {
+				bad(vat.with("region"), v.ID, "%q is not an AWS region", v.Region)
+			} else if reg.OptIn && !slices.Contains(a.OptInRegions, v.Region) {
+				bad(vat.with("region"), v.ID, "%s is an opt-in region; list it in the account's opt_in_regions", v.Region)
 			}
 			vpc := VPC{where: r.where(vat, v.ID), ID: v.ID, Name: v.Name, Region: v.Region, CIDR: cidr}
 			if acct.DefaultRegion == "" {
