@@ -150,12 +150,16 @@ func TestAWSCLIRegions(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cli := newCLI(t, e)
-	var regs struct{ Regions []struct{ RegionName, OptInStatus, Endpoint string } }
+	var regs struct {
+		Regions []struct{ RegionName, OptInStatus, Endpoint string }
+	}
 	cli.customer(&regs, "ec2", "describe-regions", "--all-regions", "--filters", "Name=opt-in-status,Values=not-opted-in")
 	if len(regs.Regions) != len(emulator.Regions())-17 || regs.Regions[0].RegionName != "af-south-1" || regs.Regions[0].Endpoint != "ec2.af-south-1.amazonaws.com" {
 		t.Errorf("describe-regions --all-regions (not opted in) = %+v", regs)
 	}
-	var zs struct{ AvailabilityZones []struct{ ZoneName, ZoneId, ZoneType, OptInStatus string } }
+	var zs struct {
+		AvailabilityZones []struct{ ZoneName, ZoneId, ZoneType, OptInStatus string }
+	}
 	cli.ok(&zs, customerKey, customerSecret, "ap-northeast-1", "ec2", "describe-availability-zones", "--zone-ids", "apne1-az4")
 	if len(zs.AvailabilityZones) != 1 || zs.AvailabilityZones[0].ZoneName != "ap-northeast-1d" || zs.AvailabilityZones[0].ZoneType != "availability-zone" {
 		t.Errorf("describe-availability-zones --zone-ids apne1-az4 = %+v", zs)
