@@ -77,7 +77,9 @@ var networkingActions = []string{
 
 // Action is one EC2 action and whether spacelab serves it.
 type Action struct {
-	Name   string
+	// Name is the action's name as the Query API spells it (CreateVpc).
+	Name string
+	// Served is true for an action spacelab answers, false for one it refuses.
 	Served bool
 }
 
@@ -101,7 +103,7 @@ func Actions() []Action {
 }
 
 // ActionsDocCommand regenerates docs/ec2-actions.md from the code.
-const ActionsDocCommand = "go run ./fakeaws/cmd/actions > docs/ec2-actions.md"
+const ActionsDocCommand = "go run ./cmd/ec2-actions > docs/ec2-actions.md"
 
 // ActionsDoc renders Actions as the Markdown of docs/ec2-actions.md.
 func ActionsDoc() []byte {

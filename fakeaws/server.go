@@ -11,7 +11,7 @@
 //
 // Actions: docs/ec2-actions.md lists every EC2 action served and every well-known networking
 // action refused (InvalidAction, like any action not served), generated from the handler table
-// by Actions (go run ./fakeaws/cmd/actions); STS serves GetCallerIdentity. Regions and zones
+// by Actions (go run ./cmd/ec2-actions); STS serves GetCallerIdentity. Regions and zones
 // are AWS's commercial ones (emulator.AWSRegions); an opt-in region the account has not
 // enabled answers AuthFailure. Unknown parameters are ignored (newer clients send members
 // the emulator does not know); parameters for features spacelab does not model (IPv6, NAT
