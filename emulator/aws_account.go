@@ -11,6 +11,8 @@ type Account struct {
 	// DefaultVPCs records the regions whose default VPC has been made (it is made the first
 	// time the account calls the region, so a deleted one does not come back).
 	DefaultVPCs map[string]string
+	// OptedIn are the opt-in regions the account has enabled (see Tx.EnableRegion).
+	OptedIn []string
 }
 
 // AccessKey maps an access key id to its secret and account, which is all SigV4 reveals.

@@ -6,7 +6,7 @@ import (
 )
 
 // Every AWS account has, in every region, a default VPC: 172.31.0.0/16 with a /20 default
-// subnet per availability zone (public addresses on launch), an attached internet gateway, a
+// subnet per availability zone of the region (172.31.0.0/20, 172.31.16.0/20, … in zone order; public addresses on launch), an attached internet gateway, a
 // main route table sending 0.0.0.0/0 to it, and the default security group and network ACL.
 // An account's default VPC of a region is made the first time the account calls that region,
 // which no client can tell apart from its having been there all along; deleting it is for good,
@@ -15,14 +15,11 @@ import (
 // DefaultVPCCIDR is the block of every default VPC.
 var DefaultVPCCIDR = netip.MustParsePrefix("172.31.0.0/16")
 
-// defaultZones are the zones a region's default VPC has a subnet in.
-var defaultZones = []string{"a", "b", "c"}
-
 // NeedsDefaultVPC reports whether the caller's account has yet to get its default VPC in the
 // caller's region.
 func (tx *Tx) NeedsDefaultVPC(c Caller) bool {
 	a := tx.w.accounts[c.Account]
-	if a == nil || a.Kind != "customer" || a.NoDefaultVPC || !validRegion(c.Region) {
+	if a == nil || a.Kind != "customer" || a.NoDefaultVPC || !tx.RegionEnabled(c.Account, c.Region) {
 		return false
 	}
 	_, made := a.DefaultVPCs[c.Region]
@@ -46,9 +43,9 @@ func (tx *Tx) EnsureDefaultVPC(c Caller) error {
 	v.IsDefault = true
 	v.EnableDNSHostnames = true
 	a.DefaultVPCs[c.Region] = v.ID
-	for k, z := range defaultZones {
+	for k, z := range zoneNames(c.Region) {
 		cidr := netip.PrefixFrom(nthAddr(DefaultVPCCIDR, k*4096), 20)
-		sn, err := tx.CreateSubnet(c, v.ID, cidr, SubnetOptions{AZ: c.Region + z})
+		sn, err := tx.CreateSubnet(c, v.ID, cidr, SubnetOptions{AZ: z})
 		if err != nil {
 			return fmt.Errorf("emulator: default subnet of %s in %s: %w", c.Account, c.Region, err)
 		}

@@ -2,7 +2,7 @@ package emulator
 
 import (
 	"net/netip"
-	"strings"
+	"slices"
 	"time"
 )
 
@@ -62,11 +62,12 @@ func (tx *Tx) CreateSubnet(c Caller, vpcID string, cidr netip.Prefix, o SubnetOp
 		}
 	}
 	az := o.AZ
-	if az == "" {
-		az = c.Region + defaultAZ
+	zones := zoneNames(c.Region)
+	if az == "" && len(zones) > 0 {
+		az = zones[0]
 	}
-	if !strings.HasPrefix(az, c.Region) {
-		return nil, AWSErr("InvalidParameterValue", "Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %sa, %sb, %sc.", az, c.Region, c.Region, c.Region)
+	if !slices.Contains(zones, az) {
+		return nil, ErrZone(c.Region, az)
 	}
 	id := o.ID
 	if id == "" {

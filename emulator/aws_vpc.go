@@ -13,7 +13,6 @@ const (
 	RoleSpace    VPCRole = "space"      // the Heroku-managed VPC of a Private Space
 	RoleData     VPCRole = "space-data" // the Heroku-managed VPC holding a space's data services
 	RoleNone     VPCRole = ""           // unknown
-	defaultAZ            = "a"          // suffix of the first availability zone
 	peeringTTL           = 7 * 24 * time.Hour
 )
 

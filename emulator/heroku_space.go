@@ -162,7 +162,8 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 	vpc.EnableDNSHostnames = true
 	sp.VPCID = vpc.ID
 	for i, sub := range DynoSubnetCIDRs(cidr) {
-		az := region.AWSRegion + string(rune('a'+i%2))
+		zones := zoneNames(region.AWSRegion)
+		az := zones[i%2%len(zones)]
 		sn, err := tx.CreateSubnet(heroku, vpc.ID, sub, SubnetOptions{AZ: az, Tags: Tags{"Name": s.Name + "-dyno-" + strconv.Itoa(i+1)}})
 		if err != nil {
 			return nil, err
@@ -174,7 +175,7 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 		return nil, err
 	}
 	sp.DataVPCID = dvpc.ID
-	if _, err := tx.CreateSubnet(heroku, dvpc.ID, data, SubnetOptions{AZ: region.AWSRegion + "a", Tags: Tags{"Name": s.Name + "-data"}}); err != nil {
+	if _, err := tx.CreateSubnet(heroku, dvpc.ID, data, SubnetOptions{AZ: zoneNames(region.AWSRegion)[0], Tags: Tags{"Name": s.Name + "-data"}}); err != nil {
 		return nil, err
 	}
 	pcx := &Peering{ID: orDefault(s.DataPeeringID, tx.NewID("pcx")),

@@ -74,7 +74,8 @@ func TestDefaultVPC(t *testing.T) {
 		}
 		zones[aws.ToString(s.AvailabilityZone)] = aws.ToString(s.CidrBlock)
 	}
-	want := map[string]string{"us-east-1a": "172.31.0.0/20", "us-east-1b": "172.31.16.0/20", "us-east-1c": "172.31.32.0/20"}
+	want := map[string]string{"us-east-1a": "172.31.0.0/20", "us-east-1b": "172.31.16.0/20", "us-east-1c": "172.31.32.0/20",
+		"us-east-1d": "172.31.48.0/20", "us-east-1e": "172.31.64.0/20", "us-east-1f": "172.31.80.0/20"}
 	if len(zones) != len(want) {
 		t.Errorf("default subnets by zone %v, want %v", zones, want)
 	}

@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/spacelab-dev/spacelab/emulator"
@@ -158,8 +159,8 @@ var instanceTypeFields = fields[instanceTypeXML]{
 	"free-tier-eligible":                    func(x instanceTypeXML) []string { return one(boolStr(x.FreeTierEligible)) },
 	"burstable-performance-supported":       func(x instanceTypeXML) []string { return one(boolStr(x.BurstablePerformanceSupported)) },
 	"processor-info.supported-architecture": func(x instanceTypeXML) []string { return x.ProcessorInfo.SupportedArchitectures.Items },
-	"vcpu-info.default-vcpus":               func(x instanceTypeXML) []string { return one(itoa(x.VCPUInfo.DefaultVCpus)) },
-	"memory-info.size-in-mib":               func(x instanceTypeXML) []string { return one(itoa(x.MemoryInfo.SizeInMiB)) },
+	"vcpu-info.default-vcpus":               func(x instanceTypeXML) []string { return one(strconv.Itoa(x.VCPUInfo.DefaultVCpus)) },
+	"memory-info.size-in-mib":               func(x instanceTypeXML) []string { return one(strconv.Itoa(x.MemoryInfo.SizeInMiB)) },
 	"hypervisor":                            func(x instanceTypeXML) []string { return one(x.Hypervisor) },
 }
 

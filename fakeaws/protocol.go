@@ -196,6 +196,10 @@ func (s *Server) serve(hr *http.Request, reqID string, st *outcome) (any, error)
 		return nil, s.authErr(st, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", "AWS was not able to validate the provided access credentials")
 	}
 	st.caller = emulator.Caller{Account: key.Account, Region: cred.Region}
+	if !s.regionEnabled(st.caller) {
+		// A region the account has not enabled does not know its credentials.
+		return nil, s.authErr(st, "InvalidClientTokenId", "The security token included in the request is invalid.", "AWS was not able to validate the provided access credentials")
+	}
 	r := &request{Action: st.action, Params: p, Caller: st.caller, Key: key, RequestID: reqID}
 	if st.action == "" {
 		return nil, emulator.AWSErr("MissingAction", "The request must contain the parameter Action")
@@ -222,6 +226,14 @@ func (s *Server) serve(hr *http.Request, reqID string, st *outcome) (any, error)
 		return nil, err
 	}
 	return h(s, r)
+}
+
+// regionEnabled reports whether the caller's account may call the caller's region: an
+// opt-in region it has not enabled answers every call with an authentication failure.
+func (s *Server) regionEnabled(c emulator.Caller) bool {
+	ok := false
+	_ = s.World.View(func(tx *emulator.Tx) error { ok = tx.RegionEnabled(c.Account, c.Region); return nil })
+	return ok
 }
 
 // authErr picks the STS or EC2 spelling of an authentication failure: STS answers 403 with

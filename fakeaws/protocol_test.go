@@ -68,7 +68,7 @@ func TestRawProtocol(t *testing.T) {
 		{name: "regions", form: []string{"Action", "DescribeRegions", "Version", "2016-11-15", "RegionName.1", "ap-northeast-1"}, key: customerKey, service: "ec2", region: customerRegion,
 			wantStatus: 200, wantIn: []string{"<regionInfo><item><regionName>ap-northeast-1</regionName><regionEndpoint>ec2.ap-northeast-1.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item></regionInfo>"}},
 		{name: "zones of the signing region", form: []string{"Action", "DescribeAvailabilityZones", "Version", "2016-11-15", "Filter.1.Name", "zone-name", "Filter.1.Value.1", "*c"}, key: herokuKey, service: "ec2", region: herokuRegion,
-			wantStatus: 200, wantIn: []string{"<availabilityZoneInfo><item><zoneName>ap-northeast-1c</zoneName><zoneId>apne1-az3</zoneId><zoneState>available</zoneState>"}},
+			wantStatus: 200, wantIn: []string{"<availabilityZoneInfo><item><zoneName>ap-northeast-1c</zoneName><zoneId>apne1-az2</zoneId><zoneState>available</zoneState>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,16 +9,11 @@
 // its own account and region, as on AWS. Responses are rendered from the model on each call;
 // errors are EC2's (or STS's) error documents with EC2's codes, messages and HTTP statuses.
 //
-// Actions: DescribeRegions, DescribeAvailabilityZones; CreateVpc, DeleteVpc, DescribeVpcs;
-// CreateSubnet, DeleteSubnet, DescribeSubnets; CreateRouteTable, DeleteRouteTable,
-// AssociateRouteTable, DisassociateRouteTable, ReplaceRouteTableAssociation,
-// DescribeRouteTables, CreateRoute, ReplaceRoute, DeleteRoute; CreateSecurityGroup,
-// DeleteSecurityGroup, DescribeSecurityGroups, Authorize/RevokeSecurityGroupIngress/Egress;
-// CreateNetworkAcl, DeleteNetworkAcl, DescribeNetworkAcls, Create/Replace/DeleteNetworkAclEntry,
-// ReplaceNetworkAclAssociation; Create/Attach/Detach/Delete/DescribeInternetGateway(s);
-// RunInstances, TerminateInstances, DescribeInstances; Create/Describe/Accept/Reject/Delete
-// VpcPeeringConnection(s); CreateTags, DeleteTags, DescribeTags; STS GetCallerIdentity. Any
-// other action is InvalidAction. Unknown parameters are ignored (newer clients send members
+// Actions: docs/ec2-actions.md lists every EC2 action served and every well-known networking
+// action refused (InvalidAction, like any action not served), generated from the handler table
+// by Actions (go run ./cmd/ec2-actions); STS serves GetCallerIdentity. Regions and zones
+// are AWS's commercial ones (emulator.AWSRegions); an opt-in region the account has not
+// enabled answers AuthFailure. Unknown parameters are ignored (newer clients send members
 // the emulator does not know); parameters for features spacelab does not model (IPv6, NAT
 // gateway or ENI route targets, prefix lists) are refused with UnsupportedOperation.
 //
@@ -26,8 +21,9 @@
 //
 //	go test ./fakeaws/
 //
-// The tests that run the real AWS CLI v2 use /usr/bin/aws (Debian's awscli) and are skipped
-// without it, or fail under CI=true.
+// The tests that run the real AWS CLI v2 use /usr/bin/aws (Debian's awscli), the boto3 test
+// Debian's /usr/bin/python3 with python3-boto3 (testdata/boto3/flow.py); they are skipped
+// without them, or fail under CI=true.
 package fakeaws
 
 import (

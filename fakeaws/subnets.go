@@ -2,8 +2,8 @@ package fakeaws
 
 import (
 	"net/netip"
-	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spacelab-dev/spacelab/emulator"
 )
@@ -154,17 +154,12 @@ func createSubnet(s *Server, r *request) (response, error) {
 	}
 	az := r.Params.get("AvailabilityZone")
 	if id := r.Params.get("AvailabilityZoneId"); id != "" && az == "" {
-		for _, z := range zones(r.Caller.Region) {
-			if z.ZoneID == id {
-				az = z.ZoneName
-			}
-		}
-		if az == "" {
+		if az = zoneByID(r.Caller.Region, id); az == "" {
 			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter availabilityZoneId is invalid.", id)
 		}
 	}
-	if az != "" && !slices.ContainsFunc(zones(r.Caller.Region), func(z zoneXML) bool { return z.ZoneName == az }) {
-		return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: %sa, %sb, %sc.", az, r.Caller.Region, r.Caller.Region, r.Caller.Region)
+	if az != "" && zoneID(az) == "" || az != "" && !strings.HasPrefix(az, r.Caller.Region) {
+		return nil, emulator.ErrZone(r.Caller.Region, az)
 	}
 	tags, err := r.Params.tagSpecs("subnet")
 	if err != nil {

@@ -164,3 +164,45 @@ func ExampleLab_Health() {
 	// Output:
 	// 200 true private-space-peering 14
 }
+
+// Reset undoes everything the APIs did since Start and returns once the data plane has
+// followed; POST /_spacelab/reset on either API port does the same for other processes.
+func ExampleLab_Reset() {
+	ctx := context.Background()
+	l, err := lab.Start(ctx, lab.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+
+	cfg, err := l.AWSConfig(ctx, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := ec2.NewFromConfig(cfg)
+	count := func() int {
+		out, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []types.Filter{{Name: aws.String("cidr"), Values: []string{"10.42.0.0/16"}}}})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return len(out.Vpcs)
+	}
+	if _, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.42.0.0/16")}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("VPCs in 10.42.0.0/16 before the reset:", count())
+
+	resp, err := http.Post(l.AWSURL+lab.ResetPath, "application/json", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var h lab.Health
+	json.NewDecoder(resp.Body).Decode(&h)
+	resp.Body.Close()
+	fmt.Println("reset:", resp.StatusCode, "ready:", h.Ready)
+	fmt.Println("VPCs in 10.42.0.0/16 after the reset:", count())
+	// Output:
+	// VPCs in 10.42.0.0/16 before the reset: 1
+	// reset: 200 ready: true
+	// VPCs in 10.42.0.0/16 after the reset: 0
+}

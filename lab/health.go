@@ -55,9 +55,14 @@ func (l *Lab) Health() Health {
 	return h
 }
 
-// withHealth answers GET HealthPath on an API port and passes everything else to next.
+// withHealth answers GET HealthPath and POST ResetPath on an API port and passes everything
+// else to next.
 func (l *Lab) withHealth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == ResetPath {
+			l.serveReset(w, r)
+			return
+		}
 		if r.URL.Path != HealthPath {
 			next.ServeHTTP(w, r)
 			return

@@ -9,7 +9,8 @@
 //
 // Check runs a probe with real packets and explains the outcome from the model; the two must
 // agree, and the result says so. Both API ports also answer GET /_spacelab/health (HealthPath):
-// 200 when the data plane has converged to everything the APIs did, 503 with the reason when not.
+// 200 when the data plane has converged to everything the APIs did, 503 with the reason when not;
+// POST /_spacelab/reset (ResetPath, Lab.Reset) puts model and data plane back to the topology.
 package lab
 
 import (
@@ -89,6 +90,7 @@ type Lab struct {
 	once    sync.Once
 	version string
 	closing atomic.Bool
+	initial emulator.Checkpoint // the model as the topology made it (Reset)
 }
 
 // Start builds the world, starts the sandbox and converges it, then opens the APIs.
@@ -118,6 +120,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	}); err != nil {
 		return nil, err
 	}
+	initial := w.Checkpoint()
 	if len(top.Users) > 0 && top.Users[0].Token != "" {
 		token = top.Users[0].Token
 	}
@@ -127,7 +130,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		return nil, err
 	}
 	sandboxDone := time.Now()
-	l := &Lab{World: w, Sandbox: sb, Topology: top, Clock: clock, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{}), version: o.Version}
+	l := &Lab{World: w, Sandbox: sb, Topology: top, Clock: clock, HerokuToken: token, log: log.With("component", "lab"), runDone: make(chan struct{}), version: o.Version, initial: initial}
 	if l.version == "" {
 		l.version = moduleVersion()
 	}

@@ -4,6 +4,7 @@
 #   heroku CLI       npm heroku@11.10.0 into $HEROKU_DIR (/opt/heroku-cli), linked as $BIN_DIR/heroku
 #                    (/usr/local/bin/heroku); needs node >= 20 and npm
 #   AWS CLI v2       Debian's awscli (/usr/bin/aws)
+#   boto3            Debian's python3-boto3 (for /usr/bin/python3; fakeaws/boto3_test.go)
 #   curl, dig        curl, dnsutils
 #   strongSwan       strongswan-charon strongswan-swanctl libcharon-extra-plugins (the office side of a VPN)
 #   tcpdump          tcpdump (captures in the tests)
@@ -17,7 +18,7 @@ set -euo pipefail
 HEROKU_VERSION=11.10.0
 HEROKU_DIR=${HEROKU_DIR:-/opt/heroku-cli}
 BIN_DIR=${BIN_DIR:-/usr/local/bin}
-pkgs=(awscli curl dnsutils strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iproute2 nftables iperf3 graphviz python3)
+pkgs=(awscli curl dnsutils strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iproute2 nftables iperf3 graphviz python3 python3-boto3)
 
 say() { printf 'install-clients: %s\n' "$*" >&2; }
 as_root() {

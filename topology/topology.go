@@ -161,6 +161,9 @@ type RawAccount struct {
 	VPCs            []RawVPC `yaml:"vpcs"`
 	// DefaultVPC false says the account has no default VPCs (AWS gives one in every region).
 	DefaultVPC *bool `yaml:"default_vpc"`
+	// OptInRegions are the opt-in regions (af-south-1, ap-east-1, …) the account has enabled;
+	// the others refuse its calls, as on AWS.
+	OptInRegions []string `yaml:"opt_in_regions"`
 }
 
 // RawVPC is a VPC with its subnets.
@@ -286,6 +289,7 @@ type Account struct {
 	DefaultRegion string
 	VPCs          []VPC
 	NoDefaultVPC  bool
+	OptInRegions  []string
 }
 
 // VPC is a resolved VPC.
@@ -454,15 +458,24 @@ func (r *Raw) Resolve() (*Topology, error) {
 			bad(at, a.ID, "access_key_id and secret_access_key are required")
 		}
 		acct := Account{Key: emulator.AccessKey{ID: a.AccessKeyID, Secret: a.SecretAccessKey, Account: a.ID, User: orDefault(a.User, "admin")},
-			DefaultRegion: a.DefaultRegion, NoDefaultVPC: a.DefaultVPC != nil && !*a.DefaultVPC}
+			DefaultRegion: a.DefaultRegion, NoDefaultVPC: a.DefaultVPC != nil && !*a.DefaultVPC, OptInRegions: a.OptInRegions}
+		for ri, reg := range a.OptInRegions {
+			if !slices.Contains(emulator.Regions(), reg) {
+				bad(at.with("opt_in_regions", ri), a.ID, "%q is not an AWS region", reg)
+			}
+		}
 		for vi, v := range a.VPCs {
 			vat := at.with("vpcs", vi)
 			cidr, err := netip.ParsePrefix(v.CIDR)
 			if err != nil {
 				bad(vat.with("cidr"), v.ID, "cidr %q: %v", v.CIDR, err)
 			}
-			if v.Region == "" {
+			if reg, known := emulator.LookupAWSRegion(v.Region); v.Region == "" {
 				bad(vat, v.ID, "region is required")
+			} else if !known {
+				bad(vat.with("region"), v.ID, "%q is not an AWS region", v.Region)
+			} else if reg.OptIn && !slices.Contains(a.OptInRegions, v.Region) {
+				bad(vat.with("region"), v.ID, "%s is an opt-in region; list it in the account's opt_in_regions", v.Region)
 			}
 			vpc := VPC{where: r.where(vat, v.ID), ID: v.ID, Name: v.Name, Region: v.Region, CIDR: cidr}
 			if acct.DefaultRegion == "" {
@@ -578,6 +591,11 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 			tx.AddAccessKey(a.Key)
 			if a.NoDefaultVPC {
 				tx.SetNoDefaultVPC(a.Key.Account)
+			}
+			for _, reg := range a.OptInRegions {
+				if err := tx.EnableRegion(a.Key.Account, reg); err != nil {
+					return fmt.Errorf("topology: %w", err)
+				}
 			}
 			for _, v := range a.VPCs {
 				c := emulator.Caller{Account: a.Key.Account, Region: v.Region}

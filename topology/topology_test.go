@@ -50,6 +50,9 @@ func TestResolveErrors(t *testing.T) {
 		{"bad office ipsec", "offices: [{name: o, gateway: {name: g, address: nope}, lan: 192.168.0.0/24}]", `gateway address "nope"`},
 		{"negative quota", "aws: {quotas: {routes_per_route_table: -1}}", "aws.quotas.routes_per_route_table: -1 is negative"},
 		{"unknown quota", "aws: {quotas: {routes: 5}}", "field routes not found"},
+		{"unknown region", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: us-east-9, cidr: 10.0.0.0/16}]}]}", `"us-east-9" is not an AWS region`},
+		{"opt-in region not enabled", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: af-south-1, cidr: 10.0.0.0/16}]}]}", "af-south-1 is an opt-in region; list it in the account's opt_in_regions"},
+		{"unknown opt-in region", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, opt_in_regions: [mars-1]}]}", `"mars-1" is not an AWS region`},
 		{"negative limit", "heroku: {limits: {trusted_ip_ranges: -2}}", "heroku.limits.trusted_ip_ranges: -2 is negative"},
 	}
 	for _, tc := range tests {
@@ -126,4 +129,28 @@ func TestQuotasReachTheWorld(t *testing.T) {
 	if q.RulesPerSecurityGroup != 120 || q.InstancesPerRun != 500 || q.RoutesPerRouteTable != emulator.DefaultRoutesPerRouteTable || o.HerokuLimits.TrustedIPRanges != 1000 {
 		t.Fatalf("%+v %+v", q, o.HerokuLimits)
 	}
+}
+
+// An account's opt_in_regions are enabled in the world; its other opt-in regions are not.
+func TestOptInRegionsReachTheWorld(t *testing.T) {
+	raw, err := topology.Parse([]byte("aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, opt_in_regions: [af-south-1], vpcs: [{id: vpc-1, region: af-south-1, cidr: 10.0.0.0/16, subnets: [{id: subnet-1, cidr: 10.0.0.0/24, az: af-south-1c}]}]}]}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := raw.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: 1}))
+	if err := top.Apply(w, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.View(func(tx *emulator.Tx) error {
+		for region, want := range map[string]string{"af-south-1": "opted-in", "me-south-1": "not-opted-in", "us-east-1": "opt-in-not-required"} {
+			if got := tx.OptInStatus("123456789012", region); got != want {
+				t.Errorf("%s: %s, want %s", region, got, want)
+			}
+		}
+		return nil
+	})
 }

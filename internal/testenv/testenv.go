@@ -36,6 +36,7 @@ const (
 // packages names what provides each tool, for the message of a skipped test.
 var packages = map[string]string{
 	"aws":     "Debian's AWS CLI v2 (apt-get install awscli)",
+	"python3": "Debian's python3 with boto3 (apt-get install python3-boto3)",
 	"heroku":  "the heroku CLI (npm heroku@" + HerokuVersion + ", installed under " + HerokuDir + ")",
 	"curl":    "curl (apt-get install curl)",
 	"dig":     "dig (apt-get install dnsutils)",
