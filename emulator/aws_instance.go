@@ -30,6 +30,7 @@ type Instance struct {
 	ImageID          string
 	InstanceType     string
 	KeyName          string
+	UserData         string // decoded; a script runs once at boot
 	LaunchTime       time.Time
 	ENIID            string
 	ENIAttachmentID  string
@@ -86,6 +87,8 @@ type InstanceOptions struct {
 	PublicIP bool
 	// Attributes nil means DefaultInstanceAttributes.
 	Attributes *InstanceAttributes
+	// UserData is the decoded user data; a script (#!…) runs once at boot, as cloud-init does.
+	UserData string
 }
 
 // RunInstance launches one instance in a subnet. It is running at once: the data plane gives it
@@ -145,7 +148,7 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 		KeyName: o.KeyName, LaunchTime: tx.now, ENIID: tx.NewID("eni"), ENIAttachmentID: tx.NewID("eni-attach"),
 		MAC:           fmt.Sprintf("02:%s:%s:%s:%s:%s", tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2)),
 		ReservationID: tx.NewID("r"), ClientToken: o.ClientToken, Tags: cloneTags(o.Tags),
-		Services: append([]Service(nil), o.Services...),
+		Services: append([]Service(nil), o.Services...), UserData: o.UserData,
 	}
 	inst.Attributes = DefaultInstanceAttributes()
 	if o.Attributes != nil {

@@ -29,6 +29,8 @@ type App struct {
 	Formation  map[string]*Formation
 	Dynos      []*Dyno
 	Release    int
+	// ConfigVars are the app's config vars, in every dyno's environment.
+	ConfigVars map[string]string
 }
 
 // WebHost is the app's public host name.
@@ -140,6 +142,13 @@ func (tx *Tx) CreateApp(s AppSpec) (*App, error) {
 			app.OwnerEmail = t.Name + "@herokumanager.com"
 		}
 	}
+	// The app's first release (spacelab's built-in one) declares the web process type at
+	// quantity 0, so the formation is never empty: ps:scale without arguments shows it.
+	size := "Private-S"
+	if app.SpaceID == "" {
+		size = "Standard-1X"
+	}
+	app.Formation["web"] = &Formation{ID: tx.NewUUID(), Type: "web", Size: size, CreatedAt: tx.now, UpdatedAt: tx.now}
 	tx.w.apps[app.ID] = app
 	tx.w.log.Info("app created", "app", app.Name, "space", app.SpaceID, "internal", app.InternalRouting)
 	return app, nil

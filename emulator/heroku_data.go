@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"time"
 )
 
 // DataService is a Heroku data add-on of a space (Postgres, Redis, Kafka): an endpoint in the
@@ -18,6 +19,12 @@ type DataService struct {
 	// TrustedIPs, when non-empty, enable access from those public ranges at PublicAddr.
 	TrustedIPs []netip.Prefix
 	PublicAddr netip.Addr
+	// Add-on fields, set when the service was created through the Platform API
+	// (heroku addons:create): its id, the app it belongs to, its plan and creation time.
+	ID        string
+	AppID     string
+	Plan      string
+	CreatedAt time.Time
 }
 
 // Port is the service's well-known port.

@@ -31,6 +31,9 @@ type Dyno struct {
 	State     string
 	Size      string
 	Command   string
+	// Restarts counts the restarts of the dyno's process (heroku ps:restart); the data plane
+	// starts the process again each time it changes.
+	Restarts  int
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

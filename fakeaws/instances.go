@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -368,6 +369,11 @@ func runInstances(s *Server, r *request) (response, error) {
 		if _, ok := findInstanceType(opts.InstanceType); !ok {
 			return nil, emulator.AWSErr("InvalidParameterValue", "Invalid value '%s' for InstanceType.", opts.InstanceType)
 		}
+	}
+	if raw := p.get("UserData"); raw != "" {
+		// launchAttributes checked the encoding; the boot script runs the decoded text.
+		b, _ := base64.StdEncoding.DecodeString(raw)
+		opts.UserData = string(b)
 	}
 	if raw := privateIP; raw != "" {
 		if opts.PrivateIP, err = netip.ParseAddr(raw); err != nil || !opts.PrivateIP.Is4() {

@@ -144,11 +144,6 @@ func (s *Server) appPage(tx *emulator.Tx, apps []*emulator.App) page {
 		func(a appJSON) string { return a.Name }, func(a appJSON) string { return a.ID })
 }
 
-// listAddons serves GET /apps/{app}/addons. The model has no add-ons: the list is empty.
-func (s *Server) listAddons(w http.ResponseWriter, r *http.Request) {
-	s.emptyAppList(w, r)
-}
-
 // listCollaborators serves GET /apps/{app}/collaborators. The model has no collaborators:
 // the list is empty.
 func (s *Server) listCollaborators(w http.ResponseWriter, r *http.Request) {

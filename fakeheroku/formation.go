@@ -17,6 +17,7 @@ type formationJSON struct {
 	App       idName  `json:"app"`
 	Command   string  `json:"command"`
 	CreatedAt *string `json:"created_at"`
+	DynoSize  idName  `json:"dyno_size"` // v6 reads the size here; size is its deprecated twin
 	ID        string  `json:"id"`
 	Quantity  int     `json:"quantity"`
 	Size      string  `json:"size"`
@@ -26,7 +27,8 @@ type formationJSON struct {
 
 func renderFormation(app *emulator.App, f *emulator.Formation) formationJSON {
 	return formationJSON{App: idName{ID: app.ID, Name: app.Name}, Command: emulator.ShownCommand(f.Type, f.Command), CreatedAt: ts(f.CreatedAt),
-		ID: f.ID, Quantity: f.Quantity, Size: f.Size, Type: f.Type, UpdatedAt: ts(f.UpdatedAt)}
+		DynoSize: idName{ID: stableUUID("dyno-size", f.Size), Name: f.Size},
+		ID:       f.ID, Quantity: f.Quantity, Size: f.Size, Type: f.Type, UpdatedAt: ts(f.UpdatedAt)}
 }
 
 // sortedFormation returns an app's process types ordered by type.

@@ -3,7 +3,9 @@ package fakeheroku
 import (
 	"net/http"
 	"net/netip"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
 )
@@ -75,11 +77,37 @@ func (s *Server) listPeerings(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		var items []peeringJSON
-		for _, p := range tx.SpacePeerings(sp) {
+		for _, p := range spacePeerings(tx, sp) {
 			items = append(items, renderPeering(p))
 		}
 		return newPage(s, items, []string{"pcx_id"}, func(p peeringJSON) string { return p.PcxID }), nil
 	})
+}
+
+// failedPeeringShown is how long Heroku keeps listing a peering request towards the space
+// that failed (CIDRs overlap, the VPC is not where the request said): as long as EC2 shows
+// it to the requester.
+const failedPeeringShown = 2 * time.Hour
+
+// spacePeerings is what spaces:peerings lists: the model's peerings of the space plus the
+// requests towards it that failed. EC2 shows a failed request only to its requester, but
+// Heroku, which watches its own VPC, lists it with status failed so that the customer
+// sees why nothing is pending acceptance.
+func spacePeerings(tx *emulator.Tx, sp *emulator.Space) []emulator.SpacePeering {
+	rows := tx.SpacePeerings(sp)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r.PcxID] = true
+	}
+	for _, p := range tx.Peerings() {
+		if seen[p.ID] || p.Accepter.VPCID != sp.VPCID || p.Status(tx.Now()) != emulator.PcxFailed ||
+			tx.Now().Sub(p.EndedAt) >= failedPeeringShown {
+			continue
+		}
+		rows = append(rows, tx.SpacePeeringOf(sp, p))
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].PcxID < rows[j].PcxID })
+	return rows
 }
 
 // getPeering serves GET /spaces/{space}/peerings/{pcx}.
@@ -88,6 +116,11 @@ func (s *Server) getPeering(w http.ResponseWriter, r *http.Request) {
 		sp, err := findSpace(tx, r, r.PathValue("space"))
 		if err != nil {
 			return nil, err
+		}
+		for _, p := range spacePeerings(tx, sp) {
+			if p.PcxID == r.PathValue("pcx") {
+				return renderPeering(p), nil
+			}
 		}
 		p, err := tx.SpacePeering(sp, r.PathValue("pcx"))
 		if err != nil {

@@ -65,6 +65,7 @@ func newSchemaChecker(path string) (*schemaChecker, error) {
 		return nil, err
 	}
 	stripMeta(doc)
+	widenProviderRegions(doc)
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(mustJSON(doc)))
 	if err != nil {
 		return nil, err
@@ -379,5 +380,17 @@ func TestSchemaLinksResolve(t *testing.T) {
 				t.Fatalf("link = %q, want %q", got, tc.wantHref)
 			}
 		})
+	}
+}
+
+// widenProviderRegions adds the AWS regions of the London and Montreal Private Space regions
+// (eu-west-2, ca-central-1) to the region provider's enum: the v5.5.0 schema predates them,
+// the schema shipped with heroku-go v6.1.0 lists them.
+func widenProviderRegions(doc map[string]any) {
+	region, _ := doc["definitions"].(map[string]any)["region"].(map[string]any)
+	provider, _ := region["definitions"].(map[string]any)["provider"].(map[string]any)
+	prop, _ := provider["properties"].(map[string]any)["region"].(map[string]any)
+	if enum, ok := prop["enum"].([]any); ok {
+		prop["enum"] = append(enum, "eu-west-2", "ca-central-1")
 	}
 }

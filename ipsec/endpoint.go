@@ -202,6 +202,9 @@ type Endpoint struct {
 	lastKeepalive time.Time
 	heardOnce     bool
 	lastProblem   string // the last failure, kept while retrying
+	// peerIKEv2 is set once the peer offered IKEv2, until a tunnel comes up: a later refusal
+	// of this gateway's IKEv1 offer is then reported as the version mismatch it is.
+	peerIKEv2 bool
 	// lastInvalidCookie is when we last answered a message on an unknown ISAKMP SA.
 	lastInvalidCookie time.Time
 
@@ -295,7 +298,7 @@ func (e *Endpoint) updateUp() {
 	e.status.IKE, e.status.ESP = ike, esp
 	e.statusMu.Unlock()
 	if len(esp) > 0 {
-		e.lastProblem = ""
+		e.lastProblem, e.peerIKEv2 = "", false
 		e.setStatus(StateUp, fmt.Sprintf("IKEv1 %s, ESP %s", ike, strings.Join(esp, "; ")))
 	}
 }

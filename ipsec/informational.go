@@ -21,13 +21,19 @@ func (e *Endpoint) handleIKEv2(h header, pkt []byte, ev event) {
 		e.unexpected(h, "informational:21")
 		return
 	}
-	e.fail(e.cfg.PeerLabel + " offered IKEv2; this gateway speaks IKEv1 only")
+	e.peerIKEv2 = true
+	e.fail(ikev2Mismatch(e.cfg.PeerLabel))
 	resp := header{ICookie: h.ICookie, Next: ikev2PayloadNotify, Version: ikev2Version, Exchange: exchIKEv2Init, Flags: ikev2FlagResponse}
 	body := []byte{0, 0, 0, 8, 0, 0}
 	body = binary.BigEndian.AppendUint16(body, notifyNoProposalChosen)
 	resp.Length = uint32(isakmpHeaderLen + len(body))
 	out := append(resp.append(nil), body...)
 	e.sendIKE(out, ev.natt)
+}
+
+// ikev2Mismatch is the reason a tunnel is down when the peer speaks IKEv2.
+func ikev2Mismatch(peer string) string {
+	return peer + " offered IKEv2; this gateway speaks IKEv1 only"
 }
 
 // refuseAggressive refuses Aggressive Mode, which exposes the PSK hash to offline attack.
@@ -163,6 +169,9 @@ func (e *Endpoint) handlePlainInformational(h header, pkt []byte, now time.Time)
 			continue
 		}
 		switch {
+		case n.Type == notifyNoProposalChosen && sa.state == ikeMM1Sent && e.peerIKEv2:
+			// A peer that offers IKEv2 refuses every IKEv1 proposal: the version is the reason.
+			e.fail(ikev2Mismatch(e.cfg.PeerLabel) + " (it refused this gateway's IKEv1 main mode with NO_PROPOSAL_CHOSEN)")
 		case n.Type == notifyNoProposalChosen && sa.state == ikeMM1Sent:
 			e.fail(fmt.Sprintf("phase 1 refused by %s (NO_PROPOSAL_CHOSEN): this gateway offered %s", e.cfg.PeerLabel, e.pol.describeIKE()))
 		case n.Type == notifyPayloadMalformed && sa.state == ikeMM5Sent:

@@ -492,19 +492,29 @@ func TestStrongswanInterop(t *testing.T) {
 func TestStrongswanFailuresAreNamed(t *testing.T) {
 	block := &netspec.Filter{Chains: []netspec.Chain{{Name: "forward", Hook: netspec.Forward, Policy: netspec.Drop, PolicyWhy: "test: internet path blocked"}}}
 	for _, tc := range []struct {
-		name        string
-		goInitiates bool
-		charon      func(*charonConf)
-		tunnel      func(*netspec.IPsecTunnel)
-		blocked     bool
-		goStatus    string // substring of the space gateway's DOWN message
-		charonLog   string // substring of charon's log, when charon initiates
+		name         string
+		goInitiates  bool
+		bothInitiate bool // charon initiates too
+		charon       func(*charonConf)
+		tunnel       func(*netspec.IPsecTunnel)
+		blocked      bool
+		goStatus     string // substring of the space gateway's DOWN message
+		charonLog    string // substring of charon's log, when charon initiates
 	}{
 		{
 			name:      "strongswan offers IKEv2",
 			charon:    func(c *charonConf) { c.version = 2 },
 			goStatus:  "the customer gateway offered IKEv2; this gateway speaks IKEv1 only",
 			charonLog: "received NO_PROPOSAL_CHOSEN",
+		},
+		{
+			// The default space gateway initiates as well: strongSwan refuses its IKEv1 main
+			// mode, and the reason shown stays the version mismatch.
+			name:         "both initiate, strongswan offers IKEv2",
+			goInitiates:  true,
+			bothInitiate: true,
+			charon:       func(c *charonConf) { c.version = 2 },
+			goStatus:     "the customer gateway offered IKEv2; this gateway speaks IKEv1 only (it refused this gateway's IKEv1 main mode with NO_PROPOSAL_CHOSEN)",
 		},
 		{
 			name:      "phase 1 proposal mismatch",
@@ -573,7 +583,7 @@ func TestStrongswanFailuresAreNamed(t *testing.T) {
 			}
 			ss := startCharon(t, sb, cc)
 			start := time.Now()
-			if !tc.goInitiates {
+			if !tc.goInitiates || tc.bothInitiate {
 				ss.initiateInBackground()
 			}
 			msg := waitGoStatus(t, sb, 20*time.Second, func(state, msg string) bool {

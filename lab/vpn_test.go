@@ -47,13 +47,19 @@ func TestLabVPNBuiltinOffice(t *testing.T) {
 		t.Fatalf("tunnels: %q", tunnels)
 	}
 	t.Logf("tunnels: %q", tunnels)
+	var dyno string // web.1's own address: VPN-connected networks reach only the internal routers
+	l.World.View(func(tx *emulator.Tx) error {
+		dyno = tx.App("test-vpn-compute").Dynos[0].PrivateIP.String()
+		return nil
+	})
 	for _, tc := range []struct {
 		name  string
 		probe netspec.Probe
 		ok    bool
 	}{
 		{"office-pc → the internal app", netspec.Probe{From: "office-pc", Kind: "http", Target: "http://test-vpn-compute.herokuapp.com/"}, true},
-		{"office-pc → a dyno", netspec.Probe{From: "office-pc", Kind: "tcp", Target: "10.0.25.212:80"}, true},
+		{"office-pc → the app's internal router", netspec.Probe{From: "office-pc", Kind: "tcp", Target: "10.0.25.212:80"}, true},
+		{"office-pc → a dyno's own address", netspec.Probe{From: "office-pc", Kind: "tcp", Target: dyno + ":5000"}, false},
 		{"dyno → office-pc", netspec.Probe{From: "test-vpn-compute/web.1", Kind: "icmp", Target: "192.168.0.10"}, true},
 		{"office-pc → Postgres", netspec.Probe{From: "office-pc", Kind: "tcp", Target: "10.1.0.10:5432"}, false},
 	} {

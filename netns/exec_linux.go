@@ -46,6 +46,10 @@ func (p *process) kill() {
 
 // shimConfig tells the exec shim how to become the requested program inside a host.
 type shimConfig struct {
+	// Confined programs (command services: a dyno's process, an instance's user data) see
+	// the host machine's files read-only where the kernel allows, and write to a scratch
+	// directory: a fresh tmpfs at /tmp (also $TMPDIR and $HOME).
+	Confined bool
 	Hostname string
 	Files    map[string]string // target path → file to bind-mount over it
 	Argv     []string
@@ -57,6 +61,11 @@ type shimConfig struct {
 // namespaces from a thread inside the host's network namespace, bind-mounts the host's
 // resolv.conf, hosts and hostname over /etc, sets the host name and execs the program.
 func (h *host) spawn(hs *netspec.Host, argv, env []string, dir string, stdin, stdout, stderr *os.File) (*process, error) {
+	return h.spawnWith(false, hs, argv, env, dir, stdin, stdout, stderr)
+}
+
+// spawnWith is spawn, confined (read-only files, scratch /tmp) or not.
+func (h *host) spawnWith(confined bool, hs *netspec.Host, argv, env []string, dir string, stdin, stdout, stderr *os.File) (*process, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("no command")
 	}
@@ -69,7 +78,7 @@ func (h *host) spawn(hs *netspec.Host, argv, env []string, dir string, stdin, st
 			"/etc/hosts":       filepath.Join(h.dir, "hosts"),
 			"/etc/hostname":    filepath.Join(h.dir, "hostname"),
 		},
-		Argv: argv, Env: full, Dir: dir,
+		Argv: argv, Env: full, Dir: dir, Confined: confined,
 	}
 	b, _ := json.Marshal(cfg)
 	exe, err := os.Executable()
@@ -98,10 +107,11 @@ func (h *host) spawn(hs *netspec.Host, argv, env []string, dir string, stdin, st
 	go func() {
 		err := cmd.Wait()
 		p.code = exitCode(err)
+		// done first: a service being stopped by configure (which holds h.mu) waits for it.
+		close(p.done)
 		h.mu.Lock()
 		delete(h.procs, pid)
 		h.mu.Unlock()
-		close(p.done)
 	}()
 	return p, nil
 }
@@ -154,6 +164,9 @@ func shimMain() int {
 			fmt.Fprintf(os.Stderr, "spacelab exec: warning: cannot bind %s: %v\n", target, err)
 		}
 	}
+	if c.Confined {
+		confine()
+	}
 	if c.Hostname != "" {
 		unix.Sethostname([]byte(c.Hostname))
 	}
@@ -170,6 +183,18 @@ func shimMain() int {
 	err = syscall.Exec(path, c.Argv, c.Env)
 	fmt.Fprintf(os.Stderr, "spacelab exec: %s: %v\n", c.Argv[0], err)
 	return 126
+}
+
+// confine makes every mount read-only (recursively, mount_setattr) and mounts a scratch tmpfs
+// at /tmp. Where the kernel refuses (an old kernel, locked mounts), the program runs with the
+// files as they are, and says so.
+func confine() {
+	if err := unix.MountSetattr(-1, "/", unix.AT_RECURSIVE, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}); err != nil {
+		fmt.Fprintf(os.Stderr, "spacelab: warning: files stay writable (read-only mounts refused: %v)\n", err)
+	}
+	if err := unix.Mount("scratch", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777"); err != nil {
+		fmt.Fprintf(os.Stderr, "spacelab: warning: no scratch directory at /tmp: %v\n", err)
+	}
 }
 
 func lookPath(name string, env []string) (string, error) {
@@ -205,7 +230,8 @@ func (h *host) startCommand(cfg netspec.Service, hs *netspec.Host, log *slog.Log
 		return nil, err
 	}
 	devnull, _ := os.Open(os.DevNull)
-	p, err := h.spawn(hs, cfg.Cmd.Argv, env, "/", devnull, w, w)
+	env = append(env, "TMPDIR=/tmp", "HOME=/tmp")
+	p, err := h.spawnWith(true, hs, cfg.Cmd.Argv, env, "/", devnull, w, w)
 	w.Close()
 	devnull.Close()
 	if err != nil {
@@ -213,16 +239,25 @@ func (h *host) startCommand(cfg netspec.Service, hs *netspec.Host, log *slog.Log
 		return nil, err
 	}
 	l := log.With("host", h.name, "service", cfg.Name)
+	out := openOutputLog(h.dir)
+	name := cfg.Name // a dyno's lines carry its name (DYNO), as heroku logs shows them
+	for _, e := range append(append([]string(nil), hs.Env...), cfg.Cmd.Env...) {
+		if v, ok := strings.CutPrefix(e, "DYNO="); ok {
+			name = v
+		}
+	}
+	out.line("heroku", name, "Starting process with command `"+strings.Join(cfg.Cmd.Argv, " ")+"`")
 	go func() {
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			l.Info(sc.Text())
+			out.line("app", name, sc.Text())
 		}
 		r.Close()
-	}()
-	go func() {
 		<-p.done
 		l.Info("process exited", "code", p.code)
+		out.line("heroku", name, fmt.Sprintf("Process exited with status %d", p.code))
+		out.close()
 	}()
 	return p, nil
 }

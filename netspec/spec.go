@@ -167,6 +167,9 @@ type DNSRecord struct {
 type CommandConfig struct {
 	Argv []string
 	Env  []string
+	// Generation changes when the program must be started again with the same settings
+	// (heroku ps:restart): the host stops it and starts a new one.
+	Generation int `json:",omitempty"`
 }
 
 // IPsecConfig configures the built-in IPsec gateway: IKEv1 (Main Mode, pre-shared key, Quick

@@ -63,7 +63,7 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (*Result, error) {
 		r.Vars = map[string]string{}
 	}
 	if r.HTTP == nil {
-		r.HTTP = &http.Client{Timeout: 30 * time.Second}
+		r.HTTP = defaultHTTP()
 	}
 	out := r.Out
 	if out == nil {
@@ -101,6 +101,8 @@ func (r *Runner) Run(ctx context.Context, s *Scenario) (*Result, error) {
 	}
 	return res, nil
 }
+
+func defaultHTTP() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
 
 var varRE = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
 

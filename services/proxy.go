@@ -90,10 +90,18 @@ func startProxy(cfg netspec.Service, env Env) (Service, error) {
 			if h, _, err := net.SplitHostPort(host); err == nil {
 				host = h
 			}
-			backends := c.Backends[strings.TrimSuffix(host, ".")]
-			if len(backends) == 0 {
+			backends, known := c.Backends[strings.TrimSuffix(host, ".")]
+			if !known {
 				herokuError(rw, c.Via, http.StatusNotFound, "No such app",
 					"There's nothing here, yet.")
+				return
+			}
+			if len(backends) == 0 {
+				// Heroku's router: an app it serves with no web dyno up is error H14, the
+				// standard application error page with status 503.
+				env.Log.Info("router error", "code", "H14", "desc", "No web processes running", "host", r.Host, "status", http.StatusServiceUnavailable)
+				herokuError(rw, c.Via, http.StatusServiceUnavailable, "Application Error",
+					"An error occurred in the application and your page could not be served.")
 				return
 			}
 			ap := backends[rand.IntN(len(backends))]

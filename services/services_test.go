@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/spacelab-dev/spacelab/internal/testenv"
 	"github.com/spacelab-dev/spacelab/netspec"
 	"github.com/spacelab-dev/spacelab/services"
 )
@@ -74,7 +76,7 @@ func TestRouterProxiesToWebDynosWithVia(t *testing.T) {
 	backend := netip.MustParseAddrPort(web.addrs[0])
 	router := &loopback{t: t}
 	cfg := netspec.Service{Name: "router", Kind: "proxy", Listen: anyAddr, Proxy: &netspec.ProxyConfig{
-		Via: "spaces-router (abc123)", Backends: map[string][]netip.AddrPort{"app1.herokuapp.com": {backend}}}}
+		Via: "spaces-router (abc123)", Backends: map[string][]netip.AddrPort{"app1.herokuapp.com": {backend}, "idle.herokuapp.com": nil}}}
 	r := start(t, cfg, router)
 	tests := []struct {
 		name, host string
@@ -84,6 +86,7 @@ func TestRouterProxiesToWebDynosWithVia(t *testing.T) {
 		{"known app", "app1.herokuapp.com", 200, "served by web.1"},
 		{"host with port", "app1.herokuapp.com:80", 200, "served by web.1"},
 		{"unknown app", "nope.herokuapp.com", 404, "No such app"},
+		{"app without a web dyno up (H14)", "idle.herokuapp.com", 503, "Application Error"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -211,3 +214,52 @@ func TestUnknownKind(t *testing.T) {
 }
 
 var _ = context.Background
+
+// TestDNSAnswerIsCompressed: the seed's dig of test-vpn-compute.herokuapp.com (two A records,
+// EDNS) reads "MSG SIZE rcvd: 91", the size with the answers' names compressed — asked of the
+// zone's own server and through a forwarding one, counted in the bytes on the wire and by dig
+// when it is installed.
+func TestDNSAnswerIsCompressed(t *testing.T) {
+	public := &loopback{t: t}
+	start(t, netspec.Service{Name: "public", Kind: "dns", Listen: anyAddr, DNS: &netspec.DNSConfig{
+		Zones: []string{"."}, Records: []netspec.DNSRecord{
+			{Name: "test-vpn-compute.herokuapp.com.", Addr: netip.MustParseAddr("10.0.25.212"), TTL: 60},
+			{Name: "test-vpn-compute.herokuapp.com.", Addr: netip.MustParseAddr("10.0.15.133"), TTL: 60},
+		}}}, public)
+	vpc := &loopback{t: t}
+	start(t, netspec.Service{Name: "vpc", Kind: "dns", Listen: anyAddr, DNS: &netspec.DNSConfig{
+		Zones: []string{"ec2.internal."}, Forwarders: []netip.AddrPort{netip.MustParseAddrPort(public.addrs[0])}}}, vpc)
+	for _, tc := range []struct{ name, server string }{{"authoritative", public.addrs[0]}, {"forwarded", vpc.addrs[0]}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := new(dns.Msg)
+			m.SetQuestion("test-vpn-compute.herokuapp.com.", dns.TypeA)
+			m.SetEdns0(4096, false)
+			wire, err := m.Pack()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := net.Dial("udp4", tc.server)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write(wire); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 4096)
+			n, err := c.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 91 {
+				t.Errorf("answer is %d bytes on the wire, the seed's dig received 91", n)
+			}
+			dig := testenv.Binary(t, "dig")
+			host, port, _ := net.SplitHostPort(tc.server)
+			out, err := exec.Command(dig, "@"+host, "-p", port, "+tries=1", "test-vpn-compute.herokuapp.com").CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "MSG SIZE  rcvd: 91") {
+				t.Errorf("dig: %v\n%s", err, out)
+			}
+		})
+	}
+}

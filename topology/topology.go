@@ -129,6 +129,11 @@ type RawApp struct {
 	InternalRouting bool           `yaml:"internal_routing"`
 	RouterIPs       []string       `yaml:"router_ips"`
 	Formation       map[string]int `yaml:"formation"`
+	// Processes gives process types their command, as a Procfile does
+	// (web: python3 -m http.server $PORT); a type without one runs spacelab's built-in process.
+	Processes map[string]string `yaml:"processes"`
+	// Config are the app's config vars, in its dynos' environment.
+	Config map[string]string `yaml:"config"`
 }
 
 // RawAWS is the aws: section.
@@ -269,6 +274,8 @@ type Space struct {
 type App struct {
 	Spec      emulator.AppSpec
 	Formation map[string]int
+	Processes map[string]string
+	Config    map[string]string
 
 	where string
 }
@@ -396,7 +403,12 @@ func (r *Raw) Resolve() (*Topology, error) {
 		}
 		for ai, a := range s.Apps {
 			aat := sat.with("apps", ai)
-			app := App{where: r.where(aat, a.Name), Spec: emulator.AppSpec{Name: a.Name, Space: s.Name, InternalRouting: a.InternalRouting}, Formation: a.Formation}
+			app := App{where: r.where(aat, a.Name), Spec: emulator.AppSpec{Name: a.Name, Space: s.Name, InternalRouting: a.InternalRouting}, Formation: a.Formation, Processes: a.Processes, Config: a.Config}
+			for typ := range a.Processes {
+				if _, ok := a.Formation[typ]; !ok {
+					bad(aat.with("processes", typ), a.Name, "%s has a command but no quantity in formation", typ)
+				}
+			}
 			for _, ip := range a.RouterIPs {
 				addr, err := netip.ParseAddr(ip)
 				if err != nil {
@@ -623,10 +635,19 @@ func (t *Topology) Apply(w *emulator.World, tokenFor func(email string) string) 
 				if err != nil {
 					return fmt.Errorf("topology: %s: %w", a.where, err)
 				}
+				if len(a.Config) > 0 {
+					vars := map[string]*string{}
+					for k, v := range a.Config {
+						vars[k] = &v
+					}
+					if _, err := tx.UpdateConfigVars(app.ID, vars); err != nil {
+						return fmt.Errorf("topology: app %s: %w", a.Spec.Name, err)
+					}
+				}
 				var ups []emulator.ScaleUpdate
 				for _, typ := range sortedKeys(a.Formation) {
 					q := a.Formation[typ]
-					ups = append(ups, emulator.ScaleUpdate{Type: typ, Quantity: &q})
+					ups = append(ups, emulator.ScaleUpdate{Type: typ, Quantity: &q, Command: a.Processes[typ]})
 				}
 				if len(ups) > 0 {
 					if _, err := tx.Scale(app.ID, ups); err != nil {

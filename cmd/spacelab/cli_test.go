@@ -53,6 +53,12 @@ type up struct {
 
 func startUp(t *testing.T, args ...string) *up {
 	t.Helper()
+	return startCommand(t, []string{"up"}, args...)
+}
+
+// startCommand starts a command that runs the emulator like `spacelab up` (up, lab start).
+func startCommand(t *testing.T, command []string, args ...string) *up {
+	t.Helper()
 	netnstest.Start(t) // skip (or fail under CI) where no sandbox can be made
 	state, err := os.MkdirTemp("", "sl-")
 	if err != nil {
@@ -60,7 +66,7 @@ func startUp(t *testing.T, args ...string) *up {
 	}
 	t.Cleanup(func() { os.RemoveAll(state) })
 	u := &up{t: t, state: state, out: &bytes.Buffer{}}
-	cmd := exec.Command(binary, append([]string{"up", "--heroku-listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(binary, append(append(command, "--heroku-listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0"), args...)...)
 	cmd.Env = append(os.Environ(), "SPACELAB_STATE_DIR="+state)
 	cmd.Stderr = u.out
 	stdout, err := cmd.StdoutPipe()
@@ -548,6 +554,15 @@ func TestRealStrongswanVPN(t *testing.T) {
 	}
 	if out, code := u.run("exec", "office-pc", "--", "curl", "-s", "-m", "2", "telnet://10.1.0.10:5432"); code == 0 {
 		t.Fatalf("office-pc reached Postgres: %q", out)
+	}
+	// Like a peered VPC, the office reaches the app's internal routers, not a dyno's own address.
+	topo := herokuRun("spaces:topology", "enablement-jp", "--json")
+	dynoIP := regexp.MustCompile(`"private_ip":\s*"(10\.0\.[0-9.]+)"`).FindStringSubmatch(topo)
+	if dynoIP == nil {
+		t.Fatalf("no dyno address in spaces:topology:\n%s", topo)
+	}
+	if out, code := u.run("exec", "office-pc", "--", "curl", "-s", "-m", "2", "http://"+dynoIP[1]+":5000/"); code == 0 {
+		t.Fatalf("office-pc reached the dyno %s directly: %q", dynoIP[1], out)
 	}
 	time.Sleep(300 * time.Millisecond)
 	capture.Process.Signal(syscall.SIGINT)

@@ -68,6 +68,7 @@ what this machine lets you run; "spacelab help troubleshooting" explains the err
 	cmd.AddCommand(captureCmd())
 	cmd.AddCommand(matrixCmd())
 	cmd.AddCommand(clockCmd())
+	cmd.AddCommand(labCmd(), logsCmd())
 	return cmd
 }
 

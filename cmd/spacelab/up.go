@@ -54,75 +54,8 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 			if err := checkListen([]listenAddr{{"heroku-listen", herokuAddr}, {"aws-listen", awsAddr}}, listenAny, os.Stderr); err != nil {
 				return err
 			}
-			top, err := topology.Load(topoFile)
-			if err != nil {
-				return err
-			}
-			if err := container.isolate(); err != nil {
-				return err
-			}
-			takeReadyPipe()
-			st := lab.DefaultState()
-			if detach && readyPipe == nil {
-				return detachUp(st)
-			}
-			release, err := st.Lock()
-			if err != nil {
-				return err
-			}
-			defer release()
-			st.RecordPID("up", os.Getpid())
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-			defer stop()
-			l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: herokuAddr, AWSAddr: awsAddr,
-				HerokuToken: token, Dir: st.Dir, Logger: logger(debug), Debug: debug, Seed: seed, Version: version})
-			if err != nil {
-				return explainStartError(err, herokuAddr, awsAddr)
-			}
-			defer l.Close()
-			st.RecordPID("sandbox", l.Sandbox.Pid())
-			clientDir := st.ClientDir()
-			if container.clientDir != "" {
-				clientDir = container.clientDir
-			}
-			env, err := l.Env(clientDir)
-			if err != nil {
-				return err
-			}
-			env = container.env(env, l.HerokuURL, l.AWSURL)
-			exports := lab.ShellExports(append([]string{"SPACELAB_STATE_DIR=" + st.Dir}, env...))
-			files := []string{st.EnvFile()}
-			if envFile != "" {
-				files = append(files, envFile)
-			}
-			for _, f := range files {
-				if err := os.WriteFile(f, []byte(exports), 0o600); err != nil {
-					return err
-				}
-			}
-			if err := st.RecordOwnedFiles(files...); err != nil {
-				return err
-			}
-			ctl, err := serveControl(st.ControlSocket(), l)
-			if err != nil {
-				return err
-			}
-			defer ctl.Close()
-			fmt.Print(exports)
-			fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
-			for _, h := range upHints(l, files[len(files)-1]) {
-				fmt.Fprintln(os.Stderr, "# "+h)
-			}
-			if err := signalReady(exports); err != nil {
-				return err
-			}
-			select {
-			case <-ctx.Done():
-			case <-l.Sandbox.Done():
-				return errors.New("the sandbox process died (spacelab up --debug shows its log; spacelab doctor checks what this machine allows)")
-			}
-			fmt.Fprintln(os.Stderr, "# spacelab: stopping")
-			return nil
+			return runUp(upOptions{topoFile: topoFile, envFile: envFile, herokuAddr: herokuAddr, awsAddr: awsAddr, token: token,
+				debug: debug, detach: detach, seed: seed, container: container})
 		},
 	}
 	f := cmd.Flags()
@@ -140,9 +73,107 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 	return cmd
 }
 
+// upOptions are the settings of `spacelab up`; `spacelab lab start` runs the emulator the same
+// way, adding its own control endpoints and printing its tasks when ready.
+type upOptions struct {
+	topoFile, envFile, herokuAddr, awsAddr, token string
+	debug, detach                                 bool
+	seed                                          uint64
+	container                                     containerFlags
+	// control, if set, adds endpoints to the control socket.
+	control func(mux *http.ServeMux, l *lab.Lab)
+	// ready, if set, runs once the emulator is up and its environment printed.
+	ready func(l *lab.Lab, st lab.State)
+	// restart, if set, stops the emulator when it is closed or receives; runUp then
+	// returns errRestart.
+	restart <-chan struct{}
+}
+
+// errRestart is runUp's answer when it stopped for a restart.
+var errRestart = errors.New("restart requested")
+
+// runUp runs the emulator in the foreground until interrupted or `spacelab down`.
+func runUp(o upOptions) error {
+	top, err := topology.Load(o.topoFile)
+	if err != nil {
+		return err
+	}
+	if err := o.container.isolate(); err != nil {
+		return err
+	}
+	takeReadyPipe()
+	st := lab.DefaultState()
+	if o.detach && readyPipe == nil {
+		return detachUp(st)
+	}
+	release, err := st.Lock()
+	if err != nil {
+		return err
+	}
+	defer release()
+	st.RecordPID("up", os.Getpid())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	l, err := lab.Start(ctx, lab.Options{Topology: top, HerokuAddr: o.herokuAddr, AWSAddr: o.awsAddr,
+		HerokuToken: o.token, Dir: st.Dir, Logger: logger(o.debug), Debug: o.debug, Seed: o.seed, Version: version})
+	if err != nil {
+		return explainStartError(err, o.herokuAddr, o.awsAddr)
+	}
+	defer l.Close()
+	st.RecordPID("sandbox", l.Sandbox.Pid())
+	clientDir := st.ClientDir()
+	if o.container.clientDir != "" {
+		clientDir = o.container.clientDir
+	}
+	env, err := l.Env(clientDir)
+	if err != nil {
+		return err
+	}
+	env = o.container.env(env, l.HerokuURL, l.AWSURL)
+	exports := lab.ShellExports(append([]string{"SPACELAB_STATE_DIR=" + st.Dir}, env...))
+	files := []string{st.EnvFile()}
+	if o.envFile != "" {
+		files = append(files, o.envFile)
+	}
+	for _, f := range files {
+		if err := os.WriteFile(f, []byte(exports), 0o600); err != nil {
+			return err
+		}
+	}
+	if err := st.RecordOwnedFiles(files...); err != nil {
+		return err
+	}
+	ctl, err := serveControl(st.ControlSocket(), l, o.control)
+	if err != nil {
+		return err
+	}
+	defer ctl.Close()
+	fmt.Print(exports)
+	fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
+	for _, h := range upHints(l, files[len(files)-1]) {
+		fmt.Fprintln(os.Stderr, "# "+h)
+	}
+	if o.ready != nil {
+		o.ready(l, st)
+	}
+	if err := signalReady(exports); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-o.restart:
+		fmt.Fprintln(os.Stderr, "# spacelab: restarting")
+		return errRestart
+	case <-l.Sandbox.Done():
+		return errors.New("the sandbox process died (spacelab up --debug shows its log; spacelab doctor checks what this machine allows)")
+	}
+	fmt.Fprintln(os.Stderr, "# spacelab: stopping")
+	return nil
+}
+
 // serveControl answers the CLI's own requests on a Unix socket: POST /sync (wait until the data
-// plane matches the APIs) and GET /status.
-func serveControl(path string, l *lab.Lab) (*http.Server, error) {
+// plane matches the APIs), GET /status, and what check, capture, logs and extra add.
+func serveControl(path string, l *lab.Lab, extra func(*http.ServeMux, *lab.Lab)) (*http.Server, error) {
 	os.Remove(path)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -159,6 +190,10 @@ func serveControl(path string, l *lab.Lab) (*http.Server, error) {
 		json.NewEncoder(w).Encode(status(l))
 	})
 	seeWhyRoutes(mux, l)
+	logsControl(mux, l)
+	if extra != nil {
+		extra(mux, l)
+	}
 	srv := apiserver.New(mux, apiserver.Limits{ReadHeader: 10 * time.Second, Idle: 120 * time.Second}, nil)
 	go srv.Serve(ln)
 	return srv, nil

@@ -35,7 +35,8 @@ type Verdict struct {
 	Reachable bool
 	// Code classifies a refusal: NO_ROUTE, BLACKHOLE, FILTERED, NO_LISTENER, NO_RETURN_ROUTE,
 	// RETURN_FILTERED, NAME_NOT_RESOLVED, NO_HOST, LOOP; or qualifies an answer from an HTTP
-	// router: NO_SUCH_APP (404), APP_ERROR (503, the app's dynos cannot be reached).
+	// router: NO_SUCH_APP (404), NO_WEB_DYNOS (503, Heroku's H14: no web dyno is up),
+	// APP_ERROR (503, the app's dynos cannot be reached).
 	Code string
 	// Reason is one sentence for people.
 	Reason string

@@ -284,9 +284,12 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	if svc != nil && svc.Kind == "proxy" && depth < 3 {
 		host := strings.ToLower(httpHost)
 		// The router always answers; what it answers depends on the app behind it.
-		backends := svc.Proxy.Backends[host]
-		if len(backends) == 0 {
+		backends, known := svc.Proxy.Backends[host]
+		if !known {
 			return Verdict{Reachable: true, Code: "NO_SUCH_APP", At: at, Reason: fmt.Sprintf("the router in %s answers 404: it serves no app named %q", at, host)}
+		}
+		if len(backends) == 0 {
+			return Verdict{Reachable: true, Code: "NO_WEB_DYNOS", At: at, Reason: fmt.Sprintf("the router in %s answers 503 (H14): %s has no web dyno running", at, host)}
 		}
 		w.hop(at, "forward", "router relays to %d backend(s) of %s", len(backends), host)
 		var last Verdict

@@ -241,6 +241,12 @@ func (r *renderer) renderInstance(i *emulator.Instance) {
 	r.attach(h, i.ID, s, i.PrivateIP)
 	h.Filter = r.securityGroupFilter(i, v)
 	h.Services = append(h.Services, builtinServices(i.PrivateIP, i.Services, i.HostName())...)
+	if strings.HasPrefix(i.UserData, "#!") {
+		// cloud-init's plain-script case: the script runs once, when the instance boots.
+		h.Services = append(h.Services, netspec.Service{Name: "user-data", Kind: "command", Cmd: &netspec.CommandConfig{
+			Argv: []string{"/bin/sh", "-c", `f=$(mktemp) && printf '%s' "$SPACELAB_USER_DATA" > "$f" && chmod +x "$f" && exec "$f"`},
+			Env:  []string{"SPACELAB_USER_DATA=" + i.UserData}}})
+	}
 }
 
 // securityGroupFilter renders the instance's security groups: two independent, stateful,

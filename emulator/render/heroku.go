@@ -134,17 +134,13 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 				{Iif: "lo", Verdict: netspec.Accept, Why: "loopback"},
 				{Src: sp.CIDR, Verdict: netspec.Accept, Why: "dynos of a space reach each other on any port"},
 			}}}}
-		for _, v := range tx.VPNConnections(sp.ID) {
-			for _, c := range v.RoutableCIDRs {
-				h.Filter.Chains[0].Rules = append(h.Filter.Chains[0].Rules, netspec.FilterRule{Src: c, Verdict: netspec.Accept,
-					Why: fmt.Sprintf("hosts of VPN connection %s (%s) reach the dynos", v.Name, c)})
-			}
-		}
+		// VPN-connected networks are routed like peered ones: they reach internal-routing apps
+		// through their internal routers, never the dynos' own addresses.
 		listen := []netip.AddrPort{netip.AddrPortFrom(d.PrivateIP, emulator.WebPort)}
 		switch {
 		case d.Command != "":
 			h.Services = append(h.Services, netspec.Service{Name: d.Type, Kind: "command", Listen: listen,
-				Cmd: &netspec.CommandConfig{Argv: []string{"/bin/sh", "-c", d.Command}}})
+				Cmd: &netspec.CommandConfig{Argv: []string{"/bin/sh", "-c", d.Command}, Env: emulator.DynoEnv(app, d), Generation: d.Restarts}})
 			if d.Type == "web" {
 				web = append(web, listen[0])
 			}
