@@ -118,6 +118,7 @@ func execIn(t *testing.T, l *lab.Lab, host string, argv ...string) (string, int)
 // the instance (real packets); a second plan finds nothing to change, and destroy leaves the
 // customer's account as it was.
 func TestTerraformSeedPeering(t *testing.T) {
+	t.Parallel() // each has its own lab; most of a run is the provider waiting
 	heroku := testenv.HerokuCLI(t)
 	curl := testenv.Binary(t, "curl")
 	dig := testenv.Binary(t, "dig")
@@ -212,6 +213,7 @@ func httpCode(t *testing.T, l *lab.Lab, host, url string) string {
 // data "aws_ami"), plans again with no changes, checks with packets that the internet reaches
 // the instance's public address on port 80 and not on 8080, and destroys it all.
 func TestTerraformVPC(t *testing.T) {
+	t.Parallel() // each has its own lab; most of a run is the provider waiting
 	l := labtest.Start(t)
 	ctx := context.Background()
 	env, err := l.Env(t.TempDir())
@@ -249,6 +251,7 @@ func TestTerraformVPC(t *testing.T) {
 // table, security group and network ACL; an instance in the default subnet is public on
 // launch and, with the adopted group opened for HTTP, reachable from the internet.
 func TestTerraformDefaultVPC(t *testing.T) {
+	t.Parallel() // each has its own lab; most of a run is the provider waiting
 	l := labtest.Start(t)
 	ctx := context.Background()
 	env, err := l.Env(t.TempDir())
