@@ -292,3 +292,40 @@ func TestTerraformDefaultVPC(t *testing.T) {
 		t.Errorf("after destroy the account has %d default VPCs, want 1", defaults)
 	}
 }
+
+// TestTerraformSecurityGroupRules: rules as objects (sgr- ids with tags, a rule referencing
+// another group) let the app instance reach the database on its port and nothing else; moving
+// the rule to another port with a second apply modifies it in place (same sgr- id), and the
+// packets follow.
+func TestTerraformSecurityGroupRules(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	env, err := l.Env(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := tftest.New(t, "testdata/terraform/sgrules", tftest.Options{Endpoint: l.AWSURL, Env: env})
+	w.Apply()
+	w.PlanIsEmpty()
+	out := w.Outputs()
+	serveHTTP(t, l, out["db"], 5432)
+	serveHTTP(t, l, out["db"], 5433)
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5432/"); got != "200" {
+		t.Errorf("app → db:5432 = %s, want 200 (the db group lets the app group in on 5432)", got)
+	}
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5433/"); got != "000" {
+		t.Errorf("app → db:5433 = %s, want nothing before the rule moves", got)
+	}
+	w.Apply("db_port=5433")
+	w.PlanIsEmpty("db_port=5433")
+	if after := w.Outputs()["rule"]; after != out["rule"] {
+		t.Errorf("moving the rule's port replaced it (%s → %s); ModifySecurityGroupRules keeps its id", out["rule"], after)
+	}
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5433/"); got != "200" {
+		t.Errorf("app → db:5433 = %s after the change, want 200", got)
+	}
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5432/"); got != "000" {
+		t.Errorf("app → db:5432 = %s after the change, want nothing", got)
+	}
+	w.Destroy("db_port=5433")
+}
