@@ -17,6 +17,8 @@ type SGRule struct {
 	CIDR        netip.Prefix // valid unless Group is set
 	Group       *GroupRef
 	Description string
+	// Tags are the rule's own (a rule is an object with its sgr- id).
+	Tags Tags
 }
 
 // GroupRef names another security group as a rule's peer.
@@ -25,6 +27,8 @@ type GroupRef struct {
 	UserID    string
 	VPCID     string
 	PeeringID string
+	// Description is the rule's, as a permission's UserIdGroupPairs.N.Description gives it.
+	Description string
 }
 
 // SecurityGroup is a stateful, allow-only filter on instance interfaces.
@@ -208,7 +212,8 @@ func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission, revoking bo
 			r := ref
 			r.UserID = peer.Account
 			r.VPCID = peer.VPCID
-			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, Group: &r})
+			r.Description = ""
+			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, Group: &r, Description: ref.Description})
 		}
 	}
 	return out, nil

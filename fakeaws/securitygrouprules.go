@@ -34,22 +34,25 @@ func describeSecurityGroupRules(s *Server, r *request) (response, error) {
 	resp := &describeSecurityGroupRulesResponse{}
 	err = s.view(r, func(tx *emulator.Tx) error {
 		var all []securityGroupRuleXML
+		tagsOf := map[string]emulator.Tags{}
 		for _, g := range tx.SecurityGroups() {
 			if g.Account != r.Caller.Account || g.Region != r.Caller.Region {
 				continue
 			}
 			for _, rule := range g.Ingress {
 				all = append(all, renderRule(tx, g, rule, false))
+				tagsOf[rule.ID] = rule.Tags
 			}
 			for _, rule := range g.Egress {
 				all = append(all, renderRule(tx, g, rule, true))
+				tagsOf[rule.ID] = rule.Tags
 			}
 		}
 		sel := selection[securityGroupRuleXML]{id: func(x securityGroupRuleXML) string { return x.SecurityGroupRuleID },
 			notFound: func(missing []string) error {
 				return emulator.AWSErr("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '%s' does not exist", joinIDs(missing))
 			},
-			fields: ruleFields, tags: func(securityGroupRuleXML) emulator.Tags { return nil }, maxPage: 1000}
+			fields: ruleFields, tags: func(x securityGroupRuleXML) emulator.Tags { return tagsOf[x.SecurityGroupRuleID] }, maxPage: 1000}
 		pg, err := sel.page(all, ids, fs, r.Params)
 		if err != nil {
 			return err
@@ -62,4 +65,60 @@ func describeSecurityGroupRules(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+func init() {
+	register("ModifySecurityGroupRules", modifySecurityGroupRules)
+}
+
+// modifySecurityGroupRules redefines rules by id (SecurityGroupRule.N.SecurityGroupRuleId and
+// .SecurityGroupRule.{IpProtocol,FromPort,ToPort,CidrIpv4,ReferencedGroupId,Description}).
+func modifySecurityGroupRules(s *Server, r *request) (response, error) {
+	p := r.Params
+	groupID, err := p.required("GroupId")
+	if err != nil {
+		return nil, err
+	}
+	var changes []emulator.RuleChange
+	for _, n := range p.indexes("SecurityGroupRule") {
+		pre := "SecurityGroupRule." + strconv.Itoa(n)
+		id := p.get(pre + ".SecurityGroupRuleId")
+		if id == "" {
+			return nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter SecurityGroupRule.%d.SecurityGroupRuleId", n)
+		}
+		def := pre + ".SecurityGroupRule."
+		for _, k := range []string{"CidrIpv6", "PrefixListId"} {
+			if p.get(def+k) != "" {
+				return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR and security group peers only (%s)", k)
+			}
+		}
+		perm := emulator.Permission{Protocol: p.get(def + "IpProtocol")}
+		for _, f := range []struct {
+			name string
+			dst  **int
+		}{{"FromPort", &perm.FromPort}, {"ToPort", &perm.ToPort}} {
+			v, set, err := p.integer(def + f.name)
+			if err != nil {
+				return nil, err
+			}
+			if set {
+				*f.dst = &v
+			}
+		}
+		desc := p.get(def + "Description")
+		if c := p.get(def + "CidrIpv4"); c != "" {
+			perm.CIDRs = append(perm.CIDRs, emulator.PermissionCIDR{CIDR: c, Description: desc})
+		}
+		if g := p.get(def + "ReferencedGroupId"); g != "" {
+			perm.Groups = append(perm.Groups, emulator.GroupRef{GroupID: g, Description: desc})
+		}
+		changes = append(changes, emulator.RuleChange{RuleID: id, Permission: perm})
+	}
+	if len(changes) == 0 {
+		return nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter SecurityGroupRule")
+	}
+	if err := s.update(r, func(tx *emulator.Tx) error { return tx.ModifyRules(r.Caller, groupID, changes) }); err != nil {
+		return nil, err
+	}
+	return ok(), nil
 }

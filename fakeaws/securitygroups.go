@@ -253,7 +253,7 @@ func permissionsParam(p params) ([]emulator.Permission, []string, error) {
 		}
 		for _, m := range p.indexes(pre + ".Groups") {
 			g := func(k string) string { return p.get(member(pre+".Groups", m, k)) }
-			perm.Groups = append(perm.Groups, emulator.GroupRef{GroupID: g("GroupId"), UserID: g("UserId"), VPCID: g("VpcId"), PeeringID: g("VpcPeeringConnectionId")})
+			perm.Groups = append(perm.Groups, emulator.GroupRef{GroupID: g("GroupId"), UserID: g("UserId"), VPCID: g("VpcId"), PeeringID: g("VpcPeeringConnectionId"), Description: g("Description")})
 			groupNames = append(groupNames, g("GroupName"))
 		}
 		perms = append(perms, perm)
@@ -355,7 +355,7 @@ type securityGroupRuleXML struct {
 func renderRule(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule, egress bool) securityGroupRuleXML {
 	x := securityGroupRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, GroupOwnerID: g.Account, IsEgress: egress,
 		IPProtocol: rule.Protocol, FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description,
-		SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID}
+		SecurityGroupRuleArn: "arn:aws:ec2:" + g.Region + ":" + g.Account + ":security-group-rule/" + rule.ID, TagSet: tagSet(rule.Tags)}
 	if rule.Group != nil {
 		gp := groupRule(tx, g, rule.Group)
 		x.ReferencedGroupInfo = &gp
@@ -375,7 +375,7 @@ type ruleOp func(tx *emulator.Tx, c emulator.Caller, groupID string, perms []emu
 
 // changeRules runs an Authorize or Revoke action: op on the group the request names, with the
 // request's permissions (group names resolved); each rule op changed goes to each.
-func changeRules(s *Server, r *request, op ruleOp, each func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule)) error {
+func changeRules(s *Server, r *request, op ruleOp, each func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) error) error {
 	var perms []emulator.Permission
 	var names []string
 	if len(r.Params.list("SecurityGroupRuleId")) == 0 {
@@ -397,7 +397,9 @@ func changeRules(s *Server, r *request, op ruleOp, each func(tx *emulator.Tx, g 
 			return err
 		}
 		for _, rule := range rules {
-			each(tx, g, rule)
+			if err := each(tx, g, rule); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -411,9 +413,19 @@ func authorize(s *Server, r *request, egress bool) (response, error) {
 	if len(r.Params.list("SecurityGroupRuleId")) > 0 {
 		return nil, emulator.AWSErr("UnknownParameter", "The parameter SecurityGroupRuleId is not recognized")
 	}
+	tags, err := r.Params.tagSpecs("security-group-rule")
+	if err != nil {
+		return nil, err
+	}
 	resp := &authorizeResponse{Return: true}
-	err := changeRules(s, r, op, func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
+	err = changeRules(s, r, op, func(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) error {
+		if len(tags) > 0 {
+			if err := tx.CreateTags(r.Caller, []string{rule.ID}, tags); err != nil {
+				return err
+			}
+		}
 		resp.SecurityGroupRuleSet.Items = append(resp.SecurityGroupRuleSet.Items, renderRule(tx, g, rule, egress))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -465,7 +477,7 @@ func revoke(s *Server, r *request, egress bool) (response, error) {
 			return tx.RevokeRulesByID(c, groupID, ids, egress)
 		}
 	}
-	err := changeRules(s, r, op, func(_ *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) {
+	err := changeRules(s, r, op, func(_ *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRule) error {
 		x := revokedRuleXML{SecurityGroupRuleID: rule.ID, GroupID: g.ID, IsEgress: egress, IPProtocol: rule.Protocol,
 			FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description}
 		if rule.Group != nil {
@@ -474,6 +486,7 @@ func revoke(s *Server, r *request, egress bool) (response, error) {
 			x.CidrIpv4 = rule.CIDR.String()
 		}
 		resp.RevokedSecurityGroupRuleSet.Items = append(resp.RevokedSecurityGroupRuleSet.Items, x)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -65,8 +67,16 @@ func accountState(t *testing.T, ctx context.Context, c *ec2.Client) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var running []types.Instance // terminated instances stay visible for a while, as in EC2
+	for _, r := range insts.Reservations {
+		for _, i := range r.Instances {
+			if i.State == nil || i.State.Name != types.InstanceStateNameTerminated {
+				running = append(running, i)
+			}
+		}
+	}
 	parts = append(parts, vpcs.Vpcs, subnets.Subnets, rtbs.RouteTables, sgs.SecurityGroups, live,
-		insts.Reservations, nacls.NetworkAcls, igws.InternetGateways)
+		running, nacls.NetworkAcls, igws.InternetGateways)
 	b, err := json.MarshalIndent(parts, "", " ")
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +118,7 @@ func execIn(t *testing.T, l *lab.Lab, host string, argv ...string) (string, int)
 // the instance (real packets); a second plan finds nothing to change, and destroy leaves the
 // customer's account as it was.
 func TestTerraformSeedPeering(t *testing.T) {
+	t.Parallel() // each has its own lab; most of a run is the provider waiting
 	heroku := testenv.HerokuCLI(t)
 	curl := testenv.Binary(t, "curl")
 	dig := testenv.Binary(t, "dig")
@@ -162,4 +173,159 @@ func TestTerraformSeedPeering(t *testing.T) {
 		t.Errorf("destroy left the account changed (-before +after):\n%s", d)
 	}
 	_ = aws.String
+}
+
+// serveHTTP runs python3's HTTP server on port in a host of the lab until the test ends, and
+// waits until it answers there.
+func serveHTTP(t *testing.T, l *lab.Lab, host string, port int) {
+	t.Helper()
+	py := testenv.Binary(t, "/usr/bin/python3", "python3")
+	curl := testenv.Binary(t, "curl")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var out bytes.Buffer
+		l.Sandbox.Exec(ctx, netns.ExecRequest{Host: host, Argv: []string{py, "-m", "http.server", "--bind", "0.0.0.0", strconv.Itoa(port)}, Dir: t.TempDir()}, nil, &out, &out)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	for i := 0; ; i++ {
+		if _, code := execIn(t, l, host, curl, "-s", "-o", "/dev/null", "-m", "1", "http://127.0.0.1:"+strconv.Itoa(port)+"/"); code == 0 {
+			return
+		}
+		if i == 200 {
+			t.Fatalf("python3 -m http.server %d never answered in %s", port, host)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// httpCode is curl's HTTP status for url from host ("000" when nothing answered).
+func httpCode(t *testing.T, l *lab.Lab, host, url string) string {
+	t.Helper()
+	curl := testenv.Binary(t, "curl")
+	out, _ := execIn(t, l, host, curl, "-s", "-o", "/dev/null", "-m", "2", "-w", "%{http_code}", url)
+	return strings.TrimSpace(out)
+}
+
+// TestTerraformVPC builds a customer VPC from scratch in Terraform (DNS attributes, subnets by AZ
+// name and id, IGW, route table, security group with inline rules, NACL, an instance from a
+// data "aws_ami"), plans again with no changes, checks with packets that the internet reaches
+// the instance's public address on port 80 and not on 8080, and destroys it all.
+func TestTerraformVPC(t *testing.T) {
+	t.Parallel() // each has its own lab; most of a run is the provider waiting
+	l := labtest.Start(t)
+	ctx := context.Background()
+	env, err := l.Env(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := l.AWSConfig(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ec2.NewFromConfig(cfg)
+	before := accountState(t, ctx, c)
+	w := tftest.New(t, "testdata/terraform/vpc", tftest.Options{Endpoint: l.AWSURL, Env: env})
+	w.Apply()
+	w.PlanIsEmpty()
+	out := w.Outputs()
+	if out["public_ip"] == "" {
+		t.Fatalf("the instance in a subnet with map_public_ip_on_launch has no public IP: %v", out)
+	}
+	serveHTTP(t, l, out["instance"], 80)
+	if got := httpCode(t, l, "echo", "http://"+out["public_ip"]+"/"); got != "200" {
+		t.Errorf("internet → public IP:80 = %s, want 200 (SG allows 80 from 0.0.0.0/0, route 0.0.0.0/0 → IGW)", got)
+	}
+	serveHTTP(t, l, out["instance"], 8080)
+	if got := httpCode(t, l, "echo", "http://"+out["public_ip"]+":8080/"); got != "000" {
+		t.Errorf("internet → public IP:8080 = %s, want nothing (the security group opens 80 only)", got)
+	}
+	w.Destroy()
+	if d := cmp.Diff(before, accountState(t, ctx, c)); d != "" {
+		t.Errorf("destroy left the account changed (-before +after):\n%s", d)
+	}
+}
+
+// TestTerraformDefaultVPC adopts the account's default VPC and its default subnet, route
+// table, security group and network ACL; an instance in the default subnet is public on
+// launch and, with the adopted group opened for HTTP, reachable from the internet.
+func TestTerraformDefaultVPC(t *testing.T) {
+	t.Parallel() // each has its own lab; most of a run is the provider waiting
+	l := labtest.Start(t)
+	ctx := context.Background()
+	env, err := l.Env(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := tftest.New(t, "testdata/terraform/defaults", tftest.Options{Endpoint: l.AWSURL, Env: env})
+	w.Apply()
+	w.PlanIsEmpty()
+	out := w.Outputs()
+	if out["public_ip"] == "" {
+		t.Fatalf("an instance in a default subnet has no public IP: %v", out)
+	}
+	if n := strings.Count(out["subnets"], "subnet-"); n != 3 {
+		t.Errorf("data aws_subnets of the default VPC found %d subnets (%s), want one per zone", n, out["subnets"])
+	}
+	serveHTTP(t, l, out["instance"], 80)
+	if got := httpCode(t, l, "echo", "http://"+out["public_ip"]+"/"); got != "200" {
+		t.Errorf("internet → default-subnet instance:80 = %s, want 200", got)
+	}
+	w.Destroy()
+	cfg, err := l.AWSConfig(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpcs, err := ec2.NewFromConfig(cfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := 0
+	for _, v := range vpcs.Vpcs {
+		if aws.ToBool(v.IsDefault) {
+			defaults++
+		}
+	}
+	// Terraform only forgets adopted default resources on destroy; the default VPC stays.
+	if defaults != 1 {
+		t.Errorf("after destroy the account has %d default VPCs, want 1", defaults)
+	}
+}
+
+// TestTerraformSecurityGroupRules: rules as objects (sgr- ids with tags, a rule referencing
+// another group) let the app instance reach the database on its port and nothing else; moving
+// the rule to another port with a second apply modifies it in place (same sgr- id), and the
+// packets follow.
+func TestTerraformSecurityGroupRules(t *testing.T) {
+	t.Parallel()
+	l := labtest.Start(t)
+	env, err := l.Env(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := tftest.New(t, "testdata/terraform/sgrules", tftest.Options{Endpoint: l.AWSURL, Env: env})
+	w.Apply()
+	w.PlanIsEmpty()
+	out := w.Outputs()
+	serveHTTP(t, l, out["db"], 5432)
+	serveHTTP(t, l, out["db"], 5433)
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5432/"); got != "200" {
+		t.Errorf("app → db:5432 = %s, want 200 (the db group lets the app group in on 5432)", got)
+	}
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5433/"); got != "000" {
+		t.Errorf("app → db:5433 = %s, want nothing before the rule moves", got)
+	}
+	w.Apply("db_port=5433")
+	w.PlanIsEmpty("db_port=5433")
+	if after := w.Outputs()["rule"]; after != out["rule"] {
+		t.Errorf("moving the rule's port replaced it (%s → %s); ModifySecurityGroupRules keeps its id", out["rule"], after)
+	}
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5433/"); got != "200" {
+		t.Errorf("app → db:5433 = %s after the change, want 200", got)
+	}
+	if got := httpCode(t, l, out["app"], "http://"+out["db_ip"]+":5432/"); got != "000" {
+		t.Errorf("app → db:5432 = %s after the change, want nothing", got)
+	}
+	w.Destroy("db_port=5433")
 }
