@@ -49,7 +49,7 @@ func (tx *Tx) NatGateways() []*NatGateway { return ordered(tx.w.natgws) }
 func (tx *Tx) callerNatGateway(c Caller, id string) (*NatGateway, error) {
 	n := tx.w.natgws[id]
 	if n == nil || !c.owns(n.Account, n.Region) {
-		return nil, AWSErr("InvalidNatGatewayID.NotFound", "The Nat Gateway %s was not found", id)
+		return nil, AWSErr("NatGatewayNotFound", "The Nat Gateway %s was not found", id)
 	}
 	return n, nil
 }
