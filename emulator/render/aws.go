@@ -49,6 +49,13 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		Code: "NO_TRANSITIVE_PEERING", Why: fmt.Sprintf("traffic from outside %s (%s) is only delivered inside it", v.ID, v.CIDR)})
 	// Route tables.
 	tables := map[int]bool{edgeTable: true}
+	// Numbers already handed to this VPC's tables are taken before any new table gets one: a new
+	// table whose id sorts first must not be given a number a later table keeps.
+	for _, rt := range tx.RouteTables() {
+		if t, ok := r.book.tables[rt.ID]; ok && rt.VPCID == v.ID {
+			tables[t] = true
+		}
+	}
 	rtbTable := map[string]int{}
 	for _, rt := range tx.RouteTables() {
 		if rt.VPCID != v.ID {
