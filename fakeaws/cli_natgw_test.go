@@ -11,7 +11,9 @@ func TestAWSCLIElasticIPsAndNatGateways(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	cli := newCLI(t, e)
-	var igw struct{ InternetGateway struct{ InternetGatewayId string } }
+	var igw struct {
+		InternetGateway struct{ InternetGatewayId string }
+	}
 	cli.customer(&igw, "ec2", "create-internet-gateway")
 	cli.customer(nil, "ec2", "attach-internet-gateway", "--internet-gateway-id", igw.InternetGateway.InternetGatewayId, "--vpc-id", customerVPC)
 
@@ -38,7 +40,9 @@ func TestAWSCLIElasticIPsAndNatGateways(t *testing.T) {
 	}
 	cli.customer(nil, "ec2", "disassociate-address", "--association-id", assoc.AssociationId)
 
-	var nat struct{ NatGateway struct{ NatGatewayId, State string } }
+	var nat struct {
+		NatGateway struct{ NatGatewayId, State string }
+	}
 	cli.customer(&nat, "ec2", "create-nat-gateway", "--subnet-id", customerSubnet, "--allocation-id", alloc.AllocationId)
 	if !strings.HasPrefix(nat.NatGateway.NatGatewayId, "nat-") || nat.NatGateway.State != "pending" {
 		t.Fatalf("create-nat-gateway = %+v", nat)
@@ -49,7 +53,9 @@ func TestAWSCLIElasticIPsAndNatGateways(t *testing.T) {
 	rtb := rts.RouteTables[0].RouteTableId
 	cli.customer(nil, "ec2", "create-route", "--route-table-id", rtb, "--destination-cidr-block", "0.0.0.0/0", "--nat-gateway-id", nat.NatGateway.NatGatewayId)
 	var withNat struct {
-		RouteTables []struct{ Routes []struct{ NatGatewayId, State string } }
+		RouteTables []struct {
+			Routes []struct{ NatGatewayId, State string }
+		}
 	}
 	cli.customer(&withNat, "ec2", "describe-route-tables", "--filters", "Name=route.nat-gateway-id,Values="+nat.NatGateway.NatGatewayId)
 	if len(withNat.RouteTables) != 1 {
