@@ -66,6 +66,9 @@ func TestTerraformNatGateway(t *testing.T) {
 	if out["nat_ip"] == "" || out["nat_ip"] != out["nat_eip"] {
 		t.Fatalf("the NAT gateway's public IP %q is not its Elastic IP %q", out["nat_ip"], out["nat_eip"])
 	}
+	if out["nat_found"] != out["nat"] || out["nat_found_ip"] != out["nat_eip"] {
+		t.Errorf("data \"aws_nat_gateway\" found %s (%s), want %s (%s)", out["nat_found"], out["nat_found_ip"], out["nat"], out["nat_eip"])
+	}
 	w.PlanIsEmpty()
 
 	echo := []string{curl, "-s", "-m", "3", "http://203.0.113.10/"}

@@ -96,8 +96,19 @@ resource "aws_eip_association" "web" {
   instance_id   = aws_instance.public.id
 }
 
+output "nat" { value = aws_nat_gateway.nat.id }
 output "nat_ip" { value = aws_nat_gateway.nat.public_ip }
 output "nat_eip" { value = aws_eip.nat.public_ip }
 output "web_ip" { value = aws_eip.web.public_ip }
 output "private_instance" { value = aws_instance.private.id }
 output "public_instance" { value = aws_instance.public.id }
+
+# The data source finds the gateway the way a module that did not create it would.
+data "aws_nat_gateway" "public" {
+  subnet_id  = aws_subnet.public.id
+  state      = "available"
+  depends_on = [aws_nat_gateway.nat]
+}
+
+output "nat_found" { value = data.aws_nat_gateway.public.id }
+output "nat_found_ip" { value = data.aws_nat_gateway.public.public_ip }
