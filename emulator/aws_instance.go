@@ -170,6 +170,11 @@ func (tx *Tx) addrInUse(vpcID string, a netip.Addr) bool {
 			return true
 		}
 	}
+	for _, n := range tx.w.natgws {
+		if n.VPCID == vpcID && n.PrivateIP == a && n.Live() {
+			return true
+		}
+	}
 	v := tx.w.vpcs[vpcID]
 	if v != nil && v.SpaceID != "" {
 		if sp := tx.w.spaces[v.SpaceID]; sp != nil {
@@ -187,6 +192,11 @@ func (tx *Tx) addrsInUse(vpcID string) func(netip.Addr) bool {
 	for _, i := range tx.w.instances {
 		if i.VPCID == vpcID && i.State != "terminated" {
 			used[i.PrivateIP] = true
+		}
+	}
+	for _, n := range tx.w.natgws {
+		if n.VPCID == vpcID && n.Live() {
+			used[n.PrivateIP] = true
 		}
 	}
 	var sp *Space

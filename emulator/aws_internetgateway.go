@@ -70,6 +70,9 @@ func (tx *Tx) DetachInternetGateway(c Caller, igwID, vpcID string) error {
 	if g.VPCID != vpcID {
 		return AWSErr("Gateway.NotAttached", "resource %s is not attached to network %s", g.ID, vpcID)
 	}
+	if tx.hasMappedPublicAddrs(vpcID) {
+		return AWSErr("DependencyViolation", "Network %s has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.", vpcID)
+	}
 	g.VPCID = ""
 	return nil
 }
@@ -86,4 +89,18 @@ func (tx *Tx) DeleteInternetGateway(c Caller, igwID string) error {
 	}
 	delete(tx.w.igws, igwID)
 	return nil
+}
+
+// hasMappedPublicAddrs reports whether an Elastic IP is mapped into a VPC: associated with one
+// of its instances or held by one of its live NAT gateways.
+func (tx *Tx) hasMappedPublicAddrs(vpcID string) bool {
+	for _, e := range tx.w.eips {
+		if i := tx.w.instances[e.InstanceID]; i != nil && i.VPCID == vpcID && i.State != "terminated" {
+			return true
+		}
+		if n := tx.w.natgws[e.NatGatewayID]; n != nil && n.VPCID == vpcID && n.Live() {
+			return true
+		}
+	}
+	return false
 }

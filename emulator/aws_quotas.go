@@ -15,6 +15,8 @@ type AWSQuotas struct {
 	InstancesPerRun int
 	// PeeringsPerVPC bounds the active peering connections of a VPC (default 50).
 	PeeringsPerVPC int
+	// ElasticIPsPerRegion bounds an account's Elastic IPs in one region (default 5).
+	ElasticIPsPerRegion int
 }
 
 // Default quotas, as AWS documents them for a new account.
@@ -24,6 +26,7 @@ const (
 	DefaultRoutesPerRouteTable   = 50
 	DefaultInstancesPerRun       = 20
 	DefaultPeeringsPerVPC        = 50
+	DefaultElasticIPsPerRegion   = 5
 )
 
 // WithDefaults returns q with AWS's default for every zero field.
@@ -38,6 +41,7 @@ func (q AWSQuotas) WithDefaults() AWSQuotas {
 	def(&q.RoutesPerRouteTable, DefaultRoutesPerRouteTable)
 	def(&q.InstancesPerRun, DefaultInstancesPerRun)
 	def(&q.PeeringsPerVPC, DefaultPeeringsPerVPC)
+	def(&q.ElasticIPsPerRegion, DefaultElasticIPsPerRegion)
 	return q
 }
 

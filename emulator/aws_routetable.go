@@ -12,13 +12,14 @@ const (
 	TargetLocal   TargetKind = "local"
 	TargetPeering TargetKind = "pcx"
 	TargetIGW     TargetKind = "igw"
+	TargetNAT     TargetKind = "nat"
 )
 
 // Route is one entry of a route table.
 type Route struct {
 	Dst    netip.Prefix
 	Kind   TargetKind
-	Target string // pcx-…, igw-…; "local" for the local route
+	Target string // pcx-…, igw-…, nat-…; "local" for the local route
 	Origin string // CreateRouteTable, CreateRoute
 }
 
@@ -81,6 +82,12 @@ func (tx *Tx) RouteState(rt *RouteTable, r *Route) string {
 			return "active"
 		}
 		return "blackhole"
+	case TargetNAT:
+		// A NAT gateway carries traffic while it is available in the table's VPC.
+		if n := tx.w.natgws[r.Target]; n != nil && n.Live() && n.VPCID == rt.VPCID {
+			return "active"
+		}
+		return "blackhole"
 	}
 	return "blackhole"
 }
@@ -93,14 +100,26 @@ func (tx *Tx) LocalRoutes(rt *RouteTable) []*Route {
 
 // RouteTarget names where CreateRoute/ReplaceRoute should point.
 type RouteTarget struct {
-	PeeringID string
-	GatewayID string
+	PeeringID    string
+	GatewayID    string
+	NatGatewayID string
 }
 
 func (tx *Tx) resolveTarget(c Caller, rt *RouteTable, t RouteTarget) (TargetKind, string, error) {
 	switch {
 	case t.PeeringID != "" && t.GatewayID != "":
 		return "", "", AWSErr("InvalidParameterCombination", "The parameter gatewayId cannot be used with the parameter vpcPeeringConnectionId")
+	case t.NatGatewayID != "" && (t.PeeringID != "" || t.GatewayID != ""):
+		return "", "", AWSErr("InvalidParameterCombination", "The parameter natGatewayId cannot be used with the parameter gatewayId or vpcPeeringConnectionId")
+	case t.NatGatewayID != "":
+		n := tx.w.natgws[t.NatGatewayID]
+		if n == nil || !c.owns(n.Account, n.Region) || n.State == NatDeleted || n.State == NatFailed {
+			return "", "", AWSErr("InvalidNatGatewayID.NotFound", "The natGateway ID '%s' does not exist", t.NatGatewayID)
+		}
+		if n.VPCID != rt.VPCID {
+			return "", "", AWSErr("InvalidParameterValue", "route table %s and network gateway %s belong to different networks", rt.ID, n.ID)
+		}
+		return TargetNAT, n.ID, nil
 	case t.PeeringID != "":
 		p := tx.w.pcxs[t.PeeringID]
 		if p == nil || !p.Connects(rt.VPCID) || !tx.visibleTo(p, c) {

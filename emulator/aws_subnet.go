@@ -107,6 +107,9 @@ func (tx *Tx) DeleteSubnet(c Caller, id string) error {
 			return AWSErr("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
 		}
 	}
+	if len(tx.liveNatGatewaysIn(id)) > 0 {
+		return AWSErr("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
+	}
 	for _, sp := range tx.w.spaces {
 		for _, d := range sp.DynoSubnetIDs {
 			if d == id {

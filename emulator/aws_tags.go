@@ -102,6 +102,12 @@ func init() {
 	registerTaggable("igw-", "internet-gateway", func(w *World) map[string]*InternetGateway { return w.igws },
 		func(v *InternetGateway) (string, string) { return v.Account, v.Region }, func(v *InternetGateway) *Tags { return &v.Tags },
 		"InvalidInternetGatewayID.NotFound", "internetGateway")
+	registerTaggable("eipalloc-", "elastic-ip", func(w *World) map[string]*ElasticIP { return w.eips },
+		func(v *ElasticIP) (string, string) { return v.Account, v.Region }, func(v *ElasticIP) *Tags { return &v.Tags },
+		"InvalidAllocationID.NotFound", "allocation")
+	registerTaggable("nat-", "natgateway", func(w *World) map[string]*NatGateway { return w.natgws },
+		func(v *NatGateway) (string, string) { return v.Account, v.Region }, func(v *NatGateway) *Tags { return &v.Tags },
+		"InvalidNatGatewayID.NotFound", "natGateway")
 	taggables = append(taggables, taggable{prefix: "pcx-", typ: "vpc-peering-connection",
 		tags: func(tx *Tx, c Caller, id string) (*Tags, error) {
 			p, err := tx.callerPeering(c, id)

@@ -243,6 +243,11 @@ func (tx *Tx) publicAddrInUse(a netip.Addr) bool {
 			return true
 		}
 	}
+	for _, e := range tx.w.eips {
+		if e.PublicIP == a {
+			return true
+		}
+	}
 	for _, s := range tx.w.spaces {
 		if s.RouterAddr == a {
 			return true

@@ -48,6 +48,8 @@ type World struct {
 	pcxs      map[string]*Peering
 	nacls     map[string]*NetworkACL
 	igws      map[string]*InternetGateway
+	eips      map[string]*ElasticIP
+	natgws    map[string]*NatGateway
 
 	// The internet around them.
 	internet []*InternetHost
@@ -101,6 +103,8 @@ func NewWorld(o Options) *World {
 		pcxs:      map[string]*Peering{},
 		nacls:     map[string]*NetworkACL{},
 		igws:      map[string]*InternetGateway{},
+		eips:      map[string]*ElasticIP{},
+		natgws:    map[string]*NatGateway{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},

@@ -141,9 +141,9 @@ func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
 		return x
 	}
 	x.PrivateDNSName, x.SubnetID, x.VpcID, x.PrivateIPAddress, x.SourceDestCheck = i.PrivateDNSName(), i.SubnetID, i.VPCID, i.PrivateIP.String(), i.Attributes.SourceDestCheck
-	if i.PublicIP.IsValid() {
-		b := i.PublicIP.As4()
-		x.IPAddress = i.PublicIP.String()
+	if pub := tx.PublicIPOf(i); pub.IsValid() {
+		b := pub.As4()
+		x.IPAddress = pub.String()
 		x.DNSName = fmt.Sprintf("ec2-%d-%d-%d-%d.compute-1.amazonaws.com", b[0], b[1], b[2], b[3])
 	}
 	for _, id := range i.SecurityGroupIDs {

@@ -47,6 +47,8 @@ type eniAssociation struct {
 	PublicIP      string `xml:"publicIp"`
 	PublicDNSName string `xml:"publicDnsName"`
 	IPOwnerID     string `xml:"ipOwnerId"`
+	AllocationID  string `xml:"allocationId,omitempty"`
+	AssociationID string `xml:"associationId,omitempty"`
 }
 
 func renderInstanceENI(tx *emulator.Tx, i *emulator.Instance) networkInterfaceXML {
@@ -60,6 +62,9 @@ func renderInstanceENI(tx *emulator.Tx, i *emulator.Instance) networkInterfaceXM
 			Status: e.Attachment.Status, AttachTime: e.Attachment.AttachTime, DeleteOnTermination: e.Attachment.DeleteOnTermination}}
 	if x.IPAddress != "" {
 		n.Association = &eniAssociation{PublicIP: x.IPAddress, PublicDNSName: x.DNSName, IPOwnerID: "amazon"}
+		if e := tx.InstanceElasticIP(i.ID); e != nil {
+			n.Association.IPOwnerID, n.Association.AllocationID, n.Association.AssociationID = e.Account, e.AllocationID, e.AssociationID
+		}
 	}
 	return n
 }

@@ -27,6 +27,7 @@ type routeTableXML struct {
 type routeXML struct {
 	DestinationCidrBlock   string `xml:"destinationCidrBlock"`
 	GatewayID              string `xml:"gatewayId,omitempty"`
+	NatGatewayID           string `xml:"natGatewayId,omitempty"`
 	VpcPeeringConnectionID string `xml:"vpcPeeringConnectionId,omitempty"`
 	State                  string `xml:"state"`
 	Origin                 string `xml:"origin"`
@@ -46,6 +47,8 @@ func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) ro
 	switch r.Kind {
 	case emulator.TargetPeering:
 		x.VpcPeeringConnectionID = r.Target
+	case emulator.TargetNAT:
+		x.NatGatewayID = r.Target
 	default:
 		x.GatewayID = r.Target
 	}
@@ -97,6 +100,9 @@ var routeTableFields = fields[routeTableXML]{
 	},
 	"route.gateway-id": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.GatewayID })
+	},
+	"route.nat-gateway-id": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.NatGatewayID })
 	},
 	"route.vpc-peering-connection-id": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.VpcPeeringConnectionID })
@@ -185,14 +191,15 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	if !needTarget {
 		return rtb, dst, t, nil
 	}
-	for _, name := range []string{"NatGatewayId", "InstanceId", "NetworkInterfaceId", "TransitGatewayId",
+	for _, name := range []string{"InstanceId", "NetworkInterfaceId", "TransitGatewayId",
 		"EgressOnlyInternetGatewayId", "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn", "VpcEndpointId"} {
 		if p.get(name) != "" {
-			return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId or vpcPeeringConnectionId", lowerFirst(name))
+			return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId, natGatewayId or vpcPeeringConnectionId", lowerFirst(name))
 		}
 	}
 	t.PeeringID = p.get("VpcPeeringConnectionId")
 	t.GatewayID = p.get("GatewayId")
+	t.NatGatewayID = p.get("NatGatewayId")
 	return rtb, dst, t, nil
 }
 

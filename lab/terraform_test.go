@@ -24,8 +24,8 @@ import (
 )
 
 // accountState is what an account holds, as the EC2 API describes it, for comparing an
-// account before a Terraform apply with the account after its destroy. Deleted peerings are
-// left out: EC2 keeps showing them for a while.
+// account before a Terraform apply with the account after its destroy. Deleted peerings and
+// terminated instances are left out: EC2 keeps showing them for a while.
 func accountState(t *testing.T, ctx context.Context, c *ec2.Client) string {
 	t.Helper()
 	var parts []any
@@ -55,7 +55,8 @@ func accountState(t *testing.T, ctx context.Context, c *ec2.Client) string {
 			live = append(live, p)
 		}
 	}
-	insts, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
+	insts, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{{Name: aws.String("instance-state-name"),
+		Values: []string{"pending", "running", "shutting-down", "stopping", "stopped"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

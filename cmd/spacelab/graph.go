@@ -69,8 +69,8 @@ func graphOf(l *lab.Lab) Graph {
 		}
 		for _, i := range tx.Instances() {
 			label := i.ID + " " + i.PrivateIP.String()
-			if i.PublicIP.IsValid() {
-				label += " / " + i.PublicIP.String()
+			if pub := tx.PublicIPOf(i); pub.IsValid() {
+				label += " / " + pub.String()
 			}
 			node(GraphNode{ID: i.ID, Type: "instance", Label: label, Parent: i.SubnetID, State: i.State})
 		}

@@ -49,6 +49,13 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		Code: "NO_TRANSITIVE_PEERING", Why: fmt.Sprintf("traffic from outside %s (%s) is only delivered inside it", v.ID, v.CIDR)})
 	// Route tables.
 	tables := map[int]bool{edgeTable: true}
+	// Numbers already handed to this VPC's tables are taken before any new table gets one: a new
+	// table whose id sorts first must not be given a number a later table keeps.
+	for _, rt := range tx.RouteTables() {
+		if t, ok := r.book.tables[rt.ID]; ok && rt.VPCID == v.ID {
+			tables[t] = true
+		}
+	}
 	rtbTable := map[string]int{}
 	for _, rt := range tx.RouteTables() {
 		if rt.VPCID != v.ID {
@@ -128,6 +135,9 @@ func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *
 	case emulator.TargetIGW:
 		inet, _ := p2p(r.book.linkIndex("wan|"+v.ID, r.liveLinks))
 		return netspec.Route{Table: table, Dst: route.Dst, Via: inet.Addr(), Dev: wanIf, Why: fmt.Sprintf("%s: %s → %s", rt.ID, route.Dst, route.Target)}
+	case emulator.TargetNAT:
+		n := r.tx.NatGateway(route.Target)
+		return netspec.Route{Table: table, Dst: route.Dst, Via: n.PrivateIP, Dev: bridgeName(n.SubnetID), Why: fmt.Sprintf("%s: %s → %s (%s in %s)", rt.ID, route.Dst, n.ID, n.PrivateIP, n.SubnetID)}
 	case emulator.TargetPeering:
 		p := r.tx.Peering(route.Target)
 		idx := r.book.linkIndex(peeringLinkKey(p), r.liveLinks)
@@ -165,6 +175,9 @@ func blackholeCode(tx *emulator.Tx, route *emulator.Route) string {
 	if route.Kind == emulator.TargetIGW {
 		return "NO_INTERNET_GATEWAY"
 	}
+	if route.Kind == emulator.TargetNAT {
+		return "NAT_GATEWAY_UNAVAILABLE"
+	}
 	return "ROUTE_BLACKHOLE"
 }
 
@@ -179,6 +192,14 @@ func blackholeWhy(tx *emulator.Tx, rt *emulator.RouteTable, route *emulator.Rout
 			why = "internet gateway " + route.Target + " is detached"
 		default:
 			why = "internet gateway " + route.Target + " is attached to " + g.VPCID
+		}
+	}
+	if route.Kind == emulator.TargetNAT {
+		switch n := tx.NatGateway(route.Target); {
+		case n == nil:
+			why = "NAT gateway " + route.Target + " does not exist"
+		default:
+			why = "NAT gateway " + route.Target + " is " + n.State
 		}
 	}
 	if route.Kind == emulator.TargetPeering {
@@ -480,9 +501,38 @@ func naclRule(acl *emulator.NetworkACL, s *emulator.Subnet, e *emulator.NACLEntr
 	return fr
 }
 
-// renderIGW gives a VPC with an attached internet gateway its one-to-one NAT: each instance with
-// a public IP is reachable at it from the internet and leaves by it; instances without one
-// cannot use the gateway.
+// publicMapping is one private address an internet gateway maps to a public one.
+type publicMapping struct {
+	private, public netip.Addr
+	owner, what     string // the model object, and how its public address came to be
+}
+
+// publicMappings lists the VPC's addresses that have a public IPv4 address: instances (their own
+// public IP, or an associated Elastic IP) and live NAT gateways (their Elastic IP).
+func (r *renderer) publicMappings(v *emulator.VPC) []publicMapping {
+	var out []publicMapping
+	for _, i := range r.tx.Instances() {
+		pub := r.tx.PublicIPOf(i)
+		if i.VPCID != v.ID || !pub.IsValid() || i.State == "terminated" {
+			continue
+		}
+		what := "public IP"
+		if e := r.tx.InstanceElasticIP(i.ID); e != nil {
+			what = "Elastic IP " + e.AllocationID
+		}
+		out = append(out, publicMapping{private: i.PrivateIP, public: pub, owner: i.ID, what: what})
+	}
+	for _, n := range r.tx.NatGateways() {
+		if n.VPCID == v.ID && n.Live() {
+			out = append(out, publicMapping{private: n.PrivateIP, public: n.PublicIP, owner: n.ID, what: "Elastic IP " + n.AllocationID})
+		}
+	}
+	return out
+}
+
+// renderIGW gives a VPC with an attached internet gateway its one-to-one NAT: each instance or
+// NAT gateway with a public IP is reachable at it from the internet and leaves by it; instances
+// without one cannot use the gateway.
 func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Prefix) {
 	var igw *emulator.InternetGateway
 	for _, g := range r.tx.InternetGateways() {
@@ -497,20 +547,45 @@ func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Pre
 		h.Filter = &netspec.Filter{}
 	}
 	chain := netspec.Chain{Name: "igw", Hook: netspec.Forward, Policy: netspec.Accept}
-	for _, i := range r.tx.Instances() {
-		if i.VPCID != v.ID || !i.PublicIP.IsValid() || i.State == "terminated" {
-			continue
-		}
-		h.Filter.DNAT = append(h.Filter.DNAT, netspec.DNATRule{Iif: wanIf, Dst: i.PublicIP, To: i.PrivateIP,
-			Why: fmt.Sprintf("%s: public IP %s of %s", igw.ID, i.PublicIP, i.ID)})
-		h.Filter.SNAT = append(h.Filter.SNAT, netspec.SNATRule{Oif: wanIf, Src: netip.PrefixFrom(i.PrivateIP, 32), To: i.PublicIP,
-			Why: fmt.Sprintf("%s: %s leaves by its public IP %s", igw.ID, i.ID, i.PublicIP)})
-		chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: netip.PrefixFrom(i.PrivateIP, 32), Verdict: netspec.Accept,
-			Why: fmt.Sprintf("%s has public IP %s", i.ID, i.PublicIP)})
-		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(i.PublicIP, 32), Via: vpcSide.Addr(),
-			Dev: shortName("w", v.ID), Why: fmt.Sprintf("public IP of %s (%s)", i.ID, igw.ID)})
+	for _, m := range r.publicMappings(v) {
+		h.Filter.DNAT = append(h.Filter.DNAT, netspec.DNATRule{Iif: wanIf, Dst: m.public, To: m.private,
+			Why: fmt.Sprintf("%s: %s %s of %s", igw.ID, m.what, m.public, m.owner)})
+		h.Filter.SNAT = append(h.Filter.SNAT, netspec.SNATRule{Oif: wanIf, Src: netip.PrefixFrom(m.private, 32), To: m.public,
+			Why: fmt.Sprintf("%s: %s leaves by its %s %s", igw.ID, m.owner, m.what, m.public)})
+		chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: netip.PrefixFrom(m.private, 32), Verdict: netspec.Accept,
+			Why: fmt.Sprintf("%s has %s %s", m.owner, m.what, m.public)})
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(m.public, 32), Via: vpcSide.Addr(),
+			Dev: shortName("w", v.ID), Why: fmt.Sprintf("%s of %s (%s)", m.what, m.owner, igw.ID)})
 	}
 	chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: v.CIDR, Verdict: netspec.Drop, Code: "NO_PUBLIC_IP",
 		Why: fmt.Sprintf("the source has no public IPv4 address, and %s only carries traffic of instances that have one", igw.ID)})
 	h.Filter.Chains = append(h.Filter.Chains, chain)
+}
+
+// NatGatewayHost is the rendered host of a NAT gateway.
+func NatGatewayHost(id string) string { return "natgw/" + id }
+
+// renderNatGateway gives a live NAT gateway its host: an address in its subnet that forwards what
+// is routed to it, translated to its own address (so the internet gateway maps it to the Elastic
+// IP), by its subnet's route table. Nothing from outside can open a connection through it.
+func (r *renderer) renderNatGateway(n *emulator.NatGateway) {
+	s := r.tx.Subnet(n.SubnetID)
+	v := r.tx.VPC(n.VPCID)
+	if s == nil || v == nil || !n.Live() {
+		return
+	}
+	h := r.addHost(&netspec.Host{Name: NatGatewayHost(n.ID), Kind: "nat-gateway", Aliases: []string{n.ID}, Hostname: n.ID, Forwarding: true,
+		Resolvers: []netip.Addr{v.ResolverAddr()}})
+	r.own(h.Name, n.ID, n.AllocationID)
+	r.attach(h, n.ID, s, n.PrivateIP)
+	h.Filter = &netspec.Filter{
+		SNAT: []netspec.SNATRule{{Oif: "eth0", Src: v.CIDR, To: n.PrivateIP,
+			Why: fmt.Sprintf("%s translates %s to its address %s (Elastic IP %s)", n.ID, v.CIDR, n.PrivateIP, n.PublicIP)}},
+		Chains: []netspec.Chain{{Name: "natgw", Hook: netspec.Forward, Policy: netspec.Drop, PolicyCode: "NAT_GATEWAY_INBOUND",
+			PolicyWhy: n.ID + " forwards only connections opened from inside " + v.ID,
+			Rules: []netspec.FilterRule{
+				{Established: true, Verdict: netspec.Accept, Why: "reply to a connection opened through " + n.ID},
+				{Src: v.CIDR, Verdict: netspec.Accept, Why: n.ID + " forwards traffic from " + v.CIDR.String()},
+			}}},
+	}
 }

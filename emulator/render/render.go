@@ -158,6 +158,9 @@ func render(tx *emulator.Tx, book *addrBook) (*netspec.Spec, map[string][]string
 			r.renderInstance(i)
 		}
 	}
+	for _, n := range tx.NatGateways() {
+		r.renderNatGateway(n)
+	}
 	for _, sp := range tx.Spaces() {
 		for _, app := range tx.AppsIn(sp.ID) {
 			r.renderApp(sp, app)
