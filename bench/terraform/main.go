@@ -8,7 +8,7 @@
 // After each apply, a second `terraform plan -detailed-exitcode` must exit 0 on spacelab (what
 // was read back equals what was written); on moto its exit code is reported, not judged. The
 // plan is not in the timed figure. The provider waits after ModifyVpcAttribute (the VPC with
-// DNS hostnames on): the time Terraform reports for creating that VPC is printed as "vpc-wait".
+// DNS hostnames on): and after ModifySubnetAttribute (a subnet with public IPs on launch): the times Terraform reports for creating those two, in sequence, are printed as "vpc+subnet".
 //
 //	go run ./bench/terraform                                  # 3 pairs, ports 5730/5731/5732
 //	go run ./bench/terraform -pairs 5 -moto /root/.pyenv/shims/moto_server
@@ -108,17 +108,23 @@ func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string
 	defer moto.stop()
 
 	backends := []*backend{
-		{name: "spacelab", endpoint: l.AWSURL, env: env},
+		{name: "spacelab", endpoint: l.AWSURL, env: env, cpu: func() time.Duration { return spacelabCPU(moto.cmd.Process.Pid) }},
 		{name: "moto", endpoint: "http://" + motoAddr, env: []string{"AWS_ACCESS_KEY_ID=testing",
-			"AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=" + region}},
+			"AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=" + region},
+			cpu: func() time.Duration { return treeCPU(strconv.Itoa(moto.cmd.Process.Pid)) }},
 	}
 	for _, b := range backends {
 		if err := b.init(tfBin, configDir(config), filepath.Join(root, b.name), region); err != nil {
 			return err
 		}
 	}
+	start := time.Now()
+	if _, _, err := backends[0].terraform("validate", "-no-color"); err != nil {
+		return err
+	}
+	fmt.Printf("terraform validate (starts the provider, loads its schema; no API call): %.2fs\n", time.Since(start).Seconds())
 	fmt.Printf("terraform apply + destroy of %s (%s), %d pairs; region %s\n", configDir(config), tftest.ProviderVersion, pairs, region)
-	fmt.Printf("%-9s %4s %8s %8s %8s %9s %s\n", "backend", "run", "apply", "destroy", "total", "vpc-wait", "second plan")
+	fmt.Printf("%-9s %4s %8s %8s %8s %11s %10s %s\n", "backend", "run", "apply", "destroy", "total", "backend-cpu", "vpc+subnet", "second plan")
 	var ratios []float64
 	var drift []string
 	for i := range pairs {
@@ -129,8 +135,8 @@ func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string
 				return fmt.Errorf("%s run %d: %w", b.name, i+1, err)
 			}
 			totals[j] = r.apply + r.destroy
-			fmt.Printf("%-9s %4d %7.2fs %7.2fs %7.2fs %8s %s\n", b.name, i+1, r.apply.Seconds(), r.destroy.Seconds(),
-				totals[j].Seconds(), r.vpcWait, r.plan)
+			fmt.Printf("%-9s %4d %7.2fs %7.2fs %7.2fs %10.2fs %10s %s\n", b.name, i+1, r.apply.Seconds(), r.destroy.Seconds(),
+				totals[j].Seconds(), r.cpu.Seconds(), r.vpcWait, r.plan)
 			if b.name == "spacelab" && r.planCode != 0 {
 				drift = append(drift, fmt.Sprintf("run %d: %s", i+1, tail(r.planOut)))
 			}
@@ -139,8 +145,8 @@ func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string
 	}
 	fmt.Println()
 	for _, b := range backends {
-		fmt.Printf("%-9s median apply %.2fs, destroy %.2fs, apply+destroy %.2fs\n", b.name,
-			median(b.applies), median(b.destroys), median(b.totals))
+		fmt.Printf("%-9s median apply %.2fs, destroy %.2fs, apply+destroy %.2fs; backend cpu %.2fs\n", b.name,
+			median(b.applies), median(b.destroys), median(b.totals), median(b.cpus))
 	}
 	fmt.Printf("RATIO spacelab/moto (median of %d pair ratios): %.2f  (pairs: %s; target < 1)\n", len(ratios), median(ratios), join(ratios))
 	if len(drift) > 0 {
@@ -153,11 +159,13 @@ func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string
 type backend struct {
 	name, endpoint string
 	env            []string
+	cpu            func() time.Duration // the backend's cpu time so far
 	dir            string
 	cmdEnv         []string
 	tf             string
+	runs           int // terraform commands run, naming their logs in the workspace
 
-	applies, destroys, totals []float64
+	applies, destroys, totals, cpus []float64
 }
 
 func (b *backend) init(tf, src, dir, region string) error {
@@ -199,6 +207,8 @@ func (b *backend) terraform(args ...string) (string, int, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
+	b.runs++
+	_ = os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("%02d-%s.log", b.runs, args[0])), out.Bytes(), 0o644)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return out.String(), ee.ExitCode(), fmt.Errorf("terraform %s: exit %d\n%s", strings.Join(args, " "), ee.ExitCode(), tail(out.String()))
@@ -211,16 +221,23 @@ func (b *backend) terraform(args ...string) (string, int, error) {
 
 type result struct {
 	apply, destroy time.Duration
+	cpu            time.Duration // the backend's, over apply, plan and destroy
 	vpcWait        string
 	plan           string
 	planCode       int
 	planOut        string
 }
 
-var vpcDone = regexp.MustCompile(`aws_vpc\.v\["a"\]: Creation complete after (\S+)`)
+// The provider waits after ModifyVpcAttribute (VPC a, DNS hostnames on) and after
+// ModifySubnetAttribute (subnet a0, public IPs on launch); the two are in sequence.
+var (
+	vpcDone    = regexp.MustCompile(`aws_vpc\.v\["a"\]: Creation complete after (\S+)`)
+	subnetDone = regexp.MustCompile(`aws_subnet\.s\["a0"\]: Creation complete after (\S+)`)
+)
 
 func (b *backend) once() (result, error) {
 	var r result
+	cpu0 := b.cpu()
 	start := time.Now()
 	out, _, err := b.terraform("apply", "-auto-approve", "-input=false", "-no-color")
 	if err != nil {
@@ -230,8 +247,9 @@ func (b *backend) once() (result, error) {
 	if !strings.Contains(out, "Apply complete! Resources: 50 added, 0 changed, 0 destroyed.") {
 		return r, fmt.Errorf("apply did not add 50 resources:\n%s", tail(out))
 	}
-	if m := vpcDone.FindStringSubmatch(out); m != nil {
-		r.vpcWait = m[1]
+	r.vpcWait = "?+?"
+	if m, n := vpcDone.FindStringSubmatch(out), subnetDone.FindStringSubmatch(out); m != nil && n != nil {
+		r.vpcWait = m[1] + "+" + n[1]
 	}
 	planOut, code, _ := b.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color")
 	r.planCode, r.planOut = code, planOut
@@ -249,12 +267,14 @@ func (b *backend) once() (result, error) {
 		return r, err
 	}
 	r.destroy = time.Since(start)
+	r.cpu = b.cpu() - cpu0
 	if !strings.Contains(out, "Destroy complete! Resources: 50 destroyed.") {
 		return r, fmt.Errorf("destroy did not destroy 50 resources:\n%s", tail(out))
 	}
 	b.applies = append(b.applies, r.apply.Seconds())
 	b.destroys = append(b.destroys, r.destroy.Seconds())
 	b.totals = append(b.totals, (r.apply + r.destroy).Seconds())
+	b.cpus = append(b.cpus, r.cpu.Seconds())
 	return r, nil
 }
 
