@@ -20,11 +20,11 @@ func stat(pid string, reaped bool) time.Duration {
 	}
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	// After the command: state is f[0]; utime, stime, cutime, cstime are fields 14-17 of stat.
+	// f[0] is stat's field 3 (the state); utime, stime, cutime, cstime are fields 14-17.
 	var n int64
-	last := 14
+	last := 12
 	if reaped {
-		last = 16
+		last = 14
 	}
 	for i := 11; i <= last && i < len(f); i++ {
 		v, _ := strconv.ParseInt(f[i], 10, 64)

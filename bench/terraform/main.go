@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -51,7 +52,11 @@ func main() {
 	config := flag.String("config", "", "folder of the *.tf configuration; empty means bench/terraform/config next to this source")
 	keep := flag.Bool("keep", false, "keep the workspaces (printed) instead of removing them")
 	flag.Parse()
-	if err := run(*pairs, *motoBin, *tfBin, *motoAddr, *awsAddr, *herokuAddr, *config, *keep); err != nil {
+	// An interrupt stops the running terraform; then moto_server and spacelab are stopped.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, *pairs, *motoBin, *tfBin, *motoAddr, *awsAddr, *herokuAddr, *config, *keep)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench/terraform:", err)
 		os.Exit(1)
 	}
@@ -65,7 +70,7 @@ func configDir(flagged string) string {
 	return filepath.Join(filepath.Dir(file), "config")
 }
 
-func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string, keep bool) error {
+func run(ctx context.Context, pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string, keep bool) error {
 	for _, a := range []string{motoAddr, awsAddr, herokuAddr} {
 		if h, _, err := net.SplitHostPort(a); err != nil || !net.ParseIP(h).IsLoopback() {
 			return fmt.Errorf("%s: listen on a loopback address only", a)
@@ -78,7 +83,6 @@ func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string
 	if err != nil {
 		return fmt.Errorf("moto_server: %w (pip install 'moto[server]')", err)
 	}
-	ctx := context.Background()
 	root, err := os.MkdirTemp("", "tfbench-")
 	if err != nil {
 		return err
@@ -114,6 +118,7 @@ func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string
 			cpu: func() time.Duration { return treeCPU(strconv.Itoa(moto.cmd.Process.Pid)) }},
 	}
 	for _, b := range backends {
+		b.ctx = ctx
 		if err := b.init(tfBin, configDir(config), filepath.Join(root, b.name), region); err != nil {
 			return err
 		}
@@ -157,6 +162,7 @@ func run(pairs int, motoBin, tfBin, motoAddr, awsAddr, herokuAddr, config string
 
 // backend is one API Terraform is pointed at, with its workspace and its figures.
 type backend struct {
+	ctx            context.Context
 	name, endpoint string
 	env            []string
 	cpu            func() time.Duration // the backend's cpu time so far
@@ -202,7 +208,7 @@ func (b *backend) init(tf, src, dir, region string) error {
 // terraform runs terraform in the workspace; an exit code other than 0 is an error unless
 // the caller asks for the code.
 func (b *backend) terraform(args ...string) (string, int, error) {
-	cmd := exec.Command(b.tf, args...)
+	cmd := exec.CommandContext(b.ctx, b.tf, args...)
 	cmd.Dir, cmd.Env = b.dir, b.cmdEnv
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
