@@ -210,6 +210,10 @@ func (b *backend) init(tf, src, dir, region string) error {
 func (b *backend) terraform(args ...string) (string, int, error) {
 	cmd := exec.CommandContext(b.ctx, b.tf, args...)
 	cmd.Dir, cmd.Env = b.dir, b.cmdEnv
+	// Terraform and the provider it starts share a process group; an interrupt ends both.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
