@@ -56,7 +56,7 @@ func plugins() string {
 func New(t testing.TB, src string, o Options) *Workspace {
 	t.Helper()
 	bin := testenv.Binary(t, "/usr/local/bin/terraform", "terraform")
-	mirror := filepath.Join(plugins(), "registry.terraform.io", "hashicorp", "aws", ProviderVersion)
+	mirror := Mirror()
 	if _, err := os.Stat(mirror); err != nil {
 		testenv.Missing(t, "the Terraform provider hashicorp/aws %s in the filesystem mirror %s (%v); set SPACELAB_TF_PLUGINS to another mirror", ProviderVersion, plugins(), err)
 	}
@@ -78,7 +78,27 @@ func New(t testing.TB, src string, o Options) *Workspace {
 	if region == "" {
 		region = lookup(o.Env, "AWS_REGION")
 	}
-	provider := fmt.Sprintf(`terraform {
+	provider := ProviderConfig(region, o.Endpoint)
+	if err := os.WriteFile(filepath.Join(dir, "spacelab_provider.tf"), []byte(provider), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := CLIConfig()
+	rc := filepath.Join(dir, ".terraformrc")
+	if err := os.WriteFile(rc, []byte(cli), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), o.Env...)
+	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0",
+		"TF_DATA_DIR="+filepath.Join(dir, ".terraform"))
+	w := &Workspace{t: t, bin: bin, Dir: dir, env: env}
+	w.Must("init", "-input=false", "-no-color")
+	return w
+}
+
+// ProviderConfig is the Terraform file that pins the provider to ProviderVersion and sends
+// its EC2 and STS requests to endpoint, in region.
+func ProviderConfig(region, endpoint string) string {
+	return fmt.Sprintf(`terraform {
   required_providers {
     aws = { source = "hashicorp/aws", version = %q }
   }
@@ -92,11 +112,13 @@ provider "aws" {
     sts = %q
   }
 }
-`, ProviderVersion, region, o.Endpoint, o.Endpoint)
-	if err := os.WriteFile(filepath.Join(dir, "spacelab_provider.tf"), []byte(provider), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cli := fmt.Sprintf(`provider_installation {
+`, ProviderVersion, region, endpoint, endpoint)
+}
+
+// CLIConfig is the Terraform CLI configuration (for TF_CLI_CONFIG_FILE) that installs
+// providers from the offline filesystem mirror and never from the registry.
+func CLIConfig() string {
+	return fmt.Sprintf(`provider_installation {
   filesystem_mirror {
     path    = %q
     include = ["registry.terraform.io/*/*"]
@@ -104,16 +126,11 @@ provider "aws" {
   direct { exclude = ["registry.terraform.io/*/*"] }
 }
 `, plugins())
-	rc := filepath.Join(dir, ".terraformrc")
-	if err := os.WriteFile(rc, []byte(cli), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), o.Env...)
-	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0",
-		"TF_DATA_DIR="+filepath.Join(dir, ".terraform"))
-	w := &Workspace{t: t, bin: bin, Dir: dir, env: env}
-	w.Must("init", "-input=false", "-no-color")
-	return w
+}
+
+// Mirror is the folder of the filesystem mirror's hashicorp/aws ProviderVersion.
+func Mirror() string {
+	return filepath.Join(plugins(), "registry.terraform.io", "hashicorp", "aws", ProviderVersion)
 }
 
 func lookup(env []string, key string) string {
