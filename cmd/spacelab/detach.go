@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spacelab-dev/spacelab/lab"
@@ -100,6 +101,15 @@ func detachUp(st lab.State) error {
 		return fmt.Errorf("the background `spacelab up` stopped before it was ready (%v); its log, %s:\n%s", err, st.LogFile(), bytes.TrimSpace(out))
 	}
 	fmt.Print(string(exports))
+	// What to try first, as the foreground up prints it: the child wrote it to its log
+	// before it said it was ready.
+	if log, err := os.ReadFile(st.LogFile()); err == nil {
+		for _, line := range strings.Split(string(log), "\n") {
+			if strings.HasPrefix(line, "# ") && !strings.HasPrefix(line, "# spacelab is up") {
+				fmt.Fprintln(os.Stderr, line)
+			}
+		}
+	}
 	fmt.Fprintf(os.Stderr, "# spacelab is up in the background (pid %d, state %s, log %s)\n", child.Process.Pid, st.Dir, st.LogFile())
 	fmt.Fprintf(os.Stderr, "# . %s   or: eval \"$(spacelab env)\"; spacelab down to stop\n", st.EnvFile())
 	child.Process.Release()

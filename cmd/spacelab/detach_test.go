@@ -18,6 +18,7 @@ import (
 type detached struct {
 	u       *up
 	exports string
+	stderr  string
 }
 
 // upDetach runs `spacelab up --detach` on free ports in a fresh state directory and returns once
@@ -57,7 +58,7 @@ func startDetached(t *testing.T, args ...string) (*detached, error) {
 			u.env = append(u.env, k+"="+strings.Trim(v, "'"))
 		}
 	}
-	return &detached{u: u, exports: string(out)}, nil
+	return &detached{u: u, exports: string(out), stderr: stderr.String()}, nil
 }
 
 // health GETs the health endpoint of an API URL.
@@ -83,6 +84,9 @@ func TestUpDetachEnvDown(t *testing.T) {
 	u := d.u
 	if got := u.getenv("SPACELAB_STATE_DIR"); got != u.state {
 		t.Fatalf("SPACELAB_STATE_DIR=%q, want %q\n%s", got, u.state, d.exports)
+	}
+	if !strings.Contains(d.stderr, "heroku spaces:peering:info enablement-jp") {
+		t.Errorf("up --detach does not say what to try first, as the foreground up does:\n%s", d.stderr)
 	}
 	for _, k := range []string{"HEROKU_HOST", "AWS_ENDPOINT_URL"} {
 		code, doc := health(t, u.getenv(k))
