@@ -12,7 +12,6 @@ import (
 
 	"github.com/spacelab-dev/spacelab/internal/testenv"
 	"github.com/spacelab-dev/spacelab/internal/tftest"
-	"github.com/spacelab-dev/spacelab/lab/labtest"
 )
 
 // publicAddressState is the account's Elastic IPs and NAT gateways that are not deleted, for
@@ -47,17 +46,8 @@ func publicAddressState(t *testing.T, ctx context.Context, c *ec2.Client) string
 // seen at its own; destroy leaves the account as it was, and the private instance's way out gone.
 func TestTerraformNatGateway(t *testing.T) {
 	curl := testenv.Binary(t, "curl")
-	l := labtest.Start(t)
+	l, env, c := terraformLab(t)
 	ctx := context.Background()
-	env, err := l.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := l.AWSConfig(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := ec2.NewFromConfig(cfg)
 	before := accountState(t, ctx, c) + publicAddressState(t, ctx, c)
 
 	w := tftest.New(t, "testdata/terraform/natgw", tftest.Options{Endpoint: l.AWSURL, Env: env})

@@ -85,6 +85,22 @@ func accountState(t *testing.T, ctx context.Context, c *ec2.Client) string {
 	return string(b)
 }
 
+// terraformLab starts a lab for a Terraform test: the lab, the real clients' environment and an
+// EC2 client with the customer's credentials.
+func terraformLab(t *testing.T) (*lab.Lab, []string, *ec2.Client) {
+	t.Helper()
+	l := labtest.Start(t)
+	env, err := l.Env(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := l.AWSConfig(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, env, ec2.NewFromConfig(cfg)
+}
+
 // clientRun runs a real client with the lab's environment.
 func clientRun(t *testing.T, env []string, bin string, args ...string) string {
 	t.Helper()
@@ -123,17 +139,8 @@ func TestTerraformSeedPeering(t *testing.T) {
 	heroku := testenv.HerokuCLI(t)
 	curl := testenv.Binary(t, "curl")
 	dig := testenv.Binary(t, "dig")
-	l := labtest.Start(t)
+	l, env, c := terraformLab(t)
 	ctx := context.Background()
-	env, err := l.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := l.AWSConfig(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := ec2.NewFromConfig(cfg)
 	before := accountState(t, ctx, c)
 
 	w := tftest.New(t, "testdata/terraform/seed", tftest.Options{Endpoint: l.AWSURL, Env: env})
@@ -215,17 +222,8 @@ func httpCode(t *testing.T, l *lab.Lab, host, url string) string {
 // the instance's public address on port 80 and not on 8080, and destroys it all.
 func TestTerraformVPC(t *testing.T) {
 	t.Parallel() // each has its own lab; most of a run is the provider waiting
-	l := labtest.Start(t)
+	l, env, c := terraformLab(t)
 	ctx := context.Background()
-	env, err := l.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := l.AWSConfig(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := ec2.NewFromConfig(cfg)
 	before := accountState(t, ctx, c)
 	w := tftest.New(t, "testdata/terraform/vpc", tftest.Options{Endpoint: l.AWSURL, Env: env})
 	w.Apply()
@@ -253,12 +251,8 @@ func TestTerraformVPC(t *testing.T) {
 // launch and, with the adopted group opened for HTTP, reachable from the internet.
 func TestTerraformDefaultVPC(t *testing.T) {
 	t.Parallel() // each has its own lab; most of a run is the provider waiting
-	l := labtest.Start(t)
+	l, env, c := terraformLab(t)
 	ctx := context.Background()
-	env, err := l.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	w := tftest.New(t, "testdata/terraform/defaults", tftest.Options{Endpoint: l.AWSURL, Env: env})
 	w.Apply()
 	w.PlanIsEmpty()
@@ -266,7 +260,7 @@ func TestTerraformDefaultVPC(t *testing.T) {
 	if out["public_ip"] == "" {
 		t.Fatalf("an instance in a default subnet has no public IP: %v", out)
 	}
-	if n := strings.Count(out["subnets"], "subnet-"); n != 3 {
+	if n := strings.Count(out["subnets"], "subnet-"); n != 6 { // us-east-1 has six zones
 		t.Errorf("data aws_subnets of the default VPC found %d subnets (%s), want one per zone", n, out["subnets"])
 	}
 	serveHTTP(t, l, out["instance"], 80)
@@ -274,11 +268,7 @@ func TestTerraformDefaultVPC(t *testing.T) {
 		t.Errorf("internet → default-subnet instance:80 = %s, want 200", got)
 	}
 	w.Destroy()
-	cfg, err := l.AWSConfig(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vpcs, err := ec2.NewFromConfig(cfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	vpcs, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,11 +290,7 @@ func TestTerraformDefaultVPC(t *testing.T) {
 // packets follow.
 func TestTerraformSecurityGroupRules(t *testing.T) {
 	t.Parallel()
-	l := labtest.Start(t)
-	env, err := l.Env(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, env, _ := terraformLab(t)
 	w := tftest.New(t, "testdata/terraform/sgrules", tftest.Options{Endpoint: l.AWSURL, Env: env})
 	w.Apply()
 	w.PlanIsEmpty()
