@@ -44,8 +44,11 @@ func FuzzExecProtocol(f *testing.F) {
 			t.Fatal(err)
 		}
 		client := os.NewFile(uintptr(fds[0]), "client")
-		server, err := net.FileConn(os.NewFile(uintptr(fds[1]), "server"))
-		unix.Close(fds[1])
+		// FileConn dups the descriptor; close the original through its *os.File, never by
+		// number, or the File's finalizer may later close a reused descriptor of another file.
+		sf := os.NewFile(uintptr(fds[1]), "server")
+		server, err := net.FileConn(sf)
+		sf.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
