@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/emulatortest"
 	"github.com/spacelab-dev/spacelab/emulator/explain"
 	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/netns/netnstest"
@@ -16,32 +17,22 @@ import (
 // world builds the default topology and applies setup steps to it.
 func world(t *testing.T, setup ...func(tx *emulator.Tx) error) *emulator.World {
 	t.Helper()
-	top := topology.Default()
-	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: 3}))
-	if err := top.Apply(w, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range setup {
-		if err := w.Update(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return w
+	return emulatortest.World(t, setup...)
 }
 
 const (
-	customerVPC = "vpc-0cb1a66017eed9372"
-	spaceVPC    = "vpc-b39527d4"
+	customerVPC = emulatortest.CustomerVPC
+	spaceVPC    = emulatortest.SpaceVPC
 )
 
-var customer = emulator.Caller{Account: "435886841536", Region: "us-east-1"}
+var customer = emulatortest.Customer
 
 var pcxID string
 
 func requestPeering(tx *emulator.Tx) error {
-	p, err := tx.CreatePeering(customer, emulator.PeeringRequest{VPCID: customerVPC, PeerVPCID: spaceVPC, PeerOwner: "884226375513", PeerRegion: "ap-northeast-1"})
+	id, err := emulatortest.RequestPeering(tx)
 	if err == nil {
-		pcxID = p.ID
+		pcxID = id
 	}
 	return err
 }

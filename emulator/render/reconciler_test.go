@@ -4,38 +4,28 @@ import (
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/emulator/emulatortest"
 	"github.com/spacelab-dev/spacelab/emulator/render"
 	"github.com/spacelab-dev/spacelab/netns/netnstest"
-	"github.com/spacelab-dev/spacelab/topology"
 )
 
 // world builds the default topology and applies setup steps to it.
 func world(t *testing.T, setup ...func(tx *emulator.Tx) error) *emulator.World {
 	t.Helper()
-	top := topology.Default()
-	w := emulator.NewWorld(top.WorldOptions(emulator.Options{Seed: 3}))
-	if err := top.Apply(w, nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range setup {
-		if err := w.Update(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return w
+	return emulatortest.World(t, setup...)
 }
 
 const (
-	customerVPC = "vpc-0cb1a66017eed9372"
-	spaceVPC    = "vpc-b39527d4"
+	customerVPC = emulatortest.CustomerVPC
+	spaceVPC    = emulatortest.SpaceVPC
 )
 
 var pcxID string
 
 func requestPeering(tx *emulator.Tx) error {
-	p, err := tx.CreatePeering(customer, emulator.PeeringRequest{VPCID: customerVPC, PeerVPCID: spaceVPC, PeerOwner: "884226375513", PeerRegion: "ap-northeast-1"})
+	id, err := emulatortest.RequestPeering(tx)
 	if err == nil {
-		pcxID = p.ID
+		pcxID = id
 	}
 	return err
 }
