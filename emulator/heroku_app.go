@@ -105,6 +105,13 @@ func (tx *Tx) CreateApp(s AppSpec) (*App, error) {
 		if s.InternalRouting {
 			addrs := s.RouterAddrs
 			for _, a := range addrs {
+				if a == sp.RouterPrivateAddr {
+					// The space router's own address is the emulator's pick, not the user's:
+					// a pinned address wins and the space router moves.
+					if err := tx.moveSpaceRouter(sp, addrs); err != nil {
+						return nil, err
+					}
+				}
 				if !sp.CIDR.Contains(a) || tx.subnetOf(sp, a) == "" || tx.spaceAddrInUse(sp, a) {
 					return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Router address %s is not a free address of a dyno subnet of %s.", a, sp.Name)
 				}

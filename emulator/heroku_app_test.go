@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/emulator"
@@ -69,5 +70,29 @@ func TestShownCommand(t *testing.T) {
 	}
 	if a, b := emulator.ShownCommand("web", ""), emulator.ShownCommand("worker", ""); a == b || a == "" {
 		t.Errorf("built-in commands %q and %q must differ", a, b)
+	}
+}
+
+// A router address the user pins wins over the space router's own (random) pick: the space
+// router moves, so the built-in topology loads whatever the seed.
+func TestPinnedRouterAddrMovesSpaceRouter(t *testing.T) {
+	w, _ := seedWorld(t)
+	if err := w.Update(func(tx *emulator.Tx) error {
+		sp := tx.Space("enablement-jp")
+		taken := sp.RouterPrivateAddr
+		app, err := tx.CreateApp(emulator.AppSpec{Name: "pinned", Space: sp.Name, InternalRouting: true,
+			RouterAddrs: []netip.Addr{taken}})
+		if err != nil {
+			return err
+		}
+		if app.RouterAddrs[0] != taken {
+			t.Errorf("router address %s, want the pinned %s", app.RouterAddrs[0], taken)
+		}
+		if sp.RouterPrivateAddr == taken || !sp.RouterPrivateAddr.IsValid() || tx.SpaceSubnet(sp, sp.RouterPrivateAddr) == nil {
+			t.Errorf("space router still at (or off) %s: %s", taken, sp.RouterPrivateAddr)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

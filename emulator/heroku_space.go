@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -298,6 +299,22 @@ func (tx *Tx) spaceAddrInUse(sp *Space, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// moveSpaceRouter gives the space router a new private address, away from the addresses a
+// caller is about to pin.
+func (tx *Tx) moveSpaceRouter(sp *Space, avoid []netip.Addr) error {
+	for range 16 {
+		a, _, err := tx.allocSpaceAddr(sp, 0)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(avoid, a) {
+			sp.RouterPrivateAddr = a
+			return nil
+		}
+	}
+	return HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Space %s has no free addresses left.", sp.Name)
 }
 
 // allocSpaceAddr picks a free address in one of the space's dyno subnets, spreading across
