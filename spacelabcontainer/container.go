@@ -24,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -87,6 +88,12 @@ func Run(ctx context.Context, img string, opts ...testcontainers.ContainerCustom
 		c = &Container{Container: ctr, token: token}
 	}
 	if err != nil {
+		if strings.Contains(err.Error(), "reaper") && os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+			// testcontainers starts its Ryuk reaper from a registry image; where nothing can be
+			// pulled, that is the whole failure. Say the one setting that avoids it.
+			return c, fmt.Errorf("spacelabcontainer: run %s: %w (testcontainers' Ryuk reaper image could not be started; "+
+				"where no registry is reachable set TESTCONTAINERS_RYUK_DISABLED=true and call Terminate yourself)", img, err)
+		}
 		return c, fmt.Errorf("spacelabcontainer: run %s: %w", img, err)
 	}
 	if c.herokuURL, err = c.url(ctx, HerokuPort); err == nil {
