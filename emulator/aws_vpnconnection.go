@@ -496,3 +496,47 @@ func (tx *Tx) reportS2STunnel(r TunnelReport, apply bool) bool {
 	}
 	return true
 }
+
+// S2SSelectors returns the traffic selectors of a connection's tunnels: the AWS side
+// (Options.RemoteIpv4NetworkCidr, and for the default 0.0.0.0/0 the VPC's CIDR, the only
+// network a virtual private gateway delivers to) and the customer side
+// (Options.LocalIpv4NetworkCidr, and for the default 0.0.0.0/0 the private ranges outside the
+// VPC). A customer gateway may propose narrower selectors inside them.
+func (tx *Tx) S2SSelectors(v *VpnConnection) (awsSide, customerSide []netip.Prefix) {
+	all := netip.MustParsePrefix("0.0.0.0/0")
+	var vpc netip.Prefix
+	if g := tx.w.vgws[v.VpnGatewayID]; g != nil {
+		if x := tx.w.vpcs[g.VPCID]; x != nil {
+			vpc = x.CIDR
+		}
+	}
+	awsSide = []netip.Prefix{v.RemoteIPv4NetworkCIDR}
+	if v.RemoteIPv4NetworkCIDR == all && vpc.IsValid() {
+		awsSide = []netip.Prefix{vpc}
+	}
+	customerSide = []netip.Prefix{v.LocalIPv4NetworkCIDR}
+	if v.LocalIPv4NetworkCIDR == all {
+		customerSide = nil
+		for _, p := range RFC1918 {
+			customerSide = append(customerSide, subtractPrefix(p, vpc)...)
+		}
+	}
+	return awsSide, customerSide
+}
+
+// subtractPrefix returns p without q, as the fewest prefixes.
+func subtractPrefix(p, q netip.Prefix) []netip.Prefix {
+	if !q.IsValid() || !p.Overlaps(q) {
+		return []netip.Prefix{p}
+	}
+	if q.Bits() <= p.Bits() {
+		return nil
+	}
+	// Split p in halves; keep the half without q whole, recurse into the other.
+	lo := netip.PrefixFrom(p.Addr(), p.Bits()+1)
+	hi := netip.PrefixFrom(lastAddr(lo).Next(), p.Bits()+1)
+	if lo.Contains(q.Addr()) {
+		return append(subtractPrefix(lo, q), hi)
+	}
+	return append([]netip.Prefix{lo}, subtractPrefix(hi, q)...)
+}
