@@ -72,7 +72,7 @@ type TunnelOptions struct {
 	DPDTimeoutSeconds int      // default 30
 	DPDTimeoutAction  string   // clear, none, restart; default clear
 	StartupAction     string   // add (the customer gateway initiates), start (AWS does)
-	RekeyMarginTime   int      // default 270
+	RekeyMarginTime   int      // default 540
 	RekeyFuzz         int      // default 100
 	ReplayWindowSize  int      // default 1024
 	LifecycleControl  bool
@@ -83,7 +83,7 @@ const (
 	DefaultPhase1Lifetime  = 28800
 	DefaultPhase2Lifetime  = 3600
 	DefaultDPDTimeout      = 30
-	DefaultRekeyMargin     = 270
+	DefaultRekeyMargin     = 540
 	DefaultRekeyFuzz       = 100
 	DefaultReplayWindow    = 1024
 	DefaultDPDAction       = "clear"
