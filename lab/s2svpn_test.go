@@ -160,3 +160,33 @@ func TestLabS2SVPNBuiltinOffice(t *testing.T) {
 	})
 	check("VPN static route removed", ping, false, "NO_ROUTE_IN_TABLE")
 }
+
+// TestLabS2SVPNProposalMismatchIsNamed: tunnel options that accept only AES256 in phase 1
+// against an office offering AES128 keep both tunnels DOWN; VgwTelemetry says why, and a check
+// from the instance names the down tunnel (TUNNEL_DOWN), agreeing with the packets.
+func TestLabS2SVPNProposalMismatchIsNamed(t *testing.T) {
+	top := topology.Default()
+	top.Offices[0].IPsec = "builtin"
+	l := labtest.Start(t, lab.Options{Topology: top})
+	aes256 := emulator.TunnelOptions{Phase1Encryption: []string{"AES256"}}
+	vpnID, vgwID := s2sConnect(t, l, emulator.VpnConnectionRequest{Tunnels: [2]emulator.TunnelSpec{{Options: aes256}, {Options: aes256}}})
+	states := waitTunnels(t, l.World, vpnID, func(s []string) bool {
+		return len(s) == 2 && strings.HasPrefix(s[0], "DOWN") && strings.Contains(strings.ToLower(s[0]), "proposal") &&
+			strings.HasPrefix(s[1], "DOWN") && strings.Contains(strings.ToLower(s[1]), "proposal")
+	})
+	t.Logf("tunnels: %q", states)
+	rtb := mainRouteTable(t, l)
+	if err := l.World.Update(func(tx *emulator.Tx) error {
+		return tx.CreateRoute(customerCaller, rtb, netip.MustParsePrefix("192.168.0.0/24"), emulator.RouteTarget{GatewayID: vgwID})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := l.Check(context.Background(), netspec.Probe{From: customerInst, Kind: "icmp", Target: "192.168.0.10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Result.OK || !c.Agree || c.Verdict.Code != "TUNNEL_DOWN" {
+		t.Fatalf("%s (%s)\n%s", c.Summary(), c.Verdict.Code, c.Verdict.Path())
+	}
+	t.Log(c.Summary())
+}
