@@ -61,6 +61,7 @@ func TestAWSCLISiteToSiteVPN(t *testing.T) {
 		t.Fatalf("the refused creates made a gateway: %+v", cgws)
 	}
 	fails("InvalidCustomerGatewayID.NotFound", "ec2", "describe-customer-gateways", "--customer-gateway-ids", "cgw-0123456789abcdef0")
+	fails("InvalidCustomerGatewayId.Malformed", "ec2", "delete-customer-gateway", "--customer-gateway-id", "cgw-office")
 
 	var vgw struct {
 		VpnGateway struct {
