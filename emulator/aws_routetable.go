@@ -13,14 +13,15 @@ const (
 	TargetPeering TargetKind = "pcx"
 	TargetIGW     TargetKind = "igw"
 	TargetNAT     TargetKind = "nat"
+	TargetVGW     TargetKind = "vgw"
 )
 
 // Route is one entry of a route table.
 type Route struct {
 	Dst    netip.Prefix
 	Kind   TargetKind
-	Target string // pcx-…, igw-…, nat-…; "local" for the local route
-	Origin string // CreateRouteTable, CreateRoute
+	Target string // pcx-…, igw-…, nat-…, vgw-…; "local" for the local route
+	Origin string // CreateRouteTable, CreateRoute, EnableVgwRoutePropagation
 }
 
 // RouteTableAssociation ties a subnet to a route table explicitly.
@@ -39,7 +40,9 @@ type RouteTable struct {
 	MainAssociationID string
 	Routes            []*Route
 	Associations      []*RouteTableAssociation
-	Tags              Tags
+	// PropagatingVGWs are the virtual private gateways whose routes the table learns.
+	PropagatingVGWs []string
+	Tags            Tags
 }
 
 // RouteTable returns a route table by id, or nil.
@@ -79,6 +82,12 @@ func (tx *Tx) RouteState(rt *RouteTable, r *Route) string {
 	case TargetIGW:
 		// An internet gateway carries traffic only while attached to the table's VPC.
 		if g := tx.w.igws[r.Target]; g != nil && g.VPCID == rt.VPCID {
+			return "active"
+		}
+		return "blackhole"
+	case TargetVGW:
+		// A virtual private gateway carries traffic while attached to the table's VPC.
+		if tx.w.vgws[r.Target].AttachedTo(rt.VPCID) {
 			return "active"
 		}
 		return "blackhole"
@@ -137,6 +146,15 @@ func (tx *Tx) resolveTarget(c Caller, rt *RouteTable, t RouteTarget) (TargetKind
 			return "", "", AWSErr("InvalidParameterValue", "route table %s and network gateway %s belong to different networks", rt.ID, g.ID)
 		}
 		return TargetIGW, g.ID, nil
+	case strings.HasPrefix(t.GatewayID, "vgw-"):
+		g := tx.w.vgws[t.GatewayID]
+		if g == nil || !c.owns(g.Account, g.Region) || g.State == GatewayDeleted {
+			return "", "", AWSErr("InvalidGatewayID.NotFound", "The gateway ID '%s' does not exist", t.GatewayID)
+		}
+		if g.AttachState == AttachAttached && g.VPCID != rt.VPCID {
+			return "", "", AWSErr("InvalidParameterValue", "route table %s and network gateway %s belong to different networks", rt.ID, g.ID)
+		}
+		return TargetVGW, g.ID, nil
 	case t.GatewayID != "":
 		return "", "", AWSErr("InvalidGatewayID.NotFound", "The gateway ID '%s' does not exist", t.GatewayID)
 	}

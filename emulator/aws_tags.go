@@ -108,6 +108,15 @@ func init() {
 	registerTaggable("nat-", "natgateway", func(w *World) map[string]*NatGateway { return w.natgws },
 		func(v *NatGateway) (string, string) { return v.Account, v.Region }, func(v *NatGateway) *Tags { return &v.Tags },
 		"InvalidNatGatewayID.NotFound", "natGateway")
+	registerTaggable("cgw-", "customer-gateway", func(w *World) map[string]*CustomerGateway { return w.cgws },
+		func(v *CustomerGateway) (string, string) { return v.Account, v.Region }, func(v *CustomerGateway) *Tags { return &v.Tags },
+		"InvalidCustomerGatewayID.NotFound", "customerGateway")
+	registerTaggable("vgw-", "vpn-gateway", func(w *World) map[string]*VpnGateway { return w.vgws },
+		func(v *VpnGateway) (string, string) { return v.Account, v.Region }, func(v *VpnGateway) *Tags { return &v.Tags },
+		"InvalidVpnGatewayID.NotFound", "vpnGateway")
+	registerTaggable("vpn-", "vpn-connection", func(w *World) map[string]*VpnConnection { return w.s2svpns },
+		func(v *VpnConnection) (string, string) { return v.Account, v.Region }, func(v *VpnConnection) *Tags { return &v.Tags },
+		"InvalidVpnConnectionID.NotFound", "vpnConnection")
 	taggables = append(taggables, taggable{prefix: "pcx-", typ: "vpc-peering-connection",
 		tags: func(tx *Tx, c Caller, id string) (*Tags, error) {
 			p, err := tx.callerPeering(c, id)

@@ -120,6 +120,9 @@ func (tx *Tx) DeleteVPC(c Caller, id string) error {
 			return dep
 		}
 	}
+	if tx.attachedVGW(id) != nil {
+		return dep
+	}
 	for _, g := range tx.w.sgs {
 		if g.VPCID == id && g.ID != v.DefaultSecurityGroupID {
 			return dep

@@ -229,6 +229,13 @@ func (tx *Tx) publicAddrInUse(a netip.Addr) bool {
 			}
 		}
 	}
+	for _, v := range tx.w.s2svpns {
+		for _, t := range v.Tunnels {
+			if t.IP == a {
+				return true
+			}
+		}
+	}
 	for _, i := range tx.w.instances {
 		if i.PublicIP == a {
 			return true

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -216,6 +218,9 @@ type TunnelReport struct {
 // TunnelReportsChange reports whether recording reports would change anything (read-only).
 func (tx *Tx) TunnelReportsChange(reports []TunnelReport) bool {
 	for _, r := range reports {
+		if tx.reportS2STunnel(r, false) {
+			return true
+		}
 		v := tx.w.vpns[r.VPNID]
 		if v == nil || r.Tunnel < 0 || r.Tunnel >= len(v.Tunnels) {
 			continue
@@ -233,6 +238,10 @@ func (tx *Tx) ReportTunnels(reports []TunnelReport) bool {
 	tx.mustWrite()
 	changed := false
 	for _, r := range reports {
+		if tx.reportS2STunnel(r, true) {
+			changed = true
+			continue
+		}
 		v := tx.w.vpns[r.VPNID]
 		if v == nil || r.Tunnel < 0 || r.Tunnel >= len(v.Tunnels) {
 			continue
@@ -258,9 +267,9 @@ func VPNTunnelName(v *VPNConnection, i int) string { return fmt.Sprintf("%s/tunn
 
 // ParseVPNTunnelName is VPNTunnelName's inverse.
 func ParseVPNTunnelName(s string) (vpnID string, tunnel int, ok bool) {
-	var n int
-	var id string
-	if _, err := fmt.Sscanf(s, "%12s/tunnel%d", &id, &n); err != nil || n < 1 || n > 2 {
+	id, num, ok := strings.Cut(s, "/tunnel")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || n < 1 || n > 2 || id == "" || strings.Contains(id, "/") {
 		return "", 0, false
 	}
 	return id, n - 1, true

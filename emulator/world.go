@@ -50,6 +50,10 @@ type World struct {
 	igws      map[string]*InternetGateway
 	eips      map[string]*ElasticIP
 	natgws    map[string]*NatGateway
+	// Site-to-Site VPN: customer gateways, virtual private gateways, connections.
+	cgws    map[string]*CustomerGateway
+	vgws    map[string]*VpnGateway
+	s2svpns map[string]*VpnConnection
 
 	// The internet around them.
 	internet []*InternetHost
@@ -105,6 +109,9 @@ func NewWorld(o Options) *World {
 		igws:      map[string]*InternetGateway{},
 		eips:      map[string]*ElasticIP{},
 		natgws:    map[string]*NatGateway{},
+		cgws:      map[string]*CustomerGateway{},
+		vgws:      map[string]*VpnGateway{},
+		s2svpns:   map[string]*VpnConnection{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},

@@ -15,13 +15,13 @@ func init() {
 
 // routeTableXML is EC2's RouteTable shape.
 type routeTableXML struct {
-	RouteTableID      string                `xml:"routeTableId"`
-	VpcID             string                `xml:"vpcId"`
-	OwnerID           string                `xml:"ownerId"`
-	RouteSet          items[routeXML]       `xml:"routeSet"`
-	AssociationSet    items[associationXML] `xml:"associationSet"`
-	PropagatingVgwSet items[struct{}]       `xml:"propagatingVgwSet"`
-	TagSet            items[tagXML]         `xml:"tagSet"`
+	RouteTableID      string                   `xml:"routeTableId"`
+	VpcID             string                   `xml:"vpcId"`
+	OwnerID           string                   `xml:"ownerId"`
+	RouteSet          items[routeXML]          `xml:"routeSet"`
+	AssociationSet    items[associationXML]    `xml:"associationSet"`
+	PropagatingVgwSet items[propagatingVgwXML] `xml:"propagatingVgwSet"`
+	TagSet            items[tagXML]            `xml:"tagSet"`
 }
 
 type routeXML struct {
@@ -31,6 +31,10 @@ type routeXML struct {
 	VpcPeeringConnectionID string `xml:"vpcPeeringConnectionId,omitempty"`
 	State                  string `xml:"state"`
 	Origin                 string `xml:"origin"`
+}
+
+type propagatingVgwXML struct {
+	GatewayID string `xml:"gatewayId"`
 }
 
 type associationXML struct {
@@ -58,8 +62,12 @@ func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) ro
 func renderRouteTable(tx *emulator.Tx, rt *emulator.RouteTable) routeTableXML {
 	x := routeTableXML{RouteTableID: rt.ID, VpcID: rt.VPCID, OwnerID: rt.Account, TagSet: tagSet(rt.Tags)}
 	x.RouteSet.Items = []routeXML{}
-	for _, r := range append(tx.LocalRoutes(rt), rt.Routes...) {
+	for _, r := range append(append(tx.LocalRoutes(rt), rt.Routes...), tx.PropagatedRoutes(rt)...) {
 		x.RouteSet.Items = append(x.RouteSet.Items, renderRoute(tx, rt, r))
+	}
+	x.PropagatingVgwSet.Items = []propagatingVgwXML{}
+	for _, id := range rt.PropagatingVGWs {
+		x.PropagatingVgwSet.Items = append(x.PropagatingVgwSet.Items, propagatingVgwXML{GatewayID: id})
 	}
 	if rt.Main {
 		x.AssociationSet.Items = append(x.AssociationSet.Items, associationXML{RouteTableAssociationID: rt.MainAssociationID,

@@ -13,7 +13,8 @@ import (
 const tunnelPoll = 200 * time.Millisecond
 
 // watchTunnels carries the IPsec tunnels' state from the data plane into the model, so the
-// Heroku API shows each tunnel UP or DOWN with the reason the gateway gives.
+// Heroku API (tunnels) and EC2 (VgwTelemetry) show each tunnel UP or DOWN with the reason the
+// gateway gives.
 func (l *Lab) watchTunnels(ctx context.Context) {
 	t := time.NewTicker(tunnelPoll)
 	defer t.Stop()
@@ -25,7 +26,7 @@ func (l *Lab) watchTunnels(ctx context.Context) {
 		}
 		any := false
 		l.World.View(func(tx *emulator.Tx) error {
-			any = len(tx.VPNConnections("")) > 0
+			any = len(tx.VPNConnections("")) > 0 || len(tx.VpnConnections()) > 0
 			return nil
 		})
 		if !any {
@@ -74,7 +75,8 @@ func (l *Lab) ipsecTunnels(ctx context.Context) (map[string][]tunnelState, error
 	return out, nil
 }
 
-// TunnelReports reads the state of every Heroku VPN tunnel from the data plane.
+// TunnelReports reads the state of every Heroku VPN tunnel and every AWS Site-to-Site VPN
+// tunnel from the data plane: what the space's or the VPC's own gateway says.
 func (l *Lab) TunnelReports(ctx context.Context) ([]emulator.TunnelReport, error) {
 	hosts, err := l.ipsecTunnels(ctx)
 	if err != nil {
@@ -82,7 +84,7 @@ func (l *Lab) TunnelReports(ctx context.Context) ([]emulator.TunnelReport, error
 	}
 	var out []emulator.TunnelReport
 	for host, tunnels := range hosts {
-		if !strings.HasPrefix(host, "vpn/") {
+		if !strings.HasPrefix(host, "vpn/") && !strings.HasPrefix(host, "vgw/") {
 			continue
 		}
 		for _, t := range tunnels {

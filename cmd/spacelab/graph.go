@@ -82,6 +82,26 @@ func graphOf(l *lab.Lab) Graph {
 			}
 			node(n)
 		}
+		for _, vg := range tx.VpnGateways() {
+			if vg.State == emulator.GatewayDeleted {
+				continue
+			}
+			n := GraphNode{ID: vg.ID, Type: "vpn-gateway", Label: vg.ID, Parent: "account:" + vg.Account, State: "detached"}
+			if vg.AttachedTo(vg.VPCID) {
+				n.State = "attached"
+				g.Edges = append(g.Edges, GraphEdge{From: vg.ID, To: vg.VPCID, Type: "attachment", Label: "attached", State: "attached"})
+			}
+			node(n)
+			for _, v := range tx.VpnConnections() {
+				if v.VpnGatewayID != vg.ID || v.State == emulator.VPNConnDeleted {
+					continue
+				}
+				for i, t := range v.Tunnels {
+					g.Edges = append(g.Edges, GraphEdge{From: vg.ID, To: "cgw:" + t.CustomerIP.String(), Type: "vpn-tunnel",
+						Label: fmt.Sprintf("VPN %s tunnel %d %s", v.ID, i+1, t.IP), State: t.Status, Message: t.StatusMessage})
+				}
+			}
+		}
 		for _, sp := range tx.Spaces() {
 			id := "space:" + sp.Name
 			node(GraphNode{ID: id, Type: "space", Label: "space " + sp.Name + " " + sp.CIDR.String() + " (" + string(sp.Region.Name) + ")", State: sp.State})

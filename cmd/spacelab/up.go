@@ -265,8 +265,16 @@ func status(l *lab.Lab) Status {
 				}
 			}
 		}
+		for _, v := range tx.VpnConnections() { // AWS Site-to-Site VPN: VPC/vpn-…
+			if g := tx.VpnGateway(v.VpnGatewayID); g != nil && v.State != emulator.VPNConnDeleted {
+				for _, t := range v.Tunnels {
+					s.VPNs = append(s.VPNs, VPNStatus{Space: g.VPCID, Name: v.ID, Status: v.State, Tunnel: t.IP.String(),
+						Peer: t.CustomerIP.String(), State: t.Status, Message: t.StatusMessage})
+				}
+			}
+		}
 		for _, rt := range tx.RouteTables() {
-			for _, r := range rt.Routes {
+			for _, r := range append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...) {
 				s.Routes = append(s.Routes, RouteStatus{Table: rt.ID, VPC: rt.VPCID, Dst: r.Dst.String(), Target: r.Target, State: tx.RouteState(rt, r)})
 			}
 		}

@@ -65,7 +65,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		t := r.book.table(rt.ID, tables)
 		rtbTable[rt.ID] = t
 		h.Routes = append(h.Routes, local(t)...)
-		for _, route := range rt.Routes {
+		for _, route := range append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...) {
 			h.Routes = append(h.Routes, r.kernelRoute(v, rt, route, t))
 		}
 		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
@@ -135,6 +135,8 @@ func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *
 	case emulator.TargetIGW:
 		inet, _ := p2p(r.book.linkIndex("wan|"+v.ID, r.liveLinks))
 		return netspec.Route{Table: table, Dst: route.Dst, Via: inet.Addr(), Dev: wanIf, Why: fmt.Sprintf("%s: %s → %s", rt.ID, route.Dst, route.Target)}
+	case emulator.TargetVGW:
+		return r.vgwRoute(rt, route, table)
 	case emulator.TargetNAT:
 		n := r.tx.NatGateway(route.Target)
 		return netspec.Route{Table: table, Dst: route.Dst, Via: n.PrivateIP, Dev: bridgeName(n.SubnetID), Why: fmt.Sprintf("%s: %s → %s (%s in %s)", rt.ID, route.Dst, n.ID, n.PrivateIP, n.SubnetID)}
@@ -178,6 +180,9 @@ func blackholeCode(tx *emulator.Tx, route *emulator.Route) string {
 	if route.Kind == emulator.TargetNAT {
 		return "NAT_GATEWAY_UNAVAILABLE"
 	}
+	if route.Kind == emulator.TargetVGW {
+		return "VPN_GATEWAY_DETACHED"
+	}
 	return "ROUTE_BLACKHOLE"
 }
 
@@ -200,6 +205,16 @@ func blackholeWhy(tx *emulator.Tx, rt *emulator.RouteTable, route *emulator.Rout
 			why = "NAT gateway " + route.Target + " does not exist"
 		default:
 			why = "NAT gateway " + route.Target + " is " + n.State
+		}
+	}
+	if route.Kind == emulator.TargetVGW {
+		switch g := tx.VpnGateway(route.Target); {
+		case g == nil || g.State == emulator.GatewayDeleted:
+			why = "virtual private gateway " + route.Target + " does not exist"
+		case g.AttachState != emulator.AttachAttached:
+			why = "virtual private gateway " + route.Target + " is detached"
+		default:
+			why = "virtual private gateway " + route.Target + " is attached to " + g.VPCID
 		}
 	}
 	if route.Kind == emulator.TargetPeering {

@@ -161,6 +161,9 @@ func render(tx *emulator.Tx, book *addrBook) (*netspec.Spec, map[string][]string
 	for _, n := range tx.NatGateways() {
 		r.renderNatGateway(n)
 	}
+	for _, g := range tx.VpnGateways() {
+		r.renderVGW(g)
+	}
 	for _, sp := range tx.Spaces() {
 		for _, app := range tx.AppsIn(sp.ID) {
 			r.renderApp(sp, app)

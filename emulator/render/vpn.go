@@ -15,7 +15,9 @@ import (
 // be delivered inside the space (the edge table): not to its data VPC, not to peered VPCs.
 //
 // An office is a LAN behind a customer gateway with a public address; with IPsec "builtin" the
-// gateway runs the same IPsec service towards every connection that names its address.
+// gateway runs the same IPsec service towards every connection that names its address: Private
+// Space VPN connections (their public_ip) and AWS Site-to-Site VPN connections (their customer
+// gateway's IpAddress).
 
 // VPNHost is the host name of a connection's gateway.
 func VPNHost(sp *emulator.Space, v *emulator.VPNConnection) string {
@@ -106,6 +108,20 @@ func (r *renderer) renderOffice(o *emulator.Office) {
 				tunnels = append(tunnels, netspec.IPsecTunnel{Name: emulator.VPNTunnelName(v, i), Local: o.GatewayAddr, Peer: t.IP, PSK: t.PreSharedKey,
 					LocalNets: v.RoutableCIDRs, RemoteNets: []netip.Prefix{sp.CIDR}, Initiate: true, PeerLabel: "Heroku VPN gateway " + t.IP.String()})
 			}
+		}
+	}
+	// AWS Site-to-Site VPN connections whose customer gateway is this office's address: the
+	// office's LAN to the VPC side of the connection, started from here (AWS's default startup
+	// action leaves initiating to the customer gateway).
+	for _, c := range tx.VpnConnections() {
+		cg := tx.CustomerGateway(c.CustomerGatewayID)
+		if cg == nil || cg.IPAddress != o.GatewayAddr || !tx.S2SVPNLive(c) {
+			continue
+		}
+		awsSide, _ := tx.S2SSelectors(c)
+		for i, t := range c.Tunnels {
+			tunnels = append(tunnels, netspec.IPsecTunnel{Name: emulator.S2STunnelName(c, i), Local: o.GatewayAddr, Peer: t.IP, PSK: t.PreSharedKey,
+				LocalNets: []netip.Prefix{o.LAN}, RemoteNets: awsSide, Initiate: true, PeerLabel: "AWS VPN endpoint " + t.IP.String() + " of " + c.VpnGatewayID})
 		}
 	}
 	if len(tunnels) > 0 {
