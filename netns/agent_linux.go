@@ -106,6 +106,8 @@ type Agent struct {
 	hosts map[string]*host
 	links map[string]*netspec.Link
 	spec  *netspec.Spec
+
+	faults faultState // the hosts with a fault table (fault_linux.go)
 }
 
 // Ping answers the parent's readiness check.
