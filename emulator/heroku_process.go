@@ -57,6 +57,9 @@ func (tx *Tx) RestartDynos(appID, which string) ([]*Dyno, error) {
 	for _, d := range app.Dynos {
 		if which == "" || which == d.Type || which == d.Name() || which == d.ID {
 			d.Restarts++
+			if d.State == DynoCrashed { // a restart brings a crashed dyno back, as on Heroku
+				d.State = "up"
+			}
 			d.UpdatedAt = tx.now
 			out = append(out, d)
 		}

@@ -17,6 +17,8 @@ import (
 
 // APIRule makes matching API calls fail.
 type APIRule struct {
+	// ID names the rule for `spacelab fault clear`; the lab gives one when empty.
+	ID string `yaml:"id" json:"id,omitempty"`
 	// Service is "aws" (EC2 and STS) or "heroku".
 	Service string `yaml:"service" json:"service"`
 	// Action is an EC2/STS action name (CreateRoute) for aws, or "METHOD /path" for heroku where
@@ -90,6 +92,19 @@ func (a *API) Add(r APIRule) error {
 	}
 	a.rules = append(a.rules, &APIRuleStatus{APIRule: r, Remaining: remaining})
 	return nil
+}
+
+// Remove removes the rule with id and reports whether there was one.
+func (a *API) Remove(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, r := range a.rules {
+		if r.ID == id {
+			a.rules = append(a.rules[:i], a.rules[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // fire finds the first live rule matching and decides whether this call fails.

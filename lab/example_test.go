@@ -137,7 +137,7 @@ func ExampleLab_Check() {
 	//  1. dyno/test-vpn-compute/web.1              originated 10.0.8.63 → 172.16.0.8 tcp/80
 	//  2. dyno/test-vpn-compute/web.1              route      0.0.0.0/0 via 10.0.0.1 (default route to the VPC router)
 	//  3. vpc/vpc-b39527d4                         route      0.0.0.0/0 via 169.254.0.17 (the space's NAT: outbound traffic leaves by its stable outbound IPs)
-	//  4. vpc/vpc-b39527d4                         filter     allowed: acl-25ddcba5852211b47 (subnet subnet-704e36540dd012e86) outbound rule 100: allow all traffic to 0.0.0.0/0
+	//  4. vpc/vpc-b39527d4                         filter     allowed: acl-25ddcba5852211b47 (shared by 4 subnets) outbound rule 100: allow all traffic to 0.0.0.0/0
 	//  5. vpc/vpc-b39527d4                         snat       10.0.8.63 → 52.68.17.101 (test-vpn-compute/web.1 leaves enablement-jp by outbound IP 52.68.17.101)
 	//  6. internet                                 route      blackhole 172.16.0.0/12 (private addresses (172.16.0.0/12) are not routed on the internet)
 }

@@ -91,6 +91,8 @@ type Lab struct {
 	version string
 	closing atomic.Bool
 	initial emulator.Checkpoint // the model as the topology made it (Reset)
+
+	faultSet faultSet // data-plane and dyno faults (faults.go)
 }
 
 // Start builds the world, starts the sandbox and converges it, then opens the APIs.
@@ -134,7 +136,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if l.version == "" {
 		l.version = moduleVersion()
 	}
-	if l.Faults, err = faults.NewAPI(top.FaultSeed, top.APIFaults...); err != nil {
+	if l.Faults, err = faults.NewAPI(top.FaultSeed, l.topologyAPIFaults()...); err != nil {
 		sb.Close()
 		return nil, fmt.Errorf("lab: %w", err)
 	}
@@ -142,6 +144,10 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if err := l.Reconciler.Sync(ctx); err != nil {
 		sb.Close()
 		return nil, fmt.Errorf("lab: first convergence: %w", err)
+	}
+	if err := l.startFaults(ctx); err != nil {
+		sb.Close()
+		return nil, err
 	}
 	l.Phases = map[string]time.Duration{"model": modelDone.Sub(start), "sandbox": sandboxDone.Sub(modelDone), "converge": time.Since(sandboxDone)}
 	herokuL, err := listen(o.HerokuAddr)

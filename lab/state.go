@@ -139,6 +139,9 @@ func (s State) alive(role string) (int, bool) {
 	return pid, err == nil && st == start
 }
 
+// LabFile is where `spacelab lab start` records the lab it runs, once its up holds the lock.
+func (s State) LabFile() string { return filepath.Join(s.Dir, "lab.json") }
+
 // removeLeftovers kills recorded processes of a dead run and deletes its files. Call only
 // while holding the lock, or when no `up` holds it.
 func (s State) removeLeftovers() []string {
@@ -150,7 +153,7 @@ func (s State) removeLeftovers() []string {
 		}
 		os.Remove(s.pidFile(role))
 	}
-	for _, p := range []string{s.ControlSocket(), s.SandboxSocket(), s.EnvFile()} {
+	for _, p := range []string{s.ControlSocket(), s.SandboxSocket(), s.EnvFile(), s.LabFile()} {
 		if os.Remove(p) == nil {
 			did = append(did, "removed "+p)
 		}

@@ -93,5 +93,5 @@ func (l *Lab) TunnelReports(ctx context.Context) ([]emulator.TunnelReport, error
 			}
 		}
 	}
-	return out, nil
+	return l.overrideTunnelReports(out), nil
 }

@@ -106,6 +106,8 @@ type Agent struct {
 	hosts map[string]*host
 	links map[string]*netspec.Link
 	spec  *netspec.Spec
+
+	faults faultState // the hosts with a fault table (fault_linux.go)
 }
 
 // Ping answers the parent's readiness check.
@@ -221,6 +223,9 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 		}
 	}
 	sort.Strings(newNames)
+	if err := checkFileBudget(len(a.hosts), len(newNames)); err != nil {
+		return fmt.Errorf("netns: %w", err)
+	}
 	created := make([]*host, len(newNames))
 	var g errgroup.Group
 	g.SetLimit(2 * runtime.NumCPU())
@@ -368,8 +373,18 @@ func createLink(ha, hb *host, l *netspec.Link) error {
 		first, second = second, first
 	}
 	first.idx, second.idx = first.h.allocIndex(), second.h.allocIndex()
-	first.master = first.h.bridgeIndex(first.e.Bridge)
-	err := addVeth(mtu, first, second)
+	master, err := first.h.takePort(first.e.Bridge)
+	if err != nil {
+		return fmt.Errorf("link %s: %w", l.Key(), err)
+	}
+	first.master = master
+	err = addVeth(mtu, first, second)
+	for errors.Is(err, unix.EXFULL) && first.master != 0 { // the bridge is full: a port group takes it
+		first.h.bridgeFull(first.master)
+		if first.master, err = first.h.takePort(first.e.Bridge); err == nil {
+			err = addVeth(mtu, first, second)
+		}
+	}
 	if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EEXIST) && !ha.hasLink(l.A.Ifname) && !hb.hasLink(l.B.Ifname) {
 		first.idx, second.idx = 0, 0
 		err = addVeth(mtu, first, second)
@@ -504,15 +519,7 @@ func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
 		h.nl.LinkAddAltName(link, e.Label)
 	}
 	if e.Bridge != "" && enslave {
-		br := h.bridgeIndex(e.Bridge)
-		if br == 0 {
-			l, err := h.nl.LinkByName(e.Bridge)
-			if err != nil {
-				return fmt.Errorf("%s: bridge %s: %w", h.name, e.Bridge, err)
-			}
-			br = l.Attrs().Index
-		}
-		if err := h.nl.LinkSetMasterByIndex(link, br); err != nil {
+		if err := h.enslavePort(link, e.Bridge); err != nil {
 			return fmt.Errorf("%s: enslave %s to %s: %w", h.name, e.Ifname, e.Bridge, err)
 		}
 	}

@@ -47,6 +47,7 @@ type host struct {
 	nextIndex int            // the last interface index handed out (allocIndex)
 	bridges   map[string]int // bridge name → interface index
 	ifindex   map[string]int // name → index of the veth ends made here
+	ports     portGroups     // where bridges with more than a bridge's ports continue
 
 	fresh    bool // made by the current Apply, not configured yet
 	services map[string]*running

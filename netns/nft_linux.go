@@ -3,10 +3,13 @@
 package netns
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 
 	"github.com/google/nftables"
@@ -72,7 +75,16 @@ func (h *host) applyFilter(f *netspec.Filter, fresh bool) error {
 	sets := &setFiller{}
 	if f != nil {
 		c.AddTable(t)
-		for _, ch := range f.Chains {
+		// Regular chains first: the verdict maps of base chains name them.
+		chains := slices.Clone(f.Chains)
+		base := func(ch netspec.Chain) int {
+			if ch.Hook == "" {
+				return 0
+			}
+			return 1
+		}
+		slices.SortStableFunc(chains, func(a, b netspec.Chain) int { return cmp.Compare(base(a), base(b)) })
+		for _, ch := range chains {
 			if err := addChain(c, t, ch, sets); err != nil {
 				return fmt.Errorf("%s: nftables: %w", h.name, err)
 			}
@@ -194,6 +206,10 @@ func intervalElems(ps []netip.Prefix) []nftables.SetElement {
 }
 
 func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain, sets *setFiller) error {
+	if ch.Hook == "" { // a regular chain: only jumps reach it, and it has no policy
+		chain := c.AddChain(&nftables.Chain{Name: ch.Name, Table: t})
+		return addRules(c, t, chain, ch.Rules, sets)
+	}
 	policy := nftables.ChainPolicyAccept
 	if ch.Policy == netspec.Drop {
 		policy = nftables.ChainPolicyDrop
@@ -203,7 +219,25 @@ func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain, sets *setFi
 	}[ch.Hook]
 	chain := c.AddChain(&nftables.Chain{Name: ch.Name, Table: t, Type: nftables.ChainTypeFilter,
 		Hooknum: hook, Priority: nftables.ChainPriorityFilter, Policy: &policy})
-	for _, r := range ch.Rules {
+	if err := addRules(c, t, chain, ch.Rules, sets); err != nil {
+		return err
+	}
+	if ch.Policy == netspec.Drop {
+		// An explicit last rule, so drops by the policy are counted and named too.
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(netspec.FilterRule{Verdict: netspec.Drop}, nil, nil),
+			UserData: userdata.AppendString(nil, userdata.TypeComment, ch.PolicyWhy)})
+	}
+	return nil
+}
+
+func addRules(c *nftables.Conn, t *nftables.Table, chain *nftables.Chain, rules []netspec.FilterRule, sets *setFiller) error {
+	for _, r := range rules {
+		if r.JumpIif != nil || r.JumpOif != nil {
+			if err := addJump(c, t, chain, r, sets); err != nil {
+				return err
+			}
+			continue
+		}
 		var src, dst *nftables.Set
 		var err error
 		if len(r.SrcIn) > 0 {
@@ -218,11 +252,34 @@ func addChain(c *nftables.Conn, t *nftables.Table, ch netspec.Chain, sets *setFi
 		}
 		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(r, src, dst), UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
 	}
-	if ch.Policy == netspec.Drop {
-		// An explicit last rule, so drops by the policy are counted and named too.
-		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: ruleExprs(netspec.FilterRule{Verdict: netspec.Drop}, nil, nil),
-			UserData: userdata.AppendString(nil, userdata.TypeComment, ch.PolicyWhy)})
+	return nil
+}
+
+// addJump compiles a dispatch rule: the rule's other matches, then the input (output) interface
+// looked up in a verdict map of interface → jump to a regular chain. The map goes whole into the
+// table's first transaction: a missing element would let a packet skip its chain's drops.
+func addJump(c *nftables.Conn, t *nftables.Table, chain *nftables.Chain, r netspec.FilterRule, sets *setFiller) error {
+	m, key := r.JumpIif, expr.MetaKeyIIFNAME
+	if m == nil {
+		m, key = r.JumpOif, expr.MetaKeyOIFNAME
 	}
+	sets.n++
+	vm := &nftables.Set{Table: t, Name: fmt.Sprintf("m%d", sets.n), KeyType: nftables.TypeIFName, DataType: nftables.TypeVerdict, IsMap: true}
+	names := slices.Sorted(maps.Keys(m))
+	elems := make([]nftables.SetElement, 0, len(m))
+	for _, ifn := range names {
+		elems = append(elems, nftables.SetElement{Key: ifname(ifn), VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: m[ifn]}})
+	}
+	if err := c.AddSet(vm, elems); err != nil {
+		return err
+	}
+	plain := r
+	plain.JumpIif, plain.JumpOif = nil, nil
+	e := ruleExprs(plain, nil, nil)
+	e = e[:len(e)-2] // without the counter and verdict: the map gives the verdict
+	e = append(e, &expr.Meta{Key: key, Register: 1}, &expr.Counter{},
+		&expr.Lookup{SourceRegister: 1, SetName: vm.Name, SetID: vm.ID, DestRegister: 0, IsDestRegSet: true})
+	c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.Why)})
 	return nil
 }
 

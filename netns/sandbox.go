@@ -210,3 +210,21 @@ func relayLogs(r io.Reader, log *slog.Logger) {
 		log.Log(context.Background(), level, msg, attrs...)
 	}
 }
+
+// SetFaults replaces the sandbox's faults (netspec.Fault) with faults.
+func (s *Sandbox) SetFaults(ctx context.Context, faults []netspec.Fault) error {
+	var out []netspec.FaultCounter
+	if err := s.call(ctx, "Agent.SetFaults", faults, &out); err != nil {
+		return fmt.Errorf("netns: faults: %w", err)
+	}
+	return nil
+}
+
+// FaultCounters reports how many packets each fault has dropped, by host.
+func (s *Sandbox) FaultCounters(ctx context.Context) ([]netspec.FaultCounter, error) {
+	var out []netspec.FaultCounter
+	if err := s.call(ctx, "Agent.FaultCounters", struct{}{}, &out); err != nil {
+		return nil, fmt.Errorf("netns: fault counters: %w", err)
+	}
+	return out, nil
+}

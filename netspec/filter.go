@@ -75,7 +75,9 @@ func (f *Filter) SNATFor(oif string, src netip.Addr) (SNATRule, bool) {
 	return SNATRule{}, false
 }
 
-// Chain is a base chain on a hook with a default policy.
+// Chain is a base chain on a hook with a default policy, or (Hook empty) a regular chain that
+// only a rule's Jump reaches: its Policy is ignored, and a packet no rule of it decides goes
+// back to the rule after the jump.
 type Chain struct {
 	Name   string
 	Hook   Hook
@@ -110,7 +112,14 @@ type FilterRule struct {
 	// ICMPType matches an ICMP type when HasICMPType is set.
 	ICMPType    uint8 `json:",omitempty"`
 	HasICMPType bool  `json:",omitempty"`
-	Verdict     Verdict
+	// JumpIif and JumpOif dispatch by the packet's input (output) interface to a regular chain
+	// of the filter: interface → chain name, one verdict map in the kernel, so one rule serves
+	// every interface (e.g. every subnet sharing a network ACL). An interface not in the map,
+	// or a chain no rule of which decides, goes on to the next rule. A jump rule's own Verdict
+	// is not used.
+	JumpIif map[string]string `json:",omitempty"`
+	JumpOif map[string]string `json:",omitempty"`
+	Verdict Verdict
 	// Why names the model object behind the rule (e.g. "sg-0ab… inbound tcp/80 from 10.0.0.0/16").
 	Why string `json:",omitempty"`
 	// Code is the explanation code of a drop by this rule (e.g. NACL_DENIED).
@@ -264,11 +273,8 @@ func (f *Filter) Decide(hook Hook, p Packet) Decision {
 			continue
 		}
 		v, w, code, byPolicy := c.Policy, c.PolicyWhy, c.PolicyCode, true
-		for _, r := range c.Rules {
-			if r.Matches(p) {
-				v, w, code, byPolicy = r.Verdict, r.Why, r.Code, false
-				break
-			}
+		if r, in := f.firstMatch(c, p, 0); r != nil {
+			v, w, code, byPolicy, c = r.Verdict, r.Why, r.Code, false, in
 		}
 		if v == Drop {
 			return Decision{Verdict: Drop, Why: w, Code: code, Chain: c, ByPolicy: byPolicy}
@@ -279,4 +285,44 @@ func (f *Filter) Decide(hook Hook, p Packet) Decision {
 		}
 	}
 	return d
+}
+
+// maxJumpDepth bounds jumps, as the kernel does (it refuses loops; spacelab's filters jump once).
+const maxJumpDepth = 16
+
+// firstMatch is the rule of c that decides p, following jumps, and the chain it is in; nil when
+// no rule decides.
+func (f *Filter) firstMatch(c *Chain, p Packet, depth int) (*FilterRule, *Chain) {
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		if r.JumpIif == nil && r.JumpOif == nil {
+			if r.Matches(p) {
+				return r, c
+			}
+			continue
+		}
+		if depth >= maxJumpDepth || !r.Matches(p) {
+			continue
+		}
+		name, ok := r.JumpIif[p.Iif]
+		if r.JumpIif == nil {
+			name, ok = r.JumpOif[p.Oif]
+		}
+		if target := f.Chain(name); ok && target != nil && target.Hook == "" {
+			if d, in := f.firstMatch(target, p, depth+1); d != nil {
+				return d, in
+			}
+		}
+	}
+	return nil, nil
+}
+
+// Chain returns the filter's chain called name, or nil.
+func (f *Filter) Chain(name string) *Chain {
+	for i := range f.Chains {
+		if f.Chains[i].Name == name {
+			return &f.Chains[i]
+		}
+	}
+	return nil
 }

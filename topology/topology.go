@@ -61,6 +61,12 @@ type RawFaults struct {
 	Seed uint64 `yaml:"seed"`
 	// API makes API actions fail with a given error.
 	API []faults.APIRule `yaml:"api"`
+	// Links drop a share of the packets between two hosts or on one host.
+	Links []faults.LinkRule `yaml:"links"`
+	// Tunnels take VPN connections' tunnels down (for a while).
+	Tunnels []faults.TunnelRule `yaml:"tunnels"`
+	// Dynos stop dynos.
+	Dynos []faults.DynoRule `yaml:"dynos"`
 }
 
 // RawHeroku is the heroku: section.
@@ -259,6 +265,9 @@ type Topology struct {
 	HerokuLimits    emulator.HerokuLimits
 	FaultSeed       uint64
 	APIFaults       []faults.APIRule
+	LinkFaults      []faults.LinkRule
+	TunnelFaults    []faults.TunnelRule
+	DynoFaults      []faults.DynoRule
 
 	internetWhere, officeWhere []string
 }
@@ -331,9 +340,24 @@ func (r *Raw) Resolve() (*Topology, error) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{r.where(at, name)}, args...)...))
 	}
 	t := &Topology{Source: r.source, Name: r.Name, HerokuAccountID: r.Heroku.AccountID, Users: r.Heroku.Users, PublicDNS: DefaultPublicDNS,
-		FaultSeed: r.Faults.Seed, APIFaults: r.Faults.API}
+		FaultSeed: r.Faults.Seed, APIFaults: r.Faults.API, LinkFaults: r.Faults.Links, TunnelFaults: r.Faults.Tunnels, DynoFaults: r.Faults.Dynos}
 	if _, err := faults.NewAPI(r.Faults.Seed, r.Faults.API...); err != nil {
 		bad(path{"faults", "api"}, "", "%v", err)
+	}
+	for i, f := range r.Faults.Links {
+		if err := f.Check(); err != nil {
+			bad(path{"faults", "links", i}, "", "%v", err)
+		}
+	}
+	for i, f := range r.Faults.Tunnels {
+		if err := f.Check(); err != nil {
+			bad(path{"faults", "tunnels", i}, "", "%v", err)
+		}
+	}
+	for i, f := range r.Faults.Dynos {
+		if err := f.Check(); err != nil {
+			bad(path{"faults", "dynos", i}, "", "%v", err)
+		}
 	}
 	if t.Name == "" {
 		t.Name = "spacelab"

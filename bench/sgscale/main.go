@@ -14,6 +14,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"runtime"
@@ -73,6 +74,7 @@ func main() {
 	membersFlag := flag.String("members", "10,100,1000,10000", "group sizes to measure")
 	dataplane := flag.Int("dataplane", 1000, "converge a real sandbox for sizes up to this (0: never)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
+	debug := flag.Bool("debug", false, "log the sandbox's debug events (phases of each Apply) to stderr")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -115,7 +117,11 @@ func main() {
 			fmt.Println("          (not converged: above -dataplane)")
 			continue
 		}
-		sb, err := netns.Start(ctx, netns.Options{})
+		opts := netns.Options{}
+		if *debug {
+			opts.Logger, opts.Debug = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})), true
+		}
+		sb, err := netns.Start(ctx, opts)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "\nsgscale: sandbox:", err)
 			os.Exit(1)

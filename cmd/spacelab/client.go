@@ -170,14 +170,8 @@ func statusCmd() *cobra.Command {
 				}
 			}
 			if len(s.Faults) > 0 {
-				fmt.Fprintln(tw, "\nFAULT\tERROR\tFAILED\tREMAINING")
-				for _, f := range s.Faults {
-					remaining := fmt.Sprint(f.Remaining)
-					if f.Remaining < 0 {
-						remaining = "every call"
-					}
-					fmt.Fprintf(tw, "%s %s\t%s\t%d of %d\t%s\n", f.Service, f.Action, f.Code, f.Failed, f.Matched, remaining)
-				}
+				fmt.Fprintln(tw)
+				printFaults(tw, s.Faults)
 			}
 			fmt.Fprintln(tw, "\nROUTE TABLE\tVPC\tDESTINATION\tTARGET\tSTATE")
 			for _, r := range s.Routes {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -31,7 +30,7 @@ type activeLab struct {
 	Source []byte `json:"source"`
 }
 
-func activeLabFile(st lab.State) string { return filepath.Join(st.Dir, "lab.json") }
+func activeLabFile(st lab.State) string { return st.LabFile() }
 
 func readActiveLab(st lab.State) (activeLab, error) {
 	var a activeLab
@@ -133,9 +132,8 @@ func labStartCmd() *cobra.Command {
 				return err
 			}
 			b, _ := json.Marshal(activeLab{Name: l.Name, Lang: lang, Source: src})
-			if err := os.WriteFile(activeLabFile(st), b, 0o600); err != nil {
-				return err
-			}
+			// Written once its up holds the state lock (ready), so that the next start removes
+			// the file of a killed lab start with the rest of its leftovers (lab.State).
 			defer os.Remove(activeLabFile(st))
 			o := upOptions{topoFile: l.Topology, envFile: envFile, herokuAddr: herokuAddr, awsAddr: awsAddr, token: token, debug: debug}
 			for {
@@ -145,6 +143,9 @@ func labStartCmd() *cobra.Command {
 				o.ready = func(lb *lab.Lab, _ lab.State) {
 					// A reset keeps the addresses and token, so the trainee's environment stays valid.
 					o.herokuAddr, o.awsAddr = hostPort(lb.HerokuURL), hostPort(lb.AWSURL)
+					if err := os.WriteFile(activeLabFile(st), b, 0o600); err != nil {
+						fmt.Fprintln(os.Stderr, "spacelab lab start:", err)
+					}
 					printLabIntro(os.Stdout, l, lang)
 				}
 				err := runUp(o)

@@ -69,6 +69,7 @@ what this machine lets you run; "spacelab help troubleshooting" explains the err
 	cmd.AddCommand(matrixCmd())
 	cmd.AddCommand(clockCmd())
 	cmd.AddCommand(labCmd(), logsCmd())
+	cmd.AddCommand(faultCmd())
 	return cmd
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/spacelab-dev/spacelab/emulator"
-	"github.com/spacelab-dev/spacelab/faults"
 	"github.com/spacelab-dev/spacelab/internal/apiserver"
 	"github.com/spacelab-dev/spacelab/lab"
 	"github.com/spacelab-dev/spacelab/topology"
@@ -191,6 +190,7 @@ func serveControl(path string, l *lab.Lab, extra func(*http.ServeMux, *lab.Lab))
 	})
 	seeWhyRoutes(mux, l)
 	logsControl(mux, l)
+	faultRoutes(mux, l)
 	if extra != nil {
 		extra(mux, l)
 	}
@@ -210,8 +210,8 @@ type Status struct {
 	VPNs       []VPNStatus     `json:"vpn_connections"`
 	// FailedHosts are hosts the data plane could not make match the model (it closed them).
 	FailedHosts []emulator.HostFailure `json:"failed_hosts,omitempty"`
-	// Faults are the API faults of the topology and what they have done.
-	Faults []faults.APIRuleStatus `json:"faults,omitempty"`
+	// Faults are the active faults (topology and spacelab fault) and what they have done.
+	Faults []lab.Fault `json:"faults,omitempty"`
 }
 
 // VPNStatus is one tunnel of a Private Space VPN connection.
@@ -244,7 +244,7 @@ type RouteStatus struct {
 }
 
 func status(l *lab.Lab) Status {
-	s := Status{HerokuURL: l.HerokuURL, AWSURL: l.AWSURL, Faults: l.Faults.Status()}
+	s := Status{HerokuURL: l.HerokuURL, AWSURL: l.AWSURL, Faults: l.ListFaults(context.Background())}
 	if spec := l.Reconciler.Spec(); spec != nil {
 		s.Hosts = len(spec.Hosts)
 	}

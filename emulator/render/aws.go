@@ -430,49 +430,75 @@ func exactCover(ps []netip.Prefix) []netip.Prefix {
 	return out
 }
 
-// renderNACLs turns each subnet's network ACL into two stateless chains on the VPC router:
-// outbound rules for packets leaving the subnet (arriving on its bridge), inbound rules for
-// packets entering it (leaving by its bridge). Rules are evaluated in rule-number order, the
-// first match decides, and the final "*" rule denies. Traffic inside a subnet is bridged and
+// renderNACLs turns each network ACL of the VPC's subnets into two stateless regular chains on
+// the VPC router (outbound rules for packets leaving a subnet, arriving on its bridge; inbound
+// rules for packets entering it, leaving by its bridge), reached from two base chains through
+// one verdict map each: subnet bridge → its ACL's chain. So the rules grow with the ACLs' entries
+// plus the subnets, not entries × subnets. In a chain, rules are evaluated in rule-number order,
+// the first match decides, and the final "*" rule denies. Traffic inside a subnet is bridged and
 // never meets them, nor does traffic to the VPC router itself (AmazonProvidedDNS).
 func (r *renderer) renderNACLs(h *netspec.Host, subnets []*emulator.Subnet) {
-	out := netspec.Chain{Name: "nacl-outbound", Hook: netspec.Forward, Policy: netspec.Accept}
-	in := netspec.Chain{Name: "nacl-inbound", Hook: netspec.Forward, Policy: netspec.Accept}
-	any := false
+	outJump, inJump := map[string]string{}, map[string]string{}
+	var acls []*emulator.NetworkACL
+	where := map[string][]string{} // ACL → its subnets here
 	for _, s := range subnets {
 		acl := r.tx.SubnetNetworkACL(s.ID)
 		if acl == nil {
 			continue
 		}
-		any = true
-		br := bridgeName(s.ID)
-		entries := append([]*emulator.NACLEntry(nil), acl.Entries...)
-		sort.SliceStable(entries, func(i, j int) bool { return entries[i].RuleNumber < entries[j].RuleNumber })
-		for _, e := range entries {
-			fr := naclRule(acl, s, e)
-			if e.Egress {
-				fr.Iif = br
-				out.Rules = append(out.Rules, fr)
-			} else {
-				fr.Oif = br
-				in.Rules = append(in.Rules, fr)
-			}
+		if where[acl.ID] == nil {
+			acls = append(acls, acl)
 		}
-		out.Rules = append(out.Rules, netspec.FilterRule{Iif: br, Verdict: netspec.Drop, Code: "NACL_DENIED",
-			Why: fmt.Sprintf("%s (subnet %s): no outbound rule matches, so the final * rule denies it", acl.ID, s.ID)})
-		in.Rules = append(in.Rules, netspec.FilterRule{Oif: br, Verdict: netspec.Drop, Code: "NACL_DENIED",
-			Why: fmt.Sprintf("%s (subnet %s): no inbound rule matches, so the final * rule denies it", acl.ID, s.ID)})
+		where[acl.ID] = append(where[acl.ID], s.ID)
+		br := bridgeName(s.ID)
+		outJump[br], inJump[br] = naclChain(acl, true), naclChain(acl, false)
 	}
-	if !any {
+	if len(acls) == 0 {
 		return
 	}
 	if h.Filter == nil {
 		h.Filter = &netspec.Filter{}
 	}
-	h.Filter.Chains = append(h.Filter.Chains, out, in)
+	h.Filter.Chains = append(h.Filter.Chains,
+		netspec.Chain{Name: "nacl-outbound", Hook: netspec.Forward, Policy: netspec.Accept, Rules: []netspec.FilterRule{
+			{JumpIif: outJump, Why: "packets leaving a subnet meet its network ACL's outbound rules"}}},
+		netspec.Chain{Name: "nacl-inbound", Hook: netspec.Forward, Policy: netspec.Accept, Rules: []netspec.FilterRule{
+			{JumpOif: inJump, Why: "packets entering a subnet meet its network ACL's inbound rules"}}})
+	for _, acl := range acls {
+		label := acl.ID + " (subnet " + where[acl.ID][0] + ")"
+		if n := len(where[acl.ID]); n > 1 {
+			label = fmt.Sprintf("%s (shared by %d subnets)", acl.ID, n)
+		}
+		entries := append([]*emulator.NACLEntry(nil), acl.Entries...)
+		sort.SliceStable(entries, func(i, j int) bool { return entries[i].RuleNumber < entries[j].RuleNumber })
+		out := netspec.Chain{Name: naclChain(acl, true)}
+		in := netspec.Chain{Name: naclChain(acl, false)}
+		for _, e := range entries {
+			fr := naclRule(label, e)
+			if e.Egress {
+				out.Rules = append(out.Rules, fr)
+			} else {
+				in.Rules = append(in.Rules, fr)
+			}
+		}
+		out.Rules = append(out.Rules, netspec.FilterRule{Verdict: netspec.Drop, Code: "NACL_DENIED",
+			Why: label + ": no outbound rule matches, so the final * rule denies it"})
+		in.Rules = append(in.Rules, netspec.FilterRule{Verdict: netspec.Drop, Code: "NACL_DENIED",
+			Why: label + ": no inbound rule matches, so the final * rule denies it"})
+		h.Filter.Chains = append(h.Filter.Chains, out, in)
+	}
 }
 
-func naclRule(acl *emulator.NetworkACL, s *emulator.Subnet, e *emulator.NACLEntry) netspec.FilterRule {
+// naclChain names the regular chain of an ACL's outbound (egress) or inbound rules.
+func naclChain(acl *emulator.NetworkACL, egress bool) string {
+	if egress {
+		return acl.ID + "-out"
+	}
+	return acl.ID + "-in"
+}
+
+// naclRule renders one entry; label names the ACL (and its subnet) in the rule's Why.
+func naclRule(label string, e *emulator.NACLEntry) netspec.FilterRule {
 	fr := netspec.FilterRule{Verdict: netspec.Drop}
 	action := "deny"
 	if e.Allow {
@@ -509,7 +535,7 @@ func naclRule(acl *emulator.NetworkACL, s *emulator.Subnet, e *emulator.NACLEntr
 		fmt.Sscan(e.Protocol, &n)
 		fr.Proto, what = uint8(n), "protocol "+e.Protocol
 	}
-	fr.Why = fmt.Sprintf("%s (subnet %s) %s rule %d: %s %s %s %s", acl.ID, s.ID, dir, e.RuleNumber, action, what, peer, e.CIDR)
+	fr.Why = fmt.Sprintf("%s %s rule %d: %s %s %s %s", label, dir, e.RuleNumber, action, what, peer, e.CIDR)
 	if fr.Verdict == netspec.Drop {
 		fr.Code = "NACL_DENIED"
 	}
