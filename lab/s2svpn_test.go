@@ -100,8 +100,9 @@ func mainRouteTable(t *testing.T, l *lab.Lab) string {
 // TestLabS2SVPNBuiltinOffice connects the customer VPC to the office over an AWS Site-to-Site
 // VPN with spacelab's own IPsec on both ends (nothing installed): both tunnels come up and show
 // UP in VgwTelemetry; the instance reaches office-pc by packets through a static route to the
-// VGW, then through a route propagated from the connection's static route, and is blocked when
-// each is removed; the office reaches the instance's web server once its SG allows it.
+// VGW once the connection has a static route for the office (before, the VGW drops it), then
+// through the route propagated from that static route, and is blocked when each is removed; the
+// office reaches the instance's web server once its SG allows it.
 func TestLabS2SVPNBuiltinOffice(t *testing.T) {
 	top := topology.Default()
 	top.Offices[0].IPsec = "builtin"
@@ -132,11 +133,15 @@ func TestLabS2SVPNBuiltinOffice(t *testing.T) {
 	ping := netspec.Probe{From: customerInst, Kind: "icmp", Target: "192.168.0.10"}
 	check("no route to the office yet", ping, false, "NO_ROUTE_IN_TABLE")
 
-	// Static: a route table route to the VGW.
+	// Static: a route table route to the VGW, and the connection's static route for the office.
 	update(func(tx *emulator.Tx) error {
 		return tx.CreateRoute(customerCaller, rtb, office, emulator.RouteTarget{GatewayID: vgwID})
 	})
-	check("static route → office-pc", ping, true, "")
+	check("a route to the VGW, no VPN static route", ping, false, "NO_VPN_ROUTE")
+	update(func(tx *emulator.Tx) error {
+		return tx.CreateVpnConnectionRoute(customerCaller, vpnID, office, office.String())
+	})
+	check("static routes → office-pc", ping, true, "")
 	update(func(tx *emulator.Tx) error {
 		port := 80
 		_, err := tx.AuthorizeIngress(customerCaller, tx.Instance(customerInst).SecurityGroupIDs[0],
@@ -148,12 +153,7 @@ func TestLabS2SVPNBuiltinOffice(t *testing.T) {
 	check("static route removed", ping, false, "NO_ROUTE_IN_TABLE")
 
 	// Propagation: the connection's static route appears in the table.
-	update(func(tx *emulator.Tx) error {
-		if err := tx.CreateVpnConnectionRoute(customerCaller, vpnID, office, office.String()); err != nil {
-			return err
-		}
-		return tx.EnableVgwRoutePropagation(customerCaller, rtb, vgwID)
-	})
+	update(func(tx *emulator.Tx) error { return tx.EnableVgwRoutePropagation(customerCaller, rtb, vgwID) })
 	check("propagated route → office-pc", ping, true, "")
 	update(func(tx *emulator.Tx) error {
 		return tx.DeleteVpnConnectionRoute(customerCaller, vpnID, office, office.String())
@@ -177,7 +177,11 @@ func TestLabS2SVPNProposalMismatchIsNamed(t *testing.T) {
 	t.Logf("tunnels: %q", states)
 	rtb := mainRouteTable(t, l)
 	if err := l.World.Update(func(tx *emulator.Tx) error {
-		return tx.CreateRoute(customerCaller, rtb, netip.MustParsePrefix("192.168.0.0/24"), emulator.RouteTarget{GatewayID: vgwID})
+		office := netip.MustParsePrefix("192.168.0.0/24")
+		if err := tx.CreateVpnConnectionRoute(customerCaller, vpnID, office, office.String()); err != nil {
+			return err
+		}
+		return tx.CreateRoute(customerCaller, rtb, office, emulator.RouteTarget{GatewayID: vgwID})
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // static VPN connection; VgwTelemetry says DOWN with a reason; a real strongSwan in office-gw,
 // configured from the customer gateway configuration XML alone (scripts/aws-cgw-strongswan.sh,
 // plus the office LAN and the VPC CIDR as its traffic selectors), brings both tunnels UP; the
-// instance pings office-pc by a static route to the VGW and by a propagated route, and not once
+// VGW carries nothing the connection has no static route for; the instance pings office-pc by a static route to the VGW and by a propagated route, and not once
 // each is removed; office-pc reaches the instance's web server.
 func TestRealStrongswanAWSVPN(t *testing.T) {
 	aws := testenv.AWSCLI(t)
@@ -115,15 +115,16 @@ func TestRealStrongswanAWSVPN(t *testing.T) {
 	}
 	ping(false, "no route to the office")
 	awsRun("ec2", "create-route", "--route-table-id", rtb, "--destination-cidr-block", office, "--gateway-id", vgw)
-	ping(true, "static route to the VGW")
+	ping(false, "a route to the VGW, no VPN static route")
+	awsRun("ec2", "create-vpn-connection-route", "--vpn-connection-id", vpn, "--destination-cidr-block", office)
+	ping(true, "static routes")
 	sg := str(awsRun("ec2", "describe-instances", "--instance-ids", "i-0f3c2b1a998877665"), "Reservations", "Instances", "SecurityGroups", "GroupId")
 	awsRun("ec2", "authorize-security-group-ingress", "--group-id", sg, "--protocol", "tcp", "--port", "80", "--cidr", office)
 	if out, code := u.run("exec", "office-pc", "--", "curl", "-s", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", "http://172.16.0.8/"); code != 0 || out != "200" {
 		t.Fatalf("office-pc → the instance (%d): %q", code, out)
 	}
 	awsRun("ec2", "delete-route", "--route-table-id", rtb, "--destination-cidr-block", office)
-	ping(false, "static route removed")
-	awsRun("ec2", "create-vpn-connection-route", "--vpn-connection-id", vpn, "--destination-cidr-block", office)
+	ping(false, "route table route removed")
 	awsRun("ec2", "enable-vgw-route-propagation", "--route-table-id", rtb, "--gateway-id", vgw)
 	ping(true, "propagated route")
 	awsRun("ec2", "delete-vpn-connection-route", "--vpn-connection-id", vpn, "--destination-cidr-block", office)

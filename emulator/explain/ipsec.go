@@ -34,6 +34,24 @@ func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
+// intoTunnelFilter runs a forwarded packet that the host's IPsec would take (its device routes
+// every tunnel's remote networks) through the host's forward chains, out of the device, as the
+// kernel does before the packet reaches the TUN device.
+func (w *walk) intoTunnelFilter(h *netspec.Host, iif string, pkt netspec.Packet) *Verdict {
+	cfg := ipsecService(h)
+	if iif == "" || cfg == nil {
+		return nil
+	}
+	for _, t := range cfg.Tunnels {
+		if containsAddr(t.RemoteNets, pkt.Dst) {
+			p := pkt
+			p.Iif, p.Oif = iif, deviceOf(cfg)
+			return w.filter(h, netspec.Forward, p, "filter", "FILTERED")
+		}
+	}
+	return nil
+}
+
 // tunnelUp asks the options about a tunnel; unknown tunnels count as up when both ends are
 // configured here.
 func (w *walk) tunnelUp(host, name string, bothEnds bool) (bool, string) {

@@ -61,6 +61,9 @@ func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec
 		if iif != "" && !host.Forwarding {
 			return "", "", pkt, &Verdict{Code: "NO_ROUTE", Explanation: "NO_ROUTE", At: host.Name, Reason: host.Name + " does not forward packets"}
 		}
+		if v := w.intoTunnelFilter(host, iif, pkt); v != nil {
+			return "", "", pkt, v
+		}
 		if far, farIif, v, ok := w.ipsecOut(host, pkt); ok {
 			if v != nil {
 				return "", "", pkt, v

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/spacelab-dev/spacelab/emulator"
@@ -14,8 +15,9 @@ import (
 // connections' tunnels on the internet and the built-in IPsec service running both tunnels of
 // each connection towards its customer gateway, with the connection's tunnel options as the
 // proposals it accepts. Route tables send what routes to the gateway (static routes to vgw-…
-// and routes propagated from its connections' static routes) over the link; what comes out of
-// the tunnels is delivered only inside the VPC (the edge table).
+// and routes propagated from its connections' static routes) over the link; the gateway sends
+// into the tunnels only what a connection's static routes cover (NO_VPN_ROUTE otherwise); what
+// comes out of the tunnels is delivered only inside the VPC (the edge table).
 
 // VGWHost is the host name of a virtual private gateway.
 func VGWHost(id string) string { return "vgw/" + id }
@@ -54,6 +56,8 @@ func (r *renderer) renderVGW(g *emulator.VpnGateway) {
 	}
 	var addrs []netip.Addr
 	var tunnels []netspec.IPsecTunnel
+	var static []netip.Prefix
+	var routes []string
 	for _, c := range tx.VpnConnections() {
 		if c.VpnGatewayID != g.ID || !tx.S2SVPNLive(c) {
 			continue
@@ -63,6 +67,10 @@ func (r *renderer) renderVGW(g *emulator.VpnGateway) {
 			continue
 		}
 		r.own(h.Name, c.ID)
+		for _, rt := range c.Routes {
+			static = append(static, rt.Dst)
+			routes = append(routes, rt.Dst.String()+" ("+c.ID+")")
+		}
 		awsSide, customerSide := tx.S2SSelectors(c)
 		for i, t := range c.Tunnels {
 			addrs = append(addrs, t.IP)
@@ -82,5 +90,17 @@ func (r *renderer) renderVGW(g *emulator.VpnGateway) {
 	// Answers from the outside addresses leave by the internet (policy table); everything else
 	// the gateway routes into the tunnels or into the VPC.
 	r.publicFace(h, "vgw-public|"+g.ID, "pub", "vgw-"+g.ID, addrs, "virtual private gateway "+g.ID, false)
+	// A static connection carries from the VPC only what its static routes name.
+	chain := netspec.Chain{Name: "vgw", Hook: netspec.Forward, Policy: netspec.Accept}
+	if len(static) > 0 {
+		chain.Rules = append(chain.Rules, netspec.FilterRule{Iif: "vpc", DstIn: static, Verdict: netspec.Accept,
+			Why: g.ID + " routes the VPN connections' static routes into their tunnels: " + strings.Join(routes, ", ")})
+	}
+	if len(routes) == 0 {
+		routes = []string{"none"}
+	}
+	chain.Rules = append(chain.Rules, netspec.FilterRule{Iif: "vpc", Verdict: netspec.Drop, Code: "NO_VPN_ROUTE",
+		Why: fmt.Sprintf("no static route of a VPN connection of %s covers the destination (static routes: %s)", g.ID, strings.Join(routes, ", "))})
+	h.Filter = &netspec.Filter{Chains: []netspec.Chain{chain}}
 	h.Services = append(h.Services, netspec.Service{Name: "ipsec", Kind: "ipsec", IPsec: &netspec.IPsecConfig{Tunnels: tunnels}})
 }
