@@ -97,6 +97,7 @@ func main() {
 	ctx := context.Background()
 	fmt.Printf("%8s | %10s %10s %12s %12s | %10s %10s %14s %14s\n", "members", "render", "ms/host", "peak KiB", "KiB/host",
 		"converge", "ms/host", "peak KiB (sb)", "KiB/host (sb)")
+	var firstMs, firstKiB float64 // per host at the first converged size of 1,000 or more: the growth baseline
 	for _, n := range sizes {
 		w, err := world(n)
 		if err != nil {
@@ -135,10 +136,22 @@ func main() {
 		sbPeak := hwm(sb.Pid()) - sbBase
 		sb.Close()
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "\nsgscale: converge:", err)
-			os.Exit(1)
+			msg := err.Error()
+			if len(msg) > 300 {
+				msg = msg[:300] + "…"
+			}
+			fmt.Printf(" not converged: %s\n", msg)
+			continue
 		}
-		fmt.Printf(" %10s %10.3f %14d %14.1f\n", took.Round(time.Millisecond), ms(took)/float64(hosts), sbPeak, float64(sbPeak)/float64(hosts))
+		perHost := ms(took) / float64(hosts)
+		if firstMs == 0 && n >= 1000 {
+			firstMs, firstKiB = perHost, float64(sbPeak)/float64(hosts)
+		}
+		growth := ""
+		if firstMs > 0 {
+			growth = fmt.Sprintf("   %.2f× ms/host, %.2f× KiB/host of the first size ≥ 1,000", perHost/firstMs, float64(sbPeak)/float64(hosts)/firstKiB)
+		}
+		fmt.Printf(" %10s %10.3f %14d %14.1f%s\n", took.Round(time.Millisecond), perHost, sbPeak, float64(sbPeak)/float64(hosts), growth)
 	}
 }
 
