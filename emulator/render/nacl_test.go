@@ -66,3 +66,50 @@ func TestDataplaneNACLShared(t *testing.T) {
 	g.update(func(tx *emulator.Tx) error { return tx.DeleteNetworkACLEntry(custA, acl, 110, true) })
 	g.wantBlocked(a2ToA1, "no outbound rule matches")
 }
+
+// TestDataplaneSelfReferencingGroup checks with packets a group whose inbound rule references
+// the group itself (one set of the members in each member's rule): members reach each other,
+// an instance outside the group does not, and a member launched later is let in.
+func TestDataplaneSelfReferencingGroup(t *testing.T) {
+	g := newRig(t)
+	var peers string
+	launch := func(name string, groups ...string) {
+		g.update(func(tx *emulator.Tx) error {
+			_, err := tx.RunInstance(custA, "subnet-0a1a1a1a1a1a1a1a1", emulator.InstanceOptions{SecurityGroupIDs: groups,
+				Tags: emulator.Tags{"Name": name}, Services: []emulator.Service{{Kind: "http", Port: 80}}})
+			return err
+		})
+	}
+	g.update(func(tx *emulator.Tx) error {
+		sg, err := tx.CreateSecurityGroup(custA, vpcA, "peers", "members reach each other", nil)
+		if err != nil {
+			return err
+		}
+		peers = sg.ID
+		port := 80
+		_, err = tx.AuthorizeIngress(custA, sg.ID, []emulator.Permission{{Protocol: "tcp", FromPort: &port, ToPort: &port, Groups: []emulator.GroupRef{{GroupID: sg.ID}}}})
+		return err
+	})
+	launch("x1", peers)
+	launch("x2", peers)
+	launch("x3") // the VPC's default group only
+	addr := func(name string) string {
+		var ip string
+		g.update(func(tx *emulator.Tx) error {
+			for _, i := range tx.Instances() {
+				if i.Tags["Name"] == name {
+					ip = i.PrivateIP.String()
+				}
+			}
+			return nil
+		})
+		return ip
+	}
+	x2 := "http://" + addr("x2") + "/"
+	g.wantOK(netspec.Probe{From: "x1", Kind: "http", Target: x2})
+	g.wantBlocked(netspec.Probe{From: "x3", Kind: "http", Target: x2}, "no inbound rule")
+	g.wantBlocked(netspec.Probe{From: "a1", Kind: "http", Target: x2}, "no inbound rule")
+	launch("x4", peers)
+	g.wantOK(netspec.Probe{From: "x4", Kind: "http", Target: x2})
+	g.wantOK(netspec.Probe{From: "x2", Kind: "http", Target: "http://" + addr("x4") + "/"})
+}
