@@ -17,7 +17,9 @@ func TestSandboxBridgeBeyondPortLimit(t *testing.T) {
 	s := netnstest.Start(t)
 	ctx := context.Background()
 	const n = 1100
-	ip := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 60, byte((i + 2) / 256), byte((i + 2) % 256)}) }
+	ip := func(i int) netip.Addr {
+		return netip.AddrFrom4([4]byte{10, 60, byte((i + 2) / 256), byte((i + 2) % 256)})
+	}
 	spec := &netspec.Spec{Hosts: []*netspec.Host{{Name: "r", Kind: "test",
 		Bridges: []netspec.Bridge{{Name: "br0", Addrs: []netip.Prefix{pfx("10.60.0.1/16")}}}}}}
 	for i := range n {
