@@ -4,10 +4,13 @@
 // model into a network, and, up to -dataplane, to converge a real sandbox to it, per host.
 //
 //	go run ./bench/sgscale                                  # 10, 100, 1000, 10000 members
-//	go run ./bench/sgscale -members 10,100,1000 -dataplane 1000
+//	go run ./bench/sgscale -members 10,100,1000,5000,10000 -dataplane 10000
 //
 // Peak memory is VmHWM of this process (and of the sandbox process), reset before each case
-// (/proc/PID/clear_refs), so each row is that case's own peak.
+// (/proc/PID/clear_refs), so each row is that case's own peak. Rows from 1,000 members on end
+// with the growth of the per-host cost against the first of them (1.00× throughout is linear).
+// A size that does not converge says why and the run goes on. -debug logs the sandbox's
+// phases (hosts, links, per-host configuration) of each Apply.
 package main
 
 import (
