@@ -178,7 +178,14 @@ func (r FilterRule) String() string {
 	if r.HasICMPType {
 		fmt.Fprintf(&b, "type %d ", r.ICMPType)
 	}
-	b.WriteString(string(r.Verdict))
+	switch {
+	case r.JumpIif != nil:
+		fmt.Fprintf(&b, "iif vmap { %d interfaces : jump }", len(r.JumpIif))
+	case r.JumpOif != nil:
+		fmt.Fprintf(&b, "oif vmap { %d interfaces : jump }", len(r.JumpOif))
+	default:
+		b.WriteString(string(r.Verdict))
+	}
 	return b.String()
 }
 

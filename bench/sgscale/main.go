@@ -4,10 +4,13 @@
 // model into a network, and, up to -dataplane, to converge a real sandbox to it, per host.
 //
 //	go run ./bench/sgscale                                  # 10, 100, 1000, 10000 members
-//	go run ./bench/sgscale -members 10,100,1000 -dataplane 1000
+//	go run ./bench/sgscale -members 10,100,1000,5000,10000 -dataplane 10000
 //
 // Peak memory is VmHWM of this process (and of the sandbox process), reset before each case
-// (/proc/PID/clear_refs), so each row is that case's own peak.
+// (/proc/PID/clear_refs), so each row is that case's own peak. Rows from 1,000 members on end
+// with the growth of the per-host cost against the first of them (1.00× throughout is linear).
+// A size that does not converge says why and the run goes on. -debug logs the sandbox's
+// phases (hosts, links, per-host configuration) of each Apply.
 package main
 
 import (
@@ -97,6 +100,7 @@ func main() {
 	ctx := context.Background()
 	fmt.Printf("%8s | %10s %10s %12s %12s | %10s %10s %14s %14s\n", "members", "render", "ms/host", "peak KiB", "KiB/host",
 		"converge", "ms/host", "peak KiB (sb)", "KiB/host (sb)")
+	var firstMs, firstKiB float64 // per host at the first converged size of 1,000 or more: the growth baseline
 	for _, n := range sizes {
 		w, err := world(n)
 		if err != nil {
@@ -135,10 +139,22 @@ func main() {
 		sbPeak := hwm(sb.Pid()) - sbBase
 		sb.Close()
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "\nsgscale: converge:", err)
-			os.Exit(1)
+			msg := err.Error()
+			if len(msg) > 300 {
+				msg = msg[:300] + "…"
+			}
+			fmt.Printf(" not converged: %s\n", msg)
+			continue
 		}
-		fmt.Printf(" %10s %10.3f %14d %14.1f\n", took.Round(time.Millisecond), ms(took)/float64(hosts), sbPeak, float64(sbPeak)/float64(hosts))
+		perHost := ms(took) / float64(hosts)
+		if firstMs == 0 && n >= 1000 {
+			firstMs, firstKiB = perHost, float64(sbPeak)/float64(hosts)
+		}
+		growth := ""
+		if firstMs > 0 {
+			growth = fmt.Sprintf("   %.2f× ms/host, %.2f× KiB/host of the first size ≥ 1,000", perHost/firstMs, float64(sbPeak)/float64(hosts)/firstKiB)
+		}
+		fmt.Printf(" %10s %10.3f %14d %14.1f%s\n", took.Round(time.Millisecond), perHost, sbPeak, float64(sbPeak)/float64(hosts), growth)
 	}
 }
 

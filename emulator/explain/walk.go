@@ -235,6 +235,10 @@ func protoPort(p netspec.Packet) string {
 	return fmt.Sprintf("proto %d", p.Proto)
 }
 
+// ephemeralPort is the client port replies are explained with: the first of Linux's default
+// ip_local_port_range (32768–60999), which the sandbox's namespaces keep.
+const ephemeralPort = 32768
+
 // connect traces a connection attempt and, for TCP/ICMP, its reply; through an HTTP router it
 // continues to a backend.
 func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, httpHost string, depth int) Verdict {
@@ -264,7 +268,12 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	}
 	// The reply: a fresh routing decision from the destination back to the source.
 	if proto == netspec.TCP || proto == netspec.ICMP || proto == netspec.UDP {
+		// It goes to the client's source port: an ephemeral port, which stateless filters
+		// (network ACLs) must allow; the lowest of Linux's default range stands for it.
 		reply := netspec.Packet{Src: got.Dst, Dst: got.Src, Proto: proto, Established: true}
+		if proto == netspec.TCP || proto == netspec.UDP {
+			reply.DstPort = ephemeralPort
+		}
 		if proto == netspec.ICMP {
 			reply.ICMPType = 0
 		}
