@@ -247,7 +247,7 @@ func (l *Lab) linkFault(id string, r faults.LinkRule) ([]netspec.Fault, error) {
 	}
 	h := spec.Resolve(name)
 	if h == nil {
-		return nil, fmt.Errorf("lab: %w: %s", ErrNoSuchHost, name)
+		return nil, fmt.Errorf("%w: %s", ErrNoSuchHost, name)
 	}
 	f := netspec.Fault{ID: id, Host: h.Name}
 	if r.Loss < 100 {
@@ -256,7 +256,7 @@ func (l *Lab) linkFault(id string, r faults.LinkRule) ([]netspec.Fault, error) {
 	if r.To != "" {
 		to := spec.Resolve(r.To)
 		if to == nil {
-			return nil, fmt.Errorf("lab: %w: %s", ErrNoSuchHost, r.To)
+			return nil, fmt.Errorf("%w: %s", ErrNoSuchHost, r.To)
 		}
 		for _, p := range spec.AddrsOf(to.Name) {
 			f.Peers = append(f.Peers, netip.PrefixFrom(p.Addr(), p.Addr().BitLen()))
