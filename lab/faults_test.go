@@ -122,6 +122,26 @@ func TestFaultTunnelFlap(t *testing.T) {
 	for ts := tunnels(); !strings.HasPrefix(ts[0], "UP") || !strings.HasPrefix(ts[1], "UP"); ts = tunnels() {
 		time.Sleep(50 * time.Millisecond)
 	}
+	// A timed flap ends by itself.
+	f, err = l.AddFault(ctx, lab.FaultSpec{Kind: faults.KindTunnelFlap, Tunnel: &faults.TunnelRule{Space: "enablement-jp", VPN: "office", For: "500ms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Until == nil {
+		t.Fatalf("a timed flap without its end: %+v", f)
+	}
+	for len(l.ListFaults(ctx)) > 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	for {
+		r, err := l.Probe(ctx, through)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.OK {
+			break
+		}
+	}
 }
 
 // TestFaultDynoStop: stopping both web dynos makes the router answer Heroku's 503, the API
