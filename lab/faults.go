@@ -68,9 +68,7 @@ func (l *Lab) AddFault(ctx context.Context, s FaultSpec) (Fault, error) {
 	defer fs.mu.Unlock()
 	a := &activeFault{Fault: Fault{FaultSpec: s}}
 	switch {
-	case s.Kind == faults.KindDelay:
-		return Fault{}, fmt.Errorf("lab: %w", faults.ErrNoDelay)
-	case s.Kind == faults.KindLoss && s.Link != nil:
+	case (s.Kind == faults.KindLoss || s.Kind == faults.KindDelay) && s.Link != nil:
 		if err := s.Link.Check(); err != nil {
 			return Fault{}, fmt.Errorf("lab: %w", err)
 		}
@@ -250,7 +248,7 @@ func (l *Lab) linkFault(id string, r faults.LinkRule) ([]netspec.Fault, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoSuchHost, name)
 	}
 	f := netspec.Fault{ID: id, Host: h.Name}
-	if r.Loss < 100 {
+	if r.Loss > 0 && r.Loss < 100 {
 		f.Window, f.Drop = faults.Window, faults.LossSlots(l.Topology.FaultSeed, id, r.Loss)
 	}
 	if r.To != "" {
@@ -265,7 +263,15 @@ func (l *Lab) linkFault(id string, r faults.LinkRule) ([]netspec.Fault, error) {
 			return nil, fmt.Errorf("lab: host %s has no address to drop packets to", to.Name)
 		}
 	}
-	return []netspec.Fault{f}, nil
+	var out []netspec.Fault
+	if r.Loss > 0 {
+		out = append(out, f)
+	}
+	if d := r.DelayDuration(); d > 0 {
+		f.Window, f.Drop, f.Delay = 0, nil, d
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // tunnelFault drops IKE (UDP 500) and ESP in UDP (4500) between a VPN connection's gateway and

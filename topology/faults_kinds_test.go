@@ -22,7 +22,7 @@ func TestFaultKindsSection(t *testing.T) {
 	}
 	for _, tc := range []struct{ doc, want string }{
 		{"faults:\n  links:\n    - {from: a, to: b, loss: 130}\n", "faults.links[0]"},
-		{"faults:\n  links:\n    - {from: a, to: b, delay: 100ms}\n", "netem"},
+		{"faults:\n  links:\n    - {from: a, to: b, delay: 1h}\n", "faults.links[0]"},
 		{"faults:\n  tunnels:\n    - {space: s, vpn: v, for: soon}\n", "faults.tunnels[0]"},
 		{"faults:\n  dynos:\n    - {app: x}\n", "faults.dynos[0]"},
 	} {

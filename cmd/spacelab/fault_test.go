@@ -30,7 +30,7 @@ faults:
 	}
 	u := startUp(t, "--topology", file)
 	out, code := u.run("fault", "list")
-	for _, want := range []string{"100% loss between office-pc and echo", "dyno test-vpn-compute/web.2 stopped", "aws CreateRoute fails with RequestLimitExceeded"} {
+	for _, want := range []string{"100% loss from office-pc to echo", "dyno test-vpn-compute/web.2 stopped", "aws CreateRoute fails with RequestLimitExceeded"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("fault list (exit %d) lacks %q:\n%s", code, want, out)
 		}
@@ -75,7 +75,7 @@ faults:
 		t.Fatalf("check through the host loss: exit %d\n%s", code, out)
 	}
 	for _, bad := range [][]string{
-		{"fault", "add", "delay", "--from", "office-pc", "--to", "echo", "--delay", "100ms"},
+		{"fault", "add", "delay", "--from", "office-pc", "--to", "echo", "--delay", "soon"},
 		{"fault", "add", "loss", "--from", "office-pc", "--to", "nowhere", "--percent", "5"},
 		{"fault", "add", "loss", "--host", "office-pc", "--percent", "0"},
 		{"fault", "add", "meteor"},
