@@ -375,3 +375,40 @@ func (l *Lab) startFaults(ctx context.Context) error {
 	}
 	return nil
 }
+
+// faultCounts reads every data-plane fault's counter; nil when there is none.
+func (l *Lab) faultCounts(ctx context.Context) map[string]uint64 {
+	l.faultSet.mu.Lock()
+	n := 0
+	for _, a := range l.faultSet.active {
+		n += len(a.dp)
+	}
+	l.faultSet.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	cs, err := l.Sandbox.FaultCounters(ctx)
+	if err != nil {
+		return nil
+	}
+	out := map[string]uint64{}
+	for _, c := range cs {
+		out[c.ID] += c.Dropped
+	}
+	return out
+}
+
+// faultsSince lists the faults whose counters grew since before.
+func (l *Lab) faultsSince(ctx context.Context, before map[string]uint64) []string {
+	if before == nil {
+		return nil
+	}
+	var out []string
+	for id, n := range l.faultCounts(ctx) {
+		if n > before[id] {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
