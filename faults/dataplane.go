@@ -13,7 +13,7 @@ import (
 // Kinds of faults.
 const (
 	KindLoss       = "loss"        // drop a share of the packets on a link or host
-	KindDelay      = "delay"       // delay packets (refused: see ErrNoDelay)
+	KindDelay      = "delay"       // hold packets on a link or host
 	KindTunnelFlap = "tunnel-flap" // take a VPN connection's tunnels down for a while
 	KindAPIError   = "api-error"   // an API action fails (APIRule)
 	KindDynoStop   = "dyno-stop"   // a dyno stops answering (crashed) until cleared or restarted
@@ -23,46 +23,62 @@ const (
 // percent drops P of every Window matching packets, at positions drawn from the plan's seed.
 const Window = 100
 
-// ErrNoDelay is why a delay fault is refused: this kernel has neither netem (CONFIG_NET_SCH_NETEM)
-// nor the nftables queue expression (CONFIG_NFT_QUEUE), and spacelab has no user-space relay
-// that holds packets yet; a pretend delay (sleeping in a probe) would not be one.
-var ErrNoDelay = errors.New("faults: delay is not available: the kernel has no netem qdisc and no nftables queue expression, and spacelab does not relay packets through user space yet; use loss instead")
+// MaxDelay bounds a delay fault (the kernel queues the held packets: 1,024 per queue).
+const MaxDelay = 10 * time.Second
 
-// LinkRule drops packets leaving a host: all of them (Host), or those towards another host
-// (From, To: both directions).
+// LinkRule drops or delays packets a host sends: all of them (Host), or those towards another
+// host (From → To; the other direction is a second rule).
 type LinkRule struct {
 	// Host drops a share of everything the host sends and receives (loopback aside).
 	Host string `yaml:"host" json:"host,omitempty"`
 	// From and To name two hosts (as `spacelab hosts` lists them): packets between them die.
 	From string `yaml:"from" json:"from,omitempty"`
 	To   string `yaml:"to" json:"to,omitempty"`
-	// Loss is the share of packets dropped, in percent (1-100).
+	// Loss is the share of packets dropped, in percent (1-100; 0 with a delay).
 	Loss int `yaml:"loss" json:"loss,omitempty"`
-	// Delay is refused (ErrNoDelay); it is parsed so the refusal says why.
+	// Delay holds every packet that long (100ms, 1s) before it goes on: the packets wait in the
+	// kernel's NFQUEUE while a relay in the sandbox holds their verdict.
 	Delay string `yaml:"delay" json:"delay,omitempty"`
 }
 
 // Check validates the rule.
 func (r LinkRule) Check() error {
 	switch {
-	case r.Delay != "":
-		return ErrNoDelay
 	case r.Host == "" && (r.From == "" || r.To == ""):
 		return errors.New("faults: a link fault needs host, or from and to")
 	case r.Host != "" && (r.From != "" || r.To != ""):
 		return errors.New("faults: a link fault has host or from and to, not both")
-	case r.Loss < 1 || r.Loss > 100:
+	case r.Delay == "" && (r.Loss < 1 || r.Loss > 100), r.Loss < 0 || r.Loss > 100:
 		return fmt.Errorf("faults: loss %d%% is not between 1 and 100", r.Loss)
+	}
+	if r.Delay != "" {
+		d, err := time.ParseDuration(r.Delay)
+		if err != nil || d <= 0 || d > MaxDelay {
+			return fmt.Errorf("faults: delay %q is not a duration between 0 and %s (100ms, 1s)", r.Delay, MaxDelay)
+		}
 	}
 	return nil
 }
 
+// DelayDuration is Delay parsed (zero: none).
+func (r LinkRule) DelayDuration() time.Duration {
+	d, _ := time.ParseDuration(r.Delay)
+	return d
+}
+
 // String says what it does.
 func (r LinkRule) String() string {
-	if r.Host != "" {
-		return fmt.Sprintf("%d%% loss on %s", r.Loss, r.Host)
+	var what []string
+	if r.Loss > 0 {
+		what = append(what, fmt.Sprintf("%d%% loss", r.Loss))
 	}
-	return fmt.Sprintf("%d%% loss between %s and %s", r.Loss, r.From, r.To)
+	if r.Delay != "" {
+		what = append(what, r.Delay+" delay")
+	}
+	if r.Host != "" {
+		return strings.Join(what, " and ") + " on " + r.Host
+	}
+	return strings.Join(what, " and ") + " from " + r.From + " to " + r.To
 }
 
 // TunnelRule takes a Private Space VPN connection's tunnels down: IKE and ESP-in-UDP between

@@ -28,6 +28,9 @@ type CheckResult struct {
 	// Expected is the hop the probe watched for the drop the model predicted (nil when it
 	// predicted none, or none can be watched); Result.Witnessed says whether it was seen.
 	Expected *netspec.DropPoint
+	// Faults are the faults (spacelab fault) whose packets counters grew while a failed probe
+	// ran: the packets died on purpose.
+	Faults []string
 }
 
 // Passed reports whether the packets got through.
@@ -49,6 +52,9 @@ func (c CheckResult) Summary() string {
 		if !c.Verdict.Reachable {
 			fmt.Fprintf(&b, " — %s", c.Verdict.Reason)
 		}
+	}
+	if len(c.Faults) > 0 {
+		fmt.Fprintf(&b, " — by fault %s, on purpose", strings.Join(c.Faults, ", "))
 	}
 	if !c.Agree {
 		fmt.Fprintf(&b, " [MODEL DISAGREES: predicted %s]", c.Verdict)
@@ -89,9 +95,14 @@ func (l *Lab) Check(ctx context.Context, p netspec.Probe) (CheckResult, error) {
 		}
 	}
 	run.Witness = run.Witness || !v.Reachable
+	before := l.faultCounts(ctx)
 	r, err := l.Sandbox.Probe(ctx, run)
 	if err != nil {
 		return CheckResult{}, err
+	}
+	if faulted := l.faultsSince(ctx, before); len(faulted) > 0 && !r.OK {
+		// Dropped (or held) on purpose: the model does not know faults, and is not wrong.
+		return CheckResult{Probe: p, Result: r, Verdict: v, Agree: true, Expected: run.Expect, Faults: faulted}, nil
 	}
 	if r.OK != v.Reachable && !r.OK && run.Timeout < confirmTimeout {
 		// Give the packets every chance before calling the model wrong.

@@ -68,9 +68,7 @@ func (l *Lab) AddFault(ctx context.Context, s FaultSpec) (Fault, error) {
 	defer fs.mu.Unlock()
 	a := &activeFault{Fault: Fault{FaultSpec: s}}
 	switch {
-	case s.Kind == faults.KindDelay:
-		return Fault{}, fmt.Errorf("lab: %w", faults.ErrNoDelay)
-	case s.Kind == faults.KindLoss && s.Link != nil:
+	case (s.Kind == faults.KindLoss || s.Kind == faults.KindDelay) && s.Link != nil:
 		if err := s.Link.Check(); err != nil {
 			return Fault{}, fmt.Errorf("lab: %w", err)
 		}
@@ -247,16 +245,16 @@ func (l *Lab) linkFault(id string, r faults.LinkRule) ([]netspec.Fault, error) {
 	}
 	h := spec.Resolve(name)
 	if h == nil {
-		return nil, fmt.Errorf("lab: %w: %s", ErrNoSuchHost, name)
+		return nil, fmt.Errorf("%w: %s", ErrNoSuchHost, name)
 	}
 	f := netspec.Fault{ID: id, Host: h.Name}
-	if r.Loss < 100 {
+	if r.Loss > 0 && r.Loss < 100 {
 		f.Window, f.Drop = faults.Window, faults.LossSlots(l.Topology.FaultSeed, id, r.Loss)
 	}
 	if r.To != "" {
 		to := spec.Resolve(r.To)
 		if to == nil {
-			return nil, fmt.Errorf("lab: %w: %s", ErrNoSuchHost, r.To)
+			return nil, fmt.Errorf("%w: %s", ErrNoSuchHost, r.To)
 		}
 		for _, p := range spec.AddrsOf(to.Name) {
 			f.Peers = append(f.Peers, netip.PrefixFrom(p.Addr(), p.Addr().BitLen()))
@@ -265,7 +263,15 @@ func (l *Lab) linkFault(id string, r faults.LinkRule) ([]netspec.Fault, error) {
 			return nil, fmt.Errorf("lab: host %s has no address to drop packets to", to.Name)
 		}
 	}
-	return []netspec.Fault{f}, nil
+	var out []netspec.Fault
+	if r.Loss > 0 {
+		out = append(out, f)
+	}
+	if d := r.DelayDuration(); d > 0 {
+		f.Window, f.Drop, f.Delay = 0, nil, d
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // tunnelFault drops IKE (UDP 500) and ESP in UDP (4500) between a VPN connection's gateway and
@@ -368,4 +374,41 @@ func (l *Lab) startFaults(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// faultCounts reads every data-plane fault's counter; nil when there is none.
+func (l *Lab) faultCounts(ctx context.Context) map[string]uint64 {
+	l.faultSet.mu.Lock()
+	n := 0
+	for _, a := range l.faultSet.active {
+		n += len(a.dp)
+	}
+	l.faultSet.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	cs, err := l.Sandbox.FaultCounters(ctx)
+	if err != nil {
+		return nil
+	}
+	out := map[string]uint64{}
+	for _, c := range cs {
+		out[c.ID] += c.Dropped
+	}
+	return out
+}
+
+// faultsSince lists the faults whose counters grew since before.
+func (l *Lab) faultsSince(ctx context.Context, before map[string]uint64) []string {
+	if before == nil {
+		return nil
+	}
+	var out []string
+	for id, n := range l.faultCounts(ctx) {
+		if n > before[id] {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

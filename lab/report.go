@@ -44,6 +44,8 @@ type Report struct {
 	Reply []ReportHop `json:"reply,omitempty"`
 	// Packets is what the real packets did.
 	Packets PacketReport `json:"packets"`
+	// Faults are the faults that dropped or held the packets on purpose (spacelab fault).
+	Faults []string `json:"faults,omitempty"`
 }
 
 // ReportHop is one step of a path, with the components it involves.
@@ -81,7 +83,8 @@ type PacketReport struct {
 func (c CheckResult) Report(spec *netspec.Spec) Report {
 	v := c.Verdict
 	r := Report{From: c.Probe.From, Target: c.Probe.Target, Kind: c.Probe.Kind,
-		Reachable: c.Result.OK, Predicted: v.Reachable, Agree: c.Agree, Code: v.Explanation, Class: v.Code, StoppedAt: v.At, Existing: v.Rules}
+		Reachable: c.Result.OK, Predicted: v.Reachable, Agree: c.Agree, Code: v.Explanation, Class: v.Code, StoppedAt: v.At, Existing: v.Rules,
+		Faults: c.Faults}
 	if r.Code == "" {
 		r.Code = v.Code
 	}
@@ -261,6 +264,9 @@ func (r Report) Write(w io.Writer) {
 	agree := "the packets agree with the model"
 	if !r.Agree {
 		agree = fmt.Sprintf("MODEL DISAGREES: it predicted %s", map[bool]string{true: "reachable", false: "blocked"}[r.Predicted])
+	}
+	if len(r.Faults) > 0 {
+		agree = "dropped on purpose by fault " + strings.Join(r.Faults, ", ") + ": spacelab fault list"
 	}
 	fmt.Fprintf(w, "%s  %s → %s  (%s)\n", verdict, r.From, r.Target, agree)
 	if r.Resolved != "" {

@@ -204,13 +204,26 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	// Hosts that are gone take their links and services with them.
 	for name, h := range a.hosts {
 		if want[name] == nil {
-			h.close()
-			delete(a.hosts, name)
+			// Delete its veths first: the kernel tears a closed namespace down later, and
+			// until then the other ends keep their names (a host made again with the same
+			// link, a dyno that stopped and came back, would meet "file exists").
 			for k, l := range a.links {
 				if l.A.Host == name || l.B.Host == name {
+					own, other := l.A, l.B
+					if l.B.Host == name {
+						own, other = l.B, l.A
+					}
+					if link, err := h.nl.LinkByName(own.Ifname); err == nil {
+						h.nl.LinkDel(link)
+					}
+					if o := a.hosts[other.Host]; o != nil {
+						o.rememberIndex(other.Ifname, 0)
+					}
 					delete(a.links, k)
 				}
 			}
+			h.close()
+			delete(a.hosts, name)
 			a.log.Debug("host removed", "host", name)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
+	"github.com/google/nftables/xt"
 	"golang.org/x/sys/unix"
 
 	"github.com/spacelab-dev/spacelab/netspec"
@@ -24,8 +25,9 @@ const faultTable = "spacelab-faults"
 
 // faultState is what the agent knows of the faults it installed: the hosts that have a table.
 type faultState struct {
-	mu    sync.Mutex
-	hosts map[string]bool
+	mu     sync.Mutex
+	hosts  map[string]bool
+	relays map[string][]*relay // the delay relays of each host
 }
 
 // SetFaults replaces every fault of the sandbox with faults: each host that has some gets its
@@ -61,8 +63,27 @@ func (a *Agent) SetFaults(faults []netspec.Fault, out *[]netspec.FaultCounter) e
 	if a.faults.hosts == nil {
 		a.faults.hosts = map[string]bool{}
 	}
+	if a.faults.relays == nil {
+		a.faults.relays = map[string][]*relay{}
+	}
 	for _, n := range names {
-		if err := hosts[n].applyFaults(byHost[n], a.faults.hosts[n]); err != nil {
+		for _, r := range a.faults.relays[n] {
+			r.close()
+		}
+		delete(a.faults.relays, n)
+		queues := map[string]uint16{}
+		for _, f := range byHost[n] {
+			if f.Delay > 0 {
+				q := uint16(len(queues) + 1)
+				r, err := startRelay(hosts[n], q, f.Delay)
+				if err != nil {
+					return err
+				}
+				a.faults.relays[n] = append(a.faults.relays[n], r)
+				queues[f.ID] = q
+			}
+		}
+		if err := hosts[n].applyFaults(byHost[n], a.faults.hosts[n], queues); err != nil {
 			return err
 		}
 		a.faults.hosts[n] = len(byHost[n]) > 0
@@ -99,7 +120,7 @@ func (a *Agent) FaultCounters(_ struct{}, out *[]netspec.FaultCounter) error {
 }
 
 // applyFaults replaces the host's fault table with one for fs (none: the table goes).
-func (h *host) applyFaults(fs []netspec.Fault, had bool) error {
+func (h *host) applyFaults(fs []netspec.Fault, had bool, queues map[string]uint16) error {
 	c, err := h.nftConn()
 	if err != nil {
 		return fmt.Errorf("netns: %s: faults: %w", h.name, err)
@@ -118,7 +139,7 @@ func (h *host) applyFaults(fs []netspec.Fault, had bool) error {
 		in := c.AddChain(&nftables.Chain{Name: "ingress", Table: t, Type: nftables.ChainTypeFilter,
 			Hooknum: nftables.ChainHookPrerouting, Priority: &prio})
 		for _, f := range fs {
-			if f.Window > 0 && len(f.Drop) == 0 {
+			if f.Delay == 0 && f.Window > 0 && len(f.Drop) == 0 {
 				continue // nothing to drop
 			}
 			peers := f.Peers
@@ -144,7 +165,7 @@ func (h *host) applyFaults(fs []netspec.Fault, had bool) error {
 						if err != nil {
 							return fmt.Errorf("netns: %s: faults: %w", h.name, err)
 						}
-						c.AddRule(&nftables.Rule{Table: t, Chain: dir.chain, Exprs: faultExprs(f, p, port, dir.off, dir.egress, slots),
+						c.AddRule(&nftables.Rule{Table: t, Chain: dir.chain, Exprs: faultExprs(f, p, port, dir.off, dir.egress, slots, queues[f.ID]),
 							UserData: userdata.AppendString(nil, userdata.TypeComment, f.ID)})
 					}
 				}
@@ -159,7 +180,7 @@ func (h *host) applyFaults(fs []netspec.Fault, had bool) error {
 
 // faultSlots declares the set of a fault's dropped positions (nil: it drops every packet).
 func faultSlots(c *nftables.Conn, t *nftables.Table, f netspec.Fault) (*nftables.Set, error) {
-	if f.Window == 0 {
+	if f.Window == 0 || f.Delay > 0 {
 		return nil, nil
 	}
 	s := &nftables.Set{Table: t, Anonymous: true, Constant: true, KeyType: nftables.TypeInteger}
@@ -175,7 +196,7 @@ func faultSlots(c *nftables.Conn, t *nftables.Table, f netspec.Fault) (*nftables
 
 // faultExprs matches one fault's packets: not on loopback, to (off 16) or from (off 12) peer,
 // to port, then the packet's position in the window, a counter and drop.
-func faultExprs(f netspec.Fault, peer netip.Prefix, port uint16, off uint32, egress bool, slots *nftables.Set) []expr.Any {
+func faultExprs(f netspec.Fault, peer netip.Prefix, port uint16, off uint32, egress bool, slots *nftables.Set, queue uint16) []expr.Any {
 	key := expr.MetaKeyIIFNAME
 	if egress {
 		key = expr.MetaKeyOIFNAME
@@ -193,6 +214,10 @@ func faultExprs(f netspec.Fault, peer netip.Prefix, port uint16, off uint32, egr
 	if slots != nil {
 		e = append(e, &expr.Numgen{Register: 1, Modulus: uint32(f.Window), Type: unix.NFT_NG_INCREMENTAL},
 			&expr.Lookup{SourceRegister: 1, SetName: slots.Name, SetID: slots.ID})
+	}
+	if queue != 0 {
+		info := xt.Unknown(nfqueueInfo(queue))
+		return append(e, &expr.Counter{}, &expr.Target{Name: "NFQUEUE", Rev: nfqueueTargetRev, Info: &info})
 	}
 	return append(e, &expr.Counter{}, &expr.Verdict{Kind: expr.VerdictDrop})
 }

@@ -1,6 +1,9 @@
 package netspec
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // Fault is a failure on purpose in one host's data plane (package faults decides them): matching
 // packets leaving the host, and with Inbound also arriving at it, are dropped — all of them, or
@@ -24,9 +27,12 @@ type Fault struct {
 	// (0 … Window-1) is in Drop are dropped. Window zero drops every matching packet.
 	Window int
 	Drop   []int
+	// Delay, when set, holds matching packets that long instead of dropping them (Window and
+	// Drop then do not apply).
+	Delay time.Duration
 }
 
-// FaultCounter is how many packets a fault has seen and dropped.
+// FaultCounter is how many packets a fault has dropped (or, a delay, held).
 type FaultCounter struct {
 	ID      string
 	Host    string

@@ -72,7 +72,9 @@ func faultCmd() *cobra.Command {
   spacelab fault clear ID | --all
 
 Which packets a loss drops is drawn from the seed: the same seed, fault and traffic drop the same
-packets. Delay is refused: this machine's kernel has no netem and no nftables queue.
+packets. A delay holds every matching packet in the kernel's NFQUEUE while a relay in the sandbox
+waits before letting it go (no netem needed):
+  spacelab fault add delay --from HOST --to HOST --delay 200ms [--percent 10]
 The topology's faults: section (links, tunnels, dynos, api) starts the same faults with up.`,
 		Args: cobra.NoArgs,
 	}
@@ -146,6 +148,8 @@ func printFaults(tw *tabwriter.Writer, fs []lab.Fault) {
 				remaining = "every call"
 			}
 			done = fmt.Sprintf("failed %d of %d calls, %s", f.APIStatus.Failed, f.APIStatus.Matched, remaining)
+		case f.Kind == faults.KindDelay:
+			done = fmt.Sprintf("%d packets held (or dropped)", f.Dropped)
 		case f.Kind == faults.KindLoss || f.Kind == faults.KindTunnelFlap:
 			done = fmt.Sprintf("%d packets dropped", f.Dropped)
 			if f.Until != nil {
@@ -194,7 +198,7 @@ func faultAddCmd() *cobra.Command {
 	f.StringVar(&link.To, "to", "", "loss: the receiving host")
 	f.StringVar(&link.Host, "host", "", "loss: every packet the host sends")
 	f.IntVar(&link.Loss, "percent", 0, "loss: share of packets dropped (1-100)")
-	f.StringVar(&link.Delay, "delay", "", "delay: how long (refused on this kernel)")
+	f.StringVar(&link.Delay, "delay", "", "delay: how long each packet waits (100ms, 1s)")
 	f.StringVar(&tun.Space, "space", "", "tunnel-flap: the space")
 	f.StringVar(&tun.VPN, "vpn", "", "tunnel-flap: the VPN connection's name")
 	f.StringVar(&tun.For, "for", "", "tunnel-flap: how long (30s, 2m); empty: until cleared")
