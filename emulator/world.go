@@ -50,6 +50,7 @@ type World struct {
 	igws      map[string]*InternetGateway
 	eips      map[string]*ElasticIP
 	natgws    map[string]*NatGateway
+	enis      map[string]*NetworkInterface // not instances' primary ones (see aws_networkinterface.go)
 
 	// The internet around them.
 	internet []*InternetHost
@@ -105,6 +106,7 @@ func NewWorld(o Options) *World {
 		igws:      map[string]*InternetGateway{},
 		eips:      map[string]*ElasticIP{},
 		natgws:    map[string]*NatGateway{},
+		enis:      map[string]*NetworkInterface{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},

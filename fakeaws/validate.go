@@ -78,6 +78,7 @@ var idParams = map[string]struct{ prefix, code string }{
 	"SecurityGroupId":        {"sg-", "InvalidGroupId.Malformed"},
 	"InstanceId":             {"i-", "InvalidInstanceID.Malformed"},
 	"VpcPeeringConnectionId": {"pcx-", "InvalidVpcPeeringConnectionId.Malformed"},
+	"NetworkInterfaceId":     {"eni-", "InvalidNetworkInterfaceID.Malformed"},
 }
 
 // checkIDs refuses an id parameter whose value is not its prefix followed by 1 to 17
