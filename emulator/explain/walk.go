@@ -38,7 +38,7 @@ func (w *walk) hop(host, step, format string, args ...any) {
 func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec.Packet, *Verdict) {
 	ix := w.ix
 	host := ix.spec.Host(from)
-	w.hop(host.Name, "originated", "%s → %s %s", pkt.Src, pkt.Dst, protoPort(pkt))
+	w.hop(host.Name, "originated", "%s → %s %s", ix.named(pkt.Src), ix.named(pkt.Dst), protoPort(pkt))
 	if v := w.filter(host, netspec.Output, pkt, "filter-out", "FILTERED"); v != nil {
 		return "", "", pkt, v
 	}
@@ -251,7 +251,11 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	if v := w.filter(h, netspec.Input, in, "filter-in", "FILTERED"); v != nil {
 		return *v
 	}
-	w.hop(at, "delivered", "%s %s", dst, protoPort(pkt))
+	shown := dst.String()
+	if got.Dst == dst {
+		shown = ix.named(dst)
+	}
+	w.hop(at, "delivered", "%s %s", shown, protoPort(pkt))
 	var svc *netspec.Service
 	if proto == netspec.TCP || proto == netspec.UDP {
 		svc = listener(h, got.Dst, port)
