@@ -295,6 +295,11 @@ func (r *renderer) renderInstance(i *emulator.Instance) {
 	h.Filter = r.securityGroupFilter(i, v, enis)
 	r.forwardChain(h, i, append([]*emulator.NetworkInterface{r.tx.InstanceInterfaces(i.ID)[0]}, enis...))
 	h.Services = append(h.Services, builtinServices(i.PrivateIP, i.Services, i.HostName())...)
+	for k := range h.Services { // the instance's programs listen on its other interfaces too
+		for _, n := range enis {
+			h.Services[k].Listen = append(h.Services[k].Listen, netip.AddrPortFrom(n.PrivateIP, h.Services[k].Listen[0].Port()))
+		}
+	}
 	if strings.HasPrefix(i.UserData, "#!") {
 		// cloud-init's plain-script case: the script runs once, when the instance boots.
 		h.Services = append(h.Services, netspec.Service{Name: "user-data", Kind: "command", Cmd: &netspec.CommandConfig{

@@ -17,7 +17,9 @@ import (
 // when that interface's source/destination check is off, as EC2 does.
 
 // eniIfname is the interface name an attached interface has inside its instance.
-func eniIfname(n *emulator.NetworkInterface) string { return fmt.Sprintf("eth%d", n.Attachment.DeviceIndex) }
+func eniIfname(n *emulator.NetworkInterface) string {
+	return fmt.Sprintf("eth%d", n.Attachment.DeviceIndex)
+}
 
 // eniTable is the kernel table of the policy rule for a secondary interface's address.
 func eniTable(n *emulator.NetworkInterface) int { return 100 + n.Attachment.DeviceIndex }
@@ -118,16 +120,18 @@ func (r *renderer) forwardChain(h *netspec.Host, i *emulator.Instance, enis []*e
 	}
 	h.Forwarding = true
 	ch := netspec.Chain{Name: "forward", Hook: netspec.Forward, Policy: netspec.Accept}
+	var outs []netspec.FilterRule
 	for _, n := range enis {
 		if !n.SourceDestCheck {
 			continue
 		}
 		ifn := eniIfname(n)
-		ch.Rules = append(ch.Rules,
-			netspec.FilterRule{Iif: ifn, Verdict: netspec.Drop, Code: "SOURCE_DEST_CHECK",
-				Why: fmt.Sprintf("source/destination check of %s (%s, %s) is on: it receives only packets for its own address", n.ID, i.ID, n.PrivateIP)},
-			netspec.FilterRule{Oif: ifn, Verdict: netspec.Drop, Code: "SOURCE_DEST_CHECK",
-				Why: fmt.Sprintf("source/destination check of %s (%s, %s) is on: it sends only packets from its own address", n.ID, i.ID, n.PrivateIP)})
+		// What arrives is judged before what leaves.
+		ch.Rules = append(ch.Rules, netspec.FilterRule{Iif: ifn, Verdict: netspec.Drop, Code: "SOURCE_DEST_CHECK",
+			Why: fmt.Sprintf("source/destination check of %s (%s, %s) is on: it receives only packets for its own address", n.ID, i.ID, n.PrivateIP)})
+		outs = append(outs, netspec.FilterRule{Oif: ifn, Verdict: netspec.Drop, Code: "SOURCE_DEST_CHECK",
+			Why: fmt.Sprintf("source/destination check of %s (%s, %s) is on: it sends only packets from its own address", n.ID, i.ID, n.PrivateIP)})
 	}
+	ch.Rules = append(ch.Rules, outs...)
 	h.Filter.Chains = append(h.Filter.Chains, ch)
 }
