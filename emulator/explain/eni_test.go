@@ -87,8 +87,8 @@ func TestExplainNetworkInterfaces(t *testing.T) {
 		t.Errorf("to the second ENI on 8080: %s\n%s", v, v.Path())
 	}
 	v = connect(web.PrivateIP, 80)
-	if v.Reachable || v.Explanation != "SG_INGRESS_DENIED" || !strings.Contains(v.Reason, web.ID) {
-		t.Errorf("to the second ENI on 80 (its group opens 8080 only, the primary's default group would let the client in): %s %s\n%s", v.Explanation, v, v.Path())
+	if v.Reachable || v.Explanation != "SG_INGRESS_DENIED" || !strings.Contains(v.Reason, web.ID) || !strings.Contains(strings.Join(v.Rules, "\n"), "from port: 8080") {
+		t.Errorf("to the second ENI on 80 (its group opens 8080 only, the primary's default group would let the client in): %s %s, rules %q\n%s", v.Explanation, v, v.Rules, v.Path())
 	}
 	if v := connect(server.PrivateIP, 8080); !v.Reachable {
 		t.Errorf("to the primary on 8080 (default group, self-referencing): %s", v)

@@ -57,7 +57,6 @@ func (r *renderer) renderSecondaryENIs(h *netspec.Host, i *emulator.Instance) []
 func (r *renderer) secondaryENIRules(i *emulator.Instance, n *emulator.NetworkInterface, egress bool) []netspec.FilterRule {
 	self := netip.PrefixFrom(n.PrivateIP, 32)
 	var out []netspec.FilterRule
-	var allowed []string
 	for _, gid := range n.SecurityGroupIDs {
 		g := r.tx.SecurityGroup(gid)
 		if g == nil {
@@ -75,20 +74,16 @@ func (r *renderer) secondaryENIRules(i *emulator.Instance, n *emulator.NetworkIn
 					fr.Dst = self
 				}
 				out = append(out, fr)
-				allowed = append(allowed, fr.Why)
 			}
 		}
 	}
+	// The rule's text stays short: nftables keeps at most 256 bytes of comment per rule.
 	dir, code, fr := "inbound", "SG_INGRESS_DENIED", netspec.FilterRule{Dst: self}
 	if egress {
 		dir, code, fr = "outbound", "SG_EGRESS_DENIED", netspec.FilterRule{Src: self}
 	}
-	if len(allowed) == 0 {
-		allowed = []string{"(no rules)"}
-	}
 	fr.Verdict, fr.Code = netspec.Drop, code
-	fr.Why = fmt.Sprintf("no %s rule of %s on %s (%s of %s) allows it; its rules: %s", dir, strings.Join(n.SecurityGroupIDs, ", "),
-		n.ID, n.PrivateIP, i.ID, strings.Join(allowed, "; "))
+	fr.Why = fmt.Sprintf("no %s rule of %s on %s (%s of %s) allows it", dir, strings.Join(n.SecurityGroupIDs, ", "), n.ID, n.PrivateIP, i.ID)
 	return append(out, fr)
 }
 
