@@ -67,7 +67,10 @@ func TestTerraformNetworkInterfaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := res.Verdict.Path()
-	if !res.Passed() || !res.Agree || !strings.Contains(path, out["client_eni"]) || !strings.Contains(path, out["web_eni"]) {
+	// The listener is python started by exec, which the model does not know of: it expects
+	// the packets to arrive and find nothing listening, so it agrees only up to there.
+	modelOK := res.Agree || res.Verdict.Code == "NO_LISTENER" && strings.Contains(path, "delivered  "+out["web_ip"]+" ("+out["web_eni"]+")")
+	if !res.Passed() || !modelOK || !strings.Contains(path, out["client_eni"]) || !strings.Contains(path, out["web_eni"]) {
 		t.Errorf("check client → web:8080: passed %v agree %v; the path should name %s and %s:\n%s", res.Passed(), res.Agree, out["client_eni"], out["web_eni"], path)
 	}
 	res, err = l.Check(ctx, netspec.Probe{From: out["client"], Kind: "tcp", Target: out["web_ip"] + ":80"})
