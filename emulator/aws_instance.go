@@ -34,9 +34,14 @@ type Instance struct {
 	LaunchTime       time.Time
 	ENIID            string
 	ENIAttachmentID  string
-	MAC              string
-	ReservationID    string
-	ClientToken      string
+	// ENIDescription and ENIKeepOnTermination belong to the primary interface (its
+	// description; DeleteOnTermination turned off).
+	ENIDescription       string
+	ENIKeepOnTermination bool
+	ENITags              Tags
+	MAC                  string
+	ReservationID        string
+	ClientToken          string
 	// LaunchFingerprint identifies the RunInstances request that launched the instance, so a
 	// repeated ClientToken can be told apart from a conflicting one.
 	LaunchFingerprint string
@@ -175,6 +180,11 @@ func (tx *Tx) addrInUse(vpcID string, a netip.Addr) bool {
 			return true
 		}
 	}
+	for _, n := range tx.w.enis {
+		if n.VPCID == vpcID && n.PrivateIP == a {
+			return true
+		}
+	}
 	v := tx.w.vpcs[vpcID]
 	if v != nil && v.SpaceID != "" {
 		if sp := tx.w.spaces[v.SpaceID]; sp != nil {
@@ -196,6 +206,11 @@ func (tx *Tx) addrsInUse(vpcID string) func(netip.Addr) bool {
 	}
 	for _, n := range tx.w.natgws {
 		if n.VPCID == vpcID && n.Live() {
+			used[n.PrivateIP] = true
+		}
+	}
+	for _, n := range tx.w.enis {
+		if n.VPCID == vpcID {
 			used[n.PrivateIP] = true
 		}
 	}
@@ -325,6 +340,9 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 		ch := StateChange{InstanceID: id, Previous: i.State, Current: "shutting-down"}
 		if i.State == "terminated" {
 			ch.Current = "terminated"
+		}
+		if i.State != "terminated" {
+			tx.releaseInterfaces(i)
 		}
 		i.State = "terminated"
 		out = append(out, ch)

@@ -14,13 +14,17 @@ const (
 	TargetIGW     TargetKind = "igw"
 	TargetNAT     TargetKind = "nat"
 	TargetVGW     TargetKind = "vgw"
+	// TargetInstance and TargetENI deliver to an interface: an instance's primary one, or a
+	// network interface (eni-…) wherever it is attached.
+	TargetInstance TargetKind = "instance"
+	TargetENI      TargetKind = "eni"
 )
 
 // Route is one entry of a route table.
 type Route struct {
 	Dst    netip.Prefix
 	Kind   TargetKind
-	Target string // pcx-…, igw-…, nat-…, vgw-…; "local" for the local route
+	Target string // pcx-…, igw-…, nat-…, vgw-…, i-…, eni-…; "local" for the local route
 	Origin string // CreateRouteTable, CreateRoute, EnableVgwRoutePropagation
 }
 
@@ -97,8 +101,33 @@ func (tx *Tx) RouteState(rt *RouteTable, r *Route) string {
 			return "active"
 		}
 		return "blackhole"
+	case TargetInstance, TargetENI:
+		if n := tx.RouteInterface(r); n != nil && n.VPCID == rt.VPCID {
+			return "active"
+		}
+		return "blackhole"
 	}
 	return "blackhole"
+}
+
+// RouteInterface is the interface a route to an instance or an interface delivers to while it
+// can: the instance's primary interface, or the interface while attached to a live instance.
+func (tx *Tx) RouteInterface(r *Route) *NetworkInterface {
+	switch r.Kind {
+	case TargetInstance:
+		if i := tx.w.instances[r.Target]; i != nil && i.State == "running" {
+			return primaryENI(i)
+		}
+	case TargetENI:
+		n := tx.NetworkInterface(r.Target)
+		if n == nil || n.Attachment == nil {
+			return nil
+		}
+		if i := tx.w.instances[n.Attachment.InstanceID]; i != nil && i.State == "running" {
+			return n
+		}
+	}
+	return nil
 }
 
 // LocalRoutes returns the implicit local route(s) of a table.
@@ -112,10 +141,42 @@ type RouteTarget struct {
 	PeeringID    string
 	GatewayID    string
 	NatGatewayID string
+	InstanceID   string
+	// NetworkInterfaceID is an eni-….
+	NetworkInterfaceID string
 }
 
 func (tx *Tx) resolveTarget(c Caller, rt *RouteTable, t RouteTarget) (TargetKind, string, error) {
+	n := 0
+	for _, s := range []string{t.PeeringID, t.GatewayID, t.NatGatewayID, t.InstanceID, t.NetworkInterfaceID} {
+		if s != "" {
+			n++
+		}
+	}
 	switch {
+	case n > 1 && (t.InstanceID != "" || t.NetworkInterfaceID != ""):
+		return "", "", AWSErr("InvalidParameterCombination", "The request must contain exactly one of gatewayId, natGatewayId, networkInterfaceId, vpcPeeringConnectionId, egressOnlyInternetGatewayId, transitGatewayId, localGatewayId, carrierGatewayId, or coreNetworkArn")
+	case t.InstanceID != "":
+		i := tx.w.instances[t.InstanceID]
+		if i == nil || !c.owns(i.Account, i.Region) || i.State == "terminated" {
+			return "", "", AWSErr("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", t.InstanceID)
+		}
+		if i.VPCID != rt.VPCID {
+			return "", "", AWSErr("InvalidParameterValue", "route table %s and instance %s belong to different networks", rt.ID, i.ID)
+		}
+		if len(tx.InstanceInterfaces(i.ID)) > 1 {
+			return "", "", AWSErr("InvalidInstanceID", "There are multiple interfaces attached to instance '%s'. Please specify an interface ID for the operation instead.", i.ID)
+		}
+		return TargetInstance, i.ID, nil
+	case t.NetworkInterfaceID != "":
+		e, err := tx.callerENI(c, t.NetworkInterfaceID)
+		if err != nil {
+			return "", "", err
+		}
+		if e.VPCID != rt.VPCID {
+			return "", "", AWSErr("InvalidParameterValue", "route table %s and interface %s belong to different networks", rt.ID, e.ID)
+		}
+		return TargetENI, e.ID, nil
 	case t.PeeringID != "" && t.GatewayID != "":
 		return "", "", AWSErr("InvalidParameterCombination", "The parameter gatewayId cannot be used with the parameter vpcPeeringConnectionId")
 	case t.NatGatewayID != "" && (t.PeeringID != "" || t.GatewayID != ""):
@@ -193,7 +254,7 @@ func (tx *Tx) CreateRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarge
 			return AWSErr("RouteAlreadyExists", "The route identified by %s already exists.", dst)
 		}
 	}
-	if v := tx.w.vpcs[rt.VPCID]; v.CIDR.Overlaps(dst) && dst.Bits() >= v.CIDR.Bits() {
+	if v := tx.w.vpcs[rt.VPCID]; v.CIDR.Overlaps(dst) && dst.Bits() >= v.CIDR.Bits() && !tx.middleboxRoute(rt, dst, t) {
 		return AWSErr("InvalidParameterValue", "The destination CIDR block %s is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.", dst)
 	}
 	kind, target, err := tx.resolveTarget(c, rt, t)
@@ -205,6 +266,20 @@ func (tx *Tx) CreateRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarge
 	}
 	rt.Routes = append(rt.Routes, &Route{Dst: dst, Kind: kind, Target: target, Origin: "CreateRoute"})
 	return nil
+}
+
+// middleboxRoute reports whether a route inside the VPC's range is one EC2 allows: a whole
+// subnet's CIDR to an interface or an instance.
+func (tx *Tx) middleboxRoute(rt *RouteTable, dst netip.Prefix, t RouteTarget) bool {
+	if t.InstanceID == "" && t.NetworkInterfaceID == "" {
+		return false
+	}
+	for _, s := range tx.w.subnets {
+		if s.VPCID == rt.VPCID && s.CIDR == dst {
+			return true
+		}
+	}
+	return false
 }
 
 // ReplaceRoute points an existing route at a new target.

@@ -94,7 +94,7 @@ func (tx *Tx) DeleteSecurityGroup(c Caller, id string) error {
 	if v := tx.w.vpcs[g.VPCID]; v != nil && v.DefaultSecurityGroupID == id {
 		return AWSErr("CannotDelete", "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", id)
 	}
-	if len(tx.InstancesIn(id)) > 0 {
+	if len(tx.InterfacesIn(id)) > 0 {
 		return AWSErr("DependencyViolation", "resource %s has a dependent object", id)
 	}
 	for _, o := range tx.w.sgs {

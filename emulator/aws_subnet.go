@@ -107,6 +107,11 @@ func (tx *Tx) DeleteSubnet(c Caller, id string) error {
 			return AWSErr("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
 		}
 	}
+	for _, n := range tx.w.enis {
+		if n.SubnetID == id {
+			return AWSErr("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
+		}
+	}
 	if len(tx.liveNatGatewaysIn(id)) > 0 {
 		return AWSErr("DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted.", id)
 	}

@@ -52,7 +52,8 @@ func (w *World) idTaken(id string) bool {
 	switch {
 	case w.vpcs[id] != nil, w.subnets[id] != nil, w.rtbs[id] != nil, w.sgs[id] != nil,
 		w.instances[id] != nil, w.pcxs[id] != nil, w.nacls[id] != nil, w.igws[id] != nil,
-		w.eips[id] != nil, w.natgws[id] != nil, w.cgws[id] != nil, w.vgws[id] != nil, w.s2svpns[id] != nil:
+		w.eips[id] != nil, w.natgws[id] != nil, w.cgws[id] != nil, w.vgws[id] != nil, w.s2svpns[id] != nil,
+		w.enis[id] != nil:
 		return true
 	}
 	for _, r := range w.rtbs {

@@ -54,6 +54,7 @@ type World struct {
 	cgws    map[string]*CustomerGateway
 	vgws    map[string]*VpnGateway
 	s2svpns map[string]*VpnConnection
+	enis    map[string]*NetworkInterface // not instances' primary ones (see aws_networkinterface.go)
 
 	// The internet around them.
 	internet []*InternetHost
@@ -112,6 +113,7 @@ func NewWorld(o Options) *World {
 		cgws:      map[string]*CustomerGateway{},
 		vgws:      map[string]*VpnGateway{},
 		s2svpns:   map[string]*VpnConnection{},
+		enis:      map[string]*NetworkInterface{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},

@@ -227,7 +227,7 @@ func TestErrors(t *testing.T) {
 		{"route to an unmodelled target", func(t *testing.T, e *env) error {
 			_, err := e.customer().CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: aws.String(customerRTB(t, e)), DestinationCidrBlock: aws.String("10.9.0.0/16"), TransitGatewayId: aws.String("tgw-1")})
 			return err
-		}, apiErr{"UnsupportedOperation", "spacelab does not model routes with transitGatewayId targets; use gatewayId, natGatewayId or vpcPeeringConnectionId", 400}},
+		}, apiErr{"UnsupportedOperation", "spacelab does not model routes with transitGatewayId targets; use gatewayId, natGatewayId, instanceId, networkInterfaceId or vpcPeeringConnectionId", 400}},
 		{"tag an unknown id", func(t *testing.T, e *env) error {
 			_, err := e.customer().CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{customerVPC, "vpc-0000000000000dead"}, Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
 			return err

@@ -86,6 +86,7 @@ type eniXML struct {
 	NetworkInterfaceID    string            `xml:"networkInterfaceId"`
 	SubnetID              string            `xml:"subnetId"`
 	VpcID                 string            `xml:"vpcId"`
+	Description           string            `xml:"description"`
 	OwnerID               string            `xml:"ownerId"`
 	Status                string            `xml:"status"`
 	MacAddress            string            `xml:"macAddress"`
@@ -153,14 +154,18 @@ func renderInstance(tx *emulator.Tx, i *emulator.Instance) instanceXML {
 		}
 		x.GroupSet.Items = append(x.GroupSet.Items, gi)
 	}
-	x.NetworkInterfaceSet = list([]eniXML{{
-		NetworkInterfaceID: i.ENIID, SubnetID: i.SubnetID, VpcID: i.VPCID, OwnerID: i.Account, Status: "in-use",
-		MacAddress: i.MAC, PrivateIPAddress: i.PrivateIP.String(), PrivateDNSName: i.PrivateDNSName(), SourceDestCheck: i.Attributes.SourceDestCheck,
-		GroupSet:              x.GroupSet,
-		Attachment:            eniAttachment{AttachmentID: i.ENIAttachmentID, Status: "attached", AttachTime: timestamp(i.LaunchTime), DeleteOnTermination: true},
-		PrivateIPAddressesSet: list([]privateIP{{PrivateIPAddress: i.PrivateIP.String(), PrivateDNSName: i.PrivateDNSName(), Primary: true}}),
-		InterfaceType:         "interface",
-	}})
+	for _, n := range tx.InstanceInterfaces(i.ID) {
+		a := n.Attachment
+		x.NetworkInterfaceSet.Items = append(x.NetworkInterfaceSet.Items, eniXML{
+			NetworkInterfaceID: n.ID, SubnetID: n.SubnetID, VpcID: n.VPCID, Description: n.Description, OwnerID: n.Account, Status: n.Status(),
+			MacAddress: n.MAC, PrivateIPAddress: n.PrivateIP.String(), PrivateDNSName: n.PrivateDNSName(), SourceDestCheck: n.SourceDestCheck,
+			GroupSet: groupIdents(tx, n.SecurityGroupIDs),
+			Attachment: eniAttachment{AttachmentID: a.ID, DeviceIndex: a.DeviceIndex, Status: "attached", AttachTime: timestamp(a.AttachTime),
+				DeleteOnTermination: a.DeleteOnTermination},
+			PrivateIPAddressesSet: list([]privateIP{{PrivateIPAddress: n.PrivateIP.String(), PrivateDNSName: n.PrivateDNSName(), Primary: true}}),
+			InterfaceType:         "interface",
+		})
+	}
 	return x
 }
 

@@ -29,6 +29,9 @@ type routeXML struct {
 	GatewayID              string `xml:"gatewayId,omitempty"`
 	NatGatewayID           string `xml:"natGatewayId,omitempty"`
 	VpcPeeringConnectionID string `xml:"vpcPeeringConnectionId,omitempty"`
+	InstanceID             string `xml:"instanceId,omitempty"`
+	InstanceOwnerID        string `xml:"instanceOwnerId,omitempty"`
+	NetworkInterfaceID     string `xml:"networkInterfaceId,omitempty"`
 	State                  string `xml:"state"`
 	Origin                 string `xml:"origin"`
 }
@@ -53,6 +56,19 @@ func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) ro
 		x.VpcPeeringConnectionID = r.Target
 	case emulator.TargetNAT:
 		x.NatGatewayID = r.Target
+	case emulator.TargetInstance, emulator.TargetENI:
+		// EC2 names both the interface and the instance it is attached to.
+		if r.Kind == emulator.TargetInstance {
+			x.InstanceID, x.InstanceOwnerID = r.Target, rt.Account
+			if i := tx.Instance(r.Target); i != nil {
+				x.NetworkInterfaceID = i.ENIID
+			}
+		} else {
+			x.NetworkInterfaceID = r.Target
+			if n := tx.NetworkInterface(r.Target); n != nil && n.Attachment != nil {
+				x.InstanceID, x.InstanceOwnerID = n.Attachment.InstanceID, n.Account
+			}
+		}
 	default:
 		x.GatewayID = r.Target
 	}
@@ -111,6 +127,12 @@ var routeTableFields = fields[routeTableXML]{
 	},
 	"route.nat-gateway-id": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.NatGatewayID })
+	},
+	"route.instance-id": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.InstanceID })
+	},
+	"route.network-interface-id": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.NetworkInterfaceID })
 	},
 	"route.vpc-peering-connection-id": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.VpcPeeringConnectionID })
@@ -199,15 +221,17 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	if !needTarget {
 		return rtb, dst, t, nil
 	}
-	for _, name := range []string{"InstanceId", "NetworkInterfaceId", "TransitGatewayId",
+	for _, name := range []string{"TransitGatewayId",
 		"EgressOnlyInternetGatewayId", "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn", "VpcEndpointId"} {
 		if p.get(name) != "" {
-			return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId, natGatewayId or vpcPeeringConnectionId", lowerFirst(name))
+			return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId, natGatewayId, instanceId, networkInterfaceId or vpcPeeringConnectionId", lowerFirst(name))
 		}
 	}
 	t.PeeringID = p.get("VpcPeeringConnectionId")
 	t.GatewayID = p.get("GatewayId")
 	t.NatGatewayID = p.get("NatGatewayId")
+	t.InstanceID = p.get("InstanceId")
+	t.NetworkInterfaceID = p.get("NetworkInterfaceId")
 	return rtb, dst, t, nil
 }
 

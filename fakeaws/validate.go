@@ -79,6 +79,7 @@ var idParams = map[string]struct{ prefix, code string }{
 	"InstanceId":             {"i-", "InvalidInstanceID.Malformed"},
 	"VpcPeeringConnectionId": {"pcx-", "InvalidVpcPeeringConnectionId.Malformed"},
 	"CustomerGatewayId":      {"cgw-", "InvalidCustomerGatewayId.Malformed"},
+	"NetworkInterfaceId":     {"eni-", "InvalidNetworkInterfaceID.Malformed"},
 }
 
 // checkIDs refuses an id parameter whose value is not its prefix followed by 1 to 17

@@ -193,9 +193,10 @@ func flowOf(c CheckResult, hops []explain.Hop) string {
 	}
 	var src, dst string
 	for _, h := range hops {
-		if h.Step == "originated" { // "SRC → DST proto/port"
-			if f := strings.Fields(h.Detail); len(f) >= 3 {
-				src, dst = f[0], f[2]
+		if h.Step == "originated" { // "SRC [(eni-…)] → DST proto/port"
+			from, to, ok := strings.Cut(h.Detail, "→")
+			if f, g := strings.Fields(from), strings.Fields(to); ok && len(f) > 0 && len(g) > 0 {
+				src, dst = f[0], g[0]
 			}
 			break
 		}

@@ -167,7 +167,9 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Reachable || rep.Code != "NO_ROUTE_IN_TABLE" || rep.StoppedAt != "vpc/vpc-0cb1a66017eed9372" || !rep.has("route-table", "") || rep.Packets.Witnessed == "" {
+	// The path names the instance's ENI, where the packets leave it.
+	if rep.Reachable || rep.Code != "NO_ROUTE_IN_TABLE" || rep.StoppedAt != "vpc/vpc-0cb1a66017eed9372" || !rep.has("route-table", "") || rep.Packets.Witnessed == "" ||
+		!rep.has("network-interface", "") {
 		t.Fatalf("blocked check as JSON: %s", out)
 	}
 	if out, code := u.run("check", "no-such-host", "10.0.0.1"); code != 3 || !strings.Contains(out, "spacelab hosts") {

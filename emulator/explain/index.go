@@ -14,6 +14,7 @@ type specIndex struct {
 	ifaces map[string]map[string][]netip.Prefix // host → ifname → addrs
 	peer   map[string]map[string]linkPeer       // host → ifname → the other end
 	bridge map[string]map[string][]linkPeer     // host → bridge → ports' far ends
+	label  map[netip.Addr]string                // address → the label of its interface (an ENI's id)
 }
 
 type linkPeer struct {
@@ -22,7 +23,7 @@ type linkPeer struct {
 
 func indexSpec(s *netspec.Spec) *specIndex {
 	ix := &specIndex{spec: s, owner: map[netip.Addr]string{}, ifaces: map[string]map[string][]netip.Prefix{},
-		peer: map[string]map[string]linkPeer{}, bridge: map[string]map[string][]linkPeer{}}
+		peer: map[string]map[string]linkPeer{}, bridge: map[string]map[string][]linkPeer{}, label: map[netip.Addr]string{}}
 	add := func(host, ifn string, ps []netip.Prefix) {
 		if ix.ifaces[host] == nil {
 			ix.ifaces[host] = map[string][]netip.Prefix{}
@@ -42,6 +43,11 @@ func indexSpec(s *netspec.Spec) *specIndex {
 		for _, e := range [][2]netspec.End{{l.A, l.B}, {l.B, l.A}} {
 			me, other := e[0], e[1]
 			add(me.Host, me.Ifname, me.Addrs)
+			if me.Label != "" {
+				for _, p := range me.Addrs {
+					ix.label[p.Addr()] = me.Label
+				}
+			}
 			if ix.peer[me.Host] == nil {
 				ix.peer[me.Host] = map[string]linkPeer{}
 			}
@@ -188,4 +194,13 @@ func (ix *specIndex) arrivalIface(lp linkPeer) string {
 		}
 	}
 	return lp.ifname
+}
+
+// named spells an address with the label of the interface that holds it, if any: an
+// instance's address with its ENI's id, "10.0.1.5 (eni-0ab…)".
+func (ix *specIndex) named(a netip.Addr) string {
+	if l := ix.label[a]; l != "" {
+		return a.String() + " (" + l + ")"
+	}
+	return a.String()
 }

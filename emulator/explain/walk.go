@@ -38,7 +38,7 @@ func (w *walk) hop(host, step, format string, args ...any) {
 func (w *walk) forward(from string, pkt netspec.Packet) (string, string, netspec.Packet, *Verdict) {
 	ix := w.ix
 	host := ix.spec.Host(from)
-	w.hop(host.Name, "originated", "%s → %s %s", pkt.Src, pkt.Dst, protoPort(pkt))
+	w.hop(host.Name, "originated", "%s → %s %s", ix.named(pkt.Src), pkt.Dst, protoPort(pkt))
 	if v := w.filter(host, netspec.Output, pkt, "filter-out", "FILTERED"); v != nil {
 		return "", "", pkt, v
 	}
@@ -139,6 +139,9 @@ func (w *walk) filter(h *netspec.Host, hook netspec.Hook, p netspec.Packet, step
 			if len(v.Rules) == 0 {
 				v.Rules = []string{"(no rules)"}
 			}
+		}
+		if !d.ByPolicy && d.Chain != nil {
+			v.Rules = scopedAllows(d.Chain, d.Why)
 		}
 		return v
 	}
@@ -258,7 +261,11 @@ func (w *walk) connect(from string, dst netip.Addr, proto uint8, port uint16, ht
 	if v := w.filter(h, netspec.Input, in, "filter-in", "FILTERED"); v != nil {
 		return *v
 	}
-	w.hop(at, "delivered", "%s %s", dst, protoPort(pkt))
+	shown := dst.String()
+	if got.Dst == dst {
+		shown = ix.named(dst)
+	}
+	w.hop(at, "delivered", "%s %s", shown, protoPort(pkt))
 	var svc *netspec.Service
 	if proto == netspec.TCP || proto == netspec.UDP {
 		svc = listener(h, got.Dst, port)
@@ -337,4 +344,34 @@ func allowedSrc(ps []netip.Prefix, a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// scopedAllows lists what a drop rule scoped to one address (a second ENI's "nothing else to
+// this address") lets through: the accept rules before it with the same address. Nil for other
+// drop rules.
+func scopedAllows(c *netspec.Chain, why string) []string {
+	at := -1
+	for i, r := range c.Rules {
+		if r.Verdict == netspec.Drop && r.Why == why {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	drop := c.Rules[at]
+	if drop.Code == "" || !drop.Dst.IsValid() && !drop.Src.IsValid() {
+		return nil
+	}
+	out := []string{}
+	for _, r := range c.Rules[:at] {
+		if r.Verdict == netspec.Accept && !r.Established && (drop.Dst.IsValid() && r.Dst == drop.Dst || drop.Src.IsValid() && r.Src == drop.Src) {
+			out = append(out, r.Why)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"(no rules)"}
+	}
+	return out
 }

@@ -35,16 +35,19 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		h.Bridges = append(h.Bridges, netspec.Bridge{Name: bridgeName(s.ID), Addrs: []netip.Prefix{netip.PrefixFrom(s.GatewayAddr(), s.CIDR.Bits())}})
 	}
 	// Local delivery: what every table knows about the VPC itself.
-	local := func(table int) []netspec.Route {
+	local := func(table int, over map[netip.Prefix]bool) []netspec.Route {
 		var out []netspec.Route
 		for _, s := range subnets {
+			if over[s.CIDR] {
+				continue // a middlebox route of the table sends this subnet's traffic elsewhere
+			}
 			out = append(out, netspec.Route{Table: table, Dst: s.CIDR, Dev: bridgeName(s.ID), Why: "local route " + v.CIDR.String()})
 		}
 		out = append(out, netspec.Route{Table: table, Dst: v.CIDR, Type: netspec.Blackhole, Metric: catchAllMetric, Code: "NO_SUBNET",
 			Why: "no subnet of " + v.ID + " holds this part of " + v.CIDR.String()})
 		return out
 	}
-	h.Routes = append(h.Routes, local(edgeTable)...)
+	h.Routes = append(h.Routes, local(edgeTable, nil)...)
 	h.Routes = append(h.Routes, netspec.Route{Table: edgeTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
 		Code: "NO_TRANSITIVE_PEERING", Why: fmt.Sprintf("traffic from outside %s (%s) is only delivered inside it", v.ID, v.CIDR)})
 	// Route tables.
@@ -64,8 +67,13 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		r.liveRtbs[rt.ID] = true
 		t := r.book.table(rt.ID, tables)
 		rtbTable[rt.ID] = t
-		h.Routes = append(h.Routes, local(t)...)
-		for _, route := range append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...) {
+		routes := append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...)
+		over := map[netip.Prefix]bool{}
+		for _, route := range routes {
+			over[route.Dst] = true
+		}
+		h.Routes = append(h.Routes, local(t, over)...)
+		for _, route := range routes {
 			h.Routes = append(h.Routes, r.kernelRoute(v, rt, route, t))
 		}
 		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
@@ -94,6 +102,11 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 	for _, i := range tx.Instances() {
 		if i.VPCID == v.ID && i.State != "terminated" {
 			cfg.Records = append(cfg.Records, netspec.DNSRecord{Name: i.PrivateDNSName() + ".", Addr: i.PrivateIP, TTL: dnsTTL})
+		}
+	}
+	for _, n := range tx.NetworkInterfaces() {
+		if n.VPCID == v.ID && !n.Primary {
+			cfg.Records = append(cfg.Records, netspec.DNSRecord{Name: n.PrivateDNSName() + ".", Addr: n.PrivateIP, TTL: dnsTTL})
 		}
 	}
 	if v.Role == emulator.RoleSpace {
@@ -140,6 +153,10 @@ func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *
 	case emulator.TargetNAT:
 		n := r.tx.NatGateway(route.Target)
 		return netspec.Route{Table: table, Dst: route.Dst, Via: n.PrivateIP, Dev: bridgeName(n.SubnetID), Why: fmt.Sprintf("%s: %s → %s (%s in %s)", rt.ID, route.Dst, n.ID, n.PrivateIP, n.SubnetID)}
+	case emulator.TargetInstance, emulator.TargetENI:
+		n := r.tx.RouteInterface(route)
+		return netspec.Route{Table: table, Dst: route.Dst, Via: n.PrivateIP, Dev: bridgeName(n.SubnetID),
+			Why: fmt.Sprintf("%s: %s → %s (%s of %s, %s)", rt.ID, route.Dst, route.Target, n.ID, n.Attachment.InstanceID, n.PrivateIP)}
 	case emulator.TargetPeering:
 		p := r.tx.Peering(route.Target)
 		idx := r.book.linkIndex(peeringLinkKey(p), r.liveLinks)
@@ -217,6 +234,19 @@ func blackholeWhy(tx *emulator.Tx, rt *emulator.RouteTable, route *emulator.Rout
 			why = "virtual private gateway " + route.Target + " is attached to " + g.VPCID
 		}
 	}
+	if route.Kind == emulator.TargetInstance {
+		why = "instance " + route.Target + " is not running"
+	}
+	if route.Kind == emulator.TargetENI {
+		switch n := tx.NetworkInterface(route.Target); {
+		case n == nil:
+			why = "network interface " + route.Target + " does not exist"
+		case n.Attachment == nil:
+			why = "network interface " + route.Target + " is not attached to an instance"
+		default:
+			why = "instance " + n.Attachment.InstanceID + " of network interface " + route.Target + " is not running"
+		}
+	}
 	if route.Kind == emulator.TargetPeering {
 		switch p := tx.Peering(route.Target); {
 		case p == nil:
@@ -272,11 +302,20 @@ func (r *renderer) renderInstance(i *emulator.Instance) {
 	if name := i.Tags["Name"]; name != "" {
 		h.Aliases = append(h.Aliases, name)
 	}
-	r.own(h.Name, i.ID)
+	h.Aliases = append(h.Aliases, i.ENIID)
+	r.own(h.Name, i.ID, i.ENIID)
 	r.own(h.Name, i.SecurityGroupIDs...)
 	r.attach(h, i.ID, s, i.PrivateIP)
-	h.Filter = r.securityGroupFilter(i, v)
+	r.spec.Links[len(r.spec.Links)-1].A.Label = i.ENIID // the interface is the ENI: check names it
+	enis := r.renderSecondaryENIs(h, i)
+	h.Filter = r.securityGroupFilter(i, v, enis)
+	r.forwardChain(h, i, append([]*emulator.NetworkInterface{r.tx.InstanceInterfaces(i.ID)[0]}, enis...))
 	h.Services = append(h.Services, builtinServices(i.PrivateIP, i.Services, i.HostName())...)
+	for k := range h.Services { // the instance's programs listen on its other interfaces too
+		for _, n := range enis {
+			h.Services[k].Listen = append(h.Services[k].Listen, netip.AddrPortFrom(n.PrivateIP, h.Services[k].Listen[0].Port()))
+		}
+	}
 	if strings.HasPrefix(i.UserData, "#!") {
 		// cloud-init's plain-script case: the script runs once, when the instance boots.
 		h.Services = append(h.Services, netspec.Service{Name: "user-data", Kind: "command", Cmd: &netspec.CommandConfig{
@@ -287,7 +326,7 @@ func (r *renderer) renderInstance(i *emulator.Instance) {
 
 // securityGroupFilter renders the instance's security groups: two independent, stateful,
 // allow-only gates. Traffic to and from AmazonProvidedDNS is never filtered.
-func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC) *netspec.Filter {
+func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC, enis []*emulator.NetworkInterface) *netspec.Filter {
 	tx := r.tx
 	groups := strings.Join(i.SecurityGroupIDs, ", ")
 	in := netspec.Chain{Name: "sg-ingress", Hook: netspec.Input, Policy: netspec.Drop,
@@ -303,6 +342,11 @@ func (r *renderer) securityGroupFilter(i *emulator.Instance, v *emulator.VPC) *n
 			{Oif: "lo", Verdict: netspec.Accept, Why: "loopback"},
 			{Dst: netip.PrefixFrom(v.ResolverAddr(), 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS is never filtered"},
 		}}
+	// A secondary interface's groups decide for its own address, ahead of the primary's.
+	for _, n := range enis {
+		in.Rules = append(in.Rules, r.secondaryENIRules(i, n, false)...)
+		out.Rules = append(out.Rules, r.secondaryENIRules(i, n, true)...)
+	}
 	for _, gid := range i.SecurityGroupIDs {
 		g := tx.SecurityGroup(gid)
 		if g == nil {
@@ -381,6 +425,15 @@ func (r *renderer) groupMembers(groupID string) []netip.Prefix {
 			}
 			for _, g := range slices.Compact(slices.Sorted(slices.Values(i.SecurityGroupIDs))) {
 				r.members[g] = append(r.members[g], netip.PrefixFrom(i.PrivateIP, 32))
+			}
+		}
+		// Interfaces of their own are members with their addresses too.
+		for _, n := range r.tx.NetworkInterfaces() {
+			if n.Primary {
+				continue
+			}
+			for _, g := range slices.Compact(slices.Sorted(slices.Values(n.SecurityGroupIDs))) {
+				r.members[g] = append(r.members[g], netip.PrefixFrom(n.PrivateIP, 32))
 			}
 		}
 	}

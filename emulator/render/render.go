@@ -131,6 +131,7 @@ type renderer struct {
 	owners        map[string][]string       // host → ids of the model objects it realises
 	members       map[string][]netip.Prefix // security group → its instances' addresses (lazily)
 	merged        map[string]bool           // groups whose members are already an exact cover
+	targets       map[string]bool           // interfaces some route delivers to (lazily)
 	publicRecords []netspec.DNSRecord
 	tx            *emulator.Tx
 	book          *addrBook
