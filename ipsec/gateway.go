@@ -294,6 +294,7 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 		ds[i].Buf = make([]byte, maxDatagram)
 	}
 	inner := make([][]byte, 0, 4*batchSize)
+	var esp espBatch
 	bd, batched := g.dev.(BatchDevice)
 	for {
 		n, err := c.ReadBatch(ds)
@@ -305,6 +306,7 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 		}
 		now := time.Now().UnixNano()
 		inner = inner[:0]
+		esp.reset()
 		spis := *g.spis.Load()
 		for i := 0; i < n; i++ {
 			b := ds[i].Buf[:ds[i].N]
@@ -314,12 +316,11 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 			}
 			for len(b) > 0 {
 				m := min(seg, len(b))
-				if p := g.handleNATT(local, ds[i].Addr, b[:m], spis, now); p != nil {
-					inner = append(inner, p)
-				}
+				g.handleNATT(local, ds[i].Addr, b[:m], spis, &esp)
 				b = b[m:]
 			}
 		}
+		inner = esp.open(inner, now)
 		if len(inner) == 0 {
 			continue
 		}
@@ -333,9 +334,65 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 	}
 }
 
-// handleNATT handles one datagram from port 4500 and returns the inner packet to write to
-// the device, if it was ESP that decrypted.
-func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, spis map[uint32]inbound, now int64) []byte {
+// espBatch collects the ESP packets of one read from port 4500 so that the packets of each SA
+// are opened together (espSA.openBatch). Its slices are kept from read to read.
+type espBatch struct {
+	in    []inbound
+	pkts  [][]byte
+	inner [][]byte
+	errs  []error
+	mac   batchMAC
+}
+
+func (e *espBatch) reset() {
+	clear(e.in)
+	clear(e.pkts)
+	e.in, e.pkts = e.in[:0], e.pkts[:0]
+}
+
+func (e *espBatch) add(in inbound, pkt []byte) {
+	e.in = append(e.in, in)
+	e.pkts = append(e.pkts, pkt)
+}
+
+// open opens the collected packets, runs of one SA at a time, and appends the inner packets
+// that decrypted and passed their SA's traffic selectors to out.
+func (e *espBatch) open(out [][]byte, now int64) [][]byte {
+	n := len(e.pkts)
+	if cap(e.inner) < n {
+		e.inner, e.errs = make([][]byte, n), make([]error, n)
+	}
+	inner, errs := e.inner[:n], e.errs[:n]
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && e.in[j].sa == e.in[i].sa {
+			j++
+		}
+		e.in[i].sa.openBatch(&e.mac, e.pkts[i:j], inner[i:j], errs[i:j])
+		i = j
+	}
+	for i := range n {
+		in, p := e.in[i], inner[i]
+		switch {
+		case errs[i] != nil:
+			in.ep.countESPError(errs[i])
+		case !in.ep.innerAllowed(in.child, p):
+			in.ep.Counters.ESPPolicyDrops.Add(1)
+		default:
+			in.ep.Counters.ESPIn.Add(1)
+			in.ep.Counters.ESPInBytes.Add(uint64(len(p)))
+			in.ep.lastInbound.Store(now)
+			out = append(out, p)
+		}
+	}
+	clear(inner)
+	clear(errs)
+	return out
+}
+
+// handleNATT handles one datagram from port 4500: ESP for a known SA joins the batch (opened
+// once the read is handled), IKE goes to its tunnel, keepalives are counted.
+func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, spis map[uint32]inbound, esp *espBatch) {
 	switch classify(b) {
 	case kindESP:
 		in, ok := spis[binary.BigEndian.Uint32(b)]
@@ -345,26 +402,14 @@ func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, sp
 			} else {
 				g.Counters.UnknownSPI.Add(1)
 			}
-			return nil
+			return
 		}
-		p, err := in.sa.open(b)
-		if err != nil {
-			in.ep.countESPError(err)
-			return nil
-		}
-		if !in.ep.innerAllowed(in.child, p) {
-			in.ep.Counters.ESPPolicyDrops.Add(1)
-			return nil
-		}
-		in.ep.Counters.ESPIn.Add(1)
-		in.ep.Counters.ESPInBytes.Add(uint64(len(p)))
-		in.ep.lastInbound.Store(now)
-		return p
+		esp.add(in, b)
 	case kindIKE:
 		ep := g.byPair[[2]netip.Addr{local, from.Addr()}]
 		if ep == nil {
 			g.Counters.UnknownPeer.Add(1)
-			return nil
+			return
 		}
 		ep.deliver(event{pkt: append([]byte(nil), b[4:]...), from: from, natt: true})
 	case kindKeepalive:
@@ -374,7 +419,6 @@ func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, sp
 	default:
 		g.Counters.Junk.Add(1)
 	}
-	return nil
 }
 
 func (e *Endpoint) countESPError(err error) {

@@ -99,3 +99,14 @@ func encStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uin
 		panic("ipsec: no stitched encryption for this suite")
 	}
 }
+
+// sha1x16Blocks runs the SHA-1 compression over n 64-byte blocks of sixteen messages, one per
+// lane: message i starts at base+offs[i], and word w of lane i's state is state[16*w+i].
+// It needs AVX-512 (haveSHA1x16).
+//
+//go:noescape
+func sha1x16Blocks(state *uint32, base *byte, offs *int32, n int)
+
+// haveSHA1x16 reports whether sha1x16Blocks can run: AVX-512 F (with the OS saving its
+// registers, which HasAVX512F includes) and BW for the byte shuffle.
+var haveSHA1x16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW
