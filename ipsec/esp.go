@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // ESP framing (RFC 4303 §2, RFC 3602 §3): SPI, sequence number, a 16-byte explicit IV, the
@@ -151,21 +153,39 @@ func (s *espSA) frame(dst, inner []byte, seq uint32, ctr *[aes.BlockSize]byte) (
 // those seal writes. b is the caller's scratch.
 func (s *espSA) sealBatch(b *batchMAC, dst, inner [][]byte, seqs []uint32, lens []int) {
 	for len(dst) > 0 {
-		k := min(len(dst), macLanes)
+		// A run of packets of one sealed length: the sixteen-lane encryption wants equal
+		// lengths (the segments of a TCP super-packet are).
+		total := s.sealedLen(len(inner[0]))
+		k := 1
+		for k < min(len(dst), macLanes) && s.sealedLen(len(inner[k])) == total {
+			k++
+		}
 		if !s.fast.canBatch(k) {
 			for i := range k {
 				lens[i] = s.seal(dst[i], inner[i], seqs[i])
 			}
 		} else {
 			var msgs, icvs [macLanes][]byte
+			lanes := haveAES16 && s.cbc.rounds == 10
 			for i := range k {
-				total := s.sealedLen(len(inner[i]))
 				d := dst[i][:total]
 				iv, body := s.frame(d, inner[i], seqs[i], &b.ctr)
-				s.cbc.encrypt(iv, body)
+				if lanes {
+					b.addrs[2*i] = uint64(uintptr(unsafe.Pointer(&body[0])))
+					b.addrs[2*i+1] = b.addrs[2*i] + 8
+				} else {
+					s.cbc.encrypt(iv, body)
+				}
 				msgs[i], icvs[i] = d[:total-s.icvLen], d[total-s.icvLen:]
 				lens[i] = total
 				s.bytes.Add(uint64(len(inner[i])))
+			}
+			if lanes {
+				for i := k; i < macLanes; i++ { // idle lanes encrypt the last packet again, identically
+					b.addrs[2*i], b.addrs[2*i+1] = b.addrs[2*k-2], b.addrs[2*k-1]
+				}
+				cbcEnc16x128(&s.cbc.enc[0], &b.addrs[0], (total-espHeaderLen-espIVLen-s.icvLen)/aes.BlockSize)
+				runtime.KeepAlive(dst)
 			}
 			s.fast.sumBatch(b, msgs[:k], icvs[:k])
 			s.packets.Add(uint64(k))

@@ -142,7 +142,8 @@ type batchMAC struct {
 	state [5 * macLanes]uint32
 	offs  [macLanes]int32
 	sums  [macLanes][32]byte
-	ctr   [16]byte // IV generation's input (sealBatch)
+	ctr   [16]byte             // IV generation's input (sealBatch)
+	addrs [2 * macLanes]uint64 // the lanes' blocks (sealBatch)
 }
 
 // canBatch reports whether sumBatch computes n messages in fewer passes than sum would.

@@ -219,6 +219,60 @@ func sha1x16(a *asm) {
 	a.p("RET")
 }
 
+// cbcEnc16 writes func cbcEnc16x128(keys *byte, addrs *uint64, blocks int): AES-128-CBC
+// encryption in place of sixteen messages of the same length at once, four per ZMM register
+// (VAES). Each message's chain is one long dependency, so one message at a time keeps the AES
+// unit waiting; sixteen side by side keep it busy. addrs holds, per lane, the address of the
+// message's first block and that address + 8 (the two quadwords a block is gathered and
+// scattered as); the IV is the 16 bytes before it (the ESP layout). Registers: chains Z0-Z3,
+// addresses Z4-Z7, round keys Z8-Z18, the step 16 in Z19, plaintext Z20-Z23.
+func cbcEnc16(a *asm) {
+	a.raw("\n// func cbcEnc16x128(keys *byte, addrs *uint64, blocks int)\n")
+	a.raw("TEXT ·cbcEnc16x128(SB), NOSPLIT, $0-24\n")
+	a.p("MOVQ keys+0(FP), AX")
+	a.p("MOVQ addrs+8(FP), BX")
+	a.p("MOVQ blocks+16(FP), DX")
+	a.p("XORQ R9, R9")
+	for r := 0; r <= 10; r++ {
+		a.p("VBROADCASTI32X4 %d(AX), Z%d", 16*r, 8+r)
+	}
+	for c := 0; c < 4; c++ {
+		a.p("VMOVDQU64 %d(BX), Z%d", 64*c, 4+c)
+		a.p("KXNORB K0, K0, K1")
+		a.p("VPGATHERQQ -16(R9)(Z%d*1), K1, Z%d", 4+c, c)
+	}
+	a.p("MOVQ $16, R10")
+	a.p("VPBROADCASTQ R10, Z19")
+	a.label("cbc16loop")
+	a.p("TESTQ DX, DX")
+	a.p("JZ cbc16done")
+	for c := 0; c < 4; c++ {
+		a.p("KXNORB K0, K0, K1")
+		a.p("VPGATHERQQ (R9)(Z%d*1), K1, Z%d", 4+c, 20+c)
+	}
+	for c := 0; c < 4; c++ {
+		a.p("VPTERNLOGQ $0x96, Z8, Z%d, Z%d", 20+c, c) // chain ^= plaintext ^ key 0
+	}
+	for r := 1; r < 10; r++ {
+		for c := 0; c < 4; c++ {
+			a.p("VAESENC Z%d, Z%d, Z%d", 8+r, c, c)
+		}
+	}
+	for c := 0; c < 4; c++ {
+		a.p("VAESENCLAST Z18, Z%d, Z%d", c, c)
+	}
+	for c := 0; c < 4; c++ {
+		a.p("KXNORB K0, K0, K1")
+		a.p("VPSCATTERQQ Z%d, K1, (R9)(Z%d*1)", c, 4+c)
+		a.p("VPADDQ Z19, Z%d, Z%d", 4+c, 4+c)
+	}
+	a.p("DECQ DX")
+	a.p("JMP cbc16loop")
+	a.label("cbc16done")
+	a.p("VZEROUPPER")
+	a.p("RET")
+}
+
 // SHA-256 registers: SHA256RNDS2 reads W+K from X0 implicitly, so X0 is the scratch for it.
 // STATE0 X1 (ABEF), STATE1 X2 (CDGH), MSG0-3 X3-X6, temp X7, byte-flip mask X8, saved X9/X10.
 // The AES chain lives in X11, its plaintext in X14, key 1 in X15, key 2 from memory.
@@ -598,6 +652,7 @@ func main() {
 		stitchedDec(a, rounds)
 	}
 	sha1x16(a)
+	cbcEnc16(a)
 	if err := os.WriteFile("stitch_amd64.s", a.b.Bytes(), 0o644); err != nil {
 		panic(err)
 	}

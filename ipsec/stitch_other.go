@@ -19,3 +19,7 @@ func decStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uin
 const haveSHA1x16 = false
 
 func sha1x16Blocks(state *uint32, base *byte, offs *int32, n int) { panic("ipsec: no SHA assembly") }
+
+const haveAES16 = false
+
+func cbcEnc16x128(keys *byte, addrs *uint64, blocks int) { panic("ipsec: no AES assembly") }
