@@ -114,8 +114,8 @@ func sha1x16Blocks(state *uint32, base *byte, offs *int32, n int)
 //go:noescape
 func cbcEnc16x128(keys *byte, addrs *uint64, blocks int)
 
-// haveAES16 reports whether cbcEnc16x128 can run.
-var haveAES16 = haveAESAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VAES
+// haveAES16 reports whether cbcEnc16x128 can run (DQ for the 8-bit mask instructions).
+var haveAES16 = haveAESAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VAES
 
 // haveSHA1x16 reports whether sha1x16Blocks can run: AVX-512 F (with the OS saving its
 // registers, which HasAVX512F includes) and BW for the byte shuffle.
