@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // ESP framing (RFC 4303 §2, RFC 3602 §3): SPI, sequence number, a 16-byte explicit IV, the
@@ -100,20 +102,7 @@ func (s *espSA) seal(dst, inner []byte, seq uint32) int {
 	binary.BigEndian.PutUint32(dst[0:4], s.spi)
 	binary.BigEndian.PutUint32(dst[4:8], seq)
 	st := s.pool.Get().(*espState)
-	// IV: the sequence number and SPI encrypted under a random per-SA key: unpredictable to
-	// an observer (RFC 3602 §2.3), and cheaper than reading the system's random source.
-	binary.BigEndian.PutUint32(st.ctr[8:12], s.spi)
-	binary.BigEndian.PutUint32(st.ctr[12:16], seq)
-	iv := dst[espHeaderLen : espHeaderLen+espIVLen]
-	s.ivGen.Encrypt(iv, st.ctr[:])
-	body := dst[espHeaderLen+espIVLen : total-s.icvLen]
-	copy(body, inner)
-	pad := len(body) - len(inner) - 2
-	for i := 0; i < pad; i++ {
-		body[len(inner)+i] = byte(i + 1)
-	}
-	body[len(body)-2] = byte(pad)
-	body[len(body)-1] = nextHeaderIPv4
+	iv, body := s.frame(dst, inner, seq, &st.ctr)
 	switch {
 	case s.fast != nil && s.fast.stitched:
 		s.pool.Put(st)
@@ -133,6 +122,138 @@ func (s *espSA) seal(dst, inner []byte, seq uint32) int {
 	s.packets.Add(1)
 	s.bytes.Add(uint64(len(inner)))
 	return total
+}
+
+// frame writes the ESP header, the IV and the padded plaintext of inner into dst (of
+// sealedLen(len(inner)) bytes) and returns the IV and the body to encrypt; ctr is scratch.
+func (s *espSA) frame(dst, inner []byte, seq uint32, ctr *[aes.BlockSize]byte) (iv, body []byte) {
+	total := len(dst)
+	binary.BigEndian.PutUint32(dst[0:4], s.spi)
+	binary.BigEndian.PutUint32(dst[4:8], seq)
+	// IV: the sequence number and SPI encrypted under a random per-SA key: unpredictable to
+	// an observer (RFC 3602 §2.3), and cheaper than reading the system's random source.
+	binary.BigEndian.PutUint32(ctr[8:12], s.spi)
+	binary.BigEndian.PutUint32(ctr[12:16], seq)
+	iv = dst[espHeaderLen : espHeaderLen+espIVLen]
+	s.ivGen.Encrypt(iv, ctr[:])
+	body = dst[espHeaderLen+espIVLen : total-s.icvLen]
+	copy(body, inner)
+	pad := len(body) - len(inner) - 2
+	for i := 0; i < pad; i++ {
+		body[len(inner)+i] = byte(i + 1)
+	}
+	body[len(body)-2] = byte(pad)
+	body[len(body)-1] = nextHeaderIPv4
+	return iv, body
+}
+
+// sealBatch seals several packets of this SA as seal does, each inner[i] into dst[i] with
+// sequence number seqs[i], and returns the sealed lengths in lens. With enough packets the
+// ICVs are computed side by side (sumBatch) after each packet is encrypted; the bytes are
+// those seal writes. b is the caller's scratch.
+func (s *espSA) sealBatch(b *batchMAC, dst, inner [][]byte, seqs []uint32, lens []int) {
+	for len(dst) > 0 {
+		// A run of packets of one sealed length: the sixteen-lane encryption wants equal
+		// lengths (the segments of a TCP super-packet are).
+		total := s.sealedLen(len(inner[0]))
+		k := 1
+		for k < min(len(dst), macLanes) && s.sealedLen(len(inner[k])) == total {
+			k++
+		}
+		if !s.fast.canBatch(k) {
+			for i := range k {
+				lens[i] = s.seal(dst[i], inner[i], seqs[i])
+			}
+		} else {
+			var msgs, icvs [macLanes][]byte
+			lanes := haveAES16 && s.cbc.rounds == 10
+			for i := range k {
+				d := dst[i][:total]
+				iv, body := s.frame(d, inner[i], seqs[i], &b.ctr)
+				if lanes {
+					b.addrs[2*i] = uint64(uintptr(unsafe.Pointer(&body[0])))
+					b.addrs[2*i+1] = b.addrs[2*i] + 8
+				} else {
+					s.cbc.encrypt(iv, body)
+				}
+				msgs[i], icvs[i] = d[:total-s.icvLen], d[total-s.icvLen:]
+				lens[i] = total
+				s.bytes.Add(uint64(len(inner[i])))
+			}
+			if lanes {
+				for i := k; i < macLanes; i++ { // idle lanes encrypt the last packet again, identically
+					b.addrs[2*i], b.addrs[2*i+1] = b.addrs[2*k-2], b.addrs[2*k-1]
+				}
+				cbcEnc16x128(&s.cbc.enc[0], &b.addrs[0], (total-espHeaderLen-espIVLen-s.icvLen)/aes.BlockSize)
+				runtime.KeepAlive(dst)
+			}
+			s.fast.sumBatch(b, msgs[:k], icvs[:k])
+			s.packets.Add(uint64(k))
+		}
+		dst, inner, seqs, lens = dst[k:], inner[k:], seqs[k:], lens[k:]
+	}
+}
+
+// openBatch opens several ESP packets of this SA in place as open does: inner[i] and errs[i]
+// are open(pkts[i])'s results. With enough packets the ICVs are computed side by side
+// (sumBatch) over the ciphertexts, then each authentic packet is decrypted. b is the caller's
+// scratch.
+func (s *espSA) openBatch(b *batchMAC, pkts, inner [][]byte, errs []error) {
+	for len(pkts) > 0 {
+		k := min(len(pkts), macLanes)
+		if !s.fast.canBatch(k) {
+			for i := range k {
+				inner[i], errs[i] = s.open(pkts[i])
+			}
+		} else {
+			s.openLanes(b, pkts[:k], inner[:k], errs[:k])
+		}
+		pkts, inner, errs = pkts[k:], inner[k:], errs[k:]
+	}
+}
+
+func (s *espSA) openLanes(b *batchMAC, pkts, inner [][]byte, errs []error) {
+	var msgs, icvs [macLanes][]byte
+	var idx [macLanes]int
+	k := 0
+	for i, pkt := range pkts {
+		inner[i], errs[i] = nil, nil
+		if len(pkt) < espHeaderLen+espIVLen+aes.BlockSize+s.icvLen || (len(pkt)-espHeaderLen-espIVLen-s.icvLen)%aes.BlockSize != 0 {
+			errs[i] = errESPShort
+			continue
+		}
+		if !s.replay.check(binary.BigEndian.Uint32(pkt[4:8])) {
+			errs[i] = errESPReplay
+			continue
+		}
+		msgs[k], icvs[k], idx[k] = pkt[:len(pkt)-s.icvLen], b.sums[k][:s.icvLen], i
+		k++
+	}
+	if k == 0 {
+		return
+	}
+	if s.fast.canBatch(k) {
+		s.fast.sumBatch(b, msgs[:k], icvs[:k])
+	} else {
+		for j := range k {
+			s.fast.sum(msgs[j], icvs[j])
+		}
+	}
+	for j := range k {
+		i := idx[j]
+		pkt := pkts[i]
+		if !hmac.Equal(icvs[j], pkt[len(pkt)-s.icvLen:]) {
+			errs[i] = errESPAuth
+			continue
+		}
+		if !s.replay.update(binary.BigEndian.Uint32(pkt[4:8])) {
+			errs[i] = errESPReplay
+			continue
+		}
+		body := pkt[espHeaderLen+espIVLen : len(pkt)-s.icvLen]
+		s.cbc.decrypt(pkt[espHeaderLen:espHeaderLen+espIVLen], body)
+		inner[i], errs[i] = s.unpad(body)
+	}
 }
 
 // open authenticates and decrypts the ESP packet pkt in place and returns the inner packet, a

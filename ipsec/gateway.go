@@ -294,6 +294,7 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 		ds[i].Buf = make([]byte, maxDatagram)
 	}
 	inner := make([][]byte, 0, 4*batchSize)
+	var esp espBatch
 	bd, batched := g.dev.(BatchDevice)
 	for {
 		n, err := c.ReadBatch(ds)
@@ -305,6 +306,7 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 		}
 		now := time.Now().UnixNano()
 		inner = inner[:0]
+		esp.reset()
 		spis := *g.spis.Load()
 		for i := 0; i < n; i++ {
 			b := ds[i].Buf[:ds[i].N]
@@ -314,12 +316,11 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 			}
 			for len(b) > 0 {
 				m := min(seg, len(b))
-				if p := g.handleNATT(local, ds[i].Addr, b[:m], spis, now); p != nil {
-					inner = append(inner, p)
-				}
+				g.handleNATT(local, ds[i].Addr, b[:m], spis, &esp)
 				b = b[m:]
 			}
 		}
+		inner = esp.open(inner, now)
 		if len(inner) == 0 {
 			continue
 		}
@@ -333,9 +334,65 @@ func (g *Gateway) readNATT(local netip.Addr, c Conn) {
 	}
 }
 
-// handleNATT handles one datagram from port 4500 and returns the inner packet to write to
-// the device, if it was ESP that decrypted.
-func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, spis map[uint32]inbound, now int64) []byte {
+// espBatch collects the ESP packets of one read from port 4500 so that the packets of each SA
+// are opened together (espSA.openBatch). Its slices are kept from read to read.
+type espBatch struct {
+	in    []inbound
+	pkts  [][]byte
+	inner [][]byte
+	errs  []error
+	mac   batchMAC
+}
+
+func (e *espBatch) reset() {
+	clear(e.in)
+	clear(e.pkts)
+	e.in, e.pkts = e.in[:0], e.pkts[:0]
+}
+
+func (e *espBatch) add(in inbound, pkt []byte) {
+	e.in = append(e.in, in)
+	e.pkts = append(e.pkts, pkt)
+}
+
+// open opens the collected packets, runs of one SA at a time, and appends the inner packets
+// that decrypted and passed their SA's traffic selectors to out.
+func (e *espBatch) open(out [][]byte, now int64) [][]byte {
+	n := len(e.pkts)
+	if cap(e.inner) < n {
+		e.inner, e.errs = make([][]byte, n), make([]error, n)
+	}
+	inner, errs := e.inner[:n], e.errs[:n]
+	for i := 0; i < n; {
+		j := i + 1
+		for j < n && e.in[j].sa == e.in[i].sa {
+			j++
+		}
+		e.in[i].sa.openBatch(&e.mac, e.pkts[i:j], inner[i:j], errs[i:j])
+		i = j
+	}
+	for i := range n {
+		in, p := e.in[i], inner[i]
+		switch {
+		case errs[i] != nil:
+			in.ep.countESPError(errs[i])
+		case !in.ep.innerAllowed(in.child, p):
+			in.ep.Counters.ESPPolicyDrops.Add(1)
+		default:
+			in.ep.Counters.ESPIn.Add(1)
+			in.ep.Counters.ESPInBytes.Add(uint64(len(p)))
+			in.ep.lastInbound.Store(now)
+			out = append(out, p)
+		}
+	}
+	clear(inner)
+	clear(errs)
+	return out
+}
+
+// handleNATT handles one datagram from port 4500: ESP for a known SA joins the batch (opened
+// once the read is handled), IKE goes to its tunnel, keepalives are counted.
+func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, spis map[uint32]inbound, esp *espBatch) {
 	switch classify(b) {
 	case kindESP:
 		in, ok := spis[binary.BigEndian.Uint32(b)]
@@ -345,26 +402,14 @@ func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, sp
 			} else {
 				g.Counters.UnknownSPI.Add(1)
 			}
-			return nil
+			return
 		}
-		p, err := in.sa.open(b)
-		if err != nil {
-			in.ep.countESPError(err)
-			return nil
-		}
-		if !in.ep.innerAllowed(in.child, p) {
-			in.ep.Counters.ESPPolicyDrops.Add(1)
-			return nil
-		}
-		in.ep.Counters.ESPIn.Add(1)
-		in.ep.Counters.ESPInBytes.Add(uint64(len(p)))
-		in.ep.lastInbound.Store(now)
-		return p
+		esp.add(in, b)
 	case kindIKE:
 		ep := g.byPair[[2]netip.Addr{local, from.Addr()}]
 		if ep == nil {
 			g.Counters.UnknownPeer.Add(1)
-			return nil
+			return
 		}
 		ep.deliver(event{pkt: append([]byte(nil), b[4:]...), from: from, natt: true})
 	case kindKeepalive:
@@ -374,7 +419,6 @@ func (g *Gateway) handleNATT(local netip.Addr, from netip.AddrPort, b []byte, sp
 	default:
 		g.Counters.Junk.Add(1)
 	}
-	return nil
 }
 
 func (e *Endpoint) countESPError(err error) {
@@ -423,15 +467,40 @@ type sealRange struct {
 	jobs     []sealJob
 	from, to int
 	done     chan struct{}
+	scratch  sealScratch
 }
 
-func sealAll(bufs [][]byte, jobs []sealJob, from, to int) {
-	for i := from; i < to; i++ {
-		j := &jobs[i]
-		if j.c == nil {
+// sealScratch is a sealing goroutine's own state for espSA.sealBatch, kept between batches.
+type sealScratch struct {
+	mac        batchMAC
+	dst, inner [][]byte
+	seqs       []uint32
+	lens       []int
+}
+
+// sealAll seals jobs[from:to], each run of packets of one SA together (espSA.sealBatch).
+func sealAll(sc *sealScratch, bufs [][]byte, jobs []sealJob, from, to int) {
+	for i := from; i < to; {
+		if jobs[i].c == nil {
+			i++
 			continue
 		}
-		j.n = j.c.out.seal(bufs[i], bufs[i][headroom:headroom+j.n], j.seq)
+		sa := jobs[i].c.out
+		sc.dst, sc.inner, sc.seqs, sc.lens = sc.dst[:0], sc.inner[:0], sc.seqs[:0], sc.lens[:0]
+		k := i
+		for ; k < to && jobs[k].c != nil && jobs[k].c.out == sa; k++ {
+			sc.dst = append(sc.dst, bufs[k])
+			sc.inner = append(sc.inner, bufs[k][headroom:headroom+jobs[k].n])
+			sc.seqs = append(sc.seqs, jobs[k].seq)
+			sc.lens = append(sc.lens, 0)
+		}
+		sa.sealBatch(&sc.mac, sc.dst, sc.inner, sc.seqs, sc.lens)
+		for x := i; x < k; x++ {
+			jobs[x].n = sc.lens[x-i]
+		}
+		clear(sc.dst)
+		clear(sc.inner)
+		i = k
 	}
 }
 
@@ -439,7 +508,7 @@ func sealAll(bufs [][]byte, jobs []sealJob, from, to int) {
 // encrypted on two cores while its order on the wire stays that of the sequence numbers.
 func (g *Gateway) sealer(work <-chan *sealRange) {
 	for r := range work {
-		sealAll(r.bufs, r.jobs, r.from, r.to)
+		sealAll(&r.scratch, r.bufs, r.jobs, r.from, r.to)
 		r.done <- struct{}{}
 	}
 }
@@ -460,6 +529,7 @@ func (g *Gateway) readDevice() {
 	}
 	var work chan *sealRange
 	help := &sealRange{bufs: bufs, jobs: jobs, done: make(chan struct{}, 1)}
+	var own sealScratch
 	if runtime.GOMAXPROCS(0) > 1 {
 		work = make(chan *sealRange)
 		go g.sealer(work)
@@ -504,12 +574,17 @@ func (g *Gateway) readDevice() {
 			jobs[i].ep, jobs[i].c, jobs[i].seq = ep, c, seq
 		}
 		if work != nil && n >= parallelSealMin {
-			help.from, help.to = n/2, n
+			// Halves of a multiple of minMACBatch packets, so both fill their lanes.
+			mid := (n/2 + minMACBatch - 1) / minMACBatch * minMACBatch
+			if mid >= n {
+				mid = n / 2
+			}
+			help.from, help.to = mid, n
 			work <- help
-			sealAll(bufs, jobs, 0, n/2)
+			sealAll(&own, bufs, jobs, 0, mid)
 			<-help.done
 		} else {
-			sealAll(bufs, jobs, 0, n)
+			sealAll(&own, bufs, jobs, 0, n)
 		}
 		for i := 0; i < n; i++ {
 			j := &jobs[i]

@@ -99,3 +99,24 @@ func encStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uin
 		panic("ipsec: no stitched encryption for this suite")
 	}
 }
+
+// sha1x16Blocks runs the SHA-1 compression over n 64-byte blocks of sixteen messages, one per
+// lane: message i starts at base+offs[i], and word w of lane i's state is state[16*w+i].
+// It needs AVX-512 (haveSHA1x16).
+//
+//go:noescape
+func sha1x16Blocks(state *uint32, base *byte, offs *int32, n int)
+
+// cbcEnc16x128 encrypts sixteen messages of blocks AES blocks each in place with AES-128-CBC:
+// lane i's message starts at addrs[2i] (addrs[2i+1] = addrs[2i]+8) and its IV is the 16 bytes
+// before. It needs AVX-512 and VAES (haveAES16).
+//
+//go:noescape
+func cbcEnc16x128(keys *byte, addrs *uint64, blocks int)
+
+// haveAES16 reports whether cbcEnc16x128 can run (DQ for the 8-bit mask instructions).
+var haveAES16 = haveAESAsm && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VAES
+
+// haveSHA1x16 reports whether sha1x16Blocks can run: AVX-512 F (with the OS saving its
+// registers, which HasAVX512F includes) and BW for the byte shuffle.
+var haveSHA1x16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW

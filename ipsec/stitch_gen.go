@@ -147,6 +147,132 @@ func sha1Store(a *asm) {
 	a.p("MOVL R9, 16(R8)")
 }
 
+// sha1x16 writes func sha1x16Blocks(state *uint32, base *byte, offs *int32, n int): SHA-1
+// over n 64-byte blocks of sixteen messages at once, one message per 32-bit lane of the AVX-512
+// registers (the SHA extensions compress one block at a time at a fixed rate; sixteen lanes of
+// plain rotates, adds and three-input logic go several times faster per byte). Message i
+// starts at base+offs[i]; its words are gathered into the lanes. The state is word-major:
+// word w of lane i at state[16*w+i]. Registers: state Z0-Z4, saved state Z5-Z9, message
+// schedule Z10-Z25 (a ring of sixteen), round constant Z26, scratch Z27/Z28, byte-flip mask
+// Z29, gather offsets Z31.
+func sha1x16(a *asm) {
+	a.raw("\n// func sha1x16Blocks(state *uint32, base *byte, offs *int32, n int)\n")
+	a.raw("TEXT ·sha1x16Blocks(SB), NOSPLIT, $0-32\n")
+	a.p("MOVQ state+0(FP), R8")
+	a.p("MOVQ base+8(FP), SI")
+	a.p("MOVQ offs+16(FP), DX")
+	a.p("MOVQ n+24(FP), CX")
+	for i := 0; i < 5; i++ {
+		a.p("VMOVDQU32 %d(R8), Z%d", 64*i, i)
+	}
+	a.p("VMOVDQU32 (DX), Z31")
+	a.p("VMOVDQU32 sha1x16Flip<>(SB), Z29")
+	a.label("sha1x16loop")
+	a.p("TESTQ CX, CX")
+	a.p("JZ sha1x16done")
+	for i := 0; i < 5; i++ {
+		a.p("VMOVDQA32 Z%d, Z%d", i, i+5)
+	}
+	w := func(t int) string { return fmt.Sprintf("Z%d", 10+t%16) }
+	for t := 0; t < 16; t++ {
+		a.p("KXNORW K0, K0, K1")
+		a.p("VPGATHERDD %d(SI)(Z31*1), K1, %s", 4*t, w(t))
+		a.p("VPSHUFB Z29, %s, %s", w(t), w(t))
+	}
+	st := []string{"Z0", "Z1", "Z2", "Z3", "Z4"}
+	ks := []uint32{0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xca62c1d6}
+	fs := []int{0xca, 0x96, 0xe8, 0x96} // Ch, parity, Maj, parity as VPTERNLOGD tables
+	for t := 0; t < 80; t++ {
+		A, B, C, D, E := st[0], st[1], st[2], st[3], st[4]
+		if t >= 16 {
+			a.p("VPTERNLOGD $0x96, %s, %s, %s", w(t-8), w(t-3), w(t))
+			a.p("VPXORD %s, %s, %s", w(t-14), w(t), w(t))
+			a.p("VPROLD $1, %s, %s", w(t), w(t))
+		}
+		if t%20 == 0 {
+			a.p("MOVL $0x%08x, R9", ks[t/20])
+			a.p("VPBROADCASTD R9, Z26")
+		}
+		a.p("VMOVDQA32 %s, Z27", B)
+		a.p("VPTERNLOGD $0x%02x, %s, %s, Z27", fs[t/20], D, C)
+		a.p("VPADDD %s, %s, %s", w(t), E, E)
+		a.p("VPADDD Z26, %s, %s", E, E)
+		a.p("VPADDD Z27, %s, %s", E, E)
+		a.p("VPROLD $5, %s, Z28", A)
+		a.p("VPADDD Z28, %s, %s", E, E)
+		a.p("VPROLD $30, %s, %s", B, B)
+		st = []string{E, A, B, C, D}
+	}
+	for i := 0; i < 5; i++ {
+		a.p("VPADDD Z%d, Z%d, Z%d", i+5, i, i)
+	}
+	a.p("MOVL $64, R9")
+	a.p("VPBROADCASTD R9, Z28")
+	a.p("VPADDD Z28, Z31, Z31")
+	a.p("DECQ CX")
+	a.p("JMP sha1x16loop")
+	a.label("sha1x16done")
+	for i := 0; i < 5; i++ {
+		a.p("VMOVDQU32 Z%d, %d(R8)", i, 64*i)
+	}
+	a.p("VZEROUPPER")
+	a.p("RET")
+}
+
+// cbcEnc16 writes func cbcEnc16x128(keys *byte, addrs *uint64, blocks int): AES-128-CBC
+// encryption in place of sixteen messages of the same length at once, four per ZMM register
+// (VAES). Each message's chain is one long dependency, so one message at a time keeps the AES
+// unit waiting; sixteen side by side keep it busy. addrs holds, per lane, the address of the
+// message's first block and that address + 8 (the two quadwords a block is gathered and
+// scattered as); the IV is the 16 bytes before it (the ESP layout). Registers: chains Z0-Z3,
+// addresses Z4-Z7, round keys Z8-Z18, the step 16 in Z19, plaintext Z20-Z23.
+func cbcEnc16(a *asm) {
+	a.raw("\n// func cbcEnc16x128(keys *byte, addrs *uint64, blocks int)\n")
+	a.raw("TEXT ·cbcEnc16x128(SB), NOSPLIT, $0-24\n")
+	a.p("MOVQ keys+0(FP), AX")
+	a.p("MOVQ addrs+8(FP), BX")
+	a.p("MOVQ blocks+16(FP), DX")
+	a.p("XORQ R9, R9")
+	for r := 0; r <= 10; r++ {
+		a.p("VBROADCASTI32X4 %d(AX), Z%d", 16*r, 8+r)
+	}
+	for c := 0; c < 4; c++ {
+		a.p("VMOVDQU64 %d(BX), Z%d", 64*c, 4+c)
+		a.p("KXNORB K0, K0, K1")
+		a.p("VPGATHERQQ -16(R9)(Z%d*1), K1, Z%d", 4+c, c)
+	}
+	a.p("MOVQ $16, R10")
+	a.p("VPBROADCASTQ R10, Z19")
+	a.label("cbc16loop")
+	a.p("TESTQ DX, DX")
+	a.p("JZ cbc16done")
+	for c := 0; c < 4; c++ {
+		a.p("KXNORB K0, K0, K1")
+		a.p("VPGATHERQQ (R9)(Z%d*1), K1, Z%d", 4+c, 20+c)
+	}
+	for c := 0; c < 4; c++ {
+		a.p("VPTERNLOGQ $0x96, Z8, Z%d, Z%d", 20+c, c) // chain ^= plaintext ^ key 0
+	}
+	for r := 1; r < 10; r++ {
+		for c := 0; c < 4; c++ {
+			a.p("VAESENC Z%d, Z%d, Z%d", 8+r, c, c)
+		}
+	}
+	for c := 0; c < 4; c++ {
+		a.p("VAESENCLAST Z18, Z%d, Z%d", c, c)
+	}
+	for c := 0; c < 4; c++ {
+		a.p("KXNORB K0, K0, K1")
+		a.p("VPSCATTERQQ Z%d, K1, (R9)(Z%d*1)", c, 4+c)
+		a.p("VPADDQ Z19, Z%d, Z%d", 4+c, 4+c)
+	}
+	a.p("DECQ DX")
+	a.p("JMP cbc16loop")
+	a.label("cbc16done")
+	a.p("VZEROUPPER")
+	a.p("RET")
+}
+
 // SHA-256 registers: SHA256RNDS2 reads W+K from X0 implicitly, so X0 is the scratch for it.
 // STATE0 X1 (ABEF), STATE1 X2 (CDGH), MSG0-3 X3-X6, temp X7, byte-flip mask X8, saved X9/X10.
 // The AES chain lives in X11, its plaintext in X14, key 1 in X15, key 2 from memory.
@@ -489,6 +615,12 @@ func main() {
 	a.raw("\n// Byte order masks: message words are big-endian.\n")
 	a.raw("DATA sha1Flip<>+0(SB)/8, $0x08090a0b0c0d0e0f\nDATA sha1Flip<>+8(SB)/8, $0x0001020304050607\nGLOBL sha1Flip<>(SB), RODATA|NOPTR, $16\n")
 	a.raw("DATA sha256Flip<>+0(SB)/8, $0x0405060700010203\nDATA sha256Flip<>+8(SB)/8, $0x0c0d0e0f08090a0b\nGLOBL sha256Flip<>(SB), RODATA|NOPTR, $16\n")
+	for i := 0; i < 8; i++ { // the 32-bit words' byte order, in each 128-bit lane of a ZMM register
+		a.raw(fmt.Sprintf("DATA sha1x16Flip<>+%d(SB)/8, $0x0405060700010203\n", 8*i))
+		i++
+		a.raw(fmt.Sprintf("DATA sha1x16Flip<>+%d(SB)/8, $0x0c0d0e0f08090a0b\n", 8*i))
+	}
+	a.raw("GLOBL sha1x16Flip<>(SB), RODATA|NOPTR, $64\n")
 	a.raw("\n// SHA-256 round constants (FIPS 180-4 §4.2.2).\n")
 	for i, k := range sha256K() {
 		a.raw(fmt.Sprintf("DATA sha256K<>+%d(SB)/4, $0x%08x\n", 4*i, k))
@@ -519,6 +651,8 @@ func main() {
 	for _, rounds := range []int{10, 12, 14} {
 		stitchedDec(a, rounds)
 	}
+	sha1x16(a)
+	cbcEnc16(a)
 	if err := os.WriteFile("stitch_amd64.s", a.b.Bytes(), 0o644); err != nil {
 		panic(err)
 	}

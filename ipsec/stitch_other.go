@@ -15,3 +15,11 @@ func encStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uin
 func decStitched(h Hash, rounds int, keys, iv, pkt *byte, blocks int, state *uint32, nh int) bool {
 	return false
 }
+
+const haveSHA1x16 = false
+
+func sha1x16Blocks(state *uint32, base *byte, offs *int32, n int) { panic("ipsec: no SHA assembly") }
+
+const haveAES16 = false
+
+func cbcEnc16x128(keys *byte, addrs *uint64, blocks int) { panic("ipsec: no AES assembly") }

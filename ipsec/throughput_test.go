@@ -18,7 +18,9 @@ import (
 
 // TestIperfThroughput measures single-stream TCP throughput office-pc → dyno (iperf3, the
 // strongSwan baseline's method) through a Go↔Go tunnel and through a strongSwan↔strongSwan
-// tunnel (kernel-libipsec) over the same topology, back to back. It is a benchmark, so it
+// tunnel (kernel-libipsec) over the same topology, back to back; strongswan-go and
+// go-strongswan carry the stream between the Go space gateway and a strongSwan office, one way
+// and the other (the batched seal and open paths against strongSwan). It is a benchmark, so it
 // runs only with SPACELAB_IPSEC_BENCH=1 (SPACELAB_IPSEC_BENCH_SECS sets the duration,
 // SPACELAB_IPSEC_BENCH_MODES the modes in order; repeating them gives pairs). Each mode's peer
 // is plain routing on the same topology in the same run; the test logs the ratios at the end:
@@ -70,6 +72,10 @@ func TestIperfThroughput(t *testing.T) {
 					IPsec: &netspec.IPsecConfig{Tunnels: []netspec.IPsecTunnel{office}}}}
 			case "strongswan-strongswan":
 				spec.Host("space-gw").Services = nil
+			case "strongswan-go", "go-strongswan":
+				// The Go space gateway against a strongSwan office: strongswan-go sends
+				// office-pc → dyno (strongSwan seals, Go opens), go-strongswan the other way
+				// (iperf3 -R: Go seals, strongSwan opens).
 			case "plain":
 				spec.Host("space-gw").Services = nil
 				spec.Host("internet").Routes = []netspec.Route{route("10.0.0.0/16", "203.0.113.2"), route("172.16.0.0/16", "198.51.100.2")}
@@ -87,6 +93,11 @@ func TestIperfThroughput(t *testing.T) {
 				if _, ok, out := ss.initiate(20); !ok {
 					t.Fatalf("initiate: %s", out)
 				}
+			case "strongswan-go", "go-strongswan":
+				ss := startCharon(t, sb, defaultCharon())
+				if _, ok, out := ss.initiate(20); !ok {
+					t.Fatalf("initiate: %s", out)
+				}
 			}
 			t.Logf("%s: tunnel up after %s", mode, time.Since(start).Round(time.Millisecond))
 			drops0 := udpRcvbufErrors(t, sb, "space-gw")
@@ -99,7 +110,11 @@ func TestIperfThroughput(t *testing.T) {
 			defer func() { stop(); <-srvDone }()
 			time.Sleep(300 * time.Millisecond)
 			var out bytes.Buffer
-			code, err := sb.Exec(ctx, netns.ExecRequest{Host: "office-pc", Argv: []string{iperf, "-c", "10.0.1.10", "-t", strconv.Itoa(secs), "-J"}}, nil, &out, &out)
+			argv := []string{iperf, "-c", "10.0.1.10", "-t", strconv.Itoa(secs), "-J"}
+			if mode == "go-strongswan" {
+				argv = append(argv, "-R")
+			}
+			code, err := sb.Exec(ctx, netns.ExecRequest{Host: "office-pc", Argv: argv}, nil, &out, &out)
 			if err != nil || code != 0 {
 				t.Fatalf("iperf3: %d %v %s", code, err, out.String())
 			}
