@@ -50,6 +50,13 @@ func (tx *Tx) mustWriteModel(what ...any) {
 	tx.write(false, what)
 }
 
+// Changing is mustWrite for callers outside this package that change a model object directly
+// (tests setting up a world): it names what they are about to change, so a failed Update puts
+// it back.
+func (tx *Tx) Changing(what ...any) {
+	tx.write(true, what)
+}
+
 func (tx *Tx) write(network bool, what []any) {
 	if !tx.writable {
 		panic("emulator: write in a read-only transaction")
@@ -115,7 +122,7 @@ func (j *journal) save(p any, deep bool) {
 		}
 		j.undo = append(j.undo, func() { target.Set(keep) })
 	case target.Kind() == reflect.Slice && target.Type().Elem().Kind() == reflect.Pointer:
-		keep := target
+		keep := reflect.Zero(target.Type())
 		if !target.IsNil() {
 			keep = reflect.MakeSlice(target.Type(), target.Len(), target.Len())
 			reflect.Copy(keep, target)
@@ -127,7 +134,10 @@ func (j *journal) save(p any, deep bool) {
 		}
 		j.undo = append(j.undo, func() { target.Set(keep) })
 	default:
-		keep := deepCopy(target)
+		// A copy detached from target: deepCopy returns nil maps and scalars as they are,
+		// which for an addressable value would still be the live field.
+		keep := reflect.New(target.Type()).Elem()
+		keep.Set(deepCopy(target))
 		j.undo = append(j.undo, func() { target.Set(keep) })
 	}
 }

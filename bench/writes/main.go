@@ -103,6 +103,7 @@ func main() {
 	n := flag.Int("n", 300, "writes of each kind per run")
 	pairs := flag.Int("pairs", 3, "small/large pairs, each size in a fresh process")
 	one := flag.String("one", "", "measure one size in this process (what the parent runs)")
+	flag.BoolVar(&verbose, "v", false, "with -one: say how long the writes and the final convergence took")
 	flag.StringVar(&cpuprofile, "cpuprofile", "", "with -one: write a CPU profile of the writes to this file")
 	flag.Parse()
 	if *one != "" {
@@ -153,7 +154,10 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-var cpuprofile string
+var (
+	cpuprofile string
+	verbose    bool
+)
 
 func measure(z size, n int) {
 	ctx := context.Background()
@@ -187,8 +191,13 @@ func measure(z size, n int) {
 		for i := range n {
 			check(write(i))
 		}
+		wrote := time.Since(start)
 		check(l.Sync(ctx))
 		r.Rates[kind] = float64(n) / time.Since(start).Seconds()
+		if verbose {
+			fmt.Fprintf(os.Stderr, "%s: writes %s, then converging %s; reconciler %+v\n", kind, wrote.Round(time.Millisecond),
+				(time.Since(start) - wrote).Round(time.Millisecond), l.Reconciler.Stats())
+		}
 	}
 	timed(kinds[0], func(i int) error {
 		_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{vpc}, Tags: []types.Tag{{Key: aws.String("n"), Value: aws.String(fmt.Sprint(i))}}})
