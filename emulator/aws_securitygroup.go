@@ -275,11 +275,11 @@ func (tx *Tx) AuthorizeEgress(c Caller, groupID string, perms []Permission) ([]*
 }
 
 func (tx *Tx) authorize(c Caller, groupID string, perms []Permission, egress bool) ([]*SGRule, error) {
-	tx.mustWrite()
 	g, err := tx.callerGroup(c, groupID)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWrite(g)
 	rules, err := tx.expand(c, g, perms, false)
 	if err != nil {
 		return nil, err
@@ -327,11 +327,11 @@ func (tx *Tx) RevokeEgress(c Caller, groupID string, perms []Permission) ([]*SGR
 }
 
 func (tx *Tx) revoke(c Caller, groupID string, perms []Permission, egress bool) ([]*SGRule, error) {
-	tx.mustWrite()
 	g, err := tx.callerGroup(c, groupID)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWrite(g)
 	rules, err := tx.expand(c, g, perms, true)
 	if err != nil {
 		return nil, err

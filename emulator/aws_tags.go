@@ -188,7 +188,6 @@ func CheckTags(t Tags) error {
 // anything changes; an unknown id refuses the whole request with that resource's NotFound error
 // (InvalidID for an id of no known kind).
 func (tx *Tx) CreateTags(c Caller, ids []string, tags Tags) error {
-	tx.mustWrite()
 	if len(ids) == 0 {
 		return AWSErr("MissingParameter", "The request must contain the parameter resourceIdSet")
 	}
@@ -215,6 +214,7 @@ func (tx *Tx) CreateTags(c Caller, ids []string, tags Tags) error {
 		}
 		maps[i] = m
 	}
+	tx.writeTags(maps, func(k string) bool { _, ok := tags[k]; return ok })
 	for _, m := range maps {
 		if *m == nil {
 			*m = Tags{}
@@ -235,7 +235,6 @@ type TagMatch struct {
 
 // DeleteTags removes tags from resources the caller owns. No matches means all tags.
 func (tx *Tx) DeleteTags(c Caller, ids []string, match []TagMatch) error {
-	tx.mustWrite()
 	if len(ids) == 0 {
 		return AWSErr("MissingParameter", "The request must contain the parameter resourceIdSet")
 	}
@@ -247,6 +246,14 @@ func (tx *Tx) DeleteTags(c Caller, ids []string, match []TagMatch) error {
 		}
 		maps[i] = m
 	}
+	tx.writeTags(maps, func(k string) bool {
+		for _, t := range match {
+			if t.Key == k {
+				return true
+			}
+		}
+		return len(match) == 0
+	})
 	for _, m := range maps {
 		if len(match) == 0 {
 			*m = Tags{}
@@ -259,6 +266,20 @@ func (tx *Tx) DeleteTags(c Caller, ids []string, match []TagMatch) error {
 		}
 	}
 	return nil
+}
+
+// writeTags journals the tag maps a request changes. Tags are model only, except a Name tag:
+// the rendered network uses a VPC's and an instance's Name as a host alias.
+func (tx *Tx) writeTags(maps []*Tags, touches func(key string) bool) {
+	what := make([]any, len(maps))
+	for i, m := range maps {
+		what[i] = m
+	}
+	if touches("Name") {
+		tx.mustWrite(what...)
+		return
+	}
+	tx.mustWriteModel(what...)
 }
 
 // TaggedResources lists every resource the caller sees that has at least one tag, ordered by

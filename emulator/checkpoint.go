@@ -28,6 +28,7 @@ func (w *World) Reset(cp Checkpoint) {
 		fresh[i] = deepCopy(v)
 	}
 	_ = w.Update(func(tx *Tx) error {
+		tx.mustWrite()
 		w.restore(fresh)
 		return nil
 	})

@@ -5,11 +5,10 @@ import (
 	"unsafe"
 )
 
-// Nothing is half-applied: Update snapshots the model before running an operation and puts the
-// snapshot back if the operation fails part-way (a topology that breaks on its tenth VPC, a space
-// whose pinned VPC id is taken after its subnets were made). The snapshot is a deep copy of every
-// map and slice field of World, found by reflection so new fields are covered without a list to
-// forget.
+// A full snapshot of the model: a deep copy of every map and slice field of World, found by
+// reflection so new fields are covered without a list to forget. Checkpoints (reset) and dry runs
+// copy the whole model this way; Update does not (it journals what each operation names, see
+// journal.go), except in test binaries, where the snapshot checks the journal.
 
 // modelField reports whether a World field holds model data (maps and slices of resources).
 func modelField(f reflect.StructField) bool {

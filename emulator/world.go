@@ -29,6 +29,7 @@ import (
 type World struct {
 	mu      sync.RWMutex
 	gen     uint64
+	netGen  uint64 // generation of the last Update that changed what the data plane sees
 	waiters []chan struct{}
 
 	now  func() time.Time
@@ -145,6 +146,7 @@ type Tx struct {
 	w        *World
 	writable bool
 	now      time.Time
+	j        *journal // the undo log of a writable Tx (journal.go); nil in a DryRun
 }
 
 // View runs fn with a read-only transaction.
@@ -162,19 +164,33 @@ func (w *World) View(fn func(tx *Tx) error) error {
 // so an API server that recovers from a handler's panic keeps serving.
 func (w *World) Update(fn func(tx *Tx) error) error {
 	w.mu.Lock()
-	before := w.snapshot()
+	j := &journal{saved: map[any]bool{}}
+	var before snapshot
+	check := checking()
+	if check {
+		before = w.snapshot()
+	}
 	done := false
 	defer func() {
 		if !done {
-			w.restore(before)
+			j.rollback()
+			if check {
+				w.checkJournal(j, before, true)
+			}
 			w.mu.Unlock()
 		}
 	}()
-	err := fn(&Tx{w: w, writable: true, now: w.now()})
+	err := fn(&Tx{w: w, writable: true, now: w.now(), j: j})
 	if err != nil {
 		return err
 	}
+	if check {
+		w.checkJournal(j, before, false)
+	}
 	w.gen++
+	if j.network || !j.named {
+		w.netGen = w.gen
+	}
 	waiters := w.waiters
 	w.waiters = nil
 	done = true
@@ -206,6 +222,18 @@ func (w *World) Changed(gen uint64) <-chan struct{} {
 	return c
 }
 
+// NetworkGeneration returns the generation of the last Update whose change reaches the data
+// plane: Updates that only change tags, descriptions or names leave it behind Generation, and
+// the reconciler renders nothing for them.
+func (w *World) NetworkGeneration() uint64 {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.netGen
+}
+
+// NetworkGeneration is the world's network generation as seen by this transaction.
+func (tx *Tx) NetworkGeneration() uint64 { return tx.w.netGen }
+
 // Now is the transaction's clock reading.
 func (tx *Tx) Now() time.Time { return tx.now }
 
@@ -214,12 +242,6 @@ func (tx *Tx) Generation() uint64 { return tx.w.gen }
 
 // HerokuAccountID is the AWS account that owns Private Space VPCs.
 func (tx *Tx) HerokuAccountID() string { return tx.w.opts.HerokuAccountID }
-
-func (tx *Tx) mustWrite() {
-	if !tx.writable {
-		panic("emulator: write in a read-only transaction")
-	}
-}
 
 func itoa(n int) string {
 	if n == 0 {

@@ -27,7 +27,9 @@ func TestBoto3(t *testing.T) {
 	e := newEnv(t)
 	// This account launches into its default VPC, which newWorld switched off.
 	if err := e.world.Update(func(tx *emulator.Tx) error {
-		tx.Account(customerAccount).NoDefaultVPC = false
+		a := tx.Account(customerAccount)
+		tx.Changing(a)
+		a.NoDefaultVPC = false // newWorld switched it off
 		return nil
 	}); err != nil {
 		t.Fatal(err)

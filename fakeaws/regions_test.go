@@ -121,7 +121,9 @@ func TestOptInRegion(t *testing.T) {
 		t.Errorf("STS in a not-opted-in region: %+v, want 403 InvalidClientTokenId", got)
 	}
 	if err := e.world.Update(func(tx *emulator.Tx) error {
-		tx.Account(customerAccount).NoDefaultVPC = false // newWorld switched it off
+		a := tx.Account(customerAccount)
+		tx.Changing(a)
+		a.NoDefaultVPC = false // newWorld switched it off
 		return tx.EnableRegion(customerAccount, "af-south-1")
 	}); err != nil {
 		t.Fatal(err)

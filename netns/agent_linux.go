@@ -108,6 +108,7 @@ type Agent struct {
 	spec  *netspec.Spec
 
 	faults faultState // the hosts with a fault table (fault_linux.go)
+	seq    uint64     // counts applies: the number of spec (ApplyDelta's base)
 }
 
 // Ping answers the parent's readiness check.
@@ -171,17 +172,39 @@ func (a *Agent) ServiceStatus(_ struct{}, out *map[string]map[string][]byte) err
 func (a *Agent) Apply(spec *netspec.Spec, out *ApplyResult) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.apply(spec); err != nil {
+	a.result(a.apply(spec, nil), out)
+	return nil
+}
+
+// ApplyDelta converges the sandbox to its spec changed by d, looking only at the hosts d
+// touches. A delta made against another spec than the one held is refused (Stale).
+func (a *Agent) ApplyDelta(d *netspec.Delta, out *ApplyResult) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.spec == nil || d.Base != a.seq {
+		out.Stale, out.Seq = true, a.seq
+		return nil
+	}
+	a.result(a.apply(a.spec.Patch(d), d.Touched(a.spec)), out)
+	return nil
+}
+
+func (a *Agent) result(err error, out *ApplyResult) {
+	a.seq++
+	out.Seq = a.seq
+	if err != nil {
 		out.Err = err.Error()
 		var he *netspec.ApplyError
 		if errors.As(err, &he) {
 			out.Hosts, out.Err = he.Hosts, he.Other
 		}
 	}
-	return nil
 }
 
-func (a *Agent) apply(spec *netspec.Spec) error {
+// apply converges the sandbox to spec. With touched set, only those hosts (and links with an
+// end in one of them) can differ from what is applied: the others are not looked at.
+func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
+	looked := func(name string) bool { return touched == nil || touched[name] }
 	want := map[string]*netspec.Host{}
 	for _, h := range spec.Hosts {
 		if _, dup := want[h.Name]; dup {
@@ -266,9 +289,14 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	dirty := map[string]bool{}
 	wantLinks := map[string]*netspec.Link{}
 	for _, l := range spec.Links {
-		wantLinks[l.Key()] = l
+		if looked(l.A.Host) || looked(l.B.Host) {
+			wantLinks[l.Key()] = l
+		}
 	}
 	for k, l := range a.links {
+		if !looked(l.A.Host) && !looked(l.B.Host) {
+			continue
+		}
 		if w := wantLinks[k]; w == nil || !reflect.DeepEqual(w, l) {
 			if h := a.hosts[l.A.Host]; h != nil {
 				if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
@@ -285,6 +313,9 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	}
 	// Bridges must exist before links are enslaved to them.
 	for name, hs := range want {
+		if !looked(name) {
+			continue
+		}
 		if h := a.hosts[name]; h != nil && (h.applied == nil || !reflect.DeepEqual(h.applied.Bridges, hs.Bridges)) {
 			if err := h.applyBridges(hs.Bridges); err != nil {
 				errs = append(errs, err)
@@ -332,7 +363,7 @@ func (a *Agent) apply(spec *netspec.Spec) error {
 	var emu sync.Mutex
 	for name, hs := range want {
 		h := a.hosts[name]
-		if h == nil {
+		if h == nil || !looked(name) && !dirty[name] {
 			continue
 		}
 		if !dirty[name] && h.applied != nil && reflect.DeepEqual(h.applied, hs) {

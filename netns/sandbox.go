@@ -51,6 +51,9 @@ type Sandbox struct {
 	once   sync.Once
 	stop   func()
 	logs   chan struct{} // closed when the sandbox's log stream ends
+
+	seqMu sync.Mutex
+	seq   uint64 // the agent's number for the spec the last Apply or ApplyDelta installed
 }
 
 // SocketPath is the Unix socket on which the sandbox accepts Exec and Hosts requests.
@@ -75,11 +78,40 @@ func (s *Sandbox) Apply(ctx context.Context, spec *netspec.Spec) error {
 	if err := s.call(ctx, "Agent.Apply", spec, &reply); err != nil {
 		return fmt.Errorf("netns: apply: %w", err)
 	}
+	return s.applied(&reply, "apply")
+}
+
+// ErrStaleDelta is ApplyDelta's answer when the sandbox no longer holds the spec the delta was
+// made against; apply the whole spec instead.
+var ErrStaleDelta = errors.New("netns: apply delta: the sandbox holds another spec than the delta's base")
+
+// ApplyDelta changes the sandbox's network by d, made against the spec the last Apply or
+// ApplyDelta through s installed: only the hosts d names (and both ends of its links) are
+// looked at and configured, the others are left as they are. Refused with ErrStaleDelta when
+// the sandbox holds another spec.
+func (s *Sandbox) ApplyDelta(ctx context.Context, d *netspec.Delta) error {
+	s.seqMu.Lock()
+	d.Base = s.seq
+	s.seqMu.Unlock()
+	var reply ApplyResult
+	if err := s.call(ctx, "Agent.ApplyDelta", d, &reply); err != nil {
+		return fmt.Errorf("netns: apply delta: %w", err)
+	}
+	if reply.Stale {
+		return ErrStaleDelta
+	}
+	return s.applied(&reply, "apply delta")
+}
+
+func (s *Sandbox) applied(reply *ApplyResult, what string) error {
+	s.seqMu.Lock()
+	s.seq = reply.Seq
+	s.seqMu.Unlock()
 	if len(reply.Hosts) > 0 {
-		return fmt.Errorf("netns: apply: %w", &netspec.ApplyError{Hosts: reply.Hosts, Other: reply.Err})
+		return fmt.Errorf("netns: %s: %w", what, &netspec.ApplyError{Hosts: reply.Hosts, Other: reply.Err})
 	}
 	if reply.Err != "" {
-		return fmt.Errorf("netns: apply: %s", reply.Err)
+		return fmt.Errorf("netns: %s: %s", what, reply.Err)
 	}
 	return nil
 }
@@ -120,6 +152,8 @@ func (s *Sandbox) Exec(ctx context.Context, req ExecRequest, stdin io.Reader, st
 type ApplyResult struct {
 	Err   string
 	Hosts []netspec.HostError // the hosts that failed (closed), when the failure is theirs
+	Seq   uint64              // the number of the spec the sandbox now holds (ApplyDelta's base)
+	Stale bool                // ApplyDelta only: the delta's base is not what the sandbox holds
 }
 
 // HostInfo describes a running host.

@@ -19,19 +19,58 @@ type Dataplane interface {
 	Apply(ctx context.Context, spec *netspec.Spec) error
 }
 
-// Reconciler keeps a Dataplane converged to the world: level-triggered, it renders the whole
-// model after each change and applies it; applying is idempotent.
+// DeltaDataplane is a Dataplane that can also apply a change by host (netns.Sandbox): d is
+// made against the spec the last Apply or ApplyDelta on it installed. ErrStale-like refusals
+// and any other error make the reconciler apply the whole spec next.
+type DeltaDataplane interface {
+	Dataplane
+	ApplyDelta(ctx context.Context, d *netspec.Delta) error
+}
+
+// DefaultFullEvery is how often Run reconciles in full when FullEvery is zero.
+const DefaultFullEvery = time.Minute
+
+// Reconciler keeps a Dataplane converged to the world. Cost follows the change:
+//   - an Update that changes nothing the data plane sees (World.NetworkGeneration did not move:
+//     tags, descriptions) renders and applies nothing;
+//   - otherwise the model is rendered and compared with the last spec applied, host by host; a
+//     DeltaDataplane gets only the hosts and links that differ (netspec.Delta), and applies
+//     only those;
+//   - level-triggered correctness stays: the first Sync, any Sync after a failure, Resync and
+//     Run every FullEvery apply the whole spec, which the data plane diffs against everything
+//     it has.
 type Reconciler struct {
 	World     *emulator.World
 	Dataplane Dataplane
 	Logger    *slog.Logger
+	// FullEvery is how often Run reconciles in full; zero means DefaultFullEvery, negative never.
+	FullEvery time.Duration
 
-	once    sync.Once
-	mu      sync.Mutex // one reconcile at a time
-	book    *addrBook
-	applied uint64 // generation last applied successfully
-	last    *netspec.Spec
-	lastErr error
+	once       sync.Once
+	mu         sync.Mutex // one reconcile at a time
+	book       *addrBook
+	applied    uint64 // generation last applied successfully
+	appliedNet uint64 // network generation of that apply
+	last       *netspec.Spec
+	lastErr    error
+	stats      Stats
+}
+
+// Stats count what the reconciler did, for tests and benchmarks.
+type Stats struct {
+	Skipped int // syncs after model-only changes: nothing rendered
+	Renders int
+	Full    int // whole specs applied
+	Deltas  int // deltas applied (empty deltas are not sent)
+	Hosts   int // hosts sent in deltas
+}
+
+// Stats returns the counts so far.
+func (r *Reconciler) Stats() Stats {
+	r.init()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
 }
 
 func (r *Reconciler) init() {
@@ -47,22 +86,59 @@ func (r *Reconciler) init() {
 // Sync brings the data plane up to the world's current generation and returns when it is
 // there (or failed). Probes call it so they see what the APIs just configured.
 func (r *Reconciler) Sync(ctx context.Context) error {
+	return r.sync(ctx, false)
+}
+
+// Resync renders the whole model and applies the whole spec, whatever changed: the data plane
+// compares every host with what it has (level-triggered), so anything that drifted converges.
+func (r *Reconciler) Resync(ctx context.Context) error {
+	return r.sync(ctx, true)
+}
+
+func (r *Reconciler) sync(ctx context.Context, full bool) error {
 	r.init()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	gen := r.World.Generation()
-	if r.last != nil && r.applied >= gen && r.lastErr == nil {
+	ok := r.last != nil && r.lastErr == nil
+	if !full && ok && r.applied >= gen {
+		return nil
+	}
+	if !full && ok && r.World.NetworkGeneration() <= r.appliedNet {
+		// Only the model changed (tags, descriptions): the network stands as it is.
+		r.stats.Skipped++
+		r.World.ReportDataplane(gen, nil)
+		r.applied = gen
 		return nil
 	}
 	var spec *netspec.Spec
 	var owners map[string][]string
+	var netGen uint64
 	r.World.View(func(tx *emulator.Tx) error {
-		gen = tx.Generation()
+		gen, netGen = tx.Generation(), tx.NetworkGeneration()
 		spec, owners = render(tx, r.book)
 		return nil
 	})
+	r.stats.Renders++
 	start := time.Now()
-	err := r.Dataplane.Apply(ctx, spec)
+	var err error
+	dd, canDelta := r.Dataplane.(DeltaDataplane)
+	if !full && ok && canDelta {
+		d := netspec.Diff(r.last, spec)
+		if !d.Empty() {
+			r.stats.Deltas++
+			r.stats.Hosts += len(d.Hosts)
+			err = dd.ApplyDelta(ctx, d)
+			if err != nil && !errors.As(err, new(*netspec.ApplyError)) && ctx.Err() == nil {
+				r.Logger.Debug("delta refused, applying the whole spec", "generation", gen, "err", err)
+				r.stats.Full++
+				err = r.Dataplane.Apply(ctx, spec)
+			}
+		}
+	} else {
+		r.stats.Full++
+		err = r.Dataplane.Apply(ctx, spec)
+	}
 	r.last, r.lastErr = spec, err
 	var ae *netspec.ApplyError
 	if errors.As(err, &ae) {
@@ -80,14 +156,25 @@ func (r *Reconciler) Sync(ctx context.Context) error {
 		return err
 	}
 	r.World.ReportDataplane(gen, nil)
-	r.applied = gen
+	r.applied, r.appliedNet = gen, netGen
 	r.Logger.Debug("converged", "generation", gen, "hosts", len(spec.Hosts), "links", len(spec.Links), "took", time.Since(start))
 	return nil
 }
 
-// Run reconciles after every change until ctx ends. A failed apply is retried with back-off.
+// Run reconciles after every change until ctx ends, and in full every FullEvery. A failed
+// apply is retried with back-off.
 func (r *Reconciler) Run(ctx context.Context) error {
 	r.init()
+	every := r.FullEvery
+	if every == 0 {
+		every = DefaultFullEvery
+	}
+	var fullC <-chan time.Time
+	if every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		fullC = t.C
+	}
 	backoff := 100 * time.Millisecond
 	for {
 		r.mu.Lock()
@@ -95,6 +182,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 		failed := r.lastErr != nil
 		r.mu.Unlock()
 		wait := r.World.Changed(seen)
+		full := false
 		if failed {
 			select {
 			case <-ctx.Done():
@@ -108,9 +196,11 @@ func (r *Reconciler) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				return ctx.Err()
 			case <-wait:
+			case <-fullC:
+				full = true
 			}
 		}
-		if err := r.Sync(ctx); err != nil && errors.Is(err, context.Canceled) {
+		if err := r.sync(ctx, full); err != nil && errors.Is(err, context.Canceled) {
 			return err
 		}
 	}
