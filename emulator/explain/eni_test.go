@@ -22,6 +22,7 @@ func TestExplainNetworkInterfaces(t *testing.T) {
 	var router, web *emulator.NetworkInterface
 	w := world(t, func(tx *emulator.Tx) error {
 		az := tx.Subnet(tx.Instance(appliance).SubnetID).AZ
+		tx.Changing(tx.Instance(appliance))
 		tx.Instance(appliance).Attributes.SourceDestCheck = false // its primary ENI forwards
 		a, err := tx.CreateSubnet(customer, customerVPC, netip.MustParsePrefix("172.16.10.0/24"), emulator.SubnetOptions{AZ: az})
 		if err != nil {
