@@ -36,6 +36,7 @@ type World struct {
 	log  *slog.Logger
 	opts Options
 	dp   convergence // the data plane's last report (status, not model)
+	boot dynoBoot    // which web dynos the data plane saw listening (status, not model)
 
 	// AWS side.
 	accounts  map[string]*Account

@@ -173,6 +173,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	go func() {
 		defer close(l.runDone)
 		go l.watchTunnels(runCtx)
+		go l.watchDynoBoot(runCtx)
 		l.Reconciler.Run(runCtx)
 	}()
 	l.ReadyIn = time.Since(start)
