@@ -38,6 +38,9 @@ type World struct {
 	dp   convergence // the data plane's last report (status, not model)
 	boot dynoBoot    // which web dynos the data plane saw listening (status, not model)
 
+	// IPv6 CIDR blocks of VPCs and subnets, by association id (aws_vpccidr.go).
+	ipv6 map[string]*IPv6CIDRAssociation
+
 	// AWS side.
 	accounts  map[string]*Account
 	keys      map[string]*AccessKey

@@ -26,7 +26,7 @@ type subnetXML struct {
 	DefaultForAz                  bool            `xml:"defaultForAz"`
 	MapPublicIPOnLaunch           bool            `xml:"mapPublicIpOnLaunch"`
 	AssignIpv6AddressOnCreation   bool            `xml:"assignIpv6AddressOnCreation"`
-	Ipv6CidrBlockAssociationSet   items[struct{}] `xml:"ipv6CidrBlockAssociationSet"`
+	Ipv6CidrBlockAssociationSet   items[subnetIPv6Association] `xml:"ipv6CidrBlockAssociationSet"`
 	Ipv6Native                    bool            `xml:"ipv6Native"`
 	EnableDNS64                   bool            `xml:"enableDns64"`
 	PrivateDNSNameOptionsOnLaunch privateDNSOpts  `xml:"privateDnsNameOptionsOnLaunch"`
@@ -53,6 +53,7 @@ func availableAddrs(tx *emulator.Tx, sn *emulator.Subnet) int {
 
 func renderSubnet(tx *emulator.Tx, sn *emulator.Subnet) subnetXML {
 	return subnetXML{
+		Ipv6CidrBlockAssociationSet: subnetIPv6Set(tx, sn.ID),
 		SubnetID: sn.ID, SubnetArn: "arn:aws:ec2:" + sn.Region + ":" + sn.Account + ":subnet/" + sn.ID,
 		State: "available", VpcID: sn.VPCID, OwnerID: sn.Account, CidrBlock: sn.CIDR.String(),
 		AvailableIPAddressCount: availableAddrs(tx, sn), AvailabilityZone: sn.AZ, AvailabilityZoneID: zoneID(sn.AZ),

@@ -17,7 +17,7 @@ type vpcXML struct {
 	State                       string                      `xml:"state"`
 	CidrBlock                   string                      `xml:"cidrBlock"`
 	CidrBlockAssociationSet     items[cidrBlockAssociation] `xml:"cidrBlockAssociationSet"`
-	Ipv6CidrBlockAssociationSet items[struct{}]             `xml:"ipv6CidrBlockAssociationSet"`
+	Ipv6CidrBlockAssociationSet items[vpcIPv6Association]   `xml:"ipv6CidrBlockAssociationSet"`
 	DhcpOptionsID               string                      `xml:"dhcpOptionsId"`
 	InstanceTenancy             string                      `xml:"instanceTenancy"`
 	IsDefault                   bool                        `xml:"isDefault"`
@@ -35,8 +35,9 @@ type stateXML struct {
 	State string `xml:"state"`
 }
 
-func renderVPC(v *emulator.VPC) vpcXML {
+func renderVPC(tx *emulator.Tx, v *emulator.VPC) vpcXML {
 	return vpcXML{
+		Ipv6CidrBlockAssociationSet: vpcIPv6Set(tx, v.ID),
 		VpcID: v.ID, OwnerID: v.Account, State: v.State, CidrBlock: v.CIDR.String(),
 		CidrBlockAssociationSet: list([]cidrBlockAssociation{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: stateXML{"associated"}}}),
 		DhcpOptionsID:           v.DHCPOptionsID, InstanceTenancy: "default", IsDefault: v.IsDefault, TagSet: tagSet(v.Tags),
@@ -90,7 +91,7 @@ func describeVpcs(s *Server, r *request) (response, error) {
 			return err
 		}
 		for _, v := range pg.Items {
-			resp.VpcSet.Items = append(resp.VpcSet.Items, renderVPC(v))
+			resp.VpcSet.Items = append(resp.VpcSet.Items, renderVPC(tx, v))
 		}
 		resp.NextToken = pg.Next
 		return nil
@@ -132,7 +133,7 @@ func createVpc(s *Server, r *request) (response, error) {
 		if err != nil {
 			return err
 		}
-		resp.Vpc = renderVPC(v)
+		resp.Vpc = renderVPC(tx, v)
 		// EC2 answers CreateVpc while the VPC is still pending; it is available right after.
 		resp.Vpc.State = "pending"
 		return nil
