@@ -38,7 +38,7 @@ type stateXML struct {
 func renderVPC(tx *emulator.Tx, v *emulator.VPC) vpcXML {
 	return vpcXML{
 		Ipv6CidrBlockAssociationSet: vpcIPv6Set(tx, v.ID),
-		VpcID: v.ID, OwnerID: v.Account, State: v.State, CidrBlock: v.CIDR.String(),
+		VpcID:                       v.ID, OwnerID: v.Account, State: v.State, CidrBlock: v.CIDR.String(),
 		CidrBlockAssociationSet: list([]cidrBlockAssociation{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: stateXML{"associated"}}}),
 		DhcpOptionsID:           v.DHCPOptionsID, InstanceTenancy: "default", IsDefault: v.IsDefault, TagSet: tagSet(v.Tags),
 	}
