@@ -148,3 +148,31 @@ func TestBoto3IPv6CIDRBlocks(t *testing.T) {
 		t.Errorf("boto3 report:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestAWSCLICreateVpcWithIPv6: create-vpc --amazon-provided-ipv6-cidr-block (Terraform's
+// assign_generated_ipv6_cidr_block) answers with the /56 associating; describe-vpcs then
+// shows it associated, and a delete takes it along.
+func TestAWSCLICreateVpcWithIPv6(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cli := newCLI(t, e)
+	var created struct {
+		Vpc struct {
+			VpcId                       string
+			Ipv6CidrBlockAssociationSet []cliIPv6Assoc
+		}
+	}
+	cli.customer(&created, "ec2", "create-vpc", "--cidr-block", "10.42.0.0/16", "--amazon-provided-ipv6-cidr-block")
+	set := created.Vpc.Ipv6CidrBlockAssociationSet
+	if len(set) != 1 || set[0].Ipv6CidrBlockState.State != "associating" || netip.MustParsePrefix(set[0].Ipv6CidrBlock).Bits() != 56 {
+		t.Fatalf("create-vpc = %+v", created)
+	}
+	var v struct {
+		Vpcs []struct{ Ipv6CidrBlockAssociationSet []cliIPv6Assoc }
+	}
+	cli.customer(&v, "ec2", "describe-vpcs", "--vpc-ids", created.Vpc.VpcId)
+	if got := v.Vpcs[0].Ipv6CidrBlockAssociationSet; len(got) != 1 || got[0].Ipv6CidrBlock != set[0].Ipv6CidrBlock || got[0].Ipv6CidrBlockState.State != "associated" {
+		t.Fatalf("describe-vpcs = %+v", v)
+	}
+	cli.customer(nil, "ec2", "delete-vpc", "--vpc-id", created.Vpc.VpcId)
+}

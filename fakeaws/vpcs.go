@@ -116,8 +116,12 @@ func createVpc(s *Server, r *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Params.get("Ipv4IpamPoolId") != "" || r.Params.get("Ipv6CidrBlock") != "" || r.Params.get("AmazonProvidedIpv6CidrBlock") == "true" {
-		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 VPC CIDR blocks given as CidrBlock only")
+	if r.Params.get("Ipv4IpamPoolId") != "" || r.Params.get("Ipv6CidrBlock") != "" || r.Params.get("Ipv6Pool") != "" || r.Params.get("Ipv6IpamPoolId") != "" {
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 VPC CIDR blocks given as CidrBlock and Amazon-provided IPv6 blocks only")
+	}
+	amazonIPv6, err := r.Params.boolean("AmazonProvidedIpv6CidrBlock", false)
+	if err != nil {
+		return nil, err
 	}
 	cidr, err := netip.ParsePrefix(raw)
 	if err != nil {
@@ -133,9 +137,17 @@ func createVpc(s *Server, r *request) (response, error) {
 		if err != nil {
 			return err
 		}
+		if amazonIPv6 {
+			if _, err := tx.AssociateVPCIPv6(r.Caller, v.ID); err != nil {
+				return err
+			}
+		}
 		resp.Vpc = renderVPC(tx, v)
 		// EC2 answers CreateVpc while the VPC is still pending; it is available right after.
 		resp.Vpc.State = "pending"
+		for i := range resp.Vpc.Ipv6CidrBlockAssociationSet.Items {
+			resp.Vpc.Ipv6CidrBlockAssociationSet.Items[i].Ipv6CidrBlockState.State = "associating"
+		}
 		return nil
 	})
 	if err != nil {
