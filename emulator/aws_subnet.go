@@ -129,5 +129,6 @@ func (tx *Tx) DeleteSubnet(c Caller, id string) error {
 		n.Associations = dropWhere(n.Associations, func(a *NetworkACLAssociation) bool { return a.SubnetID == id })
 	}
 	delete(tx.w.subnets, id)
+	tx.dropIPv6Of(id)
 	return nil
 }

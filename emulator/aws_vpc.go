@@ -161,5 +161,6 @@ func (tx *Tx) DeleteVPC(c Caller, id string) error {
 	delete(tx.w.sgs, v.DefaultSecurityGroupID)
 	delete(tx.w.nacls, v.DefaultNetworkACLID)
 	delete(tx.w.vpcs, id)
+	tx.dropIPv6Of(id)
 	return nil
 }

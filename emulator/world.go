@@ -37,6 +37,10 @@ type World struct {
 	log  *slog.Logger
 	opts Options
 	dp   convergence // the data plane's last report (status, not model)
+	boot dynoBoot    // which web dynos the data plane saw listening (status, not model)
+
+	// IPv6 CIDR blocks of VPCs and subnets, by association id (aws_vpccidr.go).
+	ipv6 map[string]*IPv6CIDRAssociation
 
 	// AWS side.
 	accounts  map[string]*Account

@@ -14,23 +14,23 @@ func init() {
 
 // subnetXML is EC2's Subnet shape.
 type subnetXML struct {
-	SubnetID                      string          `xml:"subnetId"`
-	SubnetArn                     string          `xml:"subnetArn"`
-	State                         string          `xml:"state"`
-	VpcID                         string          `xml:"vpcId"`
-	OwnerID                       string          `xml:"ownerId"`
-	CidrBlock                     string          `xml:"cidrBlock"`
-	AvailableIPAddressCount       int             `xml:"availableIpAddressCount"`
-	AvailabilityZone              string          `xml:"availabilityZone"`
-	AvailabilityZoneID            string          `xml:"availabilityZoneId"`
-	DefaultForAz                  bool            `xml:"defaultForAz"`
-	MapPublicIPOnLaunch           bool            `xml:"mapPublicIpOnLaunch"`
-	AssignIpv6AddressOnCreation   bool            `xml:"assignIpv6AddressOnCreation"`
-	Ipv6CidrBlockAssociationSet   items[struct{}] `xml:"ipv6CidrBlockAssociationSet"`
-	Ipv6Native                    bool            `xml:"ipv6Native"`
-	EnableDNS64                   bool            `xml:"enableDns64"`
-	PrivateDNSNameOptionsOnLaunch privateDNSOpts  `xml:"privateDnsNameOptionsOnLaunch"`
-	TagSet                        items[tagXML]   `xml:"tagSet"`
+	SubnetID                      string                       `xml:"subnetId"`
+	SubnetArn                     string                       `xml:"subnetArn"`
+	State                         string                       `xml:"state"`
+	VpcID                         string                       `xml:"vpcId"`
+	OwnerID                       string                       `xml:"ownerId"`
+	CidrBlock                     string                       `xml:"cidrBlock"`
+	AvailableIPAddressCount       int                          `xml:"availableIpAddressCount"`
+	AvailabilityZone              string                       `xml:"availabilityZone"`
+	AvailabilityZoneID            string                       `xml:"availabilityZoneId"`
+	DefaultForAz                  bool                         `xml:"defaultForAz"`
+	MapPublicIPOnLaunch           bool                         `xml:"mapPublicIpOnLaunch"`
+	AssignIpv6AddressOnCreation   bool                         `xml:"assignIpv6AddressOnCreation"`
+	Ipv6CidrBlockAssociationSet   items[subnetIPv6Association] `xml:"ipv6CidrBlockAssociationSet"`
+	Ipv6Native                    bool                         `xml:"ipv6Native"`
+	EnableDNS64                   bool                         `xml:"enableDns64"`
+	PrivateDNSNameOptionsOnLaunch privateDNSOpts               `xml:"privateDnsNameOptionsOnLaunch"`
+	TagSet                        items[tagXML]                `xml:"tagSet"`
 }
 
 type privateDNSOpts struct {
@@ -53,7 +53,8 @@ func availableAddrs(tx *emulator.Tx, sn *emulator.Subnet) int {
 
 func renderSubnet(tx *emulator.Tx, sn *emulator.Subnet) subnetXML {
 	return subnetXML{
-		SubnetID: sn.ID, SubnetArn: "arn:aws:ec2:" + sn.Region + ":" + sn.Account + ":subnet/" + sn.ID,
+		Ipv6CidrBlockAssociationSet: subnetIPv6Set(tx, sn.ID),
+		SubnetID:                    sn.ID, SubnetArn: "arn:aws:ec2:" + sn.Region + ":" + sn.Account + ":subnet/" + sn.ID,
 		State: "available", VpcID: sn.VPCID, OwnerID: sn.Account, CidrBlock: sn.CIDR.String(),
 		AvailableIPAddressCount: availableAddrs(tx, sn), AvailabilityZone: sn.AZ, AvailabilityZoneID: zoneID(sn.AZ),
 		MapPublicIPOnLaunch: sn.MapPublicIPOnLaunch, EnableDNS64: sn.EnableDNS64, DefaultForAz: sn.DefaultForAZ,

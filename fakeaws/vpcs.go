@@ -17,7 +17,7 @@ type vpcXML struct {
 	State                       string                      `xml:"state"`
 	CidrBlock                   string                      `xml:"cidrBlock"`
 	CidrBlockAssociationSet     items[cidrBlockAssociation] `xml:"cidrBlockAssociationSet"`
-	Ipv6CidrBlockAssociationSet items[struct{}]             `xml:"ipv6CidrBlockAssociationSet"`
+	Ipv6CidrBlockAssociationSet items[vpcIPv6Association]   `xml:"ipv6CidrBlockAssociationSet"`
 	DhcpOptionsID               string                      `xml:"dhcpOptionsId"`
 	InstanceTenancy             string                      `xml:"instanceTenancy"`
 	IsDefault                   bool                        `xml:"isDefault"`
@@ -35,9 +35,10 @@ type stateXML struct {
 	State string `xml:"state"`
 }
 
-func renderVPC(v *emulator.VPC) vpcXML {
+func renderVPC(tx *emulator.Tx, v *emulator.VPC) vpcXML {
 	return vpcXML{
-		VpcID: v.ID, OwnerID: v.Account, State: v.State, CidrBlock: v.CIDR.String(),
+		Ipv6CidrBlockAssociationSet: vpcIPv6Set(tx, v.ID),
+		VpcID:                       v.ID, OwnerID: v.Account, State: v.State, CidrBlock: v.CIDR.String(),
 		CidrBlockAssociationSet: list([]cidrBlockAssociation{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: stateXML{"associated"}}}),
 		DhcpOptionsID:           v.DHCPOptionsID, InstanceTenancy: "default", IsDefault: v.IsDefault, TagSet: tagSet(v.Tags),
 	}
@@ -90,7 +91,7 @@ func describeVpcs(s *Server, r *request) (response, error) {
 			return err
 		}
 		for _, v := range pg.Items {
-			resp.VpcSet.Items = append(resp.VpcSet.Items, renderVPC(v))
+			resp.VpcSet.Items = append(resp.VpcSet.Items, renderVPC(tx, v))
 		}
 		resp.NextToken = pg.Next
 		return nil
@@ -115,8 +116,12 @@ func createVpc(s *Server, r *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Params.get("Ipv4IpamPoolId") != "" || r.Params.get("Ipv6CidrBlock") != "" || r.Params.get("AmazonProvidedIpv6CidrBlock") == "true" {
-		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 VPC CIDR blocks given as CidrBlock only")
+	if r.Params.get("Ipv4IpamPoolId") != "" || r.Params.get("Ipv6CidrBlock") != "" || r.Params.get("Ipv6Pool") != "" || r.Params.get("Ipv6IpamPoolId") != "" {
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 VPC CIDR blocks given as CidrBlock and Amazon-provided IPv6 blocks only")
+	}
+	amazonIPv6, err := r.Params.boolean("AmazonProvidedIpv6CidrBlock", false)
+	if err != nil {
+		return nil, err
 	}
 	cidr, err := netip.ParsePrefix(raw)
 	if err != nil {
@@ -132,9 +137,17 @@ func createVpc(s *Server, r *request) (response, error) {
 		if err != nil {
 			return err
 		}
-		resp.Vpc = renderVPC(v)
+		if amazonIPv6 {
+			if _, err := tx.AssociateVPCIPv6(r.Caller, v.ID); err != nil {
+				return err
+			}
+		}
+		resp.Vpc = renderVPC(tx, v)
 		// EC2 answers CreateVpc while the VPC is still pending; it is available right after.
 		resp.Vpc.State = "pending"
+		for i := range resp.Vpc.Ipv6CidrBlockAssociationSet.Items {
+			resp.Vpc.Ipv6CidrBlockAssociationSet.Items[i].Ipv6CidrBlockState.State = "associating"
+		}
 		return nil
 	})
 	if err != nil {

@@ -31,18 +31,20 @@ func renderRelease(app *emulator.App) releaseJSON {
 	return releaseJSON{ID: stableUUID("release", app.ID+"/v"+strconv.Itoa(app.Release)), Version: app.Release}
 }
 
-func renderDyno(app *emulator.App, d *emulator.Dyno) dynoJSON {
+// renderDyno shows d with the state Heroku's API would: starting until its process listens
+// (emulator.Tx.DynoState), then up.
+func renderDyno(tx *emulator.Tx, app *emulator.App, d *emulator.Dyno) dynoJSON {
 	return dynoJSON{
 		App: idName{ID: app.ID, Name: app.Name}, Command: emulator.ShownCommand(d.Type, d.Command), CreatedAt: ts(d.CreatedAt),
-		ID: d.ID, Name: d.Name(), Release: renderRelease(app), Size: d.Size, State: d.State,
+		ID: d.ID, Name: d.Name(), Release: renderRelease(app), Size: d.Size, State: tx.DynoState(d),
 		Type: d.Type, UpdatedAt: ts(d.UpdatedAt),
 	}
 }
 
-func renderDynos(app *emulator.App) []dynoJSON {
+func renderDynos(tx *emulator.Tx, app *emulator.App) []dynoJSON {
 	out := make([]dynoJSON, 0, len(app.Dynos))
 	for _, d := range app.Dynos {
-		out = append(out, renderDyno(app, d))
+		out = append(out, renderDyno(tx, app, d))
 	}
 	return out
 }
@@ -54,7 +56,7 @@ func (s *Server) listDynos(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return newPage(s, renderDynos(app), []string{"name", "id"},
+		return newPage(s, renderDynos(tx, app), []string{"name", "id"},
 			func(d dynoJSON) string { return d.Name }, func(d dynoJSON) string { return d.ID }), nil
 	})
 }
@@ -77,7 +79,7 @@ func (s *Server) listSpaceDynos(w http.ResponseWriter, r *http.Request) {
 		}
 		var items []spaceDynosJSON
 		for _, app := range tx.AppsIn(sp.ID) {
-			items = append(items, spaceDynosJSON{AppID: app.ID, AppName: app.Name, Dynos: renderDynos(app)})
+			items = append(items, spaceDynosJSON{AppID: app.ID, AppName: app.Name, Dynos: renderDynos(tx, app)})
 		}
 		return newPage(s, items, []string{"app_name"}, func(v spaceDynosJSON) string { return v.AppName }), nil
 	})

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +63,12 @@ type Server struct {
 	// FinishSpaceAllocations); spaces loaded from a topology are allocated from the start.
 	SpaceAllocationTime time.Duration
 
+	// Logs, when set, is where `heroku logs` (POST /apps/{app}/log-sessions) reads an app's
+	// log lines. Nil serves log sessions with no lines.
+	Logs LogSource
+
 	once sync.Once
+	logs logSessions
 	mux  *http.ServeMux
 	log  *slog.Logger
 }
@@ -142,6 +148,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /apps/{app}/collaborators", s.listCollaborators)
 	m.HandleFunc("GET /apps/{app}/pipeline-couplings", s.getPipelineCoupling)
 	m.HandleFunc("GET /apps/{app}/dynos", s.listDynos)
+	m.HandleFunc("POST /apps/{app}/log-sessions", s.createLogSession)
 	m.HandleFunc("DELETE /apps/{app}/dynos", s.restartDynos)
 	m.HandleFunc("DELETE /apps/{app}/dynos/{dyno}", s.restartDynos)
 	m.HandleFunc("DELETE /apps/{app}/formations/{type}", s.restartDynos)
@@ -184,6 +191,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	if !cleanPath(r.URL.Path) {
 		writeError(rw, errUnknownEndpoint())
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, logplexPath) {
+		s.serveLogplex(rw, r)
 		return
 	}
 	if err := negotiate(r); err != nil {
@@ -263,6 +274,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the connection (flushes, deadlines of a log stream).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // newUUID returns a random version-4 UUID for request ids.
 func newUUID() string {

@@ -167,7 +167,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 		l net.Listener
 		h http.Handler
 	}{
-		{herokuL, l.withHealth(&fakeheroku.Server{World: w, Logger: log, Fault: l.Faults.Heroku})},
+		{herokuL, l.withHealth(&fakeheroku.Server{World: w, Logger: log, Fault: l.Faults.Heroku, Logs: l})},
 		{awsL, l.withHealth(&fakeaws.Server{World: w, Logger: log, Inject: l.Faults.AWS})},
 	} {
 		srv := apiserver.New(s.h, apiserver.APILimits, log)
@@ -179,6 +179,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	go func() {
 		defer close(l.runDone)
 		go l.watchTunnels(runCtx)
+		go l.watchDynoBoot(runCtx)
 		l.Reconciler.Run(runCtx)
 	}()
 	l.ReadyIn = time.Since(start)

@@ -373,7 +373,16 @@ var freebind = net.ListenConfig{Control: func(network, address string, c syscall
 }}
 
 func (h *host) env() services.Env {
-	return services.Env{Host: h.name, Listen: h.listen, ListenPacket: h.listenPacket, Dial: h.dial, OpenDevice: h.openDevice}
+	return services.Env{Host: h.name, Listen: h.listen, ListenPacket: h.listenPacket, Dial: h.dial, OpenDevice: h.openDevice,
+		Output: h.output}
+}
+
+// output appends a line to the host's output log (`spacelab logs`, `heroku logs`): the
+// router's request lines.
+func (h *host) output(source, name, text string) {
+	out := openOutputLog(h.dir)
+	out.line(source, name, text)
+	out.close()
 }
 
 // close stops everything in the host and releases the namespace.

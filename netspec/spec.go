@@ -138,6 +138,8 @@ type ProxyConfig struct {
 	Via string
 	// Backends maps a host name (lower case, no port) to the addresses that serve it.
 	Backends map[string][]netip.AddrPort
+	// Names maps a backend address to the dyno it is (web.1), for the router's log lines.
+	Names map[netip.AddrPort]string `json:",omitempty"`
 	// AllowedSources, when non-empty, are the only client prefixes served; others get the
 	// connection closed (trusted IP ranges).
 	AllowedSources []netip.Prefix `json:",omitempty"`

@@ -7,7 +7,7 @@
 #   boto3            Debian's python3-boto3 (for /usr/bin/python3; fakeaws/boto3_test.go)
 #   curl, dig        curl, dnsutils
 #   strongSwan       strongswan-charon strongswan-swanctl libcharon-extra-plugins (the office side of a VPN)
-#   tcpdump          tcpdump (captures in the tests)
+#   tcpdump, tshark  tcpdump, tshark (the tests read spacelab's pcaps with both)
 #   python3          python3 (the user-program tests run python3 -m http.server in dynos)
 #   and what the data plane and benchmarks use: iproute2, nftables, iperf3
 #
@@ -18,7 +18,7 @@ set -euo pipefail
 HEROKU_VERSION=11.10.0
 HEROKU_DIR=${HEROKU_DIR:-/opt/heroku-cli}
 BIN_DIR=${BIN_DIR:-/usr/local/bin}
-pkgs=(awscli curl dnsutils strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins tcpdump iproute2 nftables iperf3 graphviz python3 python3-boto3)
+pkgs=(awscli curl dnsutils strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins tcpdump tshark iproute2 nftables iperf3 graphviz python3 python3-boto3)
 
 say() { printf 'install-clients: %s\n' "$*" >&2; }
 as_root() {

@@ -96,17 +96,28 @@ func startProxy(cfg netspec.Service, env Env) (Service, error) {
 					"There's nothing here, yet.")
 				return
 			}
+			started := time.Now()
+			if r.Header.Get("X-Request-Id") == "" {
+				r.Header.Set("X-Request-Id", fmt.Sprintf("%016x", rand.Uint64()))
+			}
+			lw := &routerLog{ResponseWriter: rw}
 			if len(backends) == 0 {
 				// Heroku's router: an app it serves with no web dyno up is error H14, the
 				// standard application error page with status 503.
 				env.Log.Info("router error", "code", "H14", "desc", "No web processes running", "host", r.Host, "status", http.StatusServiceUnavailable)
-				herokuError(rw, c.Via, http.StatusServiceUnavailable, "Application Error",
+				herokuError(lw, c.Via, http.StatusServiceUnavailable, "Application Error",
 					"An error occurred in the application and your page could not be served.")
+				if env.Output != nil {
+					env.Output("heroku", "router", routerLine(r, host, r.Header.Get("X-Request-Id"), "", "H14", started, lw))
+				}
 				return
 			}
 			ap := backends[rand.IntN(len(backends))]
 			ctx := context.WithValue(r.Context(), backendKey{}, ap)
-			rp.ServeHTTP(rw, r.WithContext(ctx))
+			rp.ServeHTTP(lw, r.WithContext(ctx))
+			if env.Output != nil {
+				env.Output("heroku", "router", routerLine(r, host, r.Header.Get("X-Request-Id"), c.Names[ap], "", started, lw))
+			}
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second, // a stalled request is cut off (no write limit: the router streams)

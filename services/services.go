@@ -35,6 +35,9 @@ type Env struct {
 	OpenDevice func(name string, mtu int, addrs []netip.Prefix) (PacketDevice, error)
 	// Log receives the service's events; nil discards them.
 	Log *slog.Logger
+	// Output, when set, appends a line to the host's output log in Heroku's log format
+	// (SOURCE[NAME]: text, timestamped by the host): the router's request lines.
+	Output func(source, name, text string)
 }
 
 // PacketDevice moves whole IPv4 packets between a service and its host's network stack.

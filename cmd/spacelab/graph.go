@@ -108,15 +108,20 @@ func graphOf(l *lab.Lab) Graph {
 			if sp.VPCID != "" {
 				g.Edges = append(g.Edges, GraphEdge{From: id, To: sp.VPCID, Type: "runs-in", Label: "runs in"})
 			}
+			sr := spaceRouterNode(tx, sp)
+			node(sr)
 			for _, app := range tx.AppsIn(sp.ID) {
 				aid := "app:" + app.Name
 				label := "app " + app.Name
 				if app.InternalRouting {
 					label += " (internal routing)"
+				} else {
+					g.Edges = append(g.Edges, GraphEdge{From: sr.ID, To: aid, Type: "routes", Label: strings.ToLower(app.WebHost()), State: sr.State})
 				}
 				node(GraphNode{ID: aid, Type: "app", Label: label, Parent: id})
 				for i, a := range app.RouterAddrs {
-					node(GraphNode{ID: fmt.Sprintf("router:%s/%d", app.Name, i+1), Type: "router", Label: fmt.Sprintf("router.%d %s", i+1, a), Parent: aid})
+					node(GraphNode{ID: fmt.Sprintf("router:%s/%d", app.Name, i+1), Type: "router", Label: fmt.Sprintf("router.%d %s", i+1, a), Parent: aid,
+						State: routerState(sp, tx.DataplaneState(app.ID))})
 				}
 				for _, d := range app.Dynos {
 					node(GraphNode{ID: "dyno:" + app.Name + "/" + d.Name(), Type: "dyno", Label: d.Name() + " " + d.PrivateIP.String(), Parent: aid, State: d.State})
@@ -327,4 +332,39 @@ func (g Graph) writeDOT(w io.Writer) {
 		fmt.Fprintf(w, "  %s -> %s [%s];\n", gid(e.From), gid(e.To), attrs)
 	}
 	fmt.Fprintln(w, "}")
+}
+
+// spaceRouterNode is the space's public router: its public and private addresses, how many
+// trusted IP ranges it enforces, and its state (routerState).
+func spaceRouterNode(tx *emulator.Tx, sp *emulator.Space) GraphNode {
+	label := "space router"
+	if sp.RouterAddr.IsValid() {
+		label += " " + sp.RouterAddr.String()
+	}
+	if sp.RouterPrivateAddr.IsValid() {
+		label += " / " + sp.RouterPrivateAddr.String()
+	}
+	if rs := sp.InboundRuleset(); rs != nil {
+		label += fmt.Sprintf(" (%d trusted IP ranges)", len(rs.Rules))
+	}
+	ids := []string{sp.ID}
+	if rs := sp.InboundRuleset(); rs != nil {
+		ids = append(ids, rs.ID)
+	}
+	return GraphNode{ID: "space-router:" + sp.Name, Type: "space-router", Label: label, Parent: "space:" + sp.Name,
+		State: routerState(sp, tx.DataplaneState(ids...))}
+}
+
+// routerState is a router's state: not provisioned until its space is allocated, then what
+// the data plane says of it (serving, pending while it catches up with the model, failed: why).
+func routerState(sp *emulator.Space, dp emulator.DataplaneState) string {
+	switch {
+	case sp.State != emulator.SpaceAllocated || !sp.RouterAddr.IsValid():
+		return "not provisioned"
+	case dp.State == emulator.DataplaneFailed:
+		return "failed: " + dp.Reason
+	case dp.State == emulator.DataplanePending:
+		return "pending"
+	}
+	return "serving"
 }

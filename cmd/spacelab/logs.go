@@ -1,54 +1,33 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spacelab-dev/spacelab/lab"
-	"github.com/spacelab-dev/spacelab/netns"
 )
 
 // logsControl adds GET /logs?app=APP to the control socket: the output of the app's dyno
-// processes (and their start and exit), merged in time order, in Heroku's log format.
+// processes (and their start and exit) and its router lines, merged in time order, in
+// Heroku's log format (lab.AppLogs; `heroku logs` reads the same lines).
 func logsControl(mux *http.ServeMux, l *lab.Lab) {
 	mux.HandleFunc("GET /logs", func(w http.ResponseWriter, r *http.Request) {
-		app := r.URL.Query().Get("app")
-		spec := l.Reconciler.Spec()
-		if spec == nil {
-			http.Error(w, "no data plane yet", http.StatusServiceUnavailable)
+		lines, err := l.AppLogs(r.Context(), r.URL.Query().Get("app"))
+		var none *lab.ErrNoDynos
+		switch {
+		case errors.As(err, &none):
+			http.Error(w, strings.TrimPrefix(err.Error(), "lab: "), http.StatusNotFound)
+			return
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		var lines []string
-		found := false
-		for _, h := range spec.Hosts {
-			if h.Kind != "dyno" || !strings.HasPrefix(h.Name, "dyno/"+app+"/") {
-				continue
-			}
-			found = true
-			// The file lives in the sandbox's own mount namespace: read it from inside the host.
-			var buf bytes.Buffer
-			if code, err := l.Exec(r.Context(), h.Name, []string{"cat", netns.OutputLog(l.Sandbox.Dir(), h.Name)}, nil, &buf, io.Discard); err != nil || code != 0 {
-				continue
-			}
-			sc := bufio.NewScanner(&buf)
-			for sc.Scan() {
-				lines = append(lines, sc.Text())
-			}
-		}
-		if !found {
-			http.Error(w, fmt.Sprintf("no running dyno of an app named %q", app), http.StatusNotFound)
-			return
-		}
-		stamp := func(s string) string { t, _, _ := strings.Cut(s, " "); return t }
-		sort.SliceStable(lines, func(i, j int) bool { return stamp(lines[i]) < stamp(lines[j]) })
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		for _, line := range lines {
 			fmt.Fprintln(w, line)
@@ -61,7 +40,9 @@ func logsCmd() *cobra.Command {
 		Use:   "logs APP",
 		Short: "Show the output of an app's dyno processes (the commands of its process types)",
 		Long: `Show what the processes of an app's dynos wrote to stdout and stderr, with their starts and
-exits, in Heroku's log format (TIMESTAMP app[web.1]: …). The built-in web process writes nothing.`,
+exits, and the router's line for each request to the app, in Heroku's log format
+(TIMESTAMP app[web.1]: …, TIMESTAMP heroku[router]: at=info …). The built-in web process
+writes nothing. The real CLI shows the same lines: heroku logs -a APP [--tail].`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()

@@ -1,7 +1,9 @@
 package main_test
 
 import (
+	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -43,6 +45,25 @@ func TestUserProgramBehindTheRouter(t *testing.T) {
 			t.Errorf("spacelab logs lacks %q:\n%s", want, logs)
 		}
 	}
+	// The real CLI's heroku logs (a log session, then its logplex URL as server-sent events)
+	// shows the same lines and the router's line for the request.
+	hlogs := u.heroku(heroku, "logs", "--app", "test-vpn-compute")
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\S+ app\[web\.1\]: greeting=konnichiwa dyno=web\.1 port=5000$`),
+		regexp.MustCompile(`(?m)^\S+ heroku\[router\]: at=info method=GET path="/" host=test-vpn-compute\.herokuapp\.com request_id=\S+ fwd="172\.16\.0\.8" dyno=web\.[12] connect=0ms service=\d+ms status=200 bytes=\d+ protocol=http$`),
+	} {
+		if !want.MatchString(hlogs) {
+			t.Errorf("heroku logs lacks %v:\n%s", want, hlogs)
+		}
+	}
+	if out := u.heroku(heroku, "logs", "--app", "test-vpn-compute", "--source", "heroku", "--dyno", "router"); strings.Contains(out, "app[") || !strings.Contains(out, "heroku[router]") {
+		t.Errorf("heroku logs --source heroku --dyno router:\n%s", out)
+	}
+	tailHerokuLogs(t, u, heroku, "test-vpn-compute", func() {
+		if out, code := u.run("exec", "ip-172-16-0-8", "--", "curl", "-s", "-m", "5", "http://test-vpn-compute.herokuapp.com/tail-probe"); code != 0 {
+			t.Errorf("curl for the tail (%d): %s", code, out)
+		}
+	}, `heroku[router]: at=info method=GET path="/tail-probe"`)
 	u.heroku(heroku, "ps:restart", "--app", "test-vpn-compute")
 	// The new processes serve once they say so (python is unbuffered: PYTHONUNBUFFERED=1).
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
@@ -107,4 +128,41 @@ exec python3 -m http.server 8080
 		os.Remove("/usr/spacelab-write-probe")
 		t.Error("the user-data program wrote to the machine's /usr")
 	}
+}
+
+// tailHerokuLogs runs heroku logs --tail, then act, and reads the stream until a line
+// containing want arrives (the test's own deadline bounds it), then stops the CLI.
+func tailHerokuLogs(t *testing.T, u *up, bin, app string, act func(), want string) {
+	t.Helper()
+	cmd := exec.Command(bin, "logs", "--tail", "--app", app)
+	home := t.TempDir()
+	cmd.Env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}, u.env...)
+	cmd.Dir = home
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	sc := bufio.NewScanner(stdout)
+	// The stream's first lines are the recent ones: once the start of web.1 is seen, the
+	// session is open and a new request's line can only come from the tail.
+	var seen []string
+	for sc.Scan() {
+		seen = append(seen, sc.Text())
+		if strings.Contains(sc.Text(), "heroku[web.1]: Starting process") {
+			break
+		}
+	}
+	act()
+	for sc.Scan() {
+		seen = append(seen, sc.Text())
+		if strings.Contains(sc.Text(), want) {
+			return
+		}
+	}
+	t.Fatalf("heroku logs --tail ended without %q:\n%s", want, strings.Join(seen, "\n"))
 }

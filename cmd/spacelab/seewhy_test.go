@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -150,6 +151,15 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 			t.Errorf("tcpdump -r: %v\n%s", err, b)
 		}
 	}
+	t.Run("tshark reads it", func(t *testing.T) {
+		tshark := testenv.Binary(t, "tshark") // Debian tshark (scripts/install-clients.sh)
+		cmd := exec.Command(tshark, "-n", "-r", pcap, "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0", "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "tcp.dstport")
+		cmd.Env = append(os.Environ(), "HOME="+t.TempDir()) // tshark keeps a profile directory
+		b, err := cmd.Output()
+		if err != nil || !regexp.MustCompile(`(?m)^172\.16\.0\.8\t10\.0\.25\.212\t80$`).Match(b) {
+			t.Fatalf("tshark -r %s: %v\n%s", pcap, err, b)
+		}
+	})
 
 	// A reachable one, as JSON: the path names the dyno and the router, the reply comes back.
 	out, code = u.run("check", "--format", "json", "test-vpn-compute/web.1", "http://test-vpn-compute.herokuapp.com/")
@@ -199,7 +209,7 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 	// The graph: the world and the Heroku-managed peering with its state.
 	out, code = u.run("graph", "--format", "json")
 	var g struct {
-		Nodes []struct{ ID, Type, Parent string }
+		Nodes []struct{ ID, Type, Parent, State string }
 		Edges []struct{ From, To, Type, State string }
 	}
 	if err := json.Unmarshal([]byte(out), &g); err != nil || code != 0 {
@@ -214,6 +224,14 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 			t.Errorf("graph has no %s node: %v", want, types)
 		}
 	}
+	// The space's router, with its state from the data plane.
+	router := false
+	for _, n := range g.Nodes {
+		router = router || (n.Type == "space-router" && n.ID == "space-router:enablement-jp" && n.Parent == "space:enablement-jp" && n.State == "serving")
+	}
+	if !router {
+		t.Errorf("graph has no serving space router of enablement-jp: %+v", g.Nodes)
+	}
 	peered := false
 	for _, e := range g.Edges {
 		peered = peered || (e.Type == "peering" && e.State == "active")
@@ -221,7 +239,8 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 	if !peered {
 		t.Errorf("graph shows no active peering: %+v", g.Edges)
 	}
-	if out, code = u.run("graph"); code != 0 || !strings.HasPrefix(out, "flowchart LR") || !strings.Contains(out, "vpc-0cb1a66017eed9372") {
+	if out, code = u.run("graph"); code != 0 || !strings.HasPrefix(out, "flowchart LR") || !strings.Contains(out, "vpc-0cb1a66017eed9372") ||
+		!regexp.MustCompile(`space router \S+ / 10\.0\.\S+ \(\d+ trusted IP ranges\) \[serving\]`).MatchString(out) {
 		t.Fatalf("graph (mermaid) (%d):\n%s", code, out)
 	}
 	t.Run("dot renders it", func(t *testing.T) {

@@ -176,7 +176,7 @@ func (r *renderer) renderApp(sp *emulator.Space, app *emulator.App) {
 				{Proto: netspec.TCP, PortFrom: 80, PortTo: 80, Verdict: netspec.Accept, Why: "the router serves HTTP on port 80"},
 			}}}}
 		h.Services = append(h.Services, netspec.Service{Name: "router", Kind: "proxy", Listen: []netip.AddrPort{netip.AddrPortFrom(a, 80)},
-			Proxy: &netspec.ProxyConfig{Via: "spaces-router (" + tag + ")", Backends: map[string][]netip.AddrPort{strings.ToLower(app.WebHost()): web}}})
+			Proxy: &netspec.ProxyConfig{Via: "spaces-router (" + tag + ")", Backends: map[string][]netip.AddrPort{strings.ToLower(app.WebHost()): web}, Names: dynoNames(app)}})
 	}
 }
 
@@ -209,9 +209,13 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	r.publicFace(h, "space-public|"+sp.ID, "pub", "router-"+sp.Name, []netip.Addr{sp.RouterAddr}, "public router of space "+sp.Name, false)
 
 	backends := map[string][]netip.AddrPort{}
+	names := map[netip.AddrPort]string{}
 	for _, app := range tx.AppsIn(sp.ID) {
 		if app.InternalRouting {
 			continue
+		}
+		for ap, n := range dynoNames(app) {
+			names[ap] = n
 		}
 		var web []netip.AddrPort
 		for _, d := range app.Dynos {
@@ -224,7 +228,7 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	}
 	tag := strings.ReplaceAll(sp.ID, "-", "")[:12]
 	h.Services = append(h.Services, netspec.Service{Name: "router", Kind: "proxy", Listen: []netip.AddrPort{netip.AddrPortFrom(sp.RouterAddr, 80)},
-		Proxy: &netspec.ProxyConfig{Via: "spaces-router (" + tag + ")", Backends: backends}})
+		Proxy: &netspec.ProxyConfig{Via: "spaces-router (" + tag + ")", Backends: backends, Names: names}})
 
 	rules := []netspec.FilterRule{
 		{Established: true, Verdict: netspec.Accept, Why: "reply to a connection the router accepted or opened"},
@@ -292,4 +296,15 @@ func rangesText(ps []netip.Prefix) string {
 		return strings.Join(s, ", ")
 	}
 	return fmt.Sprintf("%s, %s and %d more ranges", ps[0], ps[1], len(ps)-2)
+}
+
+// dynoNames names the web dynos' addresses of app, for the router's log lines (dyno=web.1).
+func dynoNames(app *emulator.App) map[netip.AddrPort]string {
+	m := map[netip.AddrPort]string{}
+	for _, d := range app.Dynos {
+		if d.Type == "web" && d.PrivateIP.IsValid() {
+			m[netip.AddrPortFrom(d.PrivateIP, emulator.WebPort)] = d.Name()
+		}
+	}
+	return m
 }

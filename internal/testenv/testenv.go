@@ -41,6 +41,7 @@ var packages = map[string]string{
 	"curl":    "curl (apt-get install curl)",
 	"dig":     "dig (apt-get install dnsutils)",
 	"tcpdump": "tcpdump (apt-get install tcpdump)",
+	"tshark":  "tshark (apt-get install tshark; or bash scripts/install-clients.sh)",
 	"charon":  "strongSwan (apt-get install strongswan-charon libcharon-extra-plugins)",
 	"swanctl": "strongSwan's swanctl (apt-get install strongswan-swanctl)",
 	"iperf3":  "iperf3 (apt-get install iperf3)",

@@ -1,0 +1,193 @@
+package fakeaws
+
+import (
+	"net/netip"
+
+	"github.com/spacelab-dev/spacelab/emulator"
+)
+
+// IPv6 CIDR blocks of VPCs and subnets: AssociateVpcCidrBlock with AmazonProvidedIpv6CidrBlock
+// (a /56), AssociateSubnetCidrBlock (a /64 inside it), their Disassociate actions, and the
+// Ipv6CidrBlockAssociationSet of DescribeVpcs and DescribeSubnets. They are stored and
+// described; the data plane carries IPv4 only, so no packet uses them. A secondary IPv4 block
+// (AssociateVpcCidrBlock with CidrBlock), IPv6 pools and IPAM are refused with
+// UnsupportedOperation, naming what is not modelled.
+
+func init() {
+	register("AssociateVpcCidrBlock", associateVpcCidrBlock)
+	register("DisassociateVpcCidrBlock", disassociateVpcCidrBlock)
+	register("AssociateSubnetCidrBlock", associateSubnetCidrBlock)
+	register("DisassociateSubnetCidrBlock", disassociateSubnetCidrBlock)
+}
+
+type vpcIPv6Association struct {
+	AssociationID      string   `xml:"associationId"`
+	Ipv6CidrBlock      string   `xml:"ipv6CidrBlock"`
+	Ipv6CidrBlockState stateXML `xml:"ipv6CidrBlockState"`
+	NetworkBorderGroup string   `xml:"networkBorderGroup"`
+	Ipv6Pool           string   `xml:"ipv6Pool"`
+}
+
+type subnetIPv6Association struct {
+	AssociationID      string   `xml:"associationId"`
+	Ipv6CidrBlock      string   `xml:"ipv6CidrBlock"`
+	Ipv6CidrBlockState stateXML `xml:"ipv6CidrBlockState"`
+}
+
+func renderVPCIPv6(a *emulator.IPv6CIDRAssociation, state string) vpcIPv6Association {
+	return vpcIPv6Association{AssociationID: a.ID, Ipv6CidrBlock: a.CIDR.String(), Ipv6CidrBlockState: stateXML{state},
+		NetworkBorderGroup: a.BorderGroup, Ipv6Pool: "Amazon"}
+}
+
+func renderSubnetIPv6(a *emulator.IPv6CIDRAssociation, state string) subnetIPv6Association {
+	return subnetIPv6Association{AssociationID: a.ID, Ipv6CidrBlock: a.CIDR.String(), Ipv6CidrBlockState: stateXML{state}}
+}
+
+func vpcIPv6Set(tx *emulator.Tx, vpcID string) items[vpcIPv6Association] {
+	var out []vpcIPv6Association
+	for _, a := range tx.VPCIPv6(vpcID) {
+		out = append(out, renderVPCIPv6(a, "associated"))
+	}
+	return list(out)
+}
+
+func subnetIPv6Set(tx *emulator.Tx, subnetID string) items[subnetIPv6Association] {
+	var out []subnetIPv6Association
+	for _, a := range tx.SubnetIPv6(subnetID) {
+		out = append(out, renderSubnetIPv6(a, "associated"))
+	}
+	return list(out)
+}
+
+type associateVpcCidrBlockResponse struct {
+	VpcID                    string              `xml:"vpcId"`
+	Ipv6CidrBlockAssociation *vpcIPv6Association `xml:"ipv6CidrBlockAssociation,omitempty"`
+}
+
+func associateVpcCidrBlock(s *Server, r *request) (response, error) {
+	vpcID, err := r.Params.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	amazon, err := r.Params.boolean("AmazonProvidedIpv6CidrBlock", false)
+	if err != nil {
+		return nil, err
+	}
+	ipv4 := r.Params.get("CidrBlock")
+	for _, k := range []string{"Ipv6Pool", "Ipv6CidrBlock", "Ipv4IpamPoolId", "Ipv6IpamPoolId"} {
+		if r.Params.get(k) != "" {
+			return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model %s: a VPC gets an Amazon-provided IPv6 CIDR block (AmazonProvidedIpv6CidrBlock) only", k)
+		}
+	}
+	switch {
+	case ipv4 != "" && amazon:
+		return nil, emulator.AWSErr("InvalidParameterCombination", "The parameter 'cidrBlock' cannot be used with the parameter 'amazonProvidedIpv6CidrBlock'")
+	case ipv4 != "":
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model secondary IPv4 CIDR blocks (CidrBlock %s): its data plane routes a VPC's primary CIDR block only", ipv4)
+	case !amazon:
+		return nil, emulator.AWSErr("MissingParameter", "Either 'cidrBlock' or 'amazonProvidedIpv6CidrBlock' or 'ipv6Pool' must be specified.")
+	}
+	if g := r.Params.get("Ipv6CidrBlockNetworkBorderGroup"); g != "" && g != r.Caller.Region {
+		return nil, emulator.AWSErr("InvalidParameterValue", "The network border group '%s' is invalid.", g)
+	}
+	resp := &associateVpcCidrBlockResponse{VpcID: vpcID}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		a, err := tx.AssociateVPCIPv6(r.Caller, vpcID)
+		if err != nil {
+			return err
+		}
+		x := renderVPCIPv6(a, "associating") // EC2 answers while it associates
+		resp.Ipv6CidrBlockAssociation = &x
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+type disassociateVpcCidrBlockResponse struct {
+	VpcID                    string              `xml:"vpcId"`
+	Ipv6CidrBlockAssociation *vpcIPv6Association `xml:"ipv6CidrBlockAssociation,omitempty"`
+}
+
+func disassociateVpcCidrBlock(s *Server, r *request) (response, error) {
+	id, err := r.Params.required("AssociationId")
+	if err != nil {
+		return nil, err
+	}
+	resp := &disassociateVpcCidrBlockResponse{}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		a, v, err := tx.DisassociateVPCCIDR(r.Caller, id)
+		if err != nil {
+			return err
+		}
+		resp.VpcID = v.ID
+		x := renderVPCIPv6(a, "disassociating")
+		resp.Ipv6CidrBlockAssociation = &x
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+type subnetCidrBlockResponse struct {
+	SubnetID                 string                 `xml:"subnetId"`
+	Ipv6CidrBlockAssociation *subnetIPv6Association `xml:"ipv6CidrBlockAssociation,omitempty"`
+}
+
+func associateSubnetCidrBlock(s *Server, r *request) (response, error) {
+	subnetID, err := r.Params.required("SubnetId")
+	if err != nil {
+		return nil, err
+	}
+	if r.Params.get("Ipv6IpamPoolId") != "" {
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model Ipv6IpamPoolId: give the subnet's Ipv6CidrBlock")
+	}
+	raw, err := r.Params.required("Ipv6CidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	cidr, perr := netip.ParsePrefix(raw)
+	if perr != nil || !cidr.Addr().Is6() {
+		return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", raw)
+	}
+	resp := &subnetCidrBlockResponse{SubnetID: subnetID}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		a, err := tx.AssociateSubnetIPv6(r.Caller, subnetID, cidr)
+		if err != nil {
+			return err
+		}
+		x := renderSubnetIPv6(a, "associating")
+		resp.Ipv6CidrBlockAssociation = &x
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func disassociateSubnetCidrBlock(s *Server, r *request) (response, error) {
+	id, err := r.Params.required("AssociationId")
+	if err != nil {
+		return nil, err
+	}
+	resp := &subnetCidrBlockResponse{}
+	err = s.update(r, func(tx *emulator.Tx) error {
+		a, err := tx.DisassociateSubnetIPv6(r.Caller, id)
+		if err != nil {
+			return err
+		}
+		resp.SubnetID = a.ResourceID
+		x := renderSubnetIPv6(a, "disassociating")
+		resp.Ipv6CidrBlockAssociation = &x
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
