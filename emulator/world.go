@@ -50,6 +50,8 @@ type World struct {
 	igws      map[string]*InternetGateway
 	eips      map[string]*ElasticIP
 	natgws    map[string]*NatGateway
+	pls       map[string]*PrefixList  // customer-managed prefix lists (aws_prefixlist.go)
+	dopts     map[string]*DHCPOptions // DHCP option sets (aws_dhcpoptions.go)
 
 	// The internet around them.
 	internet []*InternetHost
@@ -105,6 +107,8 @@ func NewWorld(o Options) *World {
 		igws:      map[string]*InternetGateway{},
 		eips:      map[string]*ElasticIP{},
 		natgws:    map[string]*NatGateway{},
+		pls:       map[string]*PrefixList{},
+		dopts:     map[string]*DHCPOptions{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},

@@ -25,12 +25,13 @@ type routeTableXML struct {
 }
 
 type routeXML struct {
-	DestinationCidrBlock   string `xml:"destinationCidrBlock"`
-	GatewayID              string `xml:"gatewayId,omitempty"`
-	NatGatewayID           string `xml:"natGatewayId,omitempty"`
-	VpcPeeringConnectionID string `xml:"vpcPeeringConnectionId,omitempty"`
-	State                  string `xml:"state"`
-	Origin                 string `xml:"origin"`
+	DestinationCidrBlock    string `xml:"destinationCidrBlock,omitempty"`
+	DestinationPrefixListID string `xml:"destinationPrefixListId,omitempty"`
+	GatewayID               string `xml:"gatewayId,omitempty"`
+	NatGatewayID            string `xml:"natGatewayId,omitempty"`
+	VpcPeeringConnectionID  string `xml:"vpcPeeringConnectionId,omitempty"`
+	State                   string `xml:"state"`
+	Origin                  string `xml:"origin"`
 }
 
 type associationXML struct {
@@ -43,7 +44,12 @@ type associationXML struct {
 }
 
 func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) routeXML {
-	x := routeXML{DestinationCidrBlock: r.Dst.String(), State: tx.RouteState(rt, r), Origin: r.Origin}
+	x := routeXML{State: tx.RouteState(rt, r), Origin: r.Origin}
+	if r.PrefixListID != "" {
+		x.DestinationPrefixListID = r.PrefixListID
+	} else {
+		x.DestinationCidrBlock = r.Dst.String()
+	}
 	switch r.Kind {
 	case emulator.TargetPeering:
 		x.VpcPeeringConnectionID = r.Target
@@ -97,6 +103,9 @@ var routeTableFields = fields[routeTableXML]{
 	},
 	"route.destination-cidr-block": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.DestinationCidrBlock })
+	},
+	"route.destination-prefix-list-id": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.DestinationPrefixListID })
 	},
 	"route.gateway-id": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.GatewayID })
@@ -177,7 +186,7 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	if err != nil {
 		return "", netip.Prefix{}, t, err
 	}
-	if p.get("DestinationIpv6CidrBlock") != "" || p.get("DestinationPrefixListId") != "" {
+	if p.get("DestinationIpv6CidrBlock") != "" {
 		return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 destination CIDR blocks only")
 	}
 	raw := p.get("DestinationCidrBlock")
@@ -191,19 +200,29 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	if !needTarget {
 		return rtb, dst, t, nil
 	}
+	t, err = routeTarget(p)
+	return rtb, dst, t, err
+}
+
+// routeTarget reads the target of CreateRoute / ReplaceRoute.
+func routeTarget(p params) (emulator.RouteTarget, error) {
+	var t emulator.RouteTarget
 	for _, name := range []string{"InstanceId", "NetworkInterfaceId", "TransitGatewayId",
 		"EgressOnlyInternetGatewayId", "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn", "VpcEndpointId"} {
 		if p.get(name) != "" {
-			return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId, natGatewayId or vpcPeeringConnectionId", lowerFirst(name))
+			return t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId, natGatewayId or vpcPeeringConnectionId", lowerFirst(name))
 		}
 	}
 	t.PeeringID = p.get("VpcPeeringConnectionId")
 	t.GatewayID = p.get("GatewayId")
 	t.NatGatewayID = p.get("NatGatewayId")
-	return rtb, dst, t, nil
+	return t, nil
 }
 
 func createRoute(s *Server, r *request) (response, error) {
+	if r.Params.get("DestinationPrefixListId") != "" {
+		return prefixListRoute(s, r, routeCreate)
+	}
 	rtb, dst, t, err := routeArgs(r.Params, true)
 	if err != nil {
 		return nil, err
@@ -215,6 +234,9 @@ func createRoute(s *Server, r *request) (response, error) {
 }
 
 func replaceRoute(s *Server, r *request) (response, error) {
+	if r.Params.get("DestinationPrefixListId") != "" {
+		return prefixListRoute(s, r, routeReplace)
+	}
 	rtb, dst, t, err := routeArgs(r.Params, true)
 	if err != nil {
 		return nil, err
@@ -226,6 +248,9 @@ func replaceRoute(s *Server, r *request) (response, error) {
 }
 
 func deleteRoute(s *Server, r *request) (response, error) {
+	if r.Params.get("DestinationPrefixListId") != "" {
+		return prefixListRoute(s, r, routeDelete)
+	}
 	rtb, dst, _, err := routeArgs(r.Params, false)
 	if err != nil {
 		return nil, err
