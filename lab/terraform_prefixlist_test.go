@@ -2,6 +2,7 @@ package lab_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,7 +39,7 @@ func TestTerraformPrefixList(t *testing.T) {
 	if got := httpCode(t, l, "office-gw", web); got != "000" {
 		t.Errorf("office-gw (203.0.113.20, outside the clients list) → web:80 = %s, want nothing", got)
 	}
-	if o, code := execIn(t, l, out["web"], toEcho...); code != 0 || o != out["web_ip"] {
+	if o, code := execIn(t, l, out["web"], toEcho...); code != 0 || strings.TrimSpace(o) != out["web_ip"] {
 		t.Errorf("web → echo over the prefix list route (exit %d): %q, want echo to see %s", code, o, out["web_ip"])
 	}
 

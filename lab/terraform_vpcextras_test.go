@@ -56,7 +56,7 @@ func TestTerraformVPCExtras(t *testing.T) {
 		t.Errorf("instance A's resolv.conf does not follow its VPC's DHCP options (corp.example, AmazonProvidedDNS):\n%s", resolv)
 	}
 	toEcho := []string{curl, "-s", "-m", "2", "http://203.0.113.10/"}
-	if o, code := execIn(t, l, out["a"], toEcho...); code != 0 || o != out["a_public_ip"] {
+	if o, code := execIn(t, l, out["a"], toEcho...); code != 0 || strings.TrimSpace(o) != out["a_public_ip"] {
 		t.Errorf("A → echo through the new main table's IGW route (exit %d): %q, want echo to see %s", code, o, out["a_public_ip"])
 	}
 	serveHTTP(t, l, out["b"], 80)
