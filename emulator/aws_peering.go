@@ -24,6 +24,8 @@ type PeerSide struct {
 	Region  string
 	VPCID   string
 	CIDR    netip.Prefix // captured when the VPC exists
+	// AllowDNSResolutionFromRemoteVPC is this side's peering option (ModifyVpcPeeringConnectionOptions).
+	AllowDNSResolutionFromRemoteVPC bool
 }
 
 // Peering is a VPC peering connection. The same object is seen from both accounts.

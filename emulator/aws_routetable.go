@@ -22,10 +22,12 @@ const (
 
 // Route is one entry of a route table.
 type Route struct {
-	Dst    netip.Prefix
-	Kind   TargetKind
-	Target string // pcx-…, igw-…, nat-…, vgw-…, i-…, eni-…; "local" for the local route
-	Origin string // CreateRouteTable, CreateRoute, EnableVgwRoutePropagation
+	Dst netip.Prefix
+	// PrefixListID, when set, is the destination instead of Dst: a prefix list's CIDRs.
+	PrefixListID string
+	Kind         TargetKind
+	Target       string // pcx-…, igw-…, nat-…, vgw-…, i-…, eni-…; "local" for the local route
+	Origin       string // CreateRouteTable, CreateRoute, EnableVgwRoutePropagation
 }
 
 // RouteTableAssociation ties a subnet to a route table explicitly.

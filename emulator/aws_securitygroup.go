@@ -10,13 +10,15 @@ import (
 
 // SGRule is one security group permission (a single CIDR or group reference).
 type SGRule struct {
-	ID          string
-	Protocol    string // "-1", "tcp", "udp", "icmp" or a protocol number
-	FromPort    int    // -1 when the protocol has no ports
-	ToPort      int
-	CIDR        netip.Prefix // valid unless Group is set
-	Group       *GroupRef
-	Description string
+	ID       string
+	Protocol string // "-1", "tcp", "udp", "icmp" or a protocol number
+	FromPort int    // -1 when the protocol has no ports
+	ToPort   int
+	CIDR     netip.Prefix // valid unless Group or PrefixListID is set
+	Group    *GroupRef
+	// PrefixListID names a prefix list as the peer: its current entries.
+	PrefixListID string
+	Description  string
 	// Tags are the rule's own (a rule is an object with its sgr- id).
 	Tags Tags
 }
@@ -119,6 +121,8 @@ type Permission struct {
 	ToPort   *int
 	CIDRs    []PermissionCIDR
 	Groups   []GroupRef
+	// PrefixLists are prefix list peers (CIDR holds the pl- id).
+	PrefixLists []PermissionCIDR
 }
 
 // PermissionCIDR is a CIDR with its optional description.
@@ -182,7 +186,7 @@ func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission, revoking bo
 				to = *p.ToPort
 			}
 		}
-		if len(p.CIDRs) == 0 && len(p.Groups) == 0 {
+		if len(p.CIDRs) == 0 && len(p.Groups) == 0 && len(p.PrefixLists) == 0 {
 			return nil, AWSErr("InvalidParameterValue", "The request must contain the parameter ipPermissions.ipRanges or ipPermissions.groups")
 		}
 		for _, cidr := range p.CIDRs {
@@ -191,6 +195,14 @@ func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission, revoking bo
 				return nil, AWSErr("InvalidParameterValue", "CIDR block %s is malformed", cidr.CIDR)
 			}
 			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, CIDR: pfx.Masked(), Description: cidr.Description})
+		}
+		for _, pl := range p.PrefixLists {
+			if !revoking {
+				if _, err := tx.callerPrefixList(c, pl.CIDR); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, PrefixListID: pl.CIDR, Description: pl.Description})
 		}
 		for _, ref := range p.Groups {
 			peer := tx.w.sgs[ref.GroupID]
@@ -238,6 +250,9 @@ func sameRule(a, b *SGRule) bool {
 	if a.Group != nil {
 		return a.Group.GroupID == b.Group.GroupID
 	}
+	if a.PrefixListID != "" || b.PrefixListID != "" {
+		return a.PrefixListID == b.PrefixListID
+	}
 	return a.CIDR == b.CIDR
 }
 
@@ -246,6 +261,9 @@ func RuleText(r *SGRule) string {
 	peer := r.CIDR.String()
 	if r.Group != nil {
 		peer = r.Group.GroupID
+	}
+	if r.PrefixListID != "" {
+		peer = r.PrefixListID
 	}
 	switch r.Protocol {
 	case "-1":

@@ -76,7 +76,7 @@ func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error)
 	v := &VPC{
 		ID: id, Account: c.Account, Region: c.Region, CIDR: cidr.Masked(),
 		CIDRAssociationID: tx.NewID("vpc-cidr-assoc"), State: "available",
-		DHCPOptionsID: "dopt-" + tx.w.hex(17), EnableDNSSupport: true,
+		DHCPOptionsID: tx.defaultDHCPOptions(c.Account, c.Region, "dopt-"+tx.w.hex(17)), EnableDNSSupport: true,
 		Tags: cloneTags(o.Tags), Role: o.Role, SpaceID: o.SpaceID, CreatedAt: tx.now,
 	}
 	if v.Role == RoleNone {

@@ -60,6 +60,8 @@ type World struct {
 	vgws    map[string]*VpnGateway
 	s2svpns map[string]*VpnConnection
 	enis    map[string]*NetworkInterface // not instances' primary ones (see aws_networkinterface.go)
+	pls     map[string]*PrefixList       // customer-managed prefix lists (aws_prefixlist.go)
+	dopts   map[string]*DHCPOptions      // DHCP option sets (aws_dhcpoptions.go)
 
 	// The internet around them.
 	internet []*InternetHost
@@ -119,6 +121,8 @@ func NewWorld(o Options) *World {
 		vgws:      map[string]*VpnGateway{},
 		s2svpns:   map[string]*VpnConnection{},
 		enis:      map[string]*NetworkInterface{},
+		pls:       map[string]*PrefixList{},
+		dopts:     map[string]*DHCPOptions{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
 		spaces:    map[string]*Space{},

@@ -55,7 +55,7 @@ func vpcInfo(side emulator.PeerSide, full bool) pcxVpcInfo {
 	if full && side.CIDR.IsValid() {
 		info.CidrBlock = side.CIDR.String()
 		info.CidrBlockSet = &items[cidrBlockItem]{Items: []cidrBlockItem{{CidrBlock: side.CIDR.String()}}}
-		info.PeeringOptions = &peeringOptions{}
+		info.PeeringOptions = &peeringOptions{AllowDNSResolutionFromRemoteVpc: side.AllowDNSResolutionFromRemoteVPC}
 	}
 	return info
 }

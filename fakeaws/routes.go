@@ -25,15 +25,16 @@ type routeTableXML struct {
 }
 
 type routeXML struct {
-	DestinationCidrBlock   string `xml:"destinationCidrBlock"`
-	GatewayID              string `xml:"gatewayId,omitempty"`
-	NatGatewayID           string `xml:"natGatewayId,omitempty"`
-	VpcPeeringConnectionID string `xml:"vpcPeeringConnectionId,omitempty"`
-	InstanceID             string `xml:"instanceId,omitempty"`
-	InstanceOwnerID        string `xml:"instanceOwnerId,omitempty"`
-	NetworkInterfaceID     string `xml:"networkInterfaceId,omitempty"`
-	State                  string `xml:"state"`
-	Origin                 string `xml:"origin"`
+	DestinationCidrBlock    string `xml:"destinationCidrBlock,omitempty"`
+	DestinationPrefixListID string `xml:"destinationPrefixListId,omitempty"`
+	GatewayID               string `xml:"gatewayId,omitempty"`
+	NatGatewayID            string `xml:"natGatewayId,omitempty"`
+	VpcPeeringConnectionID  string `xml:"vpcPeeringConnectionId,omitempty"`
+	InstanceID              string `xml:"instanceId,omitempty"`
+	InstanceOwnerID         string `xml:"instanceOwnerId,omitempty"`
+	NetworkInterfaceID      string `xml:"networkInterfaceId,omitempty"`
+	State                   string `xml:"state"`
+	Origin                  string `xml:"origin"`
 }
 
 type propagatingVgwXML struct {
@@ -50,7 +51,12 @@ type associationXML struct {
 }
 
 func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) routeXML {
-	x := routeXML{DestinationCidrBlock: r.Dst.String(), State: tx.RouteState(rt, r), Origin: r.Origin}
+	x := routeXML{State: tx.RouteState(rt, r), Origin: r.Origin}
+	if r.PrefixListID != "" {
+		x.DestinationPrefixListID = r.PrefixListID
+	} else {
+		x.DestinationCidrBlock = r.Dst.String()
+	}
 	switch r.Kind {
 	case emulator.TargetPeering:
 		x.VpcPeeringConnectionID = r.Target
@@ -121,6 +127,9 @@ var routeTableFields = fields[routeTableXML]{
 	},
 	"route.destination-cidr-block": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.DestinationCidrBlock })
+	},
+	"route.destination-prefix-list-id": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.DestinationPrefixListID })
 	},
 	"route.gateway-id": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.GatewayID })
@@ -207,7 +216,7 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	if err != nil {
 		return "", netip.Prefix{}, t, err
 	}
-	if p.get("DestinationIpv6CidrBlock") != "" || p.get("DestinationPrefixListId") != "" {
+	if p.get("DestinationIpv6CidrBlock") != "" {
 		return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 destination CIDR blocks only")
 	}
 	raw := p.get("DestinationCidrBlock")
@@ -221,10 +230,17 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	if !needTarget {
 		return rtb, dst, t, nil
 	}
+	t, err = routeTarget(p)
+	return rtb, dst, t, err
+}
+
+// routeTarget reads the target of CreateRoute / ReplaceRoute.
+func routeTarget(p params) (emulator.RouteTarget, error) {
+	var t emulator.RouteTarget
 	for _, name := range []string{"TransitGatewayId",
 		"EgressOnlyInternetGatewayId", "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn", "VpcEndpointId"} {
 		if p.get(name) != "" {
-			return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId, natGatewayId, instanceId, networkInterfaceId or vpcPeeringConnectionId", lowerFirst(name))
+			return t, emulator.AWSErr("UnsupportedOperation", "spacelab does not model routes with %s targets; use gatewayId, natGatewayId, instanceId, networkInterfaceId or vpcPeeringConnectionId", lowerFirst(name))
 		}
 	}
 	t.PeeringID = p.get("VpcPeeringConnectionId")
@@ -232,10 +248,13 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	t.NatGatewayID = p.get("NatGatewayId")
 	t.InstanceID = p.get("InstanceId")
 	t.NetworkInterfaceID = p.get("NetworkInterfaceId")
-	return rtb, dst, t, nil
+	return t, nil
 }
 
 func createRoute(s *Server, r *request) (response, error) {
+	if r.Params.get("DestinationPrefixListId") != "" {
+		return prefixListRoute(s, r, routeCreate)
+	}
 	rtb, dst, t, err := routeArgs(r.Params, true)
 	if err != nil {
 		return nil, err
@@ -247,6 +266,9 @@ func createRoute(s *Server, r *request) (response, error) {
 }
 
 func replaceRoute(s *Server, r *request) (response, error) {
+	if r.Params.get("DestinationPrefixListId") != "" {
+		return prefixListRoute(s, r, routeReplace)
+	}
 	rtb, dst, t, err := routeArgs(r.Params, true)
 	if err != nil {
 		return nil, err
@@ -258,6 +280,9 @@ func replaceRoute(s *Server, r *request) (response, error) {
 }
 
 func deleteRoute(s *Server, r *request) (response, error) {
+	if r.Params.get("DestinationPrefixListId") != "" {
+		return prefixListRoute(s, r, routeDelete)
+	}
 	rtb, dst, _, err := routeArgs(r.Params, false)
 	if err != nil {
 		return nil, err

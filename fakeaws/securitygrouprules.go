@@ -16,6 +16,7 @@ var ruleFields = fields[securityGroupRuleXML]{
 	"is-egress":              func(x securityGroupRuleXML) []string { return one(strconv.FormatBool(x.IsEgress)) },
 	"ip-protocol":            func(x securityGroupRuleXML) []string { return one(x.IPProtocol) },
 	"cidr-ipv4":              func(x securityGroupRuleXML) []string { return one(x.CidrIpv4) },
+	"prefix-list-id":         func(x securityGroupRuleXML) []string { return one(x.PrefixListID) },
 }
 
 type describeSecurityGroupRulesResponse struct {
@@ -87,9 +88,9 @@ func modifySecurityGroupRules(s *Server, r *request) (response, error) {
 			return nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter SecurityGroupRule.%d.SecurityGroupRuleId", n)
 		}
 		def := pre + ".SecurityGroupRule."
-		for _, k := range []string{"CidrIpv6", "PrefixListId"} {
+		for _, k := range []string{"CidrIpv6"} {
 			if p.get(def+k) != "" {
-				return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR and security group peers only (%s)", k)
+				return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR, prefix list and security group peers only (%s)", k)
 			}
 		}
 		perm := emulator.Permission{Protocol: p.get(def + "IpProtocol")}
@@ -108,6 +109,9 @@ func modifySecurityGroupRules(s *Server, r *request) (response, error) {
 		desc := p.get(def + "Description")
 		if c := p.get(def + "CidrIpv4"); c != "" {
 			perm.CIDRs = append(perm.CIDRs, emulator.PermissionCIDR{CIDR: c, Description: desc})
+		}
+		if pl := p.get(def + "PrefixListId"); pl != "" {
+			perm.PrefixLists = append(perm.PrefixLists, emulator.PermissionCIDR{CIDR: pl, Description: desc})
 		}
 		if g := p.get(def + "ReferencedGroupId"); g != "" {
 			perm.Groups = append(perm.Groups, emulator.GroupRef{GroupID: g, Description: desc})

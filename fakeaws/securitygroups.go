@@ -29,13 +29,19 @@ type securityGroupXML struct {
 
 // ipPermission is EC2's IpPermission: rules sharing protocol and ports, grouped.
 type ipPermission struct {
-	IPProtocol    string           `xml:"ipProtocol"`
-	FromPort      *int             `xml:"fromPort,omitempty"`
-	ToPort        *int             `xml:"toPort,omitempty"`
-	Groups        items[groupPair] `xml:"groups"`
-	IPRanges      items[ipRange]   `xml:"ipRanges"`
-	Ipv6Ranges    items[struct{}]  `xml:"ipv6Ranges"`
-	PrefixListIDs items[struct{}]  `xml:"prefixListIds"`
+	IPProtocol    string                 `xml:"ipProtocol"`
+	FromPort      *int                   `xml:"fromPort,omitempty"`
+	ToPort        *int                   `xml:"toPort,omitempty"`
+	Groups        items[groupPair]       `xml:"groups"`
+	IPRanges      items[ipRange]         `xml:"ipRanges"`
+	Ipv6Ranges    items[struct{}]        `xml:"ipv6Ranges"`
+	PrefixListIDs items[prefixListIDXML] `xml:"prefixListIds"`
+}
+
+// prefixListIDXML is EC2's PrefixListId: a prefix list as a permission's peer.
+type prefixListIDXML struct {
+	PrefixListID string `xml:"prefixListId"`
+	Description  string `xml:"description,omitempty"`
 }
 
 type groupPair struct {
@@ -101,6 +107,8 @@ func permissions(tx *emulator.Tx, g *emulator.SecurityGroup, rules []*emulator.S
 			gp := groupRule(tx, g, r.Group)
 			gp.Description = r.Description
 			out[i].Groups.Items = append(out[i].Groups.Items, gp)
+		} else if r.PrefixListID != "" {
+			out[i].PrefixListIDs.Items = append(out[i].PrefixListIDs.Items, prefixListIDXML{PrefixListID: r.PrefixListID, Description: r.Description})
 		} else {
 			out[i].IPRanges.Items = append(out[i].IPRanges.Items, ipRange{CidrIP: r.CIDR.String(), Description: r.Description})
 		}
@@ -157,6 +165,9 @@ func sgFields() fields[securityGroupXML] {
 		},
 		"user-id": func(p ipPermission) []string {
 			return mapItems(p.Groups.Items, func(g groupPair) string { return g.UserID })
+		},
+		"prefix-list-id": func(p ipPermission) []string {
+			return mapItems(p.PrefixListIDs.Items, func(x prefixListIDXML) string { return x.PrefixListID })
 		},
 	}
 	for name, get := range perm {
@@ -236,8 +247,8 @@ func permissionsParam(p params) ([]emulator.Permission, []string, error) {
 	}
 	for _, n := range p.indexes("IpPermissions") {
 		pre := "IpPermissions." + strconv.Itoa(n)
-		if len(p.indexes(pre+".Ipv6Ranges")) > 0 || len(p.indexes(pre+".PrefixListIds")) > 0 {
-			return nil, nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR and security group sources only")
+		if len(p.indexes(pre+".Ipv6Ranges")) > 0 {
+			return nil, nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR, prefix list and security group sources only")
 		}
 		perm := emulator.Permission{Protocol: p.get(pre + ".IpProtocol")}
 		var err error
@@ -250,6 +261,10 @@ func permissionsParam(p params) ([]emulator.Permission, []string, error) {
 		for _, m := range p.indexes(pre + ".IpRanges") {
 			perm.CIDRs = append(perm.CIDRs, emulator.PermissionCIDR{
 				CIDR: p.get(member(pre+".IpRanges", m, "CidrIp")), Description: p.get(member(pre+".IpRanges", m, "Description"))})
+		}
+		for _, m := range p.indexes(pre + ".PrefixListIds") {
+			perm.PrefixLists = append(perm.PrefixLists, emulator.PermissionCIDR{
+				CIDR: p.get(member(pre+".PrefixListIds", m, "PrefixListId")), Description: p.get(member(pre+".PrefixListIds", m, "Description"))})
 		}
 		for _, m := range p.indexes(pre + ".Groups") {
 			g := func(k string) string { return p.get(member(pre+".Groups", m, k)) }
@@ -345,6 +360,7 @@ type securityGroupRuleXML struct {
 	FromPort             int           `xml:"fromPort"`
 	ToPort               int           `xml:"toPort"`
 	CidrIpv4             string        `xml:"cidrIpv4,omitempty"`
+	PrefixListID         string        `xml:"prefixListId,omitempty"`
 	ReferencedGroupInfo  *groupPair    `xml:"referencedGroupInfo,omitempty"`
 	Description          string        `xml:"description,omitempty"`
 	SecurityGroupRuleArn string        `xml:"securityGroupRuleArn"`
@@ -359,6 +375,8 @@ func renderRule(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRul
 	if rule.Group != nil {
 		gp := groupRule(tx, g, rule.Group)
 		x.ReferencedGroupInfo = &gp
+	} else if rule.PrefixListID != "" {
+		x.PrefixListID = rule.PrefixListID
 	} else {
 		x.CidrIpv4 = rule.CIDR.String()
 	}
@@ -442,6 +460,7 @@ type revokedRuleXML struct {
 	FromPort            int    `xml:"fromPort"`
 	ToPort              int    `xml:"toPort"`
 	CidrIpv4            string `xml:"cidrIpv4,omitempty"`
+	PrefixListID        string `xml:"prefixListId,omitempty"`
 	ReferencedGroupID   string `xml:"referencedGroupId,omitempty"`
 	Description         string `xml:"description,omitempty"`
 }
@@ -482,6 +501,8 @@ func revoke(s *Server, r *request, egress bool) (response, error) {
 			FromPort: rule.FromPort, ToPort: rule.ToPort, Description: rule.Description}
 		if rule.Group != nil {
 			x.ReferencedGroupID = rule.Group.GroupID
+		} else if rule.PrefixListID != "" {
+			x.PrefixListID = rule.PrefixListID
 		} else {
 			x.CidrIpv4 = rule.CIDR.String()
 		}

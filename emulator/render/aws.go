@@ -70,11 +70,13 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		routes := append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...)
 		over := map[netip.Prefix]bool{}
 		for _, route := range routes {
-			over[route.Dst] = true
+			if route.PrefixListID == "" {
+				over[route.Dst] = true
+			}
 		}
 		h.Routes = append(h.Routes, local(t, over)...)
 		for _, route := range routes {
-			h.Routes = append(h.Routes, r.kernelRoute(v, rt, route, t))
+			h.Routes = append(h.Routes, r.tableRoutes(v, rt, route, t)...)
 		}
 		h.Routes = append(h.Routes, netspec.Route{Table: t, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
 			Code: "NO_ROUTE_IN_TABLE", Why: noRouteWhy(tx, v, rt)})
@@ -178,7 +180,7 @@ func noRouteWhy(tx *emulator.Tx, v *emulator.VPC, rt *emulator.RouteTable) strin
 	}
 	var routes []string
 	for _, r := range append(tx.LocalRoutes(rt), rt.Routes...) {
-		routes = append(routes, fmt.Sprintf("%s → %s (%s)", r.Dst, r.Target, tx.RouteState(rt, r)))
+		routes = append(routes, fmt.Sprintf("%s → %s (%s)", routeDst(r), r.Target, tx.RouteState(rt, r)))
 	}
 	return fmt.Sprintf("no route for this destination in %s (%s of %s), which has: %s", rt.ID, kind, v.ID, strings.Join(routes, ", "))
 }
@@ -297,8 +299,9 @@ func (r *renderer) renderInstance(i *emulator.Instance) {
 	}
 	h := r.addHost(&netspec.Host{
 		Name: InstanceHost(i.ID), Kind: "instance", Aliases: []string{i.ID, i.HostName(), i.PrivateDNSName()},
-		Hostname: i.PrivateDNSName(), Resolvers: []netip.Addr{v.ResolverAddr()}, Search: []string{emulator.InternalDomain(i.Region)},
+		Hostname: i.PrivateDNSName(),
 	})
+	h.Resolvers, h.Search = tx.InstanceResolvers(v) // the VPC's DHCP options
 	if name := i.Tags["Name"]; name != "" {
 		h.Aliases = append(h.Aliases, name)
 	}
@@ -405,6 +408,9 @@ func (r *renderer) sgFilterRules(g *emulator.SecurityGroup, rule *emulator.SGRul
 			fr.SrcIn = members
 		}
 		return []netspec.FilterRule{fr}
+	}
+	if rule.PrefixListID != "" {
+		return r.prefixListRule(fr, rule.PrefixListID, egress)
 	}
 	if egress {
 		fr.Dst = rule.CIDR
