@@ -122,6 +122,7 @@ func NewWorld(o Options) *World {
 		s2svpns:   map[string]*VpnConnection{},
 		enis:      map[string]*NetworkInterface{},
 		pls:       map[string]*PrefixList{},
+		ipv6:      map[string]*IPv6CIDRAssociation{},
 		dopts:     map[string]*DHCPOptions{},
 		users:     map[string]*User{},
 		teams:     map[string]*Team{},
