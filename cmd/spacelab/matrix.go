@@ -153,16 +153,21 @@ func runMatrix(l *lab.Lab, r *http.Request, req matrixRequest) matrix {
 	for _, p := range pairs {
 		row := MatrixRow{From: p.From, To: p.To, Port: p.Port}
 		to := spec.Resolve(p.To)
-		if spec.Resolve(p.From) == nil || to == nil {
-			row.Code, row.Reason = "NO_HOST", "no host "+p.From+" or "+p.To
+		if spec.Resolve(p.From) == nil {
+			row.Code, row.Reason = "NO_HOST", "no host "+p.From
 			m.Rows = append(m.Rows, row)
 			continue
 		}
-		a := targetAddr(spec, to, p.Port)
-		row.Target = a.String()
-		probe := netspec.Probe{From: p.From, Kind: "tcp", Target: net.JoinHostPort(a.String(), p.Port)}
+		// A target that is no host is a name the source resolves (an app's hostname, say),
+		// as curl would; an address is taken as it is.
+		target := p.To
+		if to != nil {
+			target = targetAddr(spec, to, p.Port).String()
+		}
+		row.Target = target
+		probe := netspec.Probe{From: p.From, Kind: "tcp", Target: net.JoinHostPort(target, p.Port)}
 		if p.Port == "icmp" {
-			probe = netspec.Probe{From: p.From, Kind: "icmp", Target: a.String()}
+			probe = netspec.Probe{From: p.From, Kind: "icmp", Target: target}
 		}
 		c, err := l.Check(r.Context(), probe)
 		if err != nil {

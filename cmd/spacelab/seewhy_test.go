@@ -188,9 +188,11 @@ func TestCheckCaptureMatrixGraph(t *testing.T) {
 
 	// The matrix against an expectation: one pair differs, and it is named.
 	exp := filepath.Join(t.TempDir(), "expect.txt")
-	os.WriteFile(exp, []byte("# what we think\nip-172-16-0-8 test-vpn-compute/router.1 80 reachable\ntest-vpn-compute/web.1 test-vpn-compute/web.2 5000 reachable\n"), 0o644)
+	os.WriteFile(exp, []byte("# what we think\nip-172-16-0-8 test-vpn-compute/router.1 80 reachable\ntest-vpn-compute/web.1 test-vpn-compute/web.2 5000 reachable\n"+
+		"ip-172-16-0-8 test-vpn-compute.herokuapp.com 80 reachable\n"), 0o644) // a name, resolved by the source as curl would
 	out, code = u.run("matrix", "--expect", exp)
 	if code != 1 || !strings.Contains(out, "ip-172-16-0-8 → test-vpn-compute/router.1 80: expected reachable, got blocked (NO_ROUTE_IN_TABLE") ||
+		!strings.Contains(out, "ip-172-16-0-8 → test-vpn-compute.herokuapp.com 80: expected reachable, got blocked (NO_ROUTE_IN_TABLE") ||
 		strings.Contains(out, "web.2 5000: expected") {
 		t.Fatalf("matrix --expect (%d):\n%s", code, out)
 	}
