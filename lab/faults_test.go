@@ -213,8 +213,12 @@ func TestFaultDynoStop(t *testing.T) {
 	for out, _ := get(); out != "200"; out, _ = get() {
 		t.Logf("after clear: curl got %s", out)
 	}
-	if got := dynoStates(t, l); got != "web.1=up web.2=up" {
-		t.Fatalf("dynos %s", got)
+	// Back, they are starting until the data plane sees each listen on its port, then up.
+	for got := dynoStates(t, l); got != "web.1=up web.2=up"; got = dynoStates(t, l) {
+		if strings.Contains(got, "crashed") {
+			t.Fatalf("dynos %s after the fault was cleared", got)
+		}
+		time.Sleep(20 * time.Millisecond) // the boot watcher reports by polling the dynos
 	}
 }
 
