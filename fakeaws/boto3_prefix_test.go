@@ -1,15 +1,10 @@
 package fakeaws_test
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
 
 // TestBoto3PrefixListsAndDHCPOptions drives every managed prefix list, DHCP options and
@@ -17,25 +12,8 @@ import (
 // that must get EC2's error code and status and leave the state as it was.
 func TestBoto3PrefixListsAndDHCPOptions(t *testing.T) {
 	t.Parallel()
-	py := testenv.Binary(t, boto3Python)
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		testenv.Missing(t, "boto3 is not importable by %s (%v: %s); apt-get install python3-boto3 (or sudo %s)", py, err, out, testenv.InstallScript)
-	}
 	e := newEnv(t)
-	cmd := exec.Command(py, "testdata/boto3/prefix_dhcp.py")
-	cmd.Env = append(os.Environ(), "SPACELAB_ENDPOINT="+e.url,
-		"CUSTOMER_KEY="+customerKey, "CUSTOMER_SECRET="+customerSecret, "CUSTOMER_REGION="+customerRegion, "CUSTOMER_VPC="+customerVPC,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("prefix_dhcp.py: %v\n%s", err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("prefix_dhcp.py printed %s: %v", out, err)
-	}
+	got := runBoto3(t, e, "prefix_dhcp.py")
 	want := map[string]any{
 		"CreateManagedPrefixList":                  "create-in-progress",
 		"CreateManagedPrefixList.bad":              "PrefixListMaxEntriesExceeded 400",

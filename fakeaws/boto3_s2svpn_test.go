@@ -1,14 +1,8 @@
 package fakeaws_test
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
 	"reflect"
-	"strings"
 	"testing"
-
-	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
 
 // TestBoto3SiteToSiteVPN drives every Site-to-Site VPN action with boto3 (Debian's
@@ -16,25 +10,8 @@ import (
 // error code and leave the state as it was.
 func TestBoto3SiteToSiteVPN(t *testing.T) {
 	t.Parallel()
-	py := testenv.Binary(t, boto3Python)
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		testenv.Missing(t, "boto3 is not importable by %s (%v: %s); apt-get install python3-boto3 (or sudo %s)", py, err, out, testenv.InstallScript)
-	}
 	e := newEnv(t)
-	cmd := exec.Command(py, "testdata/boto3/s2svpn.py")
-	cmd.Env = append(os.Environ(), "SPACELAB_ENDPOINT="+e.url,
-		"CUSTOMER_KEY="+customerKey, "CUSTOMER_SECRET="+customerSecret, "CUSTOMER_REGION="+customerRegion, "CUSTOMER_VPC="+customerVPC,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("s2svpn.py: %v\n%s", err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("s2svpn.py printed %s: %v", out, err)
-	}
+	got := runBoto3(t, e, "s2svpn.py")
 	want := map[string]any{
 		"CreateCustomerGateway":                         []any{"available", "198.51.100.77", "65010"},
 		"CreateCustomerGateway.bad":                     "InvalidParameterValue 400",

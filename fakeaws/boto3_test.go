@@ -16,14 +16,40 @@ import (
 // earlier on PATH would not see it.
 const boto3Python = "/usr/bin/python3"
 
-// TestBoto3 drives the fake EC2/STS with boto3 (Debian's python3-boto3) through
-// testdata/boto3/flow.py: the seed's peering flow and the newer actions, each with one bad
-// request that must get EC2's error code and status.
-func TestBoto3(t *testing.T) {
+// runBoto3 runs testdata/boto3/SCRIPT with Debian's boto3 against e and returns the JSON report
+// it prints: what each action answered, by action name. The script reads the endpoint, both
+// accounts' credentials and regions and the seeded ids from its environment, and no user config.
+func runBoto3(t *testing.T, e *env, script string) map[string]any {
+	t.Helper()
 	py := testenv.Binary(t, boto3Python)
 	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
 		testenv.Missing(t, "boto3 is not importable by %s (%v: %s); apt-get install python3-boto3 (or sudo %s)", py, err, out, testenv.InstallScript)
 	}
+	cmd := exec.Command(py, "testdata/boto3/"+script)
+	cmd.Env = append(os.Environ(),
+		"SPACELAB_ENDPOINT="+e.url,
+		"CUSTOMER_KEY="+customerKey, "CUSTOMER_SECRET="+customerSecret, "CUSTOMER_REGION="+customerRegion,
+		"HEROKU_KEY="+herokuKey, "HEROKU_SECRET="+herokuSecret, "HEROKU_REGION="+herokuRegion,
+		"CUSTOMER_VPC="+customerVPC, "CUSTOMER_SUBNET="+customerSubnet, "CUSTOMER_INSTANCE="+customerInst,
+		"SPACE_VPC="+spaceVPC, "HEROKU_ACCOUNT="+herokuAccount,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s printed %s: %v", script, out, err)
+	}
+	return got
+}
+
+// TestBoto3 drives the fake EC2/STS with boto3 (Debian's python3-boto3) through
+// testdata/boto3/flow.py: the seed's peering flow and the newer actions, each with one bad
+// request that must get EC2's error code and status.
+func TestBoto3(t *testing.T) {
 	e := newEnv(t)
 	// This account launches into its default VPC, which newWorld switched off.
 	if err := e.world.Update(func(tx *emulator.Tx) error {
@@ -34,23 +60,7 @@ func TestBoto3(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(py, "testdata/boto3/flow.py")
-	cmd.Env = append(os.Environ(),
-		"SPACELAB_ENDPOINT="+e.url,
-		"CUSTOMER_KEY="+customerKey, "CUSTOMER_SECRET="+customerSecret, "CUSTOMER_REGION="+customerRegion,
-		"HEROKU_KEY="+herokuKey, "HEROKU_SECRET="+herokuSecret, "HEROKU_REGION="+herokuRegion,
-		"CUSTOMER_VPC="+customerVPC, "SPACE_VPC="+spaceVPC, "HEROKU_ACCOUNT="+herokuAccount,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("flow.py: %v\n%s", err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("flow.py printed %s: %v", out, err)
-	}
+	got := runBoto3(t, e, "flow.py")
 	want := map[string]any{
 		"DescribeRegions":     float64(17),
 		"DescribeRegions.bad": "InvalidParameterValue 400",

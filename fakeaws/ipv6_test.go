@@ -1,15 +1,10 @@
 package fakeaws_test
 
 import (
-	"encoding/json"
 	"net/netip"
-	"os"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
 
 type cliIPv6Assoc struct {
@@ -111,26 +106,8 @@ func TestAWSCLIIPv6CIDRBlocks(t *testing.T) {
 // TestBoto3IPv6CIDRBlocks drives the same actions with boto3 (testdata/boto3/ipv6.py).
 func TestBoto3IPv6CIDRBlocks(t *testing.T) {
 	t.Parallel()
-	py := testenv.Binary(t, boto3Python)
-	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
-		testenv.Missing(t, "boto3 is not importable by %s (%v: %s); apt-get install python3-boto3 (or sudo %s)", py, err, out, testenv.InstallScript)
-	}
 	e := newEnv(t)
-	cmd := exec.Command(py, "testdata/boto3/ipv6.py")
-	cmd.Env = append(os.Environ(), "SPACELAB_ENDPOINT="+e.url,
-		"CUSTOMER_KEY="+customerKey, "CUSTOMER_SECRET="+customerSecret, "CUSTOMER_REGION="+customerRegion,
-		"CUSTOMER_VPC="+customerVPC, "CUSTOMER_SUBNET="+customerSubnet,
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("ipv6.py: %v\n%s", err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("ipv6.py printed %s: %v", out, err)
-	}
+	got := runBoto3(t, e, "ipv6.py")
 	want := map[string]any{
 		"AssociateVpcCidrBlock":           "56 associating Amazon",
 		"AssociateVpcCidrBlock.bad":       "InvalidVpcID.NotFound 400",
