@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spacelab-dev/spacelab/bench/fleet"
 	"github.com/spacelab-dev/spacelab/bench/settle"
 	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/lab"
@@ -28,38 +29,7 @@ import (
 )
 
 func topo(dynos, vpcs int) *topology.Topology {
-	var b strings.Builder
-	fmt.Fprintf(&b, `heroku:
-  users: [{email: user@example.com}]
-  spaces:
-    - name: big
-      team: t
-      region: virginia
-      apps:
-        - name: web-app
-          formation: {web: %d}
-        - name: idle-app
-aws:
-  accounts:
-    - id: "435886841536"
-      access_key_id: AKIA1
-      secret_access_key: s
-      vpcs:
-`, dynos)
-	for i := range vpcs {
-		fmt.Fprintf(&b, `        - id: vpc-0%016x
-          region: us-east-1
-          cidr: 172.%d.0.0/16
-          subnets:
-            - cidr: 172.%d.0.0/24
-              instances: [{private_ip: 172.%d.0.8, services: [{http: 80}]}]
-`, i+1, 16+i, 16+i, 16+i)
-	}
-	raw, err := topology.Parse([]byte(b.String()))
-	if err != nil {
-		panic(err)
-	}
-	t, err := raw.Resolve()
+	t, err := fleet.Topology(dynos, vpcs, "idle-app")
 	if err != nil {
 		panic(err)
 	}
