@@ -41,6 +41,7 @@ func TestIperfThroughput(t *testing.T) {
 		modes = []string{"go-go", "strongswan-strongswan", "plain"}
 	}
 	got := map[string][]float64{} // Mbit/s received, per mode
+	cpu := map[string][]float64{} // CPU seconds of the sandbox process (the gateways) per GB received, per mode
 	defer func() {
 		// The peer of every mode is plain routing over the same topology, measured in the same
 		// run; modes repeated (go-go,plain,go-go,plain) give pairs taken close in time.
@@ -55,6 +56,17 @@ func TestIperfThroughput(t *testing.T) {
 				ratios = append(ratios, strconv.FormatFloat(got[mode][i]/got["plain"][i], 'f', 2, 64))
 			}
 			t.Logf("RATIO %s / plain routing: %s (pair by pair; target for go-go ≥ 0.4)", mode, strings.Join(ratios, " "))
+		}
+		for _, mode := range modes {
+			if mode == "plain" || !done[mode] {
+				continue
+			}
+			done[mode] = false
+			var cs []string
+			for _, c := range cpu[mode] {
+				cs = append(cs, strconv.FormatFloat(c, 'f', 2, 64))
+			}
+			t.Logf("CPUGB %s: %s s of gateway CPU per GB (run by run)", mode, strings.Join(cs, " "))
 		}
 	}()
 	for _, mode := range modes {
@@ -101,6 +113,7 @@ func TestIperfThroughput(t *testing.T) {
 			}
 			t.Logf("%s: tunnel up after %s", mode, time.Since(start).Round(time.Millisecond))
 			drops0 := udpRcvbufErrors(t, sb, "space-gw")
+			cpu0 := processCPU(t, sb.Pid())
 			srvCtx, stop := context.WithCancel(ctx)
 			srvDone := make(chan struct{})
 			go func() {
@@ -126,6 +139,7 @@ func TestIperfThroughput(t *testing.T) {
 					} `json:"sum_sent"`
 					SumReceived struct {
 						BitsPerSecond float64 `json:"bits_per_second"`
+						Bytes         float64 `json:"bytes"`
 					} `json:"sum_received"`
 					CPU struct {
 						HostTotal   float64 `json:"host_total"`
@@ -136,12 +150,37 @@ func TestIperfThroughput(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 				t.Fatalf("iperf3 output: %v %s", err, out.String())
 			}
+			used := processCPU(t, sb.Pid()) - cpu0
 			drops := udpRcvbufErrors(t, sb, "space-gw") - drops0
 			got[mode] = append(got[mode], res.End.SumReceived.BitsPerSecond/1e6)
-			t.Logf("RESULT %s: %.0f Mbit/s received (sent %.0f), TCP retransmits %d, UDP receive-buffer drops on the decrypting gateway %d",
-				mode, res.End.SumReceived.BitsPerSecond/1e6, res.End.SumSent.BitsPerSecond/1e6, res.End.SumSent.Retransmits, drops)
+			perGB := used / (res.End.SumReceived.Bytes / 1e9)
+			cpu[mode] = append(cpu[mode], perGB)
+			t.Logf("RESULT %s: %.0f Mbit/s received (sent %.0f), TCP retransmits %d, UDP receive-buffer drops on the decrypting gateway %d, "+
+				"sandbox process (both gateways) %.2f s CPU for %.2f GB: %.2f s/GB",
+				mode, res.End.SumReceived.BitsPerSecond/1e6, res.End.SumSent.BitsPerSecond/1e6, res.End.SumSent.Retransmits, drops,
+				used, res.End.SumReceived.Bytes/1e9, perGB)
 		})
 	}
+}
+
+// processCPU is the user+system CPU time, in seconds, a process (all its threads) has used:
+// fields 14 and 15 of /proc/PID/stat, in clock ticks (USER_HZ, 100 on Linux).
+func processCPU(t *testing.T, pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatalf("sandbox CPU: %v", err)
+	}
+	// The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		t.Fatalf("sandbox CPU: short /proc/%d/stat: %q", pid, b)
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("sandbox CPU: /proc/%d/stat: %q", pid, b)
+	}
+	return (utime + stime) / 100
 }
 
 // udpRcvbufErrors reads Udp RcvbufErrors of a host (/proc/net/snmp is per network namespace).
