@@ -40,10 +40,10 @@ type mmsgConn struct {
 	wmu   sync.Mutex
 	w     mmsgBufs
 	// UDP segmentation offload (UDP_SEGMENT): runs of equal-sized datagrams to one
-	// destination leave in one message, split by the kernel as late as possible. Off once
-	// the kernel refuses it.
+	// destination leave in one message, split by the kernel as late as possible. A run's
+	// message gathers its datagrams where they are (one iovec each): nothing is copied in
+	// user space. Off once the kernel refuses it.
 	gso   bool
-	arena []byte // the runs, back to back
 	ctrl  []byte // one UDP_SEGMENT control message per message
 	first []int  // index of the first datagram of each message
 }
@@ -180,17 +180,17 @@ func (u *mmsgConn) writeBatch(ds []Datagram) (int, error, bool) {
 	b := &u.w
 	b.ensure(n)
 	u.first = u.first[:0]
-	u.arena = u.arena[:0]
 	space := unix.CmsgSpace(2)
 	if cap(u.ctrl) < n*space {
 		u.ctrl = make([]byte, n*space)
 	}
-	total := 0
-	for _, d := range ds {
-		total += len(d.Buf)
-	}
-	if cap(u.arena) < total {
-		u.arena = make([]byte, 0, total)
+	for k, d := range ds { // iovec k is datagram k; a message takes a run of them
+		if len(d.Buf) > 0 {
+			b.iovs[k].Base = &d.Buf[0]
+		} else {
+			b.iovs[k].Base = nil
+		}
+		b.iovs[k].SetLen(len(d.Buf))
 	}
 	msgs := 0
 	for i := 0; i < n; {
@@ -208,14 +208,7 @@ func (u *mmsgConn) writeBatch(ds []Datagram) (int, error, bool) {
 			}
 		}
 		h := &b.hdrs[msgs].Hdr
-		iov := &b.iovs[msgs]
 		if j-i > 1 {
-			start := len(u.arena)
-			for k := i; k < j; k++ {
-				u.arena = append(u.arena, ds[k].Buf...)
-			}
-			iov.Base = &u.arena[start]
-			iov.SetLen(len(u.arena) - start)
 			c := u.ctrl[msgs*space : (msgs+1)*space]
 			clear(c)
 			ch := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
@@ -225,12 +218,6 @@ func (u *mmsgConn) writeBatch(ds []Datagram) (int, error, bool) {
 			h.Control = &c[0]
 			h.SetControllen(space)
 		} else {
-			if len(ds[i].Buf) > 0 {
-				iov.Base = &ds[i].Buf[0]
-			} else {
-				iov.Base = nil
-			}
-			iov.SetLen(len(ds[i].Buf))
 			h.Control = nil
 			h.SetControllen(0)
 		}
@@ -240,24 +227,12 @@ func (u *mmsgConn) writeBatch(ds []Datagram) (int, error, bool) {
 		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], ds[i].Addr.Port())
 		h.Name = (*byte)(unsafe.Pointer(sa))
 		h.Namelen = unix.SizeofSockaddrInet4
-		h.Iov = iov
-		h.SetIovlen(1)
+		h.Iov = &b.iovs[i]
+		h.SetIovlen(j - i)
 		h.Flags = 0
 		u.first = append(u.first, i)
 		msgs++
 		i = j
-	}
-	// The arena may have moved while it grew: point the iovecs at its final place.
-	if len(u.arena) > 0 {
-		off := 0
-		for m := 0; m < msgs; m++ {
-			if b.hdrs[m].Hdr.Controllen == 0 {
-				continue
-			}
-			l := int(b.iovs[m].Len)
-			b.iovs[m].Base = &u.arena[off]
-			off += l
-		}
 	}
 	sentMsgs := 0
 	var serr error

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -31,7 +32,8 @@ type tun struct {
 	seg  segmenter
 
 	wmu  sync.Mutex
-	wbuf []byte // one coalesced write
+	wbuf []byte       // the virtio-net header of a write
+	wiov []unix.Iovec // one write's pieces
 }
 
 // errDropped marks a raw packet the device could not turn into packets (it is skipped).
@@ -132,7 +134,10 @@ func (t *tun) WritePacket(b []byte) error {
 }
 
 // WritePackets writes the packets, coalescing consecutive TCP segments of a flow into one
-// super-packet where the device takes them; it waits when the device queue is full.
+// super-packet where the device takes them; it waits when the device queue is full. Nothing
+// is copied in user space: each write gathers the virtio-net header and the packets (for a
+// super-packet, the first packet whole and the payloads of the others) with writev, and the
+// first packet of a super-packet has its headers rewritten in place for the whole.
 func (t *tun) WritePackets(bufs [][]byte) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
@@ -140,12 +145,13 @@ func (t *tun) WritePackets(bufs [][]byte) (int, error) {
 	var firstErr error
 	for i := 0; i < len(bufs); {
 		j := i + 1
-		var out []byte
+		t.wiov = t.wiov[:0]
 		if t.vnet {
+			hdr := t.wbuf[:vnetHdrLen]
 			if first, ok := coalescable(bufs[i]); ok {
 				prev, prevSeg := bufs[i], first
 				total := len(bufs[i])
-				for j < len(bufs) && prevSeg.payloadLen == first.payloadLen && prev[33]&tcpFlagPSH == 0 {
+				for j < len(bufs) && j-i < maxCoalescedSegments && prevSeg.payloadLen == first.payloadLen && prev[33]&tcpFlagPSH == 0 {
 					q, ok := coalescable(bufs[j])
 					if !ok || q.seq != prevSeg.seq+uint32(prevSeg.payloadLen) || q.payloadLen > first.payloadLen ||
 						total+q.payloadLen > maxCoalescedBytes || !sameFlow(bufs[i], bufs[j], first, q) {
@@ -156,18 +162,23 @@ func (t *tun) WritePackets(bufs [][]byte) (int, error) {
 					j++
 				}
 				if j-i > 1 {
-					out = t.wbuf[:coalesce(t.wbuf, bufs[i:j], first)]
+					coalesceHeaders(hdr, bufs[i:j], first)
+					t.wiov = appendIovec(t.wiov, hdr)
+					t.wiov = appendIovec(t.wiov, bufs[i])
+					for _, q := range bufs[i+1 : j] {
+						t.wiov = appendIovec(t.wiov, q[first.hl:])
+					}
 				}
 			}
-			if out == nil {
-				clear(t.wbuf[:vnetHdrLen])
-				n := copy(t.wbuf[vnetHdrLen:], bufs[i])
-				out = t.wbuf[:vnetHdrLen+n]
+			if len(t.wiov) == 0 {
+				clear(hdr)
+				t.wiov = appendIovec(t.wiov, hdr)
+				t.wiov = appendIovec(t.wiov, bufs[i])
 			}
 		} else {
-			out = bufs[i]
+			t.wiov = appendIovec(t.wiov, bufs[i])
 		}
-		if err := t.writeRaw(out); err != nil {
+		if err := t.writeRaw(t.wiov); err != nil {
 			if errors.Is(err, os.ErrClosed) {
 				return done, err
 			}
@@ -181,11 +192,30 @@ func (t *tun) WritePackets(bufs [][]byte) (int, error) {
 	return done, firstErr
 }
 
-func (t *tun) writeRaw(b []byte) error {
+// maxCoalescedSegments bounds the segments of one written super-packet (Linux GRO merges at
+// most 64 too), and with it the iovecs of one writev.
+const maxCoalescedSegments = 64
+
+func appendIovec(iov []unix.Iovec, b []byte) []unix.Iovec {
+	v := unix.Iovec{}
+	if len(b) > 0 {
+		v.Base = &b[0]
+	}
+	v.SetLen(len(b))
+	return append(iov, v)
+}
+
+// writeRaw writes one packet gathered from iov (writev: a TUN device takes one packet per
+// write, whatever the iovecs).
+func (t *tun) writeRaw(iov []unix.Iovec) error {
 	var werr error
 	err := t.rc.Write(func(fd uintptr) bool {
 		for {
-			_, werr = unix.Write(int(fd), b)
+			_, _, e := unix.Syscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+			werr = nil
+			if e != 0 {
+				werr = e
+			}
 			if werr == unix.EINTR {
 				continue
 			}
@@ -276,5 +306,6 @@ func (h *host) openDevice(name string, mtu int, addrs []netip.Prefix) (services.
 		return nil, err
 	}
 	return &tun{f: f, rc: rc, h: h, name: name, vnet: vnet,
-		rbuf: make([]byte, vnetHdrLen+maxIPv4Packet), wbuf: make([]byte, vnetHdrLen+maxIPv4Packet)}, nil
+		rbuf: make([]byte, vnetHdrLen+maxIPv4Packet), wbuf: make([]byte, vnetHdrLen),
+		wiov: make([]unix.Iovec, 0, 2+maxCoalescedSegments)}, nil
 }

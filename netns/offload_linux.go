@@ -5,6 +5,7 @@ package netns
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 )
 
 // TUN offloads. A TUN device opened with IFF_VNET_HDR and TUN_F_TSO4 receives TCP
@@ -63,20 +64,38 @@ func (h vnetHdr) put(b []byte) {
 	binary.LittleEndian.PutUint16(b[8:], h.csumOffset)
 }
 
-// checksumAdd adds b to a ones' complement sum (RFC 1071).
+// checksumAdd adds b to a ones' complement sum (RFC 1071). It adds big-endian 64-bit words
+// with end-around carry, 32 bytes per round: 2^16 ≡ 1 modulo 0xffff, so every 16-bit word
+// weighs the same whatever its place in the 64-bit word, and checksumFold gives the 16-bit
+// sum. The segmenter runs it over every byte a TCP super-packet carries.
 func checksumAdd(sum uint64, b []byte) uint64 {
+	var c uint64
+	for len(b) >= 32 {
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b), 0)
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b[8:]), c)
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b[16:]), c)
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b[24:]), c)
+		sum += c // cannot overflow: after a carry out, sum ≤ 2^64-2
+		b = b[32:]
+	}
 	for len(b) >= 8 {
-		v := binary.BigEndian.Uint64(b)
-		sum += v >> 32
-		sum += v & 0xffffffff
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b), 0)
+		sum += c
 		b = b[8:]
 	}
-	for len(b) >= 2 {
-		sum += uint64(binary.BigEndian.Uint16(b))
+	if len(b) >= 4 {
+		sum, c = bits.Add64(sum, uint64(binary.BigEndian.Uint32(b)), 0)
+		sum += c
+		b = b[4:]
+	}
+	if len(b) >= 2 {
+		sum, c = bits.Add64(sum, uint64(binary.BigEndian.Uint16(b)), 0)
+		sum += c
 		b = b[2:]
 	}
 	if len(b) == 1 {
-		sum += uint64(b[0]) << 8
+		sum, c = bits.Add64(sum, uint64(b[0])<<8, 0)
+		sum += c
 	}
 	return sum
 }
@@ -223,18 +242,20 @@ func sameFlow(p, q []byte, ps, qs tcpSegment) bool {
 		string(p[40:ps.hl]) == string(q[40:qs.hl]) // options
 }
 
-// coalesce writes packets p[0..n) of one flow (already checked) as one super-packet into out,
-// with its virtio-net header, and returns the length.
-func coalesce(out []byte, pkts [][]byte, first tcpSegment) int {
+// coalesceHeaders prepares packets pkts[0..n) of one flow (already checked) to leave as one
+// super-packet without copying them: it writes the virtio-net header into vh and rewrites
+// pkts[0]'s IP and TCP headers in place for the whole (length, header checksum, PSH of the
+// last segment, partial TCP checksum). The super-packet is vh, then pkts[0], then each
+// further packet's payload (pkts[k][first.hl:]); it returns the IP packet's length.
+func coalesceHeaders(vh []byte, pkts [][]byte, first tcpSegment) int {
 	h := vnetHdr{flags: vnetNeedsCsum, gsoType: vnetGSOTCPv4, hdrLen: uint16(first.hl), gsoSize: uint16(first.payloadLen),
 		csumStart: uint16(first.ihl), csumOffset: 16}
-	h.put(out)
-	b := out[vnetHdrLen:]
-	n := copy(b, pkts[0])
+	h.put(vh)
+	n := len(pkts[0])
 	for _, q := range pkts[1:] {
-		n += copy(b[n:], q[first.hl:])
+		n += len(q) - first.hl
 	}
-	ip := b[:n]
+	ip := pkts[0]
 	binary.BigEndian.PutUint16(ip[2:4], uint16(n))
 	ipv4HeaderChecksum(ip, first.ihl)
 	last := pkts[len(pkts)-1]
@@ -242,5 +263,5 @@ func coalesce(out []byte, pkts [][]byte, first tcpSegment) int {
 	// CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the kernel adds the rest.
 	tcpLen := n - first.ihl
 	binary.BigEndian.PutUint16(ip[first.ihl+16:], checksumFold(pseudoHeaderSum(ip, ipProtoTCP, tcpLen)))
-	return vnetHdrLen + n
+	return n
 }

@@ -5,8 +5,108 @@ package netns
 import (
 	"bytes"
 	"encoding/binary"
+	"math/rand/v2"
 	"testing"
 )
+
+// checksumAddRef is RFC 1071's sum, 16 bits at a time: what checksumAdd must equal.
+func checksumAddRef(sum uint64, b []byte) uint64 {
+	for len(b) >= 2 {
+		sum += uint64(binary.BigEndian.Uint16(b))
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		sum += uint64(b[0]) << 8
+	}
+	return sum
+}
+
+func TestChecksumAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	random := make([]byte, 2000)
+	for i := range random {
+		random[i] = byte(r.Uint32())
+	}
+	ones := bytes.Repeat([]byte{0xff}, 2000)
+	// A sum that is a non-zero multiple of 0xffff folds to 0xffff, never 0.
+	cancel := []byte{0x12, 0x34, 0xed, 0xcb}
+	for _, c := range []struct {
+		name string
+		b    []byte
+		sum  uint64
+	}{
+		{"empty", nil, 0},
+		{"one byte", []byte{0xab}, 0},
+		{"zeros", make([]byte, 100), 0},
+		{"multiple of 0xffff", cancel, 0},
+		{"all ones 2000", ones, 0},
+		{"all ones odd", ones[:1999], 0xffffffffffff},
+		{"pseudo-header start", random[:1500], 0x1_2345_6789},
+		{"huge start", random[:37], ^uint64(0) - 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got, want := checksumFold(checksumAdd(c.sum, c.b)), checksumFold(foldRef(c.sum, c.b)); got != want {
+				t.Fatalf("checksum %#04x, want %#04x", got, want)
+			}
+		})
+	}
+	t.Run("every length and offset", func(t *testing.T) {
+		for off := range 8 {
+			for n := 0; off+n <= 200; n++ {
+				b := random[off : off+n]
+				if got, want := checksumFold(checksumAdd(0, b)), checksumFold(checksumAddRef(0, b)); got != want {
+					t.Fatalf("offset %d length %d: %#04x, want %#04x", off, n, got, want)
+				}
+			}
+		}
+	})
+}
+
+// foldRef adds b to a start sum that may be as large as a uint64 holds, folding first so the
+// 16-bit reference cannot overflow.
+func foldRef(sum uint64, b []byte) uint64 {
+	for sum > 0xffff {
+		sum = (sum & 0xffff) + sum>>16
+	}
+	return checksumAddRef(sum, b)
+}
+
+// coalesceCopy is the super-packet of pkts (one flow, already checked) copied into one
+// buffer with its virtio-net header: what a gathered write of coalesceHeaders' pieces must
+// put on the device.
+func coalesceCopy(pkts [][]byte, first tcpSegment) []byte {
+	var payload []byte
+	for _, q := range pkts[1:] {
+		payload = append(payload, q[first.hl:]...)
+	}
+	ip := append(append([]byte(nil), pkts[0]...), payload...)
+	binary.BigEndian.PutUint16(ip[2:4], uint16(len(ip)))
+	ipv4HeaderChecksum(ip, first.ihl)
+	ip[33] = (ip[33] &^ tcpFlagPSH) | (pkts[len(pkts)-1][33] & tcpFlagPSH)
+	binary.BigEndian.PutUint16(ip[first.ihl+16:], checksumFold(pseudoHeaderSum(ip, ipProtoTCP, len(ip)-first.ihl)))
+	out := make([]byte, vnetHdrLen, vnetHdrLen+len(ip))
+	vnetHdr{flags: vnetNeedsCsum, gsoType: vnetGSOTCPv4, hdrLen: uint16(first.hl), gsoSize: uint16(first.payloadLen),
+		csumStart: uint16(first.ihl), csumOffset: 16}.put(out)
+	return append(out, ip...)
+}
+
+// gather runs coalesceHeaders on copies of pkts and concatenates the pieces as writev would.
+func gather(pkts [][]byte, first tcpSegment) []byte {
+	cp := make([][]byte, len(pkts))
+	for i, p := range pkts {
+		cp[i] = append([]byte(nil), p...)
+	}
+	vh := make([]byte, vnetHdrLen)
+	n := coalesceHeaders(vh, cp, first)
+	out := append(vh, cp[0]...)
+	for _, q := range cp[1:] {
+		out = append(out, q[first.hl:]...)
+	}
+	if len(out) != vnetHdrLen+n {
+		panic("coalesceHeaders: length differs from the pieces")
+	}
+	return out
+}
 
 // tcpPacket builds an IPv4/TCP packet with a timestamp option and valid checksums.
 func tcpPacket(seq uint32, flags uint8, payload []byte) []byte {
@@ -94,8 +194,12 @@ func TestSegmentAndCoalesceRoundTrip(t *testing.T) {
 			t.Fatalf("segment %d not of the same flow", i)
 		}
 	}
-	out := make([]byte, vnetHdrLen+maxIPv4Packet)
-	n = coalesce(out, segs, first)
+	want := coalesceCopy(segs, first)
+	out := gather(segs, first)
+	if !bytes.Equal(out, want) {
+		t.Fatal("super-packet gathered from the segments in place differs from the copied one")
+	}
+	n = len(out)
 	h := parseVnetHdr(out)
 	if h.gsoType != vnetGSOTCPv4 || h.gsoSize != 1400 || h.hdrLen != 52 || h.csumStart != 20 || h.csumOffset != 16 {
 		t.Errorf("vnet header %+v", h)
