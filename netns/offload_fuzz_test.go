@@ -65,3 +65,20 @@ func FuzzVnetHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzChecksumAdd compares the 64-bit checksum loop with RFC 1071's 16-bit one on arbitrary
+// bytes, offsets and start sums (as pseudo-header sums give).
+func FuzzChecksumAdd(f *testing.F) {
+	f.Add([]byte{}, uint8(0), uint64(0))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, uint8(1), ^uint64(0))
+	f.Add(make([]byte, 100), uint8(3), uint64(0x1fffe))
+	f.Fuzz(func(t *testing.T, b []byte, off uint8, sum uint64) {
+		if int(off) > len(b) {
+			return
+		}
+		b = b[off:]
+		if got, want := checksumFold(checksumAdd(sum, b)), checksumFold(foldRef(sum, b)); got != want {
+			t.Fatalf("checksum of %d bytes from %#x: %#04x, want %#04x", len(b), sum, got, want)
+		}
+	})
+}
