@@ -505,8 +505,7 @@ func sealAll(sc *sealScratch, bufs [][]byte, jobs []sealJob, from, to int) {
 }
 
 // sealer encrypts ranges of batches handed to it, so a large batch from the device is
-// encrypted on two cores while its order on the wire stays that of the sequence numbers
-// (where there are cores to spare: see parallelSealProcs).
+// encrypted on two cores while its order on the wire stays that of the sequence numbers.
 func (g *Gateway) sealer(work <-chan *sealRange) {
 	for r := range work {
 		sealAll(&r.scratch, r.bufs, r.jobs, r.from, r.to)
@@ -516,14 +515,6 @@ func (g *Gateway) sealer(work <-chan *sealRange) {
 
 // parallelSealMin is the batch size from which half of it is handed to the helper.
 const parallelSealMin = 8
-
-// parallelSealProcs is the number of Ps from which a sealing helper runs. A tunnel's
-// stream keeps four threads busy (this reader, the peer's port-4500 reader, and the two
-// ends of the connection with their kernel work); with fewer Ps than that the helper finds
-// no idle core, and handing it half of each batch only adds two wake-ups per batch: on
-// 2 cores, iperf3 through go-go gave 595 and 374 Mbit/s without it against 350 and 272
-// with it (7.0 and 7.4 against 7.8 and 8.8 s of CPU per GB, load ~20).
-const parallelSealProcs = 4
 
 // readDevice encrypts what the host routes into the device and sends it in batches.
 func (g *Gateway) readDevice() {
@@ -539,7 +530,7 @@ func (g *Gateway) readDevice() {
 	var work chan *sealRange
 	help := &sealRange{bufs: bufs, jobs: jobs, done: make(chan struct{}, 1)}
 	var own sealScratch
-	if runtime.GOMAXPROCS(0) >= parallelSealProcs {
+	if runtime.GOMAXPROCS(0) > 1 {
 		work = make(chan *sealRange)
 		go g.sealer(work)
 		defer close(work)
