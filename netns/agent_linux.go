@@ -4,6 +4,7 @@ package netns
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -575,12 +576,35 @@ func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
 	return nil
 }
 
+// newBridge describes a bridge as spacelab makes them, so that adding a port costs the kernel
+// the same whatever the number of ports already there (a subnet's bridge holds hundreds):
+//   - its own MAC address: a bridge without one takes the lowest of its ports' addresses,
+//     which the kernel recomputes over every port at each join (and, when it changes, tells
+//     every neighbour table);
+//   - no multicast snooping: the kernel otherwise re-arms each port's multicast timers every
+//     time a port joins (the VPC networks it emulates do not snoop IGMP either; multicast
+//     floods, as on a hub);
+//   - no default VLAN: VLAN filtering is off, so a per-port VLAN entry is work for nothing.
+func newBridge(name string) *netlink.Bridge {
+	off := false
+	pvid := uint16(0)
+	return &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, HardwareAddr: randomMAC()},
+		MulticastSnooping: &off, VlanDefaultPVID: &pvid}
+}
+
+// randomMAC is a random unicast, locally administered MAC address.
+func randomMAC() net.HardwareAddr {
+	mac := make(net.HardwareAddr, 6)
+	rand.Read(mac)
+	mac[0] = mac[0]&^0x01 | 0x02
+	return mac
+}
+
 func (h *host) applyBridges(want []netspec.Bridge) error {
 	for _, b := range want {
 		link, err := h.nl.LinkByName(b.Name)
 		if err != nil {
-			br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: b.Name}}
-			if err := h.nl.LinkAdd(br); err != nil {
+			if err := h.nl.LinkAdd(newBridge(b.Name)); err != nil {
 				return fmt.Errorf("%s: bridge %s: %w", h.name, b.Name, err)
 			}
 			if link, err = h.nl.LinkByName(b.Name); err != nil {
