@@ -402,17 +402,17 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 }
 
 // createLink makes a veth pair with one end in each host, addressed and up. The pair is made
-// in one request with both ends' MTU and interface index (chosen by the hosts, so no lookup
-// follows) and the first end up; the second end's state, addresses, alternative names and
-// bridge ports take more requests.
+// in one request with both ends' MTU, queues and interface index (chosen by the hosts, so no
+// lookup follows) and the first end in its bridge; each end's settings, state, addresses,
+// alternative names and the second end's bridge port take more requests.
 // Where the kernel refuses the chosen index, the slower path with lookups runs instead.
 func createLink(ha, hb *host, l *netspec.Link) error {
 	mtu := l.MTU
 	if mtu == 0 {
 		mtu = 1500
 	}
-	// The end the request creates first can go up and join its bridge in the same request:
-	// make it the bridged end where there is one.
+	// The end the request creates first can join its bridge in the same request: make it the
+	// bridged end where there is one.
 	first, second := vethEnd{h: ha, e: l.A}, vethEnd{h: hb, e: l.B}
 	if l.B.Bridge != "" && l.A.Bridge == "" {
 		first, second = second, first
@@ -437,8 +437,8 @@ func createLink(ha, hb *host, l *netspec.Link) error {
 	if err != nil {
 		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
-	// The first end is up (and enslaved) unless the kernel chose the indexes.
-	if err := first.h.setupEnd(first.e, first.idx, first.idx == 0, first.idx == 0 || first.master == 0); err != nil {
+	// The first end is enslaved unless the kernel chose the indexes.
+	if err := first.h.setupEnd(first.e, first.idx, true, first.idx == 0 || first.master == 0); err != nil {
 		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
 	if err := second.h.setupEnd(second.e, second.idx, true, true); err != nil {
@@ -456,18 +456,19 @@ type vethEnd struct {
 	master int
 }
 
-// addVeth sends one RTM_NEWLINK for the pair. The first end is created up and in its bridge;
-// the second cannot be up yet: a veth cannot open before its pair is joined (ENOTCONN).
+// addVeth sends one RTM_NEWLINK for the pair, both ends down (see setupEnd), the first in its
+// bridge. Each
+// end has one queue each way: without the attributes the kernel registers a queue per
+// possible CPU (with its sysfs entries) and then removes all but one.
 func addVeth(mtu int, first, second vethEnd) error {
 	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
 	msg.Index = int32(first.idx)
-	if first.idx != 0 {
-		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
-	}
 	req.AddData(msg)
 	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(first.e.Ifname)))
 	req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu))))
+	req.AddData(nl.NewRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(1)))
+	req.AddData(nl.NewRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(1)))
 	req.AddData(nl.NewRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(first.h.ns))))
 	if first.idx != 0 && first.master != 0 {
 		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(first.master))))
@@ -480,6 +481,8 @@ func addVeth(mtu int, first, second vethEnd) error {
 	pm.Index = int32(second.idx)
 	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(second.e.Ifname))
 	peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu)))
+	peer.AddRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(1))
+	peer.AddRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(1))
 	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(second.h.ns)))
 	req.AddData(info)
 	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
@@ -541,8 +544,12 @@ func (h *host) hasLink(name string) bool {
 }
 
 // setupEnd configures one end of a new pair; idx 0 means the kernel chose the index, so the
-// interface is looked up by name. Both ends get their settings (quietLink) before the second
-// goes up: the pair has no carrier until then, so no IPv6 address appears meanwhile.
+// interface is looked up by name. Each end gets its settings (quietLink) while it is still
+// down: for an interface that is up, the same request also tells every protocol of the host
+// that the interface changed, and IPv6 answers by walking the host's whole IPv6 routing table
+// (a subnet router's holds an entry per interface, so the cost grew with every port). The
+// second end goes up last: the pair has no carrier until then, so no IPv6 address appears
+// meanwhile.
 func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
 	var link netlink.Link = &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx, Name: e.Ifname}}
 	if idx == 0 {
