@@ -4,6 +4,7 @@ package netns
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -251,7 +252,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		}
 	}
 	// New hosts, in parallel: creating a namespace costs the kernel a little time each.
-	t0 := time.Now()
+	t0, c0 := time.Now(), cpuTime()
 	var newNames []string
 	for name := range want {
 		if a.hosts[name] == nil {
@@ -283,8 +284,8 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			a.hosts[newNames[i]] = h
 		}
 	}
-	tHosts := time.Since(t0)
-	t0 = time.Now()
+	tHosts, cHosts := time.Since(t0), cpuTime()-c0
+	t0, c0 = time.Now(), cpuTime()
 	// Links: recreate any whose description changed.
 	dirty := map[string]bool{}
 	wantLinks := map[string]*netspec.Link{}
@@ -355,8 +356,8 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 	if err := lg.Wait(); err != nil {
 		errs = append(errs, err)
 	}
-	tLinks := time.Since(t0)
-	t0 = time.Now()
+	tLinks, cLinks := time.Since(t0), cpuTime()-c0
+	t0, c0 = time.Now(), cpuTime()
 	// Per-host configuration, in parallel.
 	var hg errgroup.Group
 	hg.SetLimit(2 * runtime.NumCPU())
@@ -396,22 +397,34 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		return errors.Join(errs...)
 	}
 	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links), "new_hosts", len(newNames),
-		"new_links", len(newLinks), "hosts_took", tHosts, "links_took", tLinks, "configure_took", time.Since(t0))
+		"new_links", len(newLinks), "hosts_took", tHosts, "links_took", tLinks, "configure_took", time.Since(t0),
+		"hosts_cpu", cHosts, "links_cpu", cLinks, "configure_cpu", cpuTime()-c0)
 	return nil
 }
 
+// cpuTime is the CPU time the sandbox process has used so far, its own and the kernel's on its
+// behalf (the applied log line gives each phase's: with the machine shared, it says more
+// than the wall time).
+func cpuTime() time.Duration {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // createLink makes a veth pair with one end in each host, addressed and up. The pair is made
-// in one request with both ends' MTU and interface index (chosen by the hosts, so no lookup
-// follows) and the first end up; the second end's state, addresses, alternative names and
-// bridge ports take more requests.
+// in one request with both ends' MTU, queues and interface index (chosen by the hosts, so no
+// lookup follows) and the first end in its bridge; each end's settings, state, addresses,
+// alternative names and the second end's bridge port take more requests.
 // Where the kernel refuses the chosen index, the slower path with lookups runs instead.
 func createLink(ha, hb *host, l *netspec.Link) error {
 	mtu := l.MTU
 	if mtu == 0 {
 		mtu = 1500
 	}
-	// The end the request creates first can go up and join its bridge in the same request:
-	// make it the bridged end where there is one.
+	// The end the request creates first can join its bridge in the same request: make it the
+	// bridged end where there is one.
 	first, second := vethEnd{h: ha, e: l.A}, vethEnd{h: hb, e: l.B}
 	if l.B.Bridge != "" && l.A.Bridge == "" {
 		first, second = second, first
@@ -436,8 +449,8 @@ func createLink(ha, hb *host, l *netspec.Link) error {
 	if err != nil {
 		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
-	// The first end is up (and enslaved) unless the kernel chose the indexes.
-	if err := first.h.setupEnd(first.e, first.idx, first.idx == 0, first.idx == 0 || first.master == 0); err != nil {
+	// The first end is enslaved unless the kernel chose the indexes.
+	if err := first.h.setupEnd(first.e, first.idx, true, first.idx == 0 || first.master == 0); err != nil {
 		return fmt.Errorf("link %s: %w", l.Key(), err)
 	}
 	if err := second.h.setupEnd(second.e, second.idx, true, true); err != nil {
@@ -455,18 +468,19 @@ type vethEnd struct {
 	master int
 }
 
-// addVeth sends one RTM_NEWLINK for the pair. The first end is created up and in its bridge;
-// the second cannot be up yet: a veth cannot open before its pair is joined (ENOTCONN).
+// addVeth sends one RTM_NEWLINK for the pair, both ends down (see setupEnd), the first in its
+// bridge. Each
+// end has one queue each way: without the attributes the kernel registers a queue per
+// possible CPU (with its sysfs entries) and then removes all but one.
 func addVeth(mtu int, first, second vethEnd) error {
 	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
 	msg.Index = int32(first.idx)
-	if first.idx != 0 {
-		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
-	}
 	req.AddData(msg)
 	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(first.e.Ifname)))
 	req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu))))
+	req.AddData(nl.NewRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(1)))
+	req.AddData(nl.NewRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(1)))
 	req.AddData(nl.NewRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(first.h.ns))))
 	if first.idx != 0 && first.master != 0 {
 		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(first.master))))
@@ -479,6 +493,8 @@ func addVeth(mtu int, first, second vethEnd) error {
 	pm.Index = int32(second.idx)
 	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(second.e.Ifname))
 	peer.AddRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(mtu)))
+	peer.AddRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(1))
+	peer.AddRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(1))
 	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(second.h.ns)))
 	req.AddData(info)
 	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
@@ -540,8 +556,12 @@ func (h *host) hasLink(name string) bool {
 }
 
 // setupEnd configures one end of a new pair; idx 0 means the kernel chose the index, so the
-// interface is looked up by name. Both ends get their settings (quietLink) before the second
-// goes up: the pair has no carrier until then, so no IPv6 address appears meanwhile.
+// interface is looked up by name. Each end gets its settings (quietLink) while it is still
+// down: for an interface that is up, the same request also tells every protocol of the host
+// that the interface changed, and IPv6 answers by walking the host's whole IPv6 routing table
+// (a subnet router's holds an entry per interface, so the cost grew with every port). The
+// second end goes up last: the pair has no carrier until then, so no IPv6 address appears
+// meanwhile.
 func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
 	var link netlink.Link = &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx, Name: e.Ifname}}
 	if idx == 0 {
@@ -575,12 +595,35 @@ func (h *host) setupEnd(e netspec.End, idx int, up, enslave bool) error {
 	return nil
 }
 
+// newBridge describes a bridge as spacelab makes them, so that adding a port costs the kernel
+// the same whatever the number of ports already there (a subnet's bridge holds hundreds):
+//   - its own MAC address: a bridge without one takes the lowest of its ports' addresses,
+//     which the kernel recomputes over every port at each join (and, when it changes, tells
+//     every neighbour table);
+//   - no multicast snooping: the kernel otherwise re-arms each port's multicast timers every
+//     time a port joins (the VPC networks it emulates do not snoop IGMP either; multicast
+//     floods, as on a hub);
+//   - no default VLAN: VLAN filtering is off, so a per-port VLAN entry is work for nothing.
+func newBridge(name string) *netlink.Bridge {
+	off := false
+	pvid := uint16(0)
+	return &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, HardwareAddr: randomMAC()},
+		MulticastSnooping: &off, VlanDefaultPVID: &pvid}
+}
+
+// randomMAC is a random unicast, locally administered MAC address.
+func randomMAC() net.HardwareAddr {
+	mac := make(net.HardwareAddr, 6)
+	rand.Read(mac)
+	mac[0] = mac[0]&^0x01 | 0x02
+	return mac
+}
+
 func (h *host) applyBridges(want []netspec.Bridge) error {
 	for _, b := range want {
 		link, err := h.nl.LinkByName(b.Name)
 		if err != nil {
-			br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: b.Name}}
-			if err := h.nl.LinkAdd(br); err != nil {
+			if err := h.nl.LinkAdd(newBridge(b.Name)); err != nil {
 				return fmt.Errorf("%s: bridge %s: %w", h.name, b.Name, err)
 			}
 			if link, err = h.nl.LinkByName(b.Name); err != nil {

@@ -3,6 +3,7 @@ package netns_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -71,6 +72,57 @@ func TestSandboxLinksHaveNoIPv6(t *testing.T) {
 			if f := strings.Fields(line); len(f) == 6 && f[5] != "lo" {
 				t.Errorf("%s: IPv6 address on %s: %s", h, f[5], line)
 			}
+		}
+	}
+}
+
+// TestSandboxBridgeKeepsItsAddress checks that a bridge's MAC address does not change as ports
+// join it: a host that learned its gateway's address keeps reaching it at the address it
+// learned (a bridge without an address of its own takes its lowest port's, which a new port
+// can change), and every host of the subnet learns the same one.
+func TestSandboxBridgeKeepsItsAddress(t *testing.T) {
+	s := netnstest.Start(t)
+	ctx := context.Background()
+	spec := func(hosts int) *netspec.Spec {
+		sp := &netspec.Spec{Hosts: []*netspec.Host{{Name: "router", Forwarding: true,
+			Bridges: []netspec.Bridge{{Name: "br", Addrs: []netip.Prefix{pfx("10.8.5.1/24")}}}}}}
+		for i := range hosts {
+			name := fmt.Sprintf("h%d", i)
+			sp.Hosts = append(sp.Hosts, &netspec.Host{Name: name})
+			sp.Links = append(sp.Links, &netspec.Link{
+				A: netspec.End{Host: name, Ifname: "eth0", Addrs: []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 8, 5, byte(10 + i)}), 24)}},
+				B: netspec.End{Host: "router", Ifname: fmt.Sprintf("p%d", i), Bridge: "br"}})
+		}
+		return sp
+	}
+	gatewayMAC := func(h string) string {
+		t.Helper()
+		r, err := s.Probe(ctx, netspec.Probe{From: h, Kind: "icmp", Target: "10.8.5.1"})
+		if err != nil || !r.OK {
+			t.Fatalf("%s: ping the gateway: %+v %v", h, r, err)
+		}
+		var out bytes.Buffer
+		if code, err := s.Exec(ctx, netnstestReq(h, "cat", "/proc/net/arp"), nil, &out, &out); err != nil || code != 0 {
+			t.Fatalf("%s: cat /proc/net/arp: %d %v %s", h, code, err, out.String())
+		}
+		for _, line := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(line); len(f) >= 4 && f[0] == "10.8.5.1" {
+				return f[3]
+			}
+		}
+		t.Fatalf("%s: no ARP entry for the gateway in\n%s", h, out.String())
+		return ""
+	}
+	if err := s.Apply(ctx, spec(1)); err != nil {
+		t.Fatal(err)
+	}
+	first := gatewayMAC("h0")
+	if err := s.Apply(ctx, spec(12)); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"h0", "h5", "h11"} {
+		if got := gatewayMAC(h); got != first {
+			t.Errorf("%s: gateway at %s, h0 learned it at %s before the other ports joined", h, got, first)
 		}
 	}
 }

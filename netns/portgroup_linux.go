@@ -90,8 +90,7 @@ func (h *host) addPortGroup(name string, root, n int) (int, error) {
 	fail := func(err error) (int, error) {
 		return 0, fmt.Errorf("%s: bridge %s: port group %d: %w", h.name, name, n, err)
 	}
-	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: gname}}
-	if err := h.nl.LinkAdd(br); err != nil {
+	if err := h.nl.LinkAdd(newBridge(gname)); err != nil {
 		return fail(err)
 	}
 	g, err := h.nl.LinkByName(gname)
