@@ -39,6 +39,7 @@ func envValue(env []string, k string) string {
 // TestFaultAPIErrorInRealClients: an API fault for N calls is what the real AWS CLI and heroku
 // CLI print for exactly N calls, then they work again; a stopped dyno is crashed in heroku ps.
 func TestFaultAPIErrorInRealClients(t *testing.T) {
+	t.Parallel() // its own lab; a dozen real-client runs, the longest test outside Terraform
 	aws := testenv.AWSCLI(t)
 	heroku := testenv.HerokuCLI(t)
 	l := labtest.Start(t)

@@ -45,6 +45,7 @@ func publicAddressState(t *testing.T, ctx context.Context, c *ec2.Client) string
 // the internet's echo host, which sees the NAT gateway's Elastic IP, and the public instance is
 // seen at its own; destroy leaves the account as it was, and the private instance's way out gone.
 func TestTerraformNatGateway(t *testing.T) {
+	t.Parallel() // its own lab; most of a run is the provider waiting
 	curl := testenv.Binary(t, "curl")
 	l, env, c := terraformLab(t)
 	ctx := context.Background()

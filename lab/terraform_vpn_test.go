@@ -63,6 +63,7 @@ func vpnState(t *testing.T, ctx context.Context, c *ec2.Client) string {
 // reaches office-pc by packets over the propagated route, and not once the connection's route
 // is destroyed; destroy leaves the account as it was.
 func TestTerraformSiteToSiteVPN(t *testing.T) {
+	t.Parallel() // its own lab; most of a run is the provider waiting
 	top := topology.Default()
 	top.Offices[0].IPsec = "builtin"
 	l := labtest.Start(t, lab.Options{Topology: top})

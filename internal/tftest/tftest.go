@@ -7,6 +7,10 @@
 // /usr/local/bin/terraform or on PATH, the provider in the filesystem mirror /opt/tf-plugins
 // (override with $SPACELAB_TF_PLUGINS). Outside CI a missing one skips the test, saying so; with
 // CI=true it fails it.
+//
+// To see where a test's time goes, run it with TF_LOG=debug (or trace) and SPACELAB_TF_LOGS=DIR:
+// every terraform command's output, with the provider's requests, retries and waits and their
+// timestamps, is then kept in DIR as TEST-NN-COMMAND.log.
 package tftest
 
 import (
@@ -32,6 +36,7 @@ type Workspace struct {
 	bin string
 	Dir string
 	env []string
+	n   int // terraform commands run, numbering their logs
 }
 
 // Options say where the workspace's provider sends its requests.
@@ -164,12 +169,31 @@ func (w *Workspace) Run(args ...string) Result {
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	r := Result{Args: args, Stdout: out.String(), Stderr: errb.String()}
+	w.keepLog(args[0], out.Bytes(), errb.Bytes())
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.Code = ee.ExitCode()
 	} else if err != nil {
 		w.t.Fatalf("tftest: running terraform: %v", err)
 	}
 	return r
+}
+
+// keepLog writes a command's output to $SPACELAB_TF_LOGS, when set.
+func (w *Workspace) keepLog(cmd string, stdout, stderr []byte) {
+	w.n++
+	dir := os.Getenv("SPACELAB_TF_LOGS")
+	if dir == "" {
+		return
+	}
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(w.t.Name())
+	f := filepath.Join(dir, fmt.Sprintf("%s-%02d-%s.log", name, w.n, cmd))
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		err = os.WriteFile(f, append(append(stdout, '\n'), stderr...), 0o644)
+	}
+	if err != nil {
+		w.t.Logf("tftest: keeping the log of terraform %s: %v", cmd, err)
+	}
 }
 
 // Must runs terraform and fails the test unless it exits 0.
