@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spacelab-dev/spacelab/internal/proc"
 )
 
 // State is the directory a `spacelab up` keeps its sockets, pid files and env file in. It is
@@ -108,7 +110,7 @@ func (s State) Running() int {
 
 // RecordPID notes a process of this run (role up or sandbox) with its start time.
 func (s State) RecordPID(role string, pid int) error {
-	st, err := startTime(pid)
+	st, err := proc.StartTime(pid)
 	if err != nil {
 		return err
 	}
@@ -135,7 +137,7 @@ func (s State) alive(role string) (int, bool) {
 	if err != nil || pid <= 0 {
 		return 0, false
 	}
-	st, err := startTime(pid)
+	st, err := proc.StartTime(pid)
 	return pid, err == nil && st == start
 }
 
@@ -260,38 +262,4 @@ func (s State) holder() (pid int, start uint64, held bool) {
 }
 
 // sameProcess reports whether pid is still the process that started at start.
-func sameProcess(pid int, start uint64) bool {
-	if pid <= 0 {
-		return false
-	}
-	st, err := startTime(pid)
-	return err == nil && st == start && !zombie(pid)
-}
-
-// zombie reports whether pid has exited but not been reaped.
-func zombie(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i > 0 && len(b) > i+2 && b[i+2] == 'Z'
-}
-
-// startTime reads a process's start time (clock ticks since boot) from /proc.
-func startTime(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("lab: bad /proc stat")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return 0, errors.New("lab: bad /proc stat")
-	}
-	return strconv.ParseUint(f[19], 10, 64)
-}
+func sameProcess(pid int, start uint64) bool { return proc.ID{PID: pid, Start: start}.Alive() }

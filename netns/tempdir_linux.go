@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/spacelab-dev/spacelab/internal/proc"
 )
 
 // A sandbox started without a directory makes a temporary one ($TMPDIR/spacelab-*) and
@@ -39,10 +41,9 @@ func makeTempDir(log *slog.Logger) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	me := os.Getpid()
-	st, err := procStart(me)
+	me, err := proc.Self()
 	if err == nil {
-		err = os.WriteFile(filepath.Join(d, ownerName), []byte(fmt.Sprintf("%d %d\n", me, st)), 0o600)
+		err = os.WriteFile(filepath.Join(d, ownerName), []byte(fmt.Sprintf("%d %d\n", me.PID, me.Start)), 0o600)
 	}
 	if err != nil {
 		os.RemoveAll(d)
@@ -68,7 +69,7 @@ func sweepTempDirs(tmp string) []string {
 			continue
 		}
 		pid, start, err := readOwner(filepath.Join(dir, ownerName))
-		if err != nil || makerAlive(pid, start) {
+		if err != nil || (proc.ID{PID: pid, Start: start}).Alive() {
 			continue
 		}
 		if os.RemoveAll(dir) == nil {
@@ -97,37 +98,4 @@ func readOwner(path string) (pid int, start uint64, err error) {
 	}
 	start, err = strconv.ParseUint(f[1], 10, 64)
 	return pid, start, err
-}
-
-// makerAlive reports whether pid is still the process that started at start (and not a
-// zombie).
-func makerAlive(pid int, start uint64) bool {
-	st, err := procStart(pid)
-	if err != nil || st != start {
-		return false
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i > 0 && len(b) > i+2 && b[i+2] != 'Z'
-}
-
-// procStart reads a process's start time (clock ticks since boot) from /proc.
-func procStart(pid int) (uint64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("netns: bad /proc stat")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 20 {
-		return 0, errors.New("netns: bad /proc stat")
-	}
-	return strconv.ParseUint(f[19], 10, 64)
 }

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/spacelab-dev/spacelab/internal/proc"
 )
 
 // TestSweepTempDirs: the temporary directory of a sandbox whose maker was killed is removed by
@@ -33,7 +35,7 @@ func TestSweepTempDirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadStart := uint64(1) // any start time: the pid no longer runs
-	me, _ := procStart(os.Getpid())
+	me, _ := proc.StartTime(os.Getpid())
 	stale := mk("spacelab-stale", fmt.Sprintf("%d %d\n", dead.Process.Pid, deadStart))
 	reused := mk("spacelab-reused", fmt.Sprintf("%d %d\n", os.Getpid(), me+1)) // our pid, another start: a reused pid
 	live := mk("spacelab-live", fmt.Sprintf("%d %d\n", os.Getpid(), me))

@@ -11,6 +11,10 @@
 // To see where a test's time goes, run it with TF_LOG=debug (or trace) and SPACELAB_TF_LOGS=DIR:
 // every terraform command's output, with the provider's requests, retries and waits and their
 // timestamps, is then kept in DIR as TEST-NN-COMMAND.log.
+//
+// Every terraform process (and the provider it starts, which inherits its environment) carries
+// the mark SPACELAB_TFTEST_OWNER naming the test process. A test binary killed by its timeout
+// cannot stop them; the next New, in any test binary, kills those whose owner is gone.
 package tftest
 
 import (
@@ -22,8 +26,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
+	"github.com/spacelab-dev/spacelab/internal/proc"
 	"github.com/spacelab-dev/spacelab/internal/testenv"
 )
 
@@ -92,12 +99,38 @@ func New(t testing.TB, src string, o Options) *Workspace {
 	if err := os.WriteFile(rc, []byte(cli), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sweepOnce.Do(func() { sweep(t) })
 	env := append(os.Environ(), o.Env...)
+	if me, err := proc.Self(); err == nil {
+		env = append(env, ownerKey+"="+me.String())
+	}
 	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0",
 		"TF_DATA_DIR="+filepath.Join(dir, ".terraform"))
 	w := &Workspace{t: t, bin: bin, Dir: dir, env: env}
 	w.Must("init", "-input=false", "-no-color")
 	return w
+}
+
+// ownerKey marks the terraform and provider processes of a test process.
+const ownerKey = "SPACELAB_TFTEST_OWNER"
+
+var sweepOnce sync.Once
+
+// sweep kills the terraform and provider processes left by a test process that is gone.
+func sweep(t testing.TB) {
+	marked, err := proc.Marked(ownerKey)
+	if err != nil {
+		return
+	}
+	for pid, owner := range marked {
+		id, err := proc.Parse(owner)
+		if err != nil || id.Alive() {
+			continue
+		}
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			t.Logf("tftest: killed process %d, left by test process %v, which is gone", pid, id)
+		}
+	}
 }
 
 // ProviderConfig is the Terraform file that pins the provider to ProviderVersion and sends
