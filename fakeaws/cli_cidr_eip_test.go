@@ -51,10 +51,14 @@ func TestAWSCLISecondaryCIDR(t *testing.T) {
 		return out.CidrBlockAssociation
 	}
 
-	var rtbs struct{ RouteTables []struct{ RouteTableId string } }
+	var rtbs struct {
+		RouteTables []struct{ RouteTableId string }
+	}
 	cli.customer(&rtbs, "ec2", "describe-route-tables", "--filters", "Name=vpc-id,Values="+customerVPC, "Name=association.main,Values=true")
 	main := rtbs.RouteTables[0].RouteTableId
-	var igw struct{ InternetGateway struct{ InternetGatewayId string } }
+	var igw struct {
+		InternetGateway struct{ InternetGatewayId string }
+	}
 	cli.customer(&igw, "ec2", "create-internet-gateway")
 	cli.customer(nil, "ec2", "attach-internet-gateway", "--internet-gateway-id", igw.InternetGateway.InternetGatewayId, "--vpc-id", customerVPC)
 	cli.customer(nil, "ec2", "create-route", "--route-table-id", main, "--destination-cidr-block", "172.30.0.0/24", "--gateway-id", igw.InternetGateway.InternetGatewayId)
@@ -81,10 +85,14 @@ func TestAWSCLISecondaryCIDR(t *testing.T) {
 	if strings.Join(got, ",") != "172.16.0.0/16 associated,172.17.0.0/16 associated,172.30.0.0/25 associated,100.64.0.0/16 associated,172.20.0.0/28 associated" {
 		t.Errorf("CidrBlockAssociationSet = %v", got)
 	}
-	var sub struct{ Subnet struct{ SubnetId, CidrBlock string } }
+	var sub struct {
+		Subnet struct{ SubnetId, CidrBlock string }
+	}
 	cli.customer(&sub, "ec2", "create-subnet", "--vpc-id", customerVPC, "--cidr-block", "172.17.5.0/24")
 	var routes struct {
-		RouteTables []struct{ Routes []struct{ DestinationCidrBlock, GatewayId, State string } }
+		RouteTables []struct {
+			Routes []struct{ DestinationCidrBlock, GatewayId, State string }
+		}
 	}
 	cli.customer(&routes, "ec2", "describe-route-tables", "--route-table-ids", main)
 	local := 0
