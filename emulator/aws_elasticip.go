@@ -16,11 +16,80 @@ type ElasticIP struct {
 	AssociationID string
 	InstanceID    string
 	NatGatewayID  string
-	Tags          Tags
+	// NetworkInterfaceID is set (with AssociationID, and InstanceID empty) while the address is
+	// associated with an interface that is not an instance's primary one: it follows the
+	// interface, reaching whichever instance the interface is attached to.
+	NetworkInterfaceID string
+	Tags               Tags
 }
 
-// Associated reports whether the address is in use by an instance or a NAT gateway.
-func (e *ElasticIP) Associated() bool { return e.InstanceID != "" || e.NatGatewayID != "" }
+// Associated reports whether the address is in use by an instance, an interface or a NAT gateway.
+func (e *ElasticIP) Associated() bool {
+	return e.InstanceID != "" || e.NatGatewayID != "" || e.NetworkInterfaceID != ""
+}
+
+// ENIElasticIP returns the Elastic IP associated with a (non-primary) interface, or nil.
+func (tx *Tx) ENIElasticIP(eniID string) *ElasticIP {
+	for _, e := range tx.w.eips {
+		if e.NetworkInterfaceID == eniID {
+			return e
+		}
+	}
+	return nil
+}
+
+// dropENIAddress disassociates the Elastic IP of an interface that is being deleted.
+func (tx *Tx) dropENIAddress(eniID string) {
+	if e := tx.ENIElasticIP(eniID); e != nil {
+		e.NetworkInterfaceID, e.AssociationID = "", ""
+	}
+}
+
+// vpcHasIGW reports whether an internet gateway is attached to the VPC.
+func (tx *Tx) vpcHasIGW(vpcID string) bool {
+	for _, g := range tx.w.igws {
+		if g.VPCID == vpcID {
+			return true
+		}
+	}
+	return false
+}
+
+// AssociateAddressENI associates an Elastic IP with an interface that is not an instance's
+// primary one (an instance's primary interface is AssociateAddress with its instance), at its
+// private address (priv, if valid, must be it). The interface may be available or attached;
+// the address reaches the instance it is attached to. An address in use elsewhere is refused
+// unless allowReassociation; an interface that already has an Elastic IP gives it up for the
+// new one. The interface's VPC needs an internet gateway.
+func (tx *Tx) AssociateAddressENI(c Caller, allocationID, eniID string, priv netip.Addr, allowReassociation bool) (string, error) {
+	tx.mustWrite()
+	e, err := tx.callerEIP(c, allocationID)
+	if err != nil {
+		return "", err
+	}
+	n := tx.w.enis[eniID]
+	if n == nil || !c.owns(n.Account, n.Region) {
+		return "", AWSErr("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", eniID)
+	}
+	if priv.IsValid() && priv != n.PrivateIP {
+		return "", AWSErr("InvalidParameterValue", "Value (%s) for parameter privateIpAddress is invalid. It is not assigned to the network interface %s.", priv, eniID)
+	}
+	if e.NatGatewayID != "" {
+		return "", AWSErr("Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s", allocationID, e.NatGatewayID)
+	}
+	if e.NetworkInterfaceID == eniID {
+		return e.AssociationID, nil
+	}
+	if e.Associated() && !allowReassociation {
+		return "", AWSErr("Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s", allocationID, e.AssociationID)
+	}
+	if !tx.vpcHasIGW(n.VPCID) {
+		return "", AWSErr("Gateway.NotAttached", "Network %s is not attached to any internet gateway", n.VPCID)
+	}
+	tx.dropENIAddress(eniID)
+	e.InstanceID, e.NetworkInterfaceID, e.AssociationID = "", eniID, tx.NewID("eipassoc")
+	return e.AssociationID, nil
+}
 
 // ElasticIP returns an address by allocation id, or nil.
 func (tx *Tx) ElasticIP(id string) *ElasticIP { return tx.w.eips[id] }
@@ -118,11 +187,11 @@ func (tx *Tx) AssociateAddress(c Caller, allocationID, instanceID string, allowR
 	if old := tx.InstanceElasticIP(instanceID); old != nil {
 		old.InstanceID, old.AssociationID = "", ""
 	}
-	e.InstanceID, e.AssociationID = instanceID, tx.NewID("eipassoc")
+	e.InstanceID, e.NetworkInterfaceID, e.AssociationID = instanceID, "", tx.NewID("eipassoc")
 	return e.AssociationID, nil
 }
 
-// DisassociateAddress ends an instance association by its id. A NAT gateway's address cannot
+// DisassociateAddress ends an instance's or an interface's association by its id. A NAT gateway's address cannot
 // be disassociated: delete the gateway.
 func (tx *Tx) DisassociateAddress(c Caller, associationID string) error {
 	tx.mustWrite()
@@ -131,7 +200,7 @@ func (tx *Tx) DisassociateAddress(c Caller, associationID string) error {
 			if e.NatGatewayID != "" {
 				return AWSErr("AuthFailure", "You do not have permission to access the specified resource.")
 			}
-			e.InstanceID, e.AssociationID = "", ""
+			e.InstanceID, e.NetworkInterfaceID, e.AssociationID = "", "", ""
 			return nil
 		}
 	}

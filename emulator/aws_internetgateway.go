@@ -101,6 +101,9 @@ func (tx *Tx) hasMappedPublicAddrs(vpcID string) bool {
 		if n := tx.w.natgws[e.NatGatewayID]; n != nil && n.VPCID == vpcID && n.Live() {
 			return true
 		}
+		if n := tx.w.enis[e.NetworkInterfaceID]; n != nil && n.VPCID == vpcID {
+			return true
+		}
 	}
 	return false
 }

@@ -292,7 +292,8 @@ func (tx *Tx) DeleteNetworkInterface(c Caller, id string) error {
 	if n.Attachment != nil {
 		return AWSErr("InvalidNetworkInterface.InUse", "The network interface '%s' is currently in use.", id)
 	}
-	// Routes to it stay, as blackhole (RouteState), as in EC2.
+	// Routes to it stay, as blackhole (RouteState), as in EC2; its Elastic IP is disassociated.
+	tx.dropENIAddress(id)
 	delete(tx.w.enis, id)
 	return nil
 }
@@ -368,6 +369,7 @@ func (tx *Tx) releaseInterfaces(i *Instance) {
 			continue
 		}
 		if n.Attachment.DeleteOnTermination {
+			tx.dropENIAddress(id)
 			delete(tx.w.enis, id)
 		} else {
 			n.Attachment = nil

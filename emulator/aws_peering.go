@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -176,7 +177,7 @@ func (tx *Tx) CreatePeering(c Caller, req PeeringRequest) (*Peering, error) {
 	switch {
 	case peer == nil:
 		p.fail(tx.now, FailedMessage)
-	case overlaps(v.CIDR, peer.CIDR):
+	case slices.ContainsFunc(v.IPv4CIDRs(), peer.OverlapsIPv4):
 		p.Accepter.CIDR = peer.CIDR
 		p.fail(tx.now, FailedMessage)
 	default:

@@ -17,6 +17,8 @@ type AWSQuotas struct {
 	PeeringsPerVPC int
 	// ElasticIPsPerRegion bounds an account's Elastic IPs in one region (default 5).
 	ElasticIPsPerRegion int
+	// IPv4CIDRBlocksPerVPC bounds a VPC's IPv4 CIDR blocks, the primary one included (default 5).
+	IPv4CIDRBlocksPerVPC int
 }
 
 // Default quotas, as AWS documents them for a new account.
@@ -27,6 +29,7 @@ const (
 	DefaultInstancesPerRun       = 20
 	DefaultPeeringsPerVPC        = 50
 	DefaultElasticIPsPerRegion   = 5
+	DefaultIPv4CIDRBlocksPerVPC  = 5
 )
 
 // WithDefaults returns q with AWS's default for every zero field.
@@ -42,6 +45,7 @@ func (q AWSQuotas) WithDefaults() AWSQuotas {
 	def(&q.InstancesPerRun, DefaultInstancesPerRun)
 	def(&q.PeeringsPerVPC, DefaultPeeringsPerVPC)
 	def(&q.ElasticIPsPerRegion, DefaultElasticIPsPerRegion)
+	def(&q.IPv4CIDRBlocksPerVPC, DefaultIPv4CIDRBlocksPerVPC)
 	return q
 }
 

@@ -132,10 +132,14 @@ func (tx *Tx) RouteInterface(r *Route) *NetworkInterface {
 	return nil
 }
 
-// LocalRoutes returns the implicit local route(s) of a table.
+// LocalRoutes returns the implicit local routes of a table: one per IPv4 CIDR block of its VPC.
 func (tx *Tx) LocalRoutes(rt *RouteTable) []*Route {
 	v := tx.w.vpcs[rt.VPCID]
-	return []*Route{{Dst: v.CIDR, Kind: TargetLocal, Target: "local", Origin: "CreateRouteTable"}}
+	var out []*Route
+	for _, b := range v.IPv4CIDRs() {
+		out = append(out, &Route{Dst: b, Kind: TargetLocal, Target: "local", Origin: "CreateRouteTable"})
+	}
+	return out
 }
 
 // RouteTarget names where CreateRoute/ReplaceRoute should point.
@@ -256,7 +260,7 @@ func (tx *Tx) CreateRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarge
 			return AWSErr("RouteAlreadyExists", "The route identified by %s already exists.", dst)
 		}
 	}
-	if v := tx.w.vpcs[rt.VPCID]; v.CIDR.Overlaps(dst) && dst.Bits() >= v.CIDR.Bits() && !tx.middleboxRoute(rt, dst, t) {
+	if v := tx.w.vpcs[rt.VPCID]; v.BlockOf(dst).IsValid() && !tx.middleboxRoute(rt, dst, t) {
 		return AWSErr("InvalidParameterValue", "The destination CIDR block %s is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.", dst)
 	}
 	kind, target, err := tx.resolveTarget(c, rt, t)

@@ -42,7 +42,7 @@ type SubnetOptions struct {
 	Tags Tags
 }
 
-// CreateSubnet creates a subnet inside a VPC's CIDR that overlaps no other subnet of it.
+// CreateSubnet creates a subnet inside one of a VPC's IPv4 CIDR blocks that overlaps no other subnet of it.
 func (tx *Tx) CreateSubnet(c Caller, vpcID string, cidr netip.Prefix, o SubnetOptions) (*Subnet, error) {
 	tx.mustWrite()
 	v := tx.w.vpcs[vpcID]
@@ -53,7 +53,7 @@ func (tx *Tx) CreateSubnet(c Caller, vpcID string, cidr netip.Prefix, o SubnetOp
 		return nil, AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", cidr)
 	}
 	cidr = cidr.Masked()
-	if cidr.Bits() < 16 || cidr.Bits() > 28 || !v.CIDR.Contains(cidr.Addr()) || cidr.Bits() < v.CIDR.Bits() {
+	if cidr.Bits() < 16 || cidr.Bits() > 28 || !v.BlockOf(cidr).IsValid() {
 		return nil, AWSErr("InvalidSubnet.Range", "The CIDR '%s' is invalid.", cidr)
 	}
 	for _, s := range tx.w.subnets {

@@ -18,11 +18,13 @@ const (
 
 // VPC is a virtual private cloud.
 type VPC struct {
-	ID                         string
-	Account                    string
-	Region                     string
-	CIDR                       netip.Prefix
-	CIDRAssociationID          string
+	ID                string
+	Account           string
+	Region            string
+	CIDR              netip.Prefix
+	CIDRAssociationID string
+	// Secondary are the IPv4 blocks associated after creation (aws_vpcipv4cidr.go).
+	Secondary                  []*VPCCIDRBlock
 	State                      string // available
 	IsDefault                  bool
 	DHCPOptionsID              string

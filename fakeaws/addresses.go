@@ -36,6 +36,12 @@ func renderAddress(tx *emulator.Tx, e *emulator.ElasticIP) addressXML {
 	if i := tx.Instance(e.InstanceID); i != nil {
 		x.InstanceID, x.NetworkInterfaceID, x.NetworkInterfaceOwnerID, x.PrivateIPAddress = i.ID, i.ENIID, i.Account, i.PrivateIP.String()
 	}
+	if n := tx.NetworkInterface(e.NetworkInterfaceID); n != nil {
+		x.NetworkInterfaceID, x.NetworkInterfaceOwnerID, x.PrivateIPAddress = n.ID, n.Account, n.PrivateIP.String()
+		if n.Attachment != nil {
+			x.InstanceID = n.Attachment.InstanceID
+		}
+	}
 	if n := tx.NatGateway(e.NatGatewayID); n != nil {
 		x.NetworkInterfaceID, x.NetworkInterfaceOwnerID, x.PrivateIPAddress = n.ENIID, n.Account, n.PrivateIP.String()
 	}
@@ -173,6 +179,20 @@ func associateAddress(s *Server, r *request) (response, error) {
 	err = s.update(r, func(tx *emulator.Tx) error {
 		alloc, err := allocationOf(tx, r)
 		if err != nil {
+			return err
+		}
+		if n := tx.NetworkInterface(eni); n != nil && !n.Primary {
+			// An instance's other interface: the address follows the interface.
+			if inst != "" && (n.Attachment == nil || n.Attachment.InstanceID != inst) {
+				return emulator.AWSErr("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", eni)
+			}
+			var a netip.Addr
+			if priv != "" {
+				if a, err = netip.ParseAddr(priv); err != nil || !a.Is4() {
+					return emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter privateIpAddress is invalid. It is not assigned to the network interface %s.", priv, eni)
+				}
+			}
+			resp.AssociationID, err = tx.AssociateAddressENI(r.Caller, alloc, eni, a, reassoc)
 			return err
 		}
 		if eni != "" {

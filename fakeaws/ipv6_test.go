@@ -48,7 +48,7 @@ func TestAWSCLIIPv6CIDRBlocks(t *testing.T) {
 		want string
 	}{
 		{[]string{"associate-vpc-cidr-block", "--vpc-id", customerVPC, "--cidr-block", "10.9.0.0/16"},
-			"An error occurred (UnsupportedOperation) when calling the AssociateVpcCidrBlock operation: spacelab does not model secondary IPv4 CIDR blocks (CidrBlock 10.9.0.0/16): its data plane routes a VPC's primary CIDR block only"},
+			"An error occurred (InvalidVpc.Range) when calling the AssociateVpcCidrBlock operation: The CIDR '10.9.0.0/16' is restricted. Use a CIDR from the same private address range as the current VPC CIDR, or use a publicly-routable CIDR."},
 		{[]string{"associate-vpc-cidr-block", "--vpc-id", customerVPC},
 			"An error occurred (MissingParameter) when calling the AssociateVpcCidrBlock operation: Either 'cidrBlock' or 'amazonProvidedIpv6CidrBlock' or 'ipv6Pool' must be specified."},
 		{[]string{"associate-subnet-cidr-block", "--subnet-id", customerSubnet, "--ipv6-cidr-block", "2001:db8::/64"},

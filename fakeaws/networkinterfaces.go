@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 
@@ -94,6 +95,11 @@ func renderENI(tx *emulator.Tx, n *emulator.NetworkInterface) networkInterfaceXM
 				x.Association.IPOwnerID, x.Association.AllocationID, x.Association.AssociationID = e.Account, e.AllocationID, e.AssociationID
 			}
 		}
+	}
+	if e := tx.ENIElasticIP(n.ID); e != nil && !n.Primary {
+		b := e.PublicIP.As4()
+		x.Association = &eniAssociation{PublicIP: e.PublicIP.String(), IPOwnerID: e.Account, AllocationID: e.AllocationID, AssociationID: e.AssociationID,
+			PublicDNSName: fmt.Sprintf("ec2-%d-%d-%d-%d.compute-1.amazonaws.com", b[0], b[1], b[2], b[3])}
 	}
 	return x
 }

@@ -6,12 +6,13 @@ import (
 	"github.com/spacelab-dev/spacelab/emulator"
 )
 
-// IPv6 CIDR blocks of VPCs and subnets: AssociateVpcCidrBlock with AmazonProvidedIpv6CidrBlock
-// (a /56), AssociateSubnetCidrBlock (a /64 inside it), their Disassociate actions, and the
-// Ipv6CidrBlockAssociationSet of DescribeVpcs and DescribeSubnets. They are stored and
-// described; the data plane carries IPv4 only, so no packet uses them. A secondary IPv4 block
-// (AssociateVpcCidrBlock with CidrBlock), IPv6 pools and IPAM are refused with
-// UnsupportedOperation, naming what is not modelled.
+// CIDR blocks of VPCs and subnets. A secondary IPv4 block (AssociateVpcCidrBlock with
+// CidrBlock) is real: subnets in it, local routes, peering and the data plane follow it; it is
+// listed in CidrBlockAssociationSet. IPv6: AssociateVpcCidrBlock with
+// AmazonProvidedIpv6CidrBlock (a /56), AssociateSubnetCidrBlock (a /64 inside it), their
+// Disassociate actions, and the Ipv6CidrBlockAssociationSet of DescribeVpcs and
+// DescribeSubnets. IPv6 pools and IPAM are refused with UnsupportedOperation, naming what is
+// not modelled.
 
 func init() {
 	register("AssociateVpcCidrBlock", associateVpcCidrBlock)
@@ -59,9 +60,40 @@ func subnetIPv6Set(tx *emulator.Tx, subnetID string) items[subnetIPv6Association
 	return list(out)
 }
 
+// vpcIPv4Set is a VPC's CidrBlockAssociationSet: the primary block, then the secondary ones
+// (disassociated ones for a while, as EC2 lists them).
+func vpcIPv4Set(tx *emulator.Tx, v *emulator.VPC) []cidrBlockAssociation {
+	out := []cidrBlockAssociation{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: stateXML{"associated"}}}
+	for _, b := range tx.VisibleSecondary(v) {
+		out = append(out, renderVPCIPv4(b, ""))
+	}
+	return out
+}
+
+// renderVPCIPv4 is one secondary block; state "" is the block's own (associated or disassociated).
+func renderVPCIPv4(b *emulator.VPCCIDRBlock, state string) cidrBlockAssociation {
+	if state == "" {
+		state = "associated"
+		if !b.Associated() {
+			state = "disassociated"
+		}
+	}
+	return cidrBlockAssociation{AssociationID: b.AssociationID, CidrBlock: b.CIDR.String(), CidrBlockState: stateXML{state}}
+}
+
+// ipv4Field is a cidr-block-association.* filter's values: every IPv4 block the VPC has or had.
+func ipv4Field(v *emulator.VPC, f func(cidrBlockAssociation) string) []string {
+	out := []string{f(cidrBlockAssociation{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: stateXML{"associated"}})}
+	for _, b := range v.Secondary {
+		out = append(out, f(renderVPCIPv4(b, "")))
+	}
+	return out
+}
+
 type associateVpcCidrBlockResponse struct {
-	VpcID                    string              `xml:"vpcId"`
-	Ipv6CidrBlockAssociation *vpcIPv6Association `xml:"ipv6CidrBlockAssociation,omitempty"`
+	VpcID                    string                `xml:"vpcId"`
+	CidrBlockAssociation     *cidrBlockAssociation `xml:"cidrBlockAssociation,omitempty"`
+	Ipv6CidrBlockAssociation *vpcIPv6Association   `xml:"ipv6CidrBlockAssociation,omitempty"`
 }
 
 func associateVpcCidrBlock(s *Server, r *request) (response, error) {
@@ -83,7 +115,27 @@ func associateVpcCidrBlock(s *Server, r *request) (response, error) {
 	case ipv4 != "" && amazon:
 		return nil, emulator.AWSErr("InvalidParameterCombination", "The parameter 'cidrBlock' cannot be used with the parameter 'amazonProvidedIpv6CidrBlock'")
 	case ipv4 != "":
-		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model secondary IPv4 CIDR blocks (CidrBlock %s): its data plane routes a VPC's primary CIDR block only", ipv4)
+		if r.Params.get("Ipv4NetmaskLength") != "" {
+			return nil, emulator.AWSErr("InvalidParameterCombination", "The parameter 'cidrBlock' cannot be used with the parameter 'ipv4NetmaskLength'")
+		}
+		cidr, perr := netip.ParsePrefix(ipv4)
+		if perr != nil || !cidr.Addr().Is4() {
+			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", ipv4)
+		}
+		resp := &associateVpcCidrBlockResponse{VpcID: vpcID}
+		err := s.update(r, func(tx *emulator.Tx) error {
+			b, err := tx.AssociateVPCIPv4(r.Caller, vpcID, cidr)
+			if err != nil {
+				return err
+			}
+			x := renderVPCIPv4(b, "associating") // EC2 answers while it associates
+			resp.CidrBlockAssociation = &x
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return resp, nil
 	case !amazon:
 		return nil, emulator.AWSErr("MissingParameter", "Either 'cidrBlock' or 'amazonProvidedIpv6CidrBlock' or 'ipv6Pool' must be specified.")
 	}
@@ -107,8 +159,9 @@ func associateVpcCidrBlock(s *Server, r *request) (response, error) {
 }
 
 type disassociateVpcCidrBlockResponse struct {
-	VpcID                    string              `xml:"vpcId"`
-	Ipv6CidrBlockAssociation *vpcIPv6Association `xml:"ipv6CidrBlockAssociation,omitempty"`
+	VpcID                    string                `xml:"vpcId"`
+	CidrBlockAssociation     *cidrBlockAssociation `xml:"cidrBlockAssociation,omitempty"`
+	Ipv6CidrBlockAssociation *vpcIPv6Association   `xml:"ipv6CidrBlockAssociation,omitempty"`
 }
 
 func disassociateVpcCidrBlock(s *Server, r *request) (response, error) {
@@ -118,6 +171,16 @@ func disassociateVpcCidrBlock(s *Server, r *request) (response, error) {
 	}
 	resp := &disassociateVpcCidrBlockResponse{}
 	err = s.update(r, func(tx *emulator.Tx) error {
+		if tx.IsSecondaryIPv4(r.Caller, id) {
+			v, b, err := tx.DisassociateVPCIPv4(r.Caller, id)
+			if err != nil {
+				return err
+			}
+			resp.VpcID = v.ID
+			x := renderVPCIPv4(b, "disassociating")
+			resp.CidrBlockAssociation = &x
+			return nil
+		}
 		a, v, err := tx.DisassociateVPCCIDR(r.Caller, id)
 		if err != nil {
 			return err

@@ -39,24 +39,30 @@ func renderVPC(tx *emulator.Tx, v *emulator.VPC) vpcXML {
 	return vpcXML{
 		Ipv6CidrBlockAssociationSet: vpcIPv6Set(tx, v.ID),
 		VpcID:                       v.ID, OwnerID: v.Account, State: v.State, CidrBlock: v.CIDR.String(),
-		CidrBlockAssociationSet: list([]cidrBlockAssociation{{AssociationID: v.CIDRAssociationID, CidrBlock: v.CIDR.String(), CidrBlockState: stateXML{"associated"}}}),
+		CidrBlockAssociationSet: list(vpcIPv4Set(tx, v)),
 		DhcpOptionsID:           v.DHCPOptionsID, InstanceTenancy: "default", IsDefault: v.IsDefault, TagSet: tagSet(v.Tags),
 	}
 }
 
 var vpcFields = fields[*emulator.VPC]{
-	"vpc-id":                                func(v *emulator.VPC) []string { return one(v.ID) },
-	"cidr":                                  func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
-	"cidr-block":                            func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
-	"cidr-block-association.cidr-block":     func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
-	"cidr-block-association.association-id": func(v *emulator.VPC) []string { return one(v.CIDRAssociationID) },
-	"cidr-block-association.state":          func(v *emulator.VPC) []string { return one("associated") },
-	"dhcp-options-id":                       func(v *emulator.VPC) []string { return one(v.DHCPOptionsID) },
-	"is-default":                            func(v *emulator.VPC) []string { return one(boolStr(v.IsDefault)) },
-	"isDefault":                             func(v *emulator.VPC) []string { return one(boolStr(v.IsDefault)) },
-	"owner-id":                              func(v *emulator.VPC) []string { return one(v.Account) },
-	"state":                                 func(v *emulator.VPC) []string { return one(v.State) },
-	"instance-tenancy":                      func(v *emulator.VPC) []string { return one("default") },
+	"vpc-id":     func(v *emulator.VPC) []string { return one(v.ID) },
+	"cidr":       func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
+	"cidr-block": func(v *emulator.VPC) []string { return one(v.CIDR.String()) },
+	"cidr-block-association.cidr-block": func(v *emulator.VPC) []string {
+		return ipv4Field(v, func(a cidrBlockAssociation) string { return a.CidrBlock })
+	},
+	"cidr-block-association.association-id": func(v *emulator.VPC) []string {
+		return ipv4Field(v, func(a cidrBlockAssociation) string { return a.AssociationID })
+	},
+	"cidr-block-association.state": func(v *emulator.VPC) []string {
+		return ipv4Field(v, func(a cidrBlockAssociation) string { return a.CidrBlockState.State })
+	},
+	"dhcp-options-id":  func(v *emulator.VPC) []string { return one(v.DHCPOptionsID) },
+	"is-default":       func(v *emulator.VPC) []string { return one(boolStr(v.IsDefault)) },
+	"isDefault":        func(v *emulator.VPC) []string { return one(boolStr(v.IsDefault)) },
+	"owner-id":         func(v *emulator.VPC) []string { return one(v.Account) },
+	"state":            func(v *emulator.VPC) []string { return one(v.State) },
+	"instance-tenancy": func(v *emulator.VPC) []string { return one("default") },
 }
 
 type describeVpcsResponse struct {

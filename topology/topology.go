@@ -155,6 +155,7 @@ type RawQuotas struct {
 	RoutesPerRouteTable   int `yaml:"routes_per_route_table"`
 	InstancesPerRun       int `yaml:"instances_per_run_instances"`
 	PeeringsPerVPC        int `yaml:"peerings_per_vpc"`
+	IPv4CIDRBlocksPerVPC  int `yaml:"ipv4_cidr_blocks_per_vpc"`
 }
 
 // RawAccount is a customer AWS account with its credentials and resources.
@@ -374,12 +375,14 @@ func (r *Raw) Resolve() (*Topology, error) {
 	}
 	q := r.AWS.Quotas
 	t.AWSQuotas = emulator.AWSQuotas{RulesPerSecurityGroup: q.RulesPerSecurityGroup, SecurityGroupsPerENI: q.SecurityGroupsPerENI,
-		RoutesPerRouteTable: q.RoutesPerRouteTable, InstancesPerRun: q.InstancesPerRun, PeeringsPerVPC: q.PeeringsPerVPC}
+		RoutesPerRouteTable: q.RoutesPerRouteTable, InstancesPerRun: q.InstancesPerRun, PeeringsPerVPC: q.PeeringsPerVPC,
+		IPv4CIDRBlocksPerVPC: q.IPv4CIDRBlocksPerVPC}
 	for _, f := range []struct {
 		name string
 		v    int
 	}{{"rules_per_security_group", q.RulesPerSecurityGroup}, {"security_groups_per_eni", q.SecurityGroupsPerENI},
-		{"routes_per_route_table", q.RoutesPerRouteTable}, {"instances_per_run_instances", q.InstancesPerRun}, {"peerings_per_vpc", q.PeeringsPerVPC}} {
+		{"routes_per_route_table", q.RoutesPerRouteTable}, {"instances_per_run_instances", q.InstancesPerRun}, {"peerings_per_vpc", q.PeeringsPerVPC},
+		{"ipv4_cidr_blocks_per_vpc", q.IPv4CIDRBlocksPerVPC}} {
 		if f.v < 0 {
 			bad(path{"aws", "quotas", f.name}, "", "%d is negative", f.v)
 		}

@@ -23,6 +23,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		h.Aliases = append(h.Aliases, name)
 	}
 	subnets := tx.SubnetsOf(v.ID)
+	blocks := v.IPv4CIDRs()
 	// The wan link: the VPC's way to AWS's own services and (through an internet gateway) out.
 	wanKey := "wan|" + v.ID
 	inet, vpcSide := p2p(r.book.linkIndex(wanKey, r.liveLinks))
@@ -41,15 +42,17 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 			if over[s.CIDR] {
 				continue // a middlebox route of the table sends this subnet's traffic elsewhere
 			}
-			out = append(out, netspec.Route{Table: table, Dst: s.CIDR, Dev: bridgeName(s.ID), Why: "local route " + v.CIDR.String()})
+			out = append(out, netspec.Route{Table: table, Dst: s.CIDR, Dev: bridgeName(s.ID), Why: "local route " + v.BlockOf(s.CIDR).String()})
 		}
-		out = append(out, netspec.Route{Table: table, Dst: v.CIDR, Type: netspec.Blackhole, Metric: catchAllMetric, Code: "NO_SUBNET",
-			Why: "no subnet of " + v.ID + " holds this part of " + v.CIDR.String()})
+		for _, b := range blocks {
+			out = append(out, netspec.Route{Table: table, Dst: b, Type: netspec.Blackhole, Metric: catchAllMetric, Code: "NO_SUBNET",
+				Why: "no subnet of " + v.ID + " holds this part of " + b.String()})
+		}
 		return out
 	}
 	h.Routes = append(h.Routes, local(edgeTable, nil)...)
 	h.Routes = append(h.Routes, netspec.Route{Table: edgeTable, Dst: netip.MustParsePrefix("0.0.0.0/0"), Type: netspec.Blackhole, Metric: catchAllMetric,
-		Code: "NO_TRANSITIVE_PEERING", Why: fmt.Sprintf("traffic from outside %s (%s) is only delivered inside it", v.ID, v.CIDR)})
+		Code: "NO_TRANSITIVE_PEERING", Why: fmt.Sprintf("traffic from outside %s (%s) is only delivered inside it", v.ID, joinPrefixes(blocks))})
 	// Route tables.
 	tables := map[int]bool{edgeTable: true}
 	// Numbers already handed to this VPC's tables are taken before any new table gets one: a new
@@ -99,7 +102,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 	cfg := &netspec.DNSConfig{
 		Zones:          []string{emulator.InternalDomain(v.Region) + "."},
 		Forwarders:     []netip.AddrPort{netip.AddrPortFrom(r.publicDNS, 53)},
-		AllowedSources: []netip.Prefix{v.CIDR},
+		AllowedSources: blocks,
 	}
 	for _, i := range tx.Instances() {
 		if i.VPCID == v.ID && i.State != "terminated" {
@@ -123,11 +126,14 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 	if h.Filter == nil {
 		h.Filter = &netspec.Filter{}
 	}
-	h.Filter.Chains = append(h.Filter.Chains, netspec.Chain{Name: "input", Hook: netspec.Input, Policy: netspec.Accept, Rules: []netspec.FilterRule{
-		{Src: v.CIDR, Dst: netip.PrefixFrom(resolver, 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS serves its own VPC"},
-		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.UDP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_OUTSIDE_VPC", Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
-		{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.TCP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_OUTSIDE_VPC", Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
-	}})
+	var input []netspec.FilterRule
+	for _, b := range blocks {
+		input = append(input, netspec.FilterRule{Src: b, Dst: netip.PrefixFrom(resolver, 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS serves its own VPC"})
+	}
+	h.Filter.Chains = append(h.Filter.Chains, netspec.Chain{Name: "input", Hook: netspec.Input, Policy: netspec.Accept, Rules: append(input,
+		netspec.FilterRule{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.UDP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_OUTSIDE_VPC", Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
+		netspec.FilterRule{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.TCP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_OUTSIDE_VPC", Why: "AmazonProvidedDNS of " + v.ID + " does not answer outside the VPC"},
+	)})
 }
 
 func vpcNameUnique(tx *emulator.Tx, name string) bool {
@@ -608,7 +614,8 @@ type publicMapping struct {
 }
 
 // publicMappings lists the VPC's addresses that have a public IPv4 address: instances (their own
-// public IP, or an associated Elastic IP) and live NAT gateways (their Elastic IP).
+// public IP, or an associated Elastic IP), attached interfaces with an Elastic IP, and live NAT
+// gateways (their Elastic IP).
 func (r *renderer) publicMappings(v *emulator.VPC) []publicMapping {
 	var out []publicMapping
 	for _, i := range r.tx.Instances() {
@@ -621,6 +628,17 @@ func (r *renderer) publicMappings(v *emulator.VPC) []publicMapping {
 			what = "Elastic IP " + e.AllocationID
 		}
 		out = append(out, publicMapping{private: i.PrivateIP, public: pub, owner: i.ID, what: what})
+	}
+	for _, e := range r.tx.ElasticIPs() {
+		// An Elastic IP on an instance's other interface reaches it while it is attached.
+		n := r.tx.NetworkInterface(e.NetworkInterfaceID)
+		if e.NetworkInterfaceID == "" || n == nil || n.VPCID != v.ID || n.Attachment == nil {
+			continue
+		}
+		if i := r.tx.Instance(n.Attachment.InstanceID); i == nil || i.State == "terminated" {
+			continue
+		}
+		out = append(out, publicMapping{private: n.PrivateIP, public: e.PublicIP, owner: n.ID, what: "Elastic IP " + e.AllocationID})
 	}
 	for _, n := range r.tx.NatGateways() {
 		if n.VPCID == v.ID && n.Live() {
@@ -657,8 +675,10 @@ func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Pre
 		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(m.public, 32), Via: vpcSide.Addr(),
 			Dev: shortName("w", v.ID), Why: fmt.Sprintf("%s of %s (%s)", m.what, m.owner, igw.ID)})
 	}
-	chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: v.CIDR, Verdict: netspec.Drop, Code: "NO_PUBLIC_IP",
-		Why: fmt.Sprintf("the source has no public IPv4 address, and %s only carries traffic of instances that have one", igw.ID)})
+	for _, b := range v.IPv4CIDRs() {
+		chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: b, Verdict: netspec.Drop, Code: "NO_PUBLIC_IP",
+			Why: fmt.Sprintf("the source has no public IPv4 address, and %s only carries traffic of instances that have one", igw.ID)})
+	}
 	h.Filter.Chains = append(h.Filter.Chains, chain)
 }
 
@@ -678,14 +698,26 @@ func (r *renderer) renderNatGateway(n *emulator.NatGateway) {
 		Resolvers: []netip.Addr{v.ResolverAddr()}})
 	r.own(h.Name, n.ID, n.AllocationID)
 	r.attach(h, n.ID, s, n.PrivateIP)
+	var snat []netspec.SNATRule
+	rules := []netspec.FilterRule{{Established: true, Verdict: netspec.Accept, Why: "reply to a connection opened through " + n.ID}}
+	for _, b := range v.IPv4CIDRs() {
+		snat = append(snat, netspec.SNATRule{Oif: "eth0", Src: b, To: n.PrivateIP,
+			Why: fmt.Sprintf("%s translates %s to its address %s (Elastic IP %s)", n.ID, b, n.PrivateIP, n.PublicIP)})
+		rules = append(rules, netspec.FilterRule{Src: b, Verdict: netspec.Accept, Why: n.ID + " forwards traffic from " + b.String()})
+	}
 	h.Filter = &netspec.Filter{
-		SNAT: []netspec.SNATRule{{Oif: "eth0", Src: v.CIDR, To: n.PrivateIP,
-			Why: fmt.Sprintf("%s translates %s to its address %s (Elastic IP %s)", n.ID, v.CIDR, n.PrivateIP, n.PublicIP)}},
+		SNAT: snat,
 		Chains: []netspec.Chain{{Name: "natgw", Hook: netspec.Forward, Policy: netspec.Drop, PolicyCode: "NAT_GATEWAY_INBOUND",
 			PolicyWhy: n.ID + " forwards only connections opened from inside " + v.ID,
-			Rules: []netspec.FilterRule{
-				{Established: true, Verdict: netspec.Accept, Why: "reply to a connection opened through " + n.ID},
-				{Src: v.CIDR, Verdict: netspec.Accept, Why: n.ID + " forwards traffic from " + v.CIDR.String()},
-			}}},
+			Rules:     rules}},
 	}
+}
+
+// joinPrefixes writes prefixes as "a, b".
+func joinPrefixes(ps []netip.Prefix) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ", ")
 }

@@ -34,7 +34,7 @@ func (r *renderer) tableRoutes(v *emulator.VPC, rt *emulator.RouteTable, route *
 	}
 	var out []netspec.Route
 	for _, e := range pl.Entries {
-		if e.CIDR.Overlaps(v.CIDR) {
+		if v.OverlapsIPv4(e.CIDR) {
 			continue
 		}
 		one := *route

@@ -50,7 +50,9 @@ func (r *renderer) renderVGW(g *emulator.VpnGateway) {
 	vif := vgwIfname(g.ID)
 	r.link(&netspec.Link{A: netspec.End{Host: VPCHost(v.ID), Ifname: vif, Addrs: []netip.Prefix{vpcSide}, Label: g.ID},
 		B: netspec.End{Host: h.Name, Ifname: "vpc", Addrs: []netip.Prefix{gwSide}}})
-	h.Routes = append(h.Routes, netspec.Route{Dst: v.CIDR, Via: vpcSide.Addr(), Dev: "vpc", Why: "the VPC " + v.ID})
+	for _, b := range v.IPv4CIDRs() {
+		h.Routes = append(h.Routes, netspec.Route{Dst: b, Via: vpcSide.Addr(), Dev: "vpc", Why: "the VPC " + v.ID})
+	}
 	if router := r.spec.Host(VPCHost(v.ID)); router != nil {
 		router.Rules = append(router.Rules, netspec.Rule{Priority: rulePriority + 850 + len(router.Rules), Iif: vif, Table: edgeTable})
 	}
