@@ -37,6 +37,8 @@ type journal struct {
 	all     bool         // every model field has been saved
 	named   bool         // mustWrite or mustWriteModel was called
 	network bool         // something with a data-plane effect was named
+	netAll  bool         // mustWrite() named everything (or an Update named nothing)
+	netWhat []any        // what mustWrite named, in order (the reconciler's change set)
 }
 
 // mustWrite panics outside a writable Tx and journals what the operation is about to change
@@ -67,6 +69,13 @@ func (tx *Tx) write(network bool, what []any) {
 	}
 	j.named = true
 	j.network = j.network || network
+	if network {
+		if len(what) == 0 {
+			j.netAll = true
+		} else {
+			j.netWhat = append(j.netWhat, what...)
+		}
+	}
 	if len(what) == 0 {
 		j.saveAll(tx.w)
 		return
