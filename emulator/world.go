@@ -243,12 +243,12 @@ func (w *World) NetworkGeneration() uint64 {
 	return w.netGen
 }
 
-// netChange is what one Update named as changing the data plane (journal.go): the pointers it
-// passed to mustWrite, or all when it named everything.
+// netChange is what one Update named as changing the data plane (journal.go), or all when
+// it named everything.
 type netChange struct {
 	gen  uint64
 	all  bool
-	what []any
+	what []Changed
 }
 
 // netLogSize is how many data-plane changes the world remembers for NetworkChanges.
@@ -264,12 +264,11 @@ func (w *World) logNetChange(c netChange) {
 }
 
 // NetworkChanges returns what the Updates after network generation since named as changing
-// the data plane, in order: the pointers their operations passed to mustWrite (a model object
-// such as a *SecurityGroup, a field such as &space.InboundRulesets, or a map or slice of
-// objects whose membership changed). ok is false when one of them named everything
-// (tx.mustWrite() with nothing, or an Update that named nothing) or when the world no longer
+// the data plane, in order (see Changed). ok is false when one of them named everything
+// (tx.mustWrite() with nothing, an Update that named nothing, or something Changed has no
+// kind for: a map of objects whose entries changed, a field) or when the world no longer
 // remembers that far back: then only a full render is right.
-func (tx *Tx) NetworkChanges(since uint64) (what []any, ok bool) {
+func (tx *Tx) NetworkChanges(since uint64) (what []Changed, ok bool) {
 	w := tx.w
 	if w.netForgot > since {
 		return nil, false

@@ -97,56 +97,49 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 }
 
 // affected returns the units and hosts a change may alter, from what the Updates named in
-// their journals (emulator.Tx.NetworkChanges). ok is false when one of them is not known
-// precisely enough: then only a full render is right.
+// their journals (emulator.Tx.NetworkChanges); nil when a kind is not known here (then only
+// a full render is right).
 //
 //   - a security group (its rules: authorize, revoke, modify): the filters of its members,
 //     instances whose primary interface or a secondary one is in the group. Membership lives
 //     on instances and interfaces, so a group's rules never change who its members are, and
 //     groups whose rules reference it keep the same member set;
-//   - a space's inbound rulesets (&Space.InboundRulesets): the space router's filter;
+//   - a space's inbound ruleset: the space router's filter;
 //   - an app (scaling, dynos): its dynos and routers, its space's router (backends) and VPC
 //     router (outbound NAT, service discovery), and the internet (public names);
-//   - anything else (a map or slice whose membership changed, a field, another object): not
-//     known here.
-func affected(tx *emulator.Tx, what []any) (map[string]bool, bool) {
+//   - an app (gone or moved, say) whose space is not found still renders its own unit and the
+//     internet, and any other kind: everything.
+func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 	dirty := map[string]bool{}
-	for _, w := range what {
-		switch o := w.(type) {
-		case *emulator.SecurityGroup:
+	for _, c := range what {
+		switch c.Kind {
+		case "security-group":
 			for _, i := range tx.Instances() {
-				if slices.Contains(i.SecurityGroupIDs, o.ID) {
+				if slices.Contains(i.SecurityGroupIDs, c.ID) {
 					dirty["instance|"+i.ID] = true
 				}
 			}
 			for _, n := range tx.NetworkInterfaces() {
-				if n.Attachment != nil && slices.Contains(n.SecurityGroupIDs, o.ID) {
+				if n.Attachment != nil && slices.Contains(n.SecurityGroupIDs, c.ID) {
 					dirty["instance|"+n.Attachment.InstanceID] = true
 				}
 			}
-		case *[]*emulator.InboundRuleset:
-			found := false
-			for _, sp := range tx.Spaces() {
-				if &sp.InboundRulesets == o {
+		case "inbound-ruleset":
+			dirty["space-router|"+c.ID] = true
+		case "app":
+			dirty["app|"+c.ID] = true
+			dirty[HostInternet] = true
+			if app := tx.App(c.ID); app != nil {
+				if sp := tx.Space(app.SpaceID); sp != nil {
 					dirty["space-router|"+sp.ID] = true
-					found = true
+					dirty[VPCHost(sp.VPCID)] = true
 				}
 			}
-			if !found {
-				return nil, false
-			}
-		case *emulator.App:
-			dirty["app|"+o.ID] = true
-			dirty[HostInternet] = true
-			if sp := tx.Space(o.SpaceID); sp != nil {
-				dirty["space-router|"+sp.ID] = true
-				dirty[VPCHost(sp.VPCID)] = true
-			}
 		default:
-			return nil, false
+			return nil
 		}
 	}
-	return dirty, true
+	return dirty
 }
 
 // checkPartial is on in test binaries (not while benchmarking): every partial render is

@@ -125,7 +125,7 @@ func (r *Reconciler) sync(ctx context.Context, full bool) error {
 		if !full && ok && r.state != nil {
 			// Only the hosts the changes since the last apply affect (partial.go).
 			if what, known := tx.NetworkChanges(r.appliedNet); known {
-				if dirty, known := affected(tx, what); known {
+				if dirty := affected(tx, what); dirty != nil {
 					p = &partial{dirty: dirty, last: r.state}
 				}
 			}
