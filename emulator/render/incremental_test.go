@@ -83,7 +83,40 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	port := 8000 + pick(4)
 	cidr := fmt.Sprintf("198.51.100.%d/32", pick(4))
 	perm := []emulator.Permission{{Protocol: "tcp", FromPort: &port, ToPort: &port, CIDRs: []emulator.PermissionCIDR{{CIDR: cidr}}}}
-	switch k := pick(14); k {
+	anApp := func() *emulator.App {
+		spaces := tx.Spaces()
+		apps := tx.AppsIn(spaces[pick(len(spaces))].ID)
+		if len(apps) == 0 {
+			return nil
+		}
+		return apps[pick(len(apps))]
+	}
+	switch k := pick(16); k {
+	case 14:
+		app := anApp()
+		if app == nil {
+			return change{"nothing", true, func(*emulator.Tx) error { return nil }}
+		}
+		v := fmt.Sprint("v", pick(3))
+		if pick(2) == 0 {
+			return change{"UpdateConfigVars " + app.Name, false, func(tx *emulator.Tx) error {
+				_, err := tx.UpdateConfigVars(app.ID, map[string]*string{"K": &v})
+				return err
+			}}
+		}
+		return change{"RestartDynos " + app.Name, false, func(tx *emulator.Tx) error {
+			_, err := tx.RestartDynos(app.ID, "")
+			return err
+		}}
+	case 15:
+		app := anApp()
+		if app == nil {
+			return change{"nothing", true, func(*emulator.Tx) error { return nil }}
+		}
+		crashed := pick(2) == 0
+		return change{fmt.Sprintf("SetDynoCrashed %s web.1 %v", app.Name, crashed), false, func(tx *emulator.Tx) error {
+			return tx.SetDynoCrashed(app.ID, "web.1", crashed)
+		}}
 	case 12:
 		g := group()
 		var ids []string
