@@ -6,11 +6,11 @@ package emulator
 // RevokeRulesByID removes rules of a group by their ids, inbound or outbound. Every id must be
 // a rule of that direction of the group; nothing is removed otherwise.
 func (tx *Tx) RevokeRulesByID(c Caller, groupID string, ids []string, egress bool) ([]*SGRule, error) {
-	tx.mustWrite()
 	g, err := tx.callerGroup(c, groupID)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWrite(g)
 	keep := g.Ingress
 	if egress {
 		keep = g.Egress
@@ -91,11 +91,11 @@ type RuleChange struct {
 // and describe one peer; a result equal to another rule of the same direction is a duplicate.
 // Nothing changes unless all of them can.
 func (tx *Tx) ModifyRules(c Caller, groupID string, changes []RuleChange) error {
-	tx.mustWrite()
 	g, err := tx.callerGroup(c, groupID)
 	if err != nil {
 		return err
 	}
+	tx.mustWrite(g)
 	type edit struct {
 		old  *SGRule
 		next *SGRule

@@ -9,11 +9,11 @@ const DynoCrashed = "crashed"
 // SetDynoCrashed crashes an app's dyno (web.1), or, with crashed false, brings it back up with
 // a fresh start of its process, as a restart does.
 func (tx *Tx) SetDynoCrashed(appNameOrID, dyno string, crashed bool) error {
-	tx.mustWrite()
 	app := tx.App(appNameOrID)
 	if app == nil {
 		return HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that app.")
 	}
+	tx.mustWrite(app) // its config, dynos and their processes
 	for _, d := range app.Dynos {
 		if d.Name() != dyno && d.ID != dyno {
 			continue

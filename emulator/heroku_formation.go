@@ -62,11 +62,11 @@ const MaxDynosPerType = 1000
 // address in a dyno subnet of its space; dynos are numbered from 1 and scaling down stops the
 // highest numbers.
 func (tx *Tx) Scale(appID string, updates []ScaleUpdate) ([]*Formation, error) {
-	tx.mustWrite()
 	app := tx.App(appID)
 	if app == nil {
 		return nil, HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that app.")
 	}
+	tx.mustWrite(app) // its formation and dynos; the addresses it takes are its dynos'
 	want := map[string]int{}
 	for _, u := range updates {
 		if !processTypeRE.MatchString(u.Type) {

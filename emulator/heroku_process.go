@@ -16,11 +16,11 @@ var configVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // /apps/{app}/config-vars does, and returns the app's vars. Like a new release on Heroku it
 // restarts the app's dynos, so their processes see the new environment.
 func (tx *Tx) UpdateConfigVars(appID string, changes map[string]*string) (map[string]string, error) {
-	tx.mustWrite()
 	app := tx.App(appID)
 	if app == nil {
 		return nil, HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that app.")
 	}
+	tx.mustWrite(app) // its config, dynos and their processes
 	for k := range changes {
 		if !configVarRE.MatchString(k) {
 			return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Invalid config var name: %s. Config var names must start with a letter or underscore and contain only letters, digits and underscores.", k)
@@ -48,11 +48,11 @@ func (tx *Tx) UpdateConfigVars(appID string, changes map[string]*string) (map[st
 // RestartDynos restarts an app's dynos (heroku ps:restart): all of them when which is empty,
 // else those of a process type (web) or one dyno (web.1). It returns the dynos restarted.
 func (tx *Tx) RestartDynos(appID, which string) ([]*Dyno, error) {
-	tx.mustWrite()
 	app := tx.App(appID)
 	if app == nil {
 		return nil, HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that app.")
 	}
+	tx.mustWrite(app) // its config, dynos and their processes
 	var out []*Dyno
 	for _, d := range app.Dynos {
 		if which == "" || which == d.Type || which == d.Name() || which == d.ID {

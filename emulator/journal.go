@@ -37,6 +37,8 @@ type journal struct {
 	all     bool         // every model field has been saved
 	named   bool         // mustWrite or mustWriteModel was called
 	network bool         // something with a data-plane effect was named
+	netAll  bool         // mustWrite() named everything (or an Update named nothing)
+	netWhat []Changed    // what mustWrite named, in order (the reconciler's change set)
 }
 
 // mustWrite panics outside a writable Tx and journals what the operation is about to change
@@ -67,6 +69,19 @@ func (tx *Tx) write(network bool, what []any) {
 	}
 	j.named = true
 	j.network = j.network || network
+	if network && !j.netAll {
+		if len(what) == 0 {
+			j.netAll = true
+		}
+		for _, p := range what {
+			c, ok := tx.w.changed(p)
+			if !ok {
+				j.netAll, j.netWhat = true, nil
+				break
+			}
+			j.netWhat = append(j.netWhat, c)
+		}
+	}
 	if len(what) == 0 {
 		j.saveAll(tx.w)
 		return
@@ -140,6 +155,36 @@ func (j *journal) save(p any, deep bool) {
 		keep.Set(deepCopy(target))
 		j.undo = append(j.undo, func() { target.Set(keep) })
 	}
+}
+
+// Changed names a model object whose data-plane face an Update changed: what the reconciler
+// renders again (render.affected). Kind says which face:
+//   - "security-group": a group's rules (its members are named by their instances and
+//     interfaces, not by the group);
+//   - "inbound-ruleset": a space's trusted IP ranges (ID is the space's);
+//   - "app": an app's formation and dynos.
+type Changed struct {
+	Kind string
+	ID   string
+}
+
+// changed says what naming p for the data plane changes, when that is known precisely: an
+// operation that names a map of objects (entries added or removed), a field, or an object of
+// another kind makes the reconciler render everything.
+func (w *World) changed(p any) (Changed, bool) {
+	switch o := p.(type) {
+	case *SecurityGroup:
+		return Changed{"security-group", o.ID}, true
+	case *App:
+		return Changed{"app", o.ID}, true
+	case *[]*InboundRuleset:
+		for id, sp := range w.spaces {
+			if &sp.InboundRulesets == o {
+				return Changed{"inbound-ruleset", id}, true
+			}
+		}
+	}
+	return Changed{}, false
 }
 
 // rollback puts back everything saved, newest first.

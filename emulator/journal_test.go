@@ -78,3 +78,84 @@ func TestJournalPutsBackWhatItNamed(t *testing.T) {
 		t.Errorf("a Name tag (a host alias) did not move the network generation")
 	}
 }
+
+// TestNetworkChanges: what the reconciler learns of each write is what its operations named
+// for the data plane: the object for a named write, nothing for a model-only one, and "not
+// known" (a full render) for an operation that named everything, a failed Update leaving no
+// trace, and a change older than the world remembers.
+func TestNetworkChanges(t *testing.T) {
+	c := emulatortest.Customer
+	port := 8443
+	perm := []emulator.Permission{{Protocol: "tcp", FromPort: &port, ToPort: &port, CIDRs: []emulator.PermissionCIDR{{CIDR: "192.0.2.0/24"}}}}
+	group := func(tx *emulator.Tx) *emulator.SecurityGroup {
+		for _, g := range tx.SecurityGroups() {
+			if g.VPCID == emulatortest.CustomerVPC {
+				return g
+			}
+		}
+		return nil
+	}
+	authorize := func(tx *emulator.Tx) error { _, err := tx.AuthorizeIngress(c, group(tx).ID, perm); return err }
+	revoke := func(tx *emulator.Tx) error { _, err := tx.RevokeIngress(c, group(tx).ID, perm); return err }
+	tags := func(tx *emulator.Tx) error {
+		return tx.CreateTags(c, []string{emulatortest.CustomerVPC}, emulator.Tags{"env": "x"})
+	}
+	everything := func(tx *emulator.Tx) error { _, err := emulatortest.RequestPeering(tx); return err }
+	abort := func(tx *emulator.Tx) error { authorize(tx); return errors.New("abort") }
+	for _, tc := range []struct {
+		name   string
+		writes []func(tx *emulator.Tx) error
+		named  int // how many objects named; -1: not known
+	}{
+		{"one rule", []func(tx *emulator.Tx) error{authorize}, 1},
+		{"two writes joined", []func(tx *emulator.Tx) error{authorize, revoke}, 2},
+		{"tags only", []func(tx *emulator.Tx) error{tags}, 0},
+		{"failed update", []func(tx *emulator.Tx) error{abort}, 0},
+		{"named everything", []func(tx *emulator.Tx) error{authorize, everything}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := emulatortest.World(t)
+			since := w.NetworkGeneration()
+			var g *emulator.SecurityGroup
+			for _, fn := range tc.writes {
+				w.Update(fn)
+			}
+			var what []emulator.Changed
+			var ok bool
+			w.View(func(tx *emulator.Tx) error { g = group(tx); what, ok = tx.NetworkChanges(since); return nil })
+			switch {
+			case tc.named < 0 && ok:
+				t.Fatalf("NetworkChanges = %v, known; want not known", what)
+			case tc.named >= 0 && (!ok || len(what) != tc.named):
+				t.Fatalf("NetworkChanges = %v, %v; want %d objects", what, ok, tc.named)
+			}
+			for _, o := range what {
+				if o != (emulator.Changed{Kind: "security-group", ID: g.ID}) {
+					t.Errorf("named %+v, want the group %s", o, g.ID)
+				}
+			}
+		})
+	}
+	t.Run("forgotten", func(t *testing.T) {
+		w := emulatortest.World(t)
+		since := w.NetworkGeneration()
+		for i := range 300 {
+			fn := authorize
+			if i%2 == 1 {
+				fn = revoke
+			}
+			if err := w.Update(fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.View(func(tx *emulator.Tx) error {
+			if _, ok := tx.NetworkChanges(since); ok {
+				t.Error("300 changes back: known; want not known (the world remembers 256)")
+			}
+			if what, ok := tx.NetworkChanges(tx.NetworkGeneration() - 10); !ok || len(what) != 10 {
+				t.Errorf("10 changes back: %d objects, %v; want 10", len(what), ok)
+			}
+			return nil
+		})
+	})
+}

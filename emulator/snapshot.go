@@ -12,7 +12,7 @@ import (
 
 // modelField reports whether a World field holds model data (maps and slices of resources).
 func modelField(f reflect.StructField) bool {
-	if f.Name == "waiters" {
+	if f.Name == "waiters" || f.Name == "netLog" { // not model: who waits, what changed
 		return false
 	}
 	k := f.Type.Kind()

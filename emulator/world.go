@@ -27,10 +27,12 @@ import (
 
 // World holds the whole model. The zero value is not usable; call NewWorld.
 type World struct {
-	mu      sync.RWMutex
-	gen     uint64
-	netGen  uint64 // generation of the last Update that changed what the data plane sees
-	waiters []chan struct{}
+	mu        sync.RWMutex
+	gen       uint64
+	netGen    uint64      // generation of the last Update that changed what the data plane sees
+	netLog    []netChange // the last data-plane changes, oldest first (NetworkChanges)
+	netForgot uint64      // generation of the newest change dropped from netLog
+	waiters   []chan struct{}
 
 	now  func() time.Time
 	rng  *rand.Rand
@@ -199,6 +201,7 @@ func (w *World) Update(fn func(tx *Tx) error) error {
 	w.gen++
 	if j.network || !j.named {
 		w.netGen = w.gen
+		w.logNetChange(netChange{gen: w.gen, all: j.netAll || !j.named, what: j.netWhat})
 	}
 	waiters := w.waiters
 	w.waiters = nil
@@ -238,6 +241,48 @@ func (w *World) NetworkGeneration() uint64 {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	return w.netGen
+}
+
+// netChange is what one Update named as changing the data plane (journal.go), or all when
+// it named everything.
+type netChange struct {
+	gen  uint64
+	all  bool
+	what []Changed
+}
+
+// netLogSize is how many data-plane changes the world remembers for NetworkChanges.
+const netLogSize = 256
+
+func (w *World) logNetChange(c netChange) {
+	if len(w.netLog) == netLogSize {
+		w.netForgot = w.netLog[0].gen
+		copy(w.netLog, w.netLog[1:])
+		w.netLog = w.netLog[:netLogSize-1]
+	}
+	w.netLog = append(w.netLog, c)
+}
+
+// NetworkChanges returns what the Updates after network generation since named as changing
+// the data plane, in order (see Changed). ok is false when one of them named everything
+// (tx.mustWrite() with nothing, an Update that named nothing, or something Changed has no
+// kind for: a map of objects whose entries changed, a field) or when the world no longer
+// remembers that far back: then only a full render is right.
+func (tx *Tx) NetworkChanges(since uint64) (what []Changed, ok bool) {
+	w := tx.w
+	if w.netForgot > since {
+		return nil, false
+	}
+	for _, c := range w.netLog {
+		if c.gen <= since {
+			continue
+		}
+		if c.all {
+			return nil, false
+		}
+		what = append(what, c.what...)
+	}
+	return what, true
 }
 
 // NetworkGeneration is the world's network generation as seen by this transaction.

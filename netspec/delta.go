@@ -50,20 +50,22 @@ func (d *Delta) Touched(old *Spec) map[string]bool {
 }
 
 // Diff returns what turns old into new. Hosts and links are compared whole; old may be nil.
+// A host or link new shares with old (the same pointer, as a partial render leaves what it
+// did not render again) is equal without looking further.
 func Diff(old, new *Spec) *Delta {
 	d := &Delta{}
 	oldHosts := map[string]*Host{}
-	oldLinks := map[string]*Link{}
+	shared := map[*Link]bool{}
 	if old != nil {
 		for _, h := range old.Hosts {
 			oldHosts[h.Name] = h
 		}
 		for _, l := range old.Links {
-			oldLinks[l.Key()] = l
+			shared[l] = false
 		}
 	}
 	for _, h := range new.Hosts {
-		if o := oldHosts[h.Name]; o == nil || !reflect.DeepEqual(o, h) {
+		if o := oldHosts[h.Name]; o == nil || o != h && !reflect.DeepEqual(o, h) {
 			d.Hosts = append(d.Hosts, h)
 		}
 		delete(oldHosts, h.Name)
@@ -71,7 +73,24 @@ func Diff(old, new *Spec) *Delta {
 	for name := range oldHosts {
 		d.RemovedHosts = append(d.RemovedHosts, name)
 	}
+	// Links by key, but only those not shared.
+	var fresh []*Link
 	for _, l := range new.Links {
+		if _, ok := shared[l]; ok {
+			shared[l] = true
+			continue
+		}
+		fresh = append(fresh, l)
+	}
+	oldLinks := map[string]*Link{}
+	if old != nil {
+		for _, l := range old.Links {
+			if !shared[l] {
+				oldLinks[l.Key()] = l
+			}
+		}
+	}
+	for _, l := range fresh {
 		k := l.Key()
 		if o := oldLinks[k]; o == nil || !reflect.DeepEqual(o, l) {
 			d.Links = append(d.Links, l)

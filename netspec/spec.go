@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -248,7 +249,20 @@ func (s *Spec) Resolve(nameOrAlias string) *Host {
 // Sort orders hosts, links and their contents so equal networks compare equal.
 func (s *Spec) Sort() {
 	sort.Slice(s.Hosts, func(i, j int) bool { return s.Hosts[i].Name < s.Hosts[j].Name })
-	sort.Slice(s.Links, func(i, j int) bool { return s.Links[i].Key() < s.Links[j].Key() })
+	// Each link's key once, not once per comparison.
+	keyed := make([]keyedLink, len(s.Links))
+	for i, l := range s.Links {
+		keyed[i] = keyedLink{l.Key(), l}
+	}
+	slices.SortFunc(keyed, func(a, b keyedLink) int { return strings.Compare(a.key, b.key) })
+	for i, k := range keyed {
+		s.Links[i] = k.link
+	}
+}
+
+type keyedLink struct {
+	key  string
+	link *Link
 }
 
 // Key identifies a link by its two ends.

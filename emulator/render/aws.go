@@ -26,7 +26,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 	blocks := v.IPv4CIDRs()
 	// The wan link: the VPC's way to AWS's own services and (through an internet gateway) out.
 	wanKey := "wan|" + v.ID
-	inet, vpcSide := p2p(r.book.linkIndex(wanKey, r.liveLinks))
+	inet, vpcSide := p2p(r.linkIndex(wanKey))
 	r.link(&netspec.Link{
 		A: netspec.End{Host: HostInternet, Ifname: shortName("w", v.ID), Addrs: []netip.Prefix{inet}, Label: "wan-" + v.ID},
 		B: netspec.End{Host: h.Name, Ifname: wanIf, Addrs: []netip.Prefix{vpcSide}},
@@ -67,7 +67,7 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		if rt.VPCID != v.ID {
 			continue
 		}
-		r.liveRtbs[rt.ID] = true
+		r.liveTable(rt.ID)
 		t := r.book.table(rt.ID, tables)
 		rtbTable[rt.ID] = t
 		routes := append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...)
@@ -154,7 +154,7 @@ func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *
 	}
 	switch route.Kind {
 	case emulator.TargetIGW:
-		inet, _ := p2p(r.book.linkIndex("wan|"+v.ID, r.liveLinks))
+		inet, _ := p2p(r.linkIndex("wan|" + v.ID))
 		return netspec.Route{Table: table, Dst: route.Dst, Via: inet.Addr(), Dev: wanIf, Why: fmt.Sprintf("%s: %s → %s", rt.ID, route.Dst, route.Target)}
 	case emulator.TargetVGW:
 		return r.vgwRoute(rt, route, table)
@@ -167,7 +167,7 @@ func (r *renderer) kernelRoute(v *emulator.VPC, rt *emulator.RouteTable, route *
 			Why: fmt.Sprintf("%s: %s → %s (%s of %s, %s)", rt.ID, route.Dst, route.Target, n.ID, n.Attachment.InstanceID, n.PrivateIP)}
 	case emulator.TargetPeering:
 		p := r.tx.Peering(route.Target)
-		idx := r.book.linkIndex(peeringLinkKey(p), r.liveLinks)
+		idx := r.linkIndex(peeringLinkKey(p))
 		a, b := p2p(idx)
 		via := b.Addr()
 		if p.Requester.VPCID != v.ID {
@@ -274,7 +274,7 @@ func (r *renderer) renderPeering(p *emulator.Peering) {
 	if !p.Active(r.tx.Now()) || r.tx.VPC(p.Requester.VPCID) == nil || r.tx.VPC(p.Accepter.VPCID) == nil {
 		return
 	}
-	a, b := p2p(r.book.linkIndex(peeringLinkKey(p), r.liveLinks))
+	a, b := p2p(r.linkIndex(peeringLinkKey(p)))
 	ifn := pcxIfname(p.ID)
 	r.link(&netspec.Link{
 		A: netspec.End{Host: VPCHost(p.Requester.VPCID), Ifname: ifn, Addrs: []netip.Prefix{a}, Label: p.ID},
@@ -282,7 +282,7 @@ func (r *renderer) renderPeering(p *emulator.Peering) {
 	})
 	// Traffic arriving over the peering may only be delivered inside the receiving VPC.
 	for _, vpcID := range []string{p.Requester.VPCID, p.Accepter.VPCID} {
-		h := r.spec.Host(VPCHost(vpcID))
+		h := r.host(VPCHost(vpcID))
 		h.Rules = append(h.Rules, netspec.Rule{Priority: rulePriority + 500 + len(h.Rules), Iif: ifn, Table: edgeTable})
 	}
 }

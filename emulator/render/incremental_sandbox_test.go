@@ -45,8 +45,8 @@ func TestIncrementalEqualsFullInSandbox(t *testing.T) {
 			t.Fatalf("after %s the sandbox holds\n%v\nbut a full render gives\n%v", what, got, exp)
 		}
 	}
-	if st := inc.Stats(); st.Deltas == 0 || st.Full != 1 {
-		t.Errorf("the sandbox was not driven by deltas: %+v", st)
+	if st := inc.Stats(); st.Deltas == 0 || st.Full != 1 || st.Partial == 0 {
+		t.Errorf("the sandbox was not driven by deltas, partial renders among them: %+v", st)
 	}
 	if err := inc.Resync(ctx); err != nil {
 		t.Fatalf("a full reconcile after the deltas: %v", err)

@@ -52,6 +52,7 @@ type Reconciler struct {
 	applied    uint64 // generation last applied successfully
 	appliedNet uint64 // network generation of that apply
 	last       *netspec.Spec
+	state      *renderState // what rendering last gave, for the next partial render
 	lastErr    error
 	stats      Stats
 }
@@ -60,6 +61,8 @@ type Reconciler struct {
 type Stats struct {
 	Skipped int // syncs after model-only changes: nothing rendered
 	Renders int
+	Partial int // renders that took the hosts the change does not affect from the last one
+	Reused  int // hosts those renders took from the last render
 	Full    int // whole specs applied
 	Deltas  int // deltas applied (empty deltas are not sent)
 	Hosts   int // hosts sent in deltas
@@ -114,12 +117,36 @@ func (r *Reconciler) sync(ctx context.Context, full bool) error {
 	var spec *netspec.Spec
 	var owners map[string][]string
 	var netGen uint64
+	var state *renderState
+	partly := false
 	r.World.View(func(tx *emulator.Tx) error {
 		gen, netGen = tx.Generation(), tx.NetworkGeneration()
-		spec, owners = render(tx, r.book)
+		var p *partial
+		if !full && ok && r.state != nil {
+			// Only the hosts the changes since the last apply affect (partial.go).
+			if what, known := tx.NetworkChanges(r.appliedNet); known {
+				if dirty := affected(tx, what); dirty != nil {
+					p = &partial{dirty: dirty, last: r.state}
+				}
+			}
+		}
+		var before *addrBook
+		if p != nil && checkingPartial() {
+			before = r.book.clone()
+		}
+		spec, owners, state = render(tx, r.book, p)
+		if before != nil {
+			mustEqualFull(tx, before, r.book, spec, owners)
+		}
+		partly = p != nil
 		return nil
 	})
+	r.state = state
 	r.stats.Renders++
+	if partly {
+		r.stats.Partial++
+		r.stats.Reused += state.reused
+	}
 	start := time.Now()
 	var err error
 	dd, canDelta := r.Dataplane.(DeltaDataplane)
@@ -230,7 +257,7 @@ func (r *Reconciler) Render() *netspec.Spec {
 	defer r.mu.Unlock()
 	var spec *netspec.Spec
 	r.World.View(func(tx *emulator.Tx) error {
-		spec, _ = render(tx, r.book)
+		spec, _, _ = render(tx, r.book, nil)
 		return nil
 	})
 	return spec

@@ -140,53 +140,65 @@ type renderer struct {
 	liveRtbs      map[string]bool
 	publicDNS     netip.Addr
 	internet      *netspec.Host
+
+	// Partial rendering (partial.go): what each unit made this time, the unit running now,
+	// the hosts made this time by name, and what may be taken from the last render.
+	state *renderState
+	cur   *unitOut
+	fresh map[string]*netspec.Host
+	p     *partial
 }
 
-// Render turns the world into the network that enforces it. book keeps link addresses and
-// table numbers stable between calls; pass the same one every time.
-func render(tx *emulator.Tx, book *addrBook) (*netspec.Spec, map[string][]string) {
+// render turns the world into the network that enforces it. book keeps link addresses and
+// table numbers stable between calls; pass the same one every time. With p, units that p
+// does not mark dirty are taken from p's last render instead of rendered again (partial.go).
+func render(tx *emulator.Tx, book *addrBook, p *partial) (*netspec.Spec, map[string][]string, *renderState) {
 	r := &renderer{tx: tx, book: book, spec: &netspec.Spec{}, liveLinks: map[string]bool{}, liveRtbs: map[string]bool{}, owners: map[string][]string{},
-		publicDNS: tx.PublicDNS()}
-	r.renderInternet()
+		publicDNS: tx.PublicDNS(), state: &renderState{units: map[string]*unitOut{}}, fresh: map[string]*netspec.Host{}, p: p}
+	// What a skipped unit would have added to the internet goes nowhere: the internet is
+	// taken from the last render unless its own unit runs.
+	r.internet = &netspec.Host{Name: HostInternet}
+	r.unit("internet", nil, r.renderInternet)
 	for _, v := range tx.VPCs() {
-		r.renderVPC(v)
+		r.unit("vpc|"+v.ID, []string{VPCHost(v.ID), HostInternet}, func() { r.renderVPC(v) })
 	}
 	for _, p := range tx.Peerings() {
-		r.renderPeering(p)
+		r.unit("pcx|"+p.ID, []string{VPCHost(p.Requester.VPCID), VPCHost(p.Accepter.VPCID)}, func() { r.renderPeering(p) })
 	}
 	for _, i := range tx.Instances() {
 		if i.State == "running" || i.State == "pending" {
-			r.renderInstance(i)
+			r.unit("instance|"+i.ID, nil, func() { r.renderInstance(i) })
 		}
 	}
 	for _, n := range tx.NatGateways() {
-		r.renderNatGateway(n)
+		r.unit("natgw|"+n.ID, nil, func() { r.renderNatGateway(n) })
 	}
 	for _, g := range tx.VpnGateways() {
-		r.renderVGW(g)
+		r.unit("vgw|"+g.ID, []string{VPCHost(g.VPCID), HostInternet}, func() { r.renderVGW(g) })
 	}
 	for _, sp := range tx.Spaces() {
 		for _, app := range tx.AppsIn(sp.ID) {
-			r.renderApp(sp, app)
+			r.unit("app|"+app.ID, nil, func() { r.renderApp(sp, app) })
 		}
-		r.renderSpaceRouter(sp)
+		r.unit("space-router|"+sp.ID, []string{HostInternet}, func() { r.renderSpaceRouter(sp) })
 		for _, v := range tx.VPNConnections(sp.ID) {
-			r.renderVPN(sp, v)
+			r.unit("vpn|"+v.ID, []string{VPCHost(sp.VPCID), HostInternet}, func() { r.renderVPN(sp, v) })
 		}
 	}
 	for _, o := range tx.Offices() {
-		r.renderOffice(o)
+		r.unit("office|"+o.Name, []string{HostInternet}, func() { r.renderOffice(o) })
 	}
 	for _, d := range tx.DataServices("") {
-		r.renderData(d)
+		r.unit("data|"+d.SpaceID+"|"+d.Name, []string{HostInternet}, func() { r.renderData(d) })
 	}
 	for _, ih := range tx.InternetHosts() {
-		r.renderInternetHost(ih)
+		r.unit("net|"+ih.Name, []string{HostInternet}, func() { r.renderInternetHost(ih) })
 	}
-	r.finishInternet()
+	r.unit("internet-dns", []string{HostInternet}, r.finishInternet)
 	book.gc(r.liveLinks, r.liveRtbs)
 	r.spec.Sort()
-	return r.spec, r.owners
+	r.state.owners = r.owners
+	return r.spec, r.owners, r.state
 }
 
 // own records that host realises the model objects ids (so a failure of the host is theirs).
@@ -200,7 +212,38 @@ func (r *renderer) own(host string, ids ...string) {
 
 func (r *renderer) addHost(h *netspec.Host) *netspec.Host {
 	r.spec.Hosts = append(r.spec.Hosts, h)
+	r.fresh[h.Name] = h
 	return h
+}
+
+// host returns a host made earlier in this render, to add to it. In a partial render a host
+// taken from the last render is not to be changed: what is added goes to a scratch copy that
+// nothing keeps (the unit adding it was not what made the host differ).
+func (r *renderer) host(name string) *netspec.Host {
+	if h := r.fresh[name]; h != nil {
+		return h
+	}
+	if r.p != nil {
+		return &netspec.Host{Name: name}
+	}
+	return nil
+}
+
+// linkIndex is book.linkIndex for the unit running now: the key stays live while the unit's
+// output is reused.
+func (r *renderer) linkIndex(key string) int {
+	if r.cur != nil {
+		r.cur.keys = append(r.cur.keys, key)
+	}
+	return r.book.linkIndex(key, r.liveLinks)
+}
+
+// liveTable keeps route table rtbID's number for the unit running now.
+func (r *renderer) liveTable(rtbID string) {
+	r.liveRtbs[rtbID] = true
+	if r.cur != nil {
+		r.cur.rtbs = append(r.cur.rtbs, rtbID)
+	}
 }
 
 func (r *renderer) link(l *netspec.Link) {
@@ -256,7 +299,7 @@ func (r *renderer) renderInternetHost(ih *emulator.InternetHost) {
 // address); otherwise only what it sends from those addresses does (policy table 200), and its
 // other traffic keeps its own way.
 func (r *renderer) publicFace(h *netspec.Host, key, ifname, label string, addrs []netip.Addr, why string, asDefault bool) {
-	inet, mine := p2p(r.book.linkIndex(key, r.liveLinks))
+	inet, mine := p2p(r.linkIndex(key))
 	ifn := shortName("x", key)
 	end := netspec.End{Host: h.Name, Ifname: ifname, Addrs: []netip.Prefix{mine}}
 	for _, a := range addrs {

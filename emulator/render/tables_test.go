@@ -21,13 +21,13 @@ func TestRouteTableNumbersStayDistinct(t *testing.T) {
 		t.Fatal(err)
 	}
 	book := newAddrBook()
-	w.View(func(tx *emulator.Tx) error { render(tx, book); return nil })
+	w.View(func(tx *emulator.Tx) error { render(tx, book, nil); return nil })
 	for n := 0; n < 6; n++ {
 		if err := w.Update(func(tx *emulator.Tx) error { _, err := tx.CreateRouteTable(c, vpc, nil); return err }); err != nil {
 			t.Fatal(err)
 		}
 		w.View(func(tx *emulator.Tx) error {
-			render(tx, book)
+			render(tx, book, nil)
 			seen := map[int]string{}
 			for _, rt := range tx.RouteTables() {
 				if rt.VPCID != vpc {

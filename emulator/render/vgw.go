@@ -28,7 +28,7 @@ func vgwIfname(id string) string { return shortName("g", id) }
 
 // vgwRoute renders a route to an attached virtual private gateway.
 func (r *renderer) vgwRoute(rt *emulator.RouteTable, route *emulator.Route, table int) netspec.Route {
-	_, gwSide := p2p(r.book.linkIndex(vgwLinkKey(route.Target), r.liveLinks))
+	_, gwSide := p2p(r.linkIndex(vgwLinkKey(route.Target)))
 	why := fmt.Sprintf("%s: %s → %s", rt.ID, route.Dst, route.Target)
 	if route.Origin == "EnableVgwRoutePropagation" {
 		why += " (propagated)"
@@ -46,14 +46,14 @@ func (r *renderer) renderVGW(g *emulator.VpnGateway) {
 	h := r.addHost(&netspec.Host{Name: VGWHost(g.ID), Kind: "vpn-gateway", Aliases: []string{g.ID}, Hostname: g.ID, Forwarding: true,
 		Resolvers: []netip.Addr{r.publicDNS}})
 	r.own(h.Name, g.ID)
-	vpcSide, gwSide := p2p(r.book.linkIndex(vgwLinkKey(g.ID), r.liveLinks))
+	vpcSide, gwSide := p2p(r.linkIndex(vgwLinkKey(g.ID)))
 	vif := vgwIfname(g.ID)
 	r.link(&netspec.Link{A: netspec.End{Host: VPCHost(v.ID), Ifname: vif, Addrs: []netip.Prefix{vpcSide}, Label: g.ID},
 		B: netspec.End{Host: h.Name, Ifname: "vpc", Addrs: []netip.Prefix{gwSide}}})
 	for _, b := range v.IPv4CIDRs() {
 		h.Routes = append(h.Routes, netspec.Route{Dst: b, Via: vpcSide.Addr(), Dev: "vpc", Why: "the VPC " + v.ID})
 	}
-	if router := r.spec.Host(VPCHost(v.ID)); router != nil {
+	if router := r.host(VPCHost(v.ID)); router != nil {
 		router.Rules = append(router.Rules, netspec.Rule{Priority: rulePriority + 850 + len(router.Rules), Iif: vif, Table: edgeTable})
 	}
 	var addrs []netip.Addr

@@ -43,13 +43,13 @@ func (r *renderer) renderVPN(sp *emulator.Space, v *emulator.VPNConnection) {
 	}
 	r.publicFace(h, "vpn-public|"+v.ID, "pub", "vpn-"+v.ID, addrs, "VPN gateway "+v.Name+" of space "+sp.Name, true)
 	// Space side.
-	vpcSide, gwSide := p2p(r.book.linkIndex(vpnLinkKey(v), r.liveLinks))
+	vpcSide, gwSide := p2p(r.linkIndex(vpnLinkKey(v)))
 	vif := shortName("v", v.ID)
 	r.link(&netspec.Link{A: netspec.End{Host: VPCHost(sp.VPCID), Ifname: vif, Addrs: []netip.Prefix{vpcSide}, Label: "vpn-" + v.ID},
 		B: netspec.End{Host: h.Name, Ifname: "space", Addrs: []netip.Prefix{gwSide}}})
 	h.Routes = append(h.Routes, netspec.Route{Dst: sp.CIDR, Via: vpcSide.Addr(), Dev: "space", Why: "the space " + sp.Name})
 	// The space routes the office networks to the gateway; what comes back stays in the space.
-	if router := r.spec.Host(VPCHost(sp.VPCID)); router != nil {
+	if router := r.host(VPCHost(sp.VPCID)); router != nil {
 		for _, rt := range tx.RouteTables() {
 			if rt.VPCID != sp.VPCID {
 				continue

@@ -1,0 +1,182 @@
+package render
+
+import (
+	"flag"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/spacelab-dev/spacelab/emulator"
+	"github.com/spacelab-dev/spacelab/netspec"
+)
+
+// Partial rendering: a write re-renders only what it changes.
+//
+// A render is a sequence of units, one per model object that makes hosts (the internet, each
+// VPC, peering, instance, NAT gateway, virtual private gateway, app, space router, VPN
+// connection, office, data service, internet host, and last the public DNS). A unit makes its
+// own hosts and links, and may add to hosts other units made: a VPC's router gets rules from
+// peerings and gateways; the internet gets routes and public names from nearly everything
+// public. Each unit is called with the hosts it adds to.
+//
+// A partial render is given the last render's units and a dirty set: unit keys and host names
+// that the change since may have altered (affected, from what the Updates named in their
+// journals). It runs a unit when the unit is dirty, when it adds to a dirty host, or when the
+// last render has no record of it; otherwise it takes the unit's hosts and links from the last
+// render as they are (the same pointers, so netspec.Diff sees them unchanged at once). A unit
+// that runs makes its hosts anew, so they become dirty: every later unit that adds to them
+// runs too (they all come after the unit that makes the host). What a running unit adds to a
+// host taken from the last render goes to a scratch copy: had it changed, that host would
+// have been dirty. Link numbers and route table numbers stay live for every unit kept, so the
+// address book ends as a full render would leave it.
+//
+// In test binaries every partial render is compared with a full one (checkPartial): a change
+// whose dependencies affected forgot fails whatever test makes it.
+
+// unitOut is what one unit made in a render.
+type unitOut struct {
+	hosts []*netspec.Host
+	links []*netspec.Link
+	keys  []string // link keys it used in the address book
+	rtbs  []string // route tables it numbered
+}
+
+// renderState is what a render leaves for the next partial one.
+type renderState struct {
+	units  map[string]*unitOut
+	owners map[string][]string
+	reused int // hosts taken from the last render
+}
+
+// partial says what a render may take from the last one.
+type partial struct {
+	dirty map[string]bool // unit keys and host names to render again; grows as units run
+	last  *renderState
+}
+
+// unit runs fn as the unit key, which adds to the hosts writes besides its own.
+func (r *renderer) unit(key string, writes []string, fn func()) {
+	for n := 2; r.state.units[key] != nil; n++ { // keys are unique per render
+		key = fmt.Sprintf("%s#%d", key, n)
+	}
+	if p := r.p; p != nil && !p.dirty[key] && !slices.ContainsFunc(writes, func(h string) bool { return p.dirty[h] }) {
+		if u := p.last.units[key]; u != nil {
+			r.spec.Hosts = append(r.spec.Hosts, u.hosts...)
+			r.spec.Links = append(r.spec.Links, u.links...)
+			for _, k := range u.keys {
+				r.liveLinks[k] = true
+			}
+			for _, t := range u.rtbs {
+				r.liveRtbs[t] = true
+			}
+			for _, h := range u.hosts {
+				if o, ok := p.last.owners[h.Name]; ok {
+					r.owners[h.Name] = o
+				}
+			}
+			r.state.units[key] = u
+			r.state.reused += len(u.hosts)
+			return
+		}
+	}
+	u := &unitOut{}
+	r.cur = u
+	nh, nl := len(r.spec.Hosts), len(r.spec.Links)
+	fn()
+	r.cur = nil
+	u.hosts = slices.Clone(r.spec.Hosts[nh:])
+	u.links = slices.Clone(r.spec.Links[nl:])
+	r.state.units[key] = u
+	if r.p != nil {
+		for _, h := range u.hosts {
+			r.p.dirty[h.Name] = true
+		}
+	}
+}
+
+// affected returns the units and hosts a change may alter, from what the Updates named in
+// their journals (emulator.Tx.NetworkChanges); nil when a kind is not known here (then only
+// a full render is right).
+//
+//   - a security group (its rules: authorize, revoke, modify): the filters of its members,
+//     instances whose primary interface or a secondary one is in the group. Membership lives
+//     on instances and interfaces, so a group's rules never change who its members are, and
+//     groups whose rules reference it keep the same member set;
+//   - a space's inbound ruleset: the space router's filter;
+//   - an app (scaling, dynos): its dynos and routers, its space's router (backends) and VPC
+//     router (outbound NAT, service discovery), and the internet (public names);
+//   - an app (gone or moved, say) whose space is not found still renders its own unit and the
+//     internet, and any other kind: everything.
+func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
+	dirty := map[string]bool{}
+	for _, c := range what {
+		switch c.Kind {
+		case "security-group":
+			for _, i := range tx.Instances() {
+				if slices.Contains(i.SecurityGroupIDs, c.ID) {
+					dirty["instance|"+i.ID] = true
+				}
+			}
+			for _, n := range tx.NetworkInterfaces() {
+				if n.Attachment != nil && slices.Contains(n.SecurityGroupIDs, c.ID) {
+					dirty["instance|"+n.Attachment.InstanceID] = true
+				}
+			}
+		case "inbound-ruleset":
+			dirty["space-router|"+c.ID] = true
+		case "app":
+			dirty["app|"+c.ID] = true
+			dirty[HostInternet] = true
+			if app := tx.App(c.ID); app != nil {
+				if sp := tx.Space(app.SpaceID); sp != nil {
+					dirty["space-router|"+sp.ID] = true
+					dirty[VPCHost(sp.VPCID)] = true
+				}
+			}
+		default:
+			return nil
+		}
+	}
+	return dirty
+}
+
+// checkPartial is on in test binaries (not while benchmarking): every partial render is
+// compared with a full render of the same world from a copy of the same address book.
+var checkPartial = testing.Testing()
+
+func checkingPartial() bool {
+	if !checkPartial {
+		return false
+	}
+	f := flag.Lookup("test.bench")
+	return f == nil || f.Value.String() == ""
+}
+
+// mustEqualFull panics naming the first host or link where a partial render differs from a
+// full one: a change whose dependencies affected does not know.
+func mustEqualFull(tx *emulator.Tx, before *addrBook, after *addrBook, spec *netspec.Spec, owners map[string][]string) {
+	book := before.clone()
+	full, fullOwners, _ := render(tx, book, nil)
+	if reflect.DeepEqual(spec, full) && reflect.DeepEqual(owners, fullOwners) && reflect.DeepEqual(book, after) {
+		return
+	}
+	d := netspec.Diff(full, spec)
+	where := "the owners of hosts or the address book"
+	switch {
+	case len(d.Hosts) > 0:
+		where = "host " + d.Hosts[0].Name
+	case len(d.RemovedHosts) > 0:
+		where = "host " + d.RemovedHosts[0] + " (missing)"
+	case len(d.Links) > 0:
+		where = "link " + d.Links[0].Key()
+	case len(d.RemovedLinks) > 0:
+		where = "link " + d.RemovedLinks[0] + " (missing)"
+	}
+	panic("render: a partial render differs from a full one at " + where + ": render.affected does not know everything the change alters (see partial.go)")
+}
+
+func (b *addrBook) clone() *addrBook {
+	return &addrBook{links: maps.Clone(b.links), tables: maps.Clone(b.tables)}
+}
