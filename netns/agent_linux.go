@@ -47,7 +47,8 @@ func sandboxMain() int {
 		log.Error("sandbox setup failed", "err", fmt.Errorf("open the sandbox's network namespace: %w", err))
 		return 1
 	}
-	a := &Agent{log: log, run: filepath.Join(dir, "run"), hosts: map[string]*host{}, links: map[string]*netspec.Link{}, spec: &netspec.Spec{}}
+	a := &Agent{log: log, run: filepath.Join(dir, "run"), hosts: map[string]*host{}, links: map[string]*netspec.Link{}, spec: &netspec.Spec{},
+		nlPool: newNLPool(nlPoolSize())}
 	ctl, err := net.FileConn(os.NewFile(3, "control"))
 	if err != nil {
 		log.Error("no control socket", "err", err)
@@ -108,6 +109,7 @@ type Agent struct {
 	spec  *netspec.Spec
 
 	faults faultState // the hosts with a fault table (fault_linux.go)
+	nlPool *nlPool    // the hosts' open netlink sockets (nlpool_linux.go)
 	seq    uint64     // counts applies: the number of spec (ApplyDelta's base)
 }
 
@@ -230,20 +232,26 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			// Delete its veths first: the kernel tears a closed namespace down later, and
 			// until then the other ends keep their names (a host made again with the same
 			// link, a dyno that stopped and came back, would meet "file exists").
+			release, nlErr := h.useNetlink()
 			for k, l := range a.links {
 				if l.A.Host == name || l.B.Host == name {
 					own, other := l.A, l.B
 					if l.B.Host == name {
 						own, other = l.B, l.A
 					}
-					if link, err := h.nl.LinkByName(own.Ifname); err == nil {
-						h.nl.LinkDel(link)
+					if nlErr == nil {
+						if link, err := h.nl.LinkByName(own.Ifname); err == nil {
+							h.nl.LinkDel(link)
+						}
 					}
 					if o := a.hosts[other.Host]; o != nil {
 						o.rememberIndex(other.Ifname, 0)
 					}
 					delete(a.links, k)
 				}
+			}
+			if nlErr == nil {
+				release()
 			}
 			h.close()
 			delete(a.hosts, name)
@@ -259,7 +267,8 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		}
 	}
 	sort.Strings(newNames)
-	if err := checkFileBudget(len(a.hosts), len(newNames)); err != nil {
+	a.nlPool.resize(nlPoolSize())
+	if err := checkFileBudget(len(a.hosts), len(newNames), a.nlPool.reserve()); err != nil {
 		return fmt.Errorf("netns: %w", err)
 	}
 	created := make([]*host, len(newNames))
@@ -268,6 +277,9 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 	for i, name := range newNames {
 		g.Go(func() error {
 			h, err := newHost(name, a.run, want[name].Forwarding)
+			if h != nil {
+				a.nlPool.adopt(h)
+			}
 			created[i] = h
 			if err != nil {
 				failHost(name, err)
@@ -299,8 +311,11 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		}
 		if w := wantLinks[k]; w == nil || !reflect.DeepEqual(w, l) {
 			if h := a.hosts[l.A.Host]; h != nil {
-				if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
-					h.nl.LinkDel(link)
+				if release, err := h.useNetlink(); err == nil {
+					if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
+						h.nl.LinkDel(link)
+					}
+					release()
 				}
 				h.rememberIndex(l.A.Ifname, 0)
 			}
@@ -317,7 +332,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			continue
 		}
 		if h := a.hosts[name]; h != nil && (h.applied == nil || !reflect.DeepEqual(h.applied.Bridges, hs.Bridges)) {
-			if err := h.applyBridges(hs.Bridges); err != nil {
+			if err := h.applyBridgesNL(hs.Bridges); err != nil {
 				errs = append(errs, err)
 				failHost(name, err)
 			}
@@ -340,7 +355,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			continue
 		}
 		lg.Go(func() error {
-			if err := createLink(ha, hb, l); err != nil {
+			if err := createLinkNL(ha, hb, l); err != nil {
 				failHost(l.A.Host, err)
 				failHost(l.B.Host, err)
 				return err
@@ -371,7 +386,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		}
 		linksChanged := dirty[name]
 		hg.Go(func() error {
-			if err := h.configure(hs, linksChanged, a.log); err != nil {
+			if err := h.configureNL(hs, linksChanged, a.log); err != nil {
 				var pe *policyError
 				if errors.As(err, &pe) {
 					failHost(name, errors.Unwrap(err)) // without the "host NAME:" prefix
@@ -396,7 +411,8 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		return errors.Join(errs...)
 	}
 	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links), "new_hosts", len(newNames),
-		"new_links", len(newLinks), "hosts_took", tHosts, "links_took", tLinks, "configure_took", time.Since(t0))
+		"new_links", len(newLinks), "hosts_took", tHosts, "links_took", tLinks, "configure_took", time.Since(t0),
+		"netlink", a.nlPool.stats())
 	return nil
 }
 
