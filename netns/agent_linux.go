@@ -255,6 +255,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			}
 			h.close()
 			delete(a.hosts, name)
+			a.forgetHostFaults(name)
 			a.log.Debug("host removed", "host", name)
 		}
 	}
@@ -400,6 +401,15 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		})
 	}
 	hg.Wait()
+	var made []string
+	for _, name := range newNames {
+		if a.hosts[name] != nil {
+			made = append(made, name)
+		}
+	}
+	for name, err := range a.restoreFaults(made) {
+		failHost(name, fmt.Errorf("faults: %w", err))
+	}
 	a.spec = spec
 	if he := netspec.NewApplyError(hostErrs); he != nil {
 		if len(errs) > 0 {
