@@ -129,21 +129,15 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 			return nil, AWSErr("InvalidIPAddress.InUse", "Address %s is in use.", ip)
 		}
 	} else {
-		inUse := tx.addrsInUse(s.VPCID)
-		for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR); a = a.Next() {
-			if !inUse(a) {
-				ip = a
-				break
-			}
-		}
-		if !ip.IsValid() {
+		var ok bool
+		if ip, ok = tx.freeAddr(s); !ok {
 			return nil, AWSErr("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", subnetID)
 		}
 	}
 	id := o.ID
 	if id == "" {
 		id = tx.NewID("i")
-	} else if tx.w.idTaken(id) {
+	} else if tx.idTaken(id) {
 		return nil, AWSErr("InvalidParameterValue", "id %s is already in use", id)
 	}
 	inst := &Instance{
@@ -166,24 +160,16 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 		inst.PublicIP = tx.newPublicAddr()
 	}
 	tx.w.instances[id] = inst
+	tx.tookID(id)
+	tx.tookAddr(inst.VPCID, ip, inst)
 	return inst, nil
 }
 
+// addrInUse reports whether an address of a VPC is taken: by a live instance, a live NAT
+// gateway, a network interface or, in a Private Space's VPC, by the space.
 func (tx *Tx) addrInUse(vpcID string, a netip.Addr) bool {
-	for _, i := range tx.w.instances {
-		if i.VPCID == vpcID && i.PrivateIP == a && i.State != "terminated" {
-			return true
-		}
-	}
-	for _, n := range tx.w.natgws {
-		if n.VPCID == vpcID && n.PrivateIP == a && n.Live() {
-			return true
-		}
-	}
-	for _, n := range tx.w.enis {
-		if n.VPCID == vpcID && n.PrivateIP == a {
-			return true
-		}
+	if tx.addrTaken(vpcID, tx.vpcAddrs(vpcID), a) {
+		return true
 	}
 	v := tx.w.vpcs[vpcID]
 	if v != nil && v.SpaceID != "" {
@@ -194,31 +180,15 @@ func (tx *Tx) addrInUse(vpcID string, a netip.Addr) bool {
 	return false
 }
 
-// addrsInUse is addrInUse for many addresses of one VPC: the instances' addresses are
-// gathered once, so picking a free address costs one pass over the instances, not one per
-// address tried.
+// addrsInUse is addrInUse for many addresses of one VPC, from the Tx's index of addresses
+// (txindex.go): each address costs a lookup, not a pass over the instances.
 func (tx *Tx) addrsInUse(vpcID string) func(netip.Addr) bool {
-	used := map[netip.Addr]bool{}
-	for _, i := range tx.w.instances {
-		if i.VPCID == vpcID && i.State != "terminated" {
-			used[i.PrivateIP] = true
-		}
-	}
-	for _, n := range tx.w.natgws {
-		if n.VPCID == vpcID && n.Live() {
-			used[n.PrivateIP] = true
-		}
-	}
-	for _, n := range tx.w.enis {
-		if n.VPCID == vpcID {
-			used[n.PrivateIP] = true
-		}
-	}
+	va := tx.vpcAddrs(vpcID)
 	var sp *Space
 	if v := tx.w.vpcs[vpcID]; v != nil && v.SpaceID != "" {
 		sp = tx.w.spaces[v.SpaceID]
 	}
-	return func(a netip.Addr) bool { return used[a] || (sp != nil && tx.spaceAddrInUse(sp, a)) }
+	return func(a netip.Addr) bool { return tx.addrTaken(vpcID, va, a) || (sp != nil && tx.spaceAddrInUse(sp, a)) }
 }
 
 // InstancesIn returns the live instances in a security group.
@@ -299,6 +269,7 @@ func (tx *Tx) RunInstances(c Caller, req RunRequest) (insts []*Instance, replay 
 			for _, done := range insts {
 				delete(tx.w.instances, done.ID)
 			}
+			tx.freedAddrs()
 			return nil, false, err
 		}
 		i.LaunchFingerprint, i.LaunchIndex = req.Fingerprint, n
@@ -335,6 +306,7 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 		}
 	}
 	var out []StateChange
+	tx.freedAddrs()
 	for _, id := range ids {
 		i := tx.w.instances[id]
 		ch := StateChange{InstanceID: id, Previous: i.State, Current: "shutting-down"}

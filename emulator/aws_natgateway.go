@@ -97,12 +97,8 @@ func (tx *Tx) CreateNatGateway(c Caller, req NatGatewayRequest) (*NatGateway, er
 		tx.w.natgws[n.ID] = n
 		return n, nil
 	}
-	inUse := tx.addrsInUse(s.VPCID)
-	for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR); a = a.Next() {
-		if !inUse(a) {
-			n.PrivateIP = a
-			break
-		}
+	if a, ok := tx.freeAddr(s); ok {
+		n.PrivateIP = a
 	}
 	if !n.PrivateIP.IsValid() {
 		return nil, AWSErr("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", s.ID)
@@ -110,6 +106,7 @@ func (tx *Tx) CreateNatGateway(c Caller, req NatGatewayRequest) (*NatGateway, er
 	n.ENIID, n.State = tx.NewID("eni"), NatAvailable
 	e.NatGatewayID, e.AssociationID = n.ID, tx.NewID("eipassoc")
 	tx.w.natgws[n.ID] = n
+	tx.tookAddr(n.VPCID, n.PrivateIP, n)
 	return n, nil
 }
 
@@ -128,6 +125,7 @@ func (tx *Tx) DeleteNatGateway(c Caller, id string) (*NatGateway, error) {
 		e.NatGatewayID, e.AssociationID = "", ""
 	}
 	n.State, n.DeleteTime = NatDeleted, tx.now
+	tx.freedAddrs()
 	return n, nil
 }
 

@@ -192,6 +192,7 @@ func (tx *Tx) CreateNetworkInterface(c Caller, subnetID string, o ENIOptions) (*
 		n.SourceDestCheck = *o.SourceDestCheck
 	}
 	tx.w.enis[n.ID] = n
+	tx.tookAddr(n.VPCID, n.PrivateIP, n)
 	return n, nil
 }
 
@@ -206,11 +207,8 @@ func (tx *Tx) pickAddr(s *Subnet, ip netip.Addr) (netip.Addr, error) {
 		}
 		return ip, nil
 	}
-	inUse := tx.addrsInUse(s.VPCID)
-	for a := nthAddr(s.CIDR, 4); s.CIDR.Contains(a) && a != lastAddr(s.CIDR); a = a.Next() {
-		if !inUse(a) {
-			return a, nil
-		}
+	if a, ok := tx.freeAddr(s); ok {
+		return a, nil
 	}
 	return ip, AWSErr("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", s.ID)
 }
@@ -295,6 +293,7 @@ func (tx *Tx) DeleteNetworkInterface(c Caller, id string) error {
 	// Routes to it stay, as blackhole (RouteState), as in EC2; its Elastic IP is disassociated.
 	tx.dropENIAddress(id)
 	delete(tx.w.enis, id)
+	tx.freedAddrs()
 	return nil
 }
 
@@ -379,6 +378,7 @@ func (tx *Tx) releaseInterfaces(i *Instance) {
 		n := primaryENI(i)
 		n.Primary, n.Attachment = false, nil
 		tx.w.enis[n.ID] = n
+		tx.tookAddr(n.VPCID, n.PrivateIP, n)
 	}
 }
 

@@ -72,9 +72,10 @@ func (tx *Tx) CreateSubnet(c Caller, vpcID string, cidr netip.Prefix, o SubnetOp
 	id := o.ID
 	if id == "" {
 		id = tx.NewID("subnet")
-	} else if tx.w.idTaken(id) {
+	} else if tx.idTaken(id) {
 		return nil, AWSErr("InvalidParameterValue", "id %s is already in use", id)
 	}
+	tx.tookID(id)
 	s := &Subnet{ID: id, Account: v.Account, Region: v.Region, VPCID: vpcID, CIDR: cidr, AZ: az, Tags: cloneTags(o.Tags), CreatedAt: tx.now}
 	tx.w.subnets[id] = s
 	// Every subnet is associated with exactly one network ACL: the VPC's default to begin with.

@@ -67,7 +67,7 @@ func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error)
 	if cidr.Bits() < 16 || cidr.Bits() > 28 {
 		return nil, AWSErr("InvalidVpc.Range", "The CIDR '%s' is invalid.", cidr)
 	}
-	if o.ID != "" && tx.w.idTaken(o.ID) {
+	if o.ID != "" && tx.idTaken(o.ID) {
 		return nil, AWSErr("InvalidParameterValue", "id %s is already in use", o.ID)
 	}
 	tx.ensureAccount(c.Account, "customer")
@@ -75,6 +75,7 @@ func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error)
 	if id == "" {
 		id = tx.NewID("vpc")
 	}
+	tx.tookID(id)
 	v := &VPC{
 		ID: id, Account: c.Account, Region: c.Region, CIDR: cidr.Masked(),
 		CIDRAssociationID: tx.NewID("vpc-cidr-assoc"), State: "available",

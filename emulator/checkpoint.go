@@ -30,6 +30,7 @@ func (w *World) Reset(cp Checkpoint) {
 	_ = w.Update(func(tx *Tx) error {
 		tx.mustWrite()
 		w.restore(fresh)
+		tx.idx = txIndex{} // the index described the world before
 		return nil
 	})
 }

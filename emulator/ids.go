@@ -12,7 +12,8 @@ const hexDigits = "0123456789abcdef"
 func (tx *Tx) NewID(prefix string) string {
 	for {
 		id := prefix + "-" + tx.w.hex(17)
-		if !tx.w.idTaken(id) {
+		if !tx.idTaken(id) {
+			tx.tookID(id)
 			return id
 		}
 	}
@@ -48,6 +49,47 @@ func (w *World) uuid() string {
 	return fmt.Sprintf("%s-%s-%s-%s-%s", h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
 }
 
+// eachID calls fn with every id idTaken looks for.
+func (w *World) eachID(fn func(string)) {
+	for _, m := range []func(func(string)){keysOf(w.vpcs), keysOf(w.subnets), keysOf(w.rtbs), keysOf(w.sgs),
+		keysOf(w.instances), keysOf(w.pcxs), keysOf(w.nacls), keysOf(w.igws), keysOf(w.eips), keysOf(w.natgws),
+		keysOf(w.cgws), keysOf(w.vgws), keysOf(w.s2svpns), keysOf(w.enis)} {
+		m(fn)
+	}
+	for _, r := range w.rtbs {
+		for _, a := range r.Associations {
+			fn(a.ID)
+		}
+	}
+	for _, n := range w.nacls {
+		for _, a := range n.Associations {
+			fn(a.ID)
+		}
+	}
+	for _, g := range w.sgs {
+		for _, r := range g.Ingress {
+			fn(r.ID)
+		}
+		for _, r := range g.Egress {
+			fn(r.ID)
+		}
+	}
+	for _, i := range w.instances {
+		fn(i.ENIID)
+		fn(i.ReservationID)
+	}
+}
+
+func keysOf[V any](m map[string]V) func(func(string)) {
+	return func(fn func(string)) {
+		for k := range m {
+			fn(k)
+		}
+	}
+}
+
+// idTaken reports whether an object of the world has id (a whole-world search: a Tx asks
+// its index first, see Tx.idTaken).
 func (w *World) idTaken(id string) bool {
 	switch {
 	case w.vpcs[id] != nil, w.subnets[id] != nil, w.rtbs[id] != nil, w.sgs[id] != nil,

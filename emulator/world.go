@@ -158,6 +158,7 @@ type Tx struct {
 	writable bool
 	now      time.Time
 	j        *journal // the undo log of a writable Tx (journal.go); nil in a DryRun
+	idx      txIndex  // addresses and ids in use, gathered once per Tx (txindex.go)
 }
 
 // View runs fn with a read-only transaction.

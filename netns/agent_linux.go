@@ -48,7 +48,8 @@ func sandboxMain() int {
 		log.Error("sandbox setup failed", "err", fmt.Errorf("open the sandbox's network namespace: %w", err))
 		return 1
 	}
-	a := &Agent{log: log, run: filepath.Join(dir, "run"), hosts: map[string]*host{}, links: map[string]*netspec.Link{}, spec: &netspec.Spec{}}
+	a := &Agent{log: log, run: filepath.Join(dir, "run"), hosts: map[string]*host{}, links: map[string]*netspec.Link{}, spec: &netspec.Spec{},
+		nlPool: newNLPool(nlPoolSize())}
 	ctl, err := net.FileConn(os.NewFile(3, "control"))
 	if err != nil {
 		log.Error("no control socket", "err", err)
@@ -109,6 +110,7 @@ type Agent struct {
 	spec  *netspec.Spec
 
 	faults faultState // the hosts with a fault table (fault_linux.go)
+	nlPool *nlPool    // the hosts' open netlink sockets (nlpool_linux.go)
 	seq    uint64     // counts applies: the number of spec (ApplyDelta's base)
 }
 
@@ -231,14 +233,17 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			// Delete its veths first: the kernel tears a closed namespace down later, and
 			// until then the other ends keep their names (a host made again with the same
 			// link, a dyno that stopped and came back, would meet "file exists").
+			release, nlErr := h.useNetlink()
 			for k, l := range a.links {
 				if l.A.Host == name || l.B.Host == name {
 					own, other := l.A, l.B
 					if l.B.Host == name {
 						own, other = l.B, l.A
 					}
-					if link, err := h.nl.LinkByName(own.Ifname); err == nil {
-						h.nl.LinkDel(link)
+					if nlErr == nil {
+						if link, err := h.nl.LinkByName(own.Ifname); err == nil {
+							h.nl.LinkDel(link)
+						}
 					}
 					if o := a.hosts[other.Host]; o != nil {
 						o.rememberIndex(other.Ifname, 0)
@@ -246,8 +251,12 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 					delete(a.links, k)
 				}
 			}
+			if nlErr == nil {
+				release()
+			}
 			h.close()
 			delete(a.hosts, name)
+			a.forgetHostFaults(name)
 			a.log.Debug("host removed", "host", name)
 		}
 	}
@@ -260,7 +269,8 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		}
 	}
 	sort.Strings(newNames)
-	if err := checkFileBudget(len(a.hosts), len(newNames)); err != nil {
+	a.nlPool.resize(nlPoolSize())
+	if err := checkFileBudget(len(a.hosts), len(newNames), a.nlPool.reserve()); err != nil {
 		return fmt.Errorf("netns: %w", err)
 	}
 	created := make([]*host, len(newNames))
@@ -269,6 +279,9 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 	for i, name := range newNames {
 		g.Go(func() error {
 			h, err := newHost(name, a.run, want[name].Forwarding)
+			if h != nil {
+				a.nlPool.adopt(h)
+			}
 			created[i] = h
 			if err != nil {
 				failHost(name, err)
@@ -300,8 +313,11 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		}
 		if w := wantLinks[k]; w == nil || !reflect.DeepEqual(w, l) {
 			if h := a.hosts[l.A.Host]; h != nil {
-				if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
-					h.nl.LinkDel(link)
+				if release, err := h.useNetlink(); err == nil {
+					if link, err := h.nl.LinkByName(l.A.Ifname); err == nil {
+						h.nl.LinkDel(link)
+					}
+					release()
 				}
 				h.rememberIndex(l.A.Ifname, 0)
 			}
@@ -318,7 +334,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			continue
 		}
 		if h := a.hosts[name]; h != nil && (h.applied == nil || !reflect.DeepEqual(h.applied.Bridges, hs.Bridges)) {
-			if err := h.applyBridges(hs.Bridges); err != nil {
+			if err := h.applyBridgesNL(hs.Bridges); err != nil {
 				errs = append(errs, err)
 				failHost(name, err)
 			}
@@ -341,7 +357,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			continue
 		}
 		lg.Go(func() error {
-			if err := createLink(ha, hb, l); err != nil {
+			if err := createLinkNL(ha, hb, l); err != nil {
 				failHost(l.A.Host, err)
 				failHost(l.B.Host, err)
 				return err
@@ -372,7 +388,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		}
 		linksChanged := dirty[name]
 		hg.Go(func() error {
-			if err := h.configure(hs, linksChanged, a.log); err != nil {
+			if err := h.configureNL(hs, linksChanged, a.log); err != nil {
 				var pe *policyError
 				if errors.As(err, &pe) {
 					failHost(name, errors.Unwrap(err)) // without the "host NAME:" prefix
@@ -386,6 +402,15 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 		})
 	}
 	hg.Wait()
+	var made []string
+	for _, name := range newNames {
+		if a.hosts[name] != nil {
+			made = append(made, name)
+		}
+	}
+	for name, err := range a.restoreFaults(made) {
+		failHost(name, fmt.Errorf("faults: %w", err))
+	}
 	a.spec = spec
 	if he := netspec.NewApplyError(hostErrs); he != nil {
 		if len(errs) > 0 {
@@ -398,7 +423,7 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 	}
 	a.log.Debug("applied", "hosts", len(spec.Hosts), "links", len(spec.Links), "new_hosts", len(newNames),
 		"new_links", len(newLinks), "hosts_took", tHosts, "links_took", tLinks, "configure_took", time.Since(t0),
-		"hosts_cpu", cHosts, "links_cpu", cLinks, "configure_cpu", cpuTime()-c0)
+		"hosts_cpu", cHosts, "links_cpu", cLinks, "configure_cpu", cpuTime()-c0, "netlink", a.nlPool.stats())
 	return nil
 }
 

@@ -31,13 +31,16 @@ func (a *Agent) serveCapture(c *net.UnixConn, req execMessage) {
 	defer ps.close()
 	names := map[int]string{}
 	var tuns []string
-	if links, err := h.nl.LinkList(); err == nil {
-		for _, l := range links {
-			names[l.Attrs().Index] = l.Attrs().Name
-			if l.Attrs().EncapType == "none" {
-				tuns = append(tuns, l.Attrs().Name)
+	if release, err := h.useNetlink(); err == nil {
+		if links, err := h.nl.LinkList(); err == nil {
+			for _, l := range links {
+				names[l.Attrs().Index] = l.Attrs().Name
+				if l.Attrs().EncapType == "none" {
+					tuns = append(tuns, l.Attrs().Name)
+				}
 			}
 		}
+		release()
 	}
 	send(execMessage{Op: "capturing", Ifaces: names, Tuns: tuns})
 	// The client ends a capture by shutting down its writing side (or closing): the frames

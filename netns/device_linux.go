@@ -232,6 +232,11 @@ func (t *tun) writeRaw(iov []unix.Iovec) error {
 // spec's (its protocol is boot, not static), so route syncing leaves it alone; it goes away
 // with the device.
 func (t *tun) AddRoute(dst netip.Prefix) error {
+	release, err := t.h.useNetlink()
+	if err != nil {
+		return err
+	}
+	defer release()
 	link, err := t.h.nl.LinkByName(t.name)
 	if err != nil {
 		return fmt.Errorf("netns: %s: device %s: %w", t.h.name, t.name, err)
@@ -281,6 +286,12 @@ func (h *host) openDevice(name string, mtu int, addrs []netip.Prefix) (services.
 		return nil, err
 	}
 	f := os.NewFile(uintptr(fd), "/dev/net/tun")
+	release, err := h.useNetlink()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	defer release()
 	link, err := h.nl.LinkByName(name)
 	if err == nil && mtu > 0 {
 		err = h.nl.LinkSetMTU(link, mtu)

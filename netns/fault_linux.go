@@ -23,28 +23,32 @@ import (
 // host's filter table so that neither rewrites the other.
 const faultTable = "spacelab-faults"
 
-// faultState is what the agent knows of the faults it installed: the hosts that have a table.
+// faultState is what the agent knows of the faults: those asked for, by host, and the hosts
+// that have a table. Locked after Agent.mu where both are held.
 type faultState struct {
 	mu     sync.Mutex
+	want   map[string][]netspec.Fault // the last SetFaults, by host: a host made again gets them back
 	hosts  map[string]bool
 	relays map[string][]*relay // the delay relays of each host
 }
 
 // SetFaults replaces every fault of the sandbox with faults: each host that has some gets its
-// table rebuilt in one transaction, a host that no longer has any loses its table.
+// table rebuilt in one transaction, a host that no longer has any loses its table. The faults
+// stay asked for: a host that goes and is made again by a later Apply (a dyno restarted, an
+// instance replaced) gets them back (restoreFaults).
 func (a *Agent) SetFaults(faults []netspec.Fault, out *[]netspec.FaultCounter) error {
+	a.mu.Lock() // no Apply meanwhile: it could make a host again without the new faults
+	defer a.mu.Unlock()
 	a.faults.mu.Lock()
 	defer a.faults.mu.Unlock()
 	byHost := map[string][]netspec.Fault{}
 	for _, f := range faults {
 		byHost[f.Host] = append(byHost[f.Host], f)
 	}
-	a.mu.Lock()
 	hosts := map[string]*host{}
 	for name := range byHost {
 		h := a.hosts[name]
 		if h == nil {
-			a.mu.Unlock()
 			return fmt.Errorf("netns: fault: no host %q", name)
 		}
 		hosts[name] = h
@@ -54,55 +58,100 @@ func (a *Agent) SetFaults(faults []netspec.Fault, out *[]netspec.FaultCounter) e
 			hosts[name] = a.hosts[name]
 		}
 	}
-	a.mu.Unlock()
+	a.faults.want = byHost
 	names := make([]string, 0, len(hosts))
 	for n := range hosts {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	for _, n := range names {
+		if err := a.installFaults(n, hosts[n], byHost[n], a.faults.hosts[n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// installFaults gives host h (named n) exactly the faults fs: its delay relays and its fault
+// table (had: it has one now). a.faults.mu is held.
+func (a *Agent) installFaults(n string, h *host, fs []netspec.Fault, had bool) error {
 	if a.faults.hosts == nil {
 		a.faults.hosts = map[string]bool{}
 	}
 	if a.faults.relays == nil {
 		a.faults.relays = map[string][]*relay{}
 	}
-	for _, n := range names {
-		for _, r := range a.faults.relays[n] {
-			r.close()
-		}
-		delete(a.faults.relays, n)
-		queues := map[string]uint16{}
-		for _, f := range byHost[n] {
-			if f.Delay > 0 {
-				q := uint16(len(queues) + 1)
-				r, err := startRelay(hosts[n], q, f.Delay)
-				if err != nil {
-					return err
-				}
-				a.faults.relays[n] = append(a.faults.relays[n], r)
-				queues[f.ID] = q
+	for _, r := range a.faults.relays[n] {
+		r.close()
+	}
+	delete(a.faults.relays, n)
+	queues := map[string]uint16{}
+	for _, f := range fs {
+		if f.Delay > 0 {
+			q := uint16(len(queues) + 1)
+			r, err := startRelay(h, q, f.Delay)
+			if err != nil {
+				return err
 			}
+			a.faults.relays[n] = append(a.faults.relays[n], r)
+			queues[f.ID] = q
 		}
-		if err := hosts[n].applyFaults(byHost[n], a.faults.hosts[n], queues); err != nil {
-			return err
-		}
-		a.faults.hosts[n] = len(byHost[n]) > 0
-		if !a.faults.hosts[n] {
-			delete(a.faults.hosts, n)
-		}
+	}
+	if err := h.applyFaults(fs, had, queues); err != nil {
+		return err
+	}
+	a.faults.hosts[n] = len(fs) > 0
+	if !a.faults.hosts[n] {
+		delete(a.faults.hosts, n)
 	}
 	return nil
 }
 
+// forgetHostFaults is a host's removal: its relays stop and it has no table any more; the
+// faults asked for it stay, for when it is made again. Agent.mu is held.
+func (a *Agent) forgetHostFaults(n string) {
+	a.faults.mu.Lock()
+	defer a.faults.mu.Unlock()
+	for _, r := range a.faults.relays[n] {
+		r.close()
+	}
+	delete(a.faults.relays, n)
+	delete(a.faults.hosts, n)
+}
+
+// restoreFaults installs the faults asked for on hosts the current Apply made (again), and
+// returns the hosts where that failed. Agent.mu is held.
+func (a *Agent) restoreFaults(made []string) map[string]error {
+	a.faults.mu.Lock()
+	defer a.faults.mu.Unlock()
+	var failed map[string]error
+	for _, n := range made {
+		fs := a.faults.want[n]
+		h := a.hosts[n]
+		if len(fs) == 0 || h == nil {
+			continue
+		}
+		if err := a.installFaults(n, h, fs, false); err != nil {
+			if failed == nil {
+				failed = map[string]error{}
+			}
+			failed[n] = err
+			continue
+		}
+		a.log.Debug("faults restored", "host", n, "faults", len(fs))
+	}
+	return failed
+}
+
 // FaultCounters reports how many packets each installed fault has dropped.
 func (a *Agent) FaultCounters(_ struct{}, out *[]netspec.FaultCounter) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.faults.mu.Lock()
 	defer a.faults.mu.Unlock()
 	var res []netspec.FaultCounter
 	for name := range a.faults.hosts {
-		a.mu.Lock()
 		h := a.hosts[name]
-		a.mu.Unlock()
 		if h == nil {
 			continue
 		}

@@ -3,6 +3,7 @@
 package netns
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"net"
@@ -30,9 +31,17 @@ var rootNS vns.NsHandle
 type host struct {
 	name string
 	ns   vns.NsHandle
-	nl   *netlink.Handle
-	raw  *vnl.SocketHandle // for requests the netlink package does not build (quietLink)
-	dir  string            // resolv.conf, hosts, hostname
+	dir  string // resolv.conf, hosts, hostname
+
+	// The host's netlink sockets, valid between useNetlink and its release (nlpool_linux.go);
+	// these fields are guarded by pool.mu.
+	nl        *netlink.Handle
+	raw       *vnl.SocketHandle // for requests the netlink package does not build (quietLink)
+	pool      *nlPool
+	nlRefs    int           // uses in progress
+	nlIdle    *list.Element // in pool.idle while open and unused
+	nlOpening bool
+	nlGone    bool // closed: no more uses
 
 	mu      sync.Mutex
 	applied *netspec.Host
@@ -396,12 +405,7 @@ func (h *host) close() {
 	for _, p := range h.procs {
 		p.kill()
 	}
-	if h.nl != nil {
-		h.nl.Close()
-	}
-	if h.raw != nil {
-		h.raw.Close()
-	}
+	h.forgetNetlink()
 	h.ns.Close()
 	os.RemoveAll(h.dir)
 }

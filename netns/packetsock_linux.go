@@ -40,7 +40,12 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 func (h *host) openPacketSock(ifname string) (*packetSock, error) {
 	ps := &packetSock{}
 	if ifname != "" {
+		release, err := h.useNetlink()
+		if err != nil {
+			return nil, err
+		}
 		link, err := h.nl.LinkByName(ifname)
+		release()
 		if err != nil {
 			return nil, fmt.Errorf("%s: no interface %s: %w", h.name, ifname, err)
 		}

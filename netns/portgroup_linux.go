@@ -5,7 +5,6 @@ package netns
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/vishvananda/netlink"
@@ -150,28 +149,4 @@ func (h *host) enslavePort(link netlink.Link, name string) error {
 		}
 		h.bridgeFull(br)
 	}
-}
-
-// fdsPerHost is what a host holds open while it exists: its namespace, its netlink handle and
-// the raw netlink socket of quietLink (services add their listeners).
-const fdsPerHost = 3
-
-// checkFileBudget refuses to make n more hosts when their descriptors would pass the process's
-// limit: past it, sockets fail deep inside libraries (one of which then crashes on the failed
-// socket), so the refusal comes first, naming the limit.
-func checkFileBudget(have, n int) error {
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
-		return nil
-	}
-	open := 0
-	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
-		open = len(ents)
-	}
-	need := open + n*fdsPerHost + 64 // and a margin for the Apply's own sockets
-	if uint64(need) > lim.Cur {
-		return fmt.Errorf("%d more hosts (%d now) need about %d file descriptors, and the sandbox may open %d (RLIMIT_NOFILE; raise the hard limit, e.g. ulimit -Hn, to run more): %w",
-			n, have, need, lim.Cur, unix.EMFILE)
-	}
-	return nil
 }

@@ -90,11 +90,17 @@ func (a *Agent) watchDrop(ctx context.Context, cancel context.CancelCauseFunc, d
 			}
 			src, _ := netip.AddrFromSlice(ip[12:16])
 			dst, _ := netip.AddrFromSlice(ip[16:20])
+			release, err := h.useNetlink()
+			if err != nil {
+				continue
+			}
 			iif := ""
 			if l, err := h.nl.LinkByIndex(fr.Ifindex); err == nil {
 				iif = l.Attrs().Name
 			}
-			if why, dropped := h.routeDrops(src, dst, iif); dropped {
+			why, dropped := h.routeDrops(src, dst, iif)
+			release()
+			if dropped {
 				w.how <- fmt.Sprintf("a packet %s → %s arrived at %s on %s, and its routing %s", src, dst, h.name, iif, why)
 				cancel(errWitnessed)
 				return
