@@ -67,7 +67,13 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		r.liveRtbs[rt.ID] = true
 		t := r.book.table(rt.ID, tables)
 		rtbTable[rt.ID] = t
-		routes := append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...)
+		var routes []*emulator.Route
+		for _, route := range append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...) {
+			if route.PrefixListID == "" && emulator.IsIPv6(route.Dst) {
+				continue // IPv4 data plane: no IPv6 packet takes an IPv6 route
+			}
+			routes = append(routes, route)
+		}
 		over := map[netip.Prefix]bool{}
 		for _, route := range routes {
 			if route.PrefixListID == "" {
@@ -372,6 +378,10 @@ func (r *renderer) sgFilterRules(g *emulator.SecurityGroup, rule *emulator.SGRul
 	if egress {
 		dir = "outbound"
 	}
+	if rule.Protocol == "icmpv6" || (rule.Group == nil && rule.PrefixListID == "" && emulator.IsIPv6(rule.CIDR)) {
+		// The data plane carries IPv4 only: an IPv6 rule has no packet to match.
+		return nil
+	}
 	why := fmt.Sprintf("%s %s rule %s", g.ID, dir, emulator.RuleText(rule))
 	base := netspec.FilterRule{Verdict: netspec.Accept, Why: why}
 	switch rule.Protocol {
@@ -533,6 +543,9 @@ func (r *renderer) renderNACLs(h *netspec.Host, subnets []*emulator.Subnet) {
 		out := netspec.Chain{Name: naclChain(acl, true)}
 		in := netspec.Chain{Name: naclChain(acl, false)}
 		for _, e := range entries {
+			if emulator.IsIPv6(e.CIDR) {
+				continue // IPv4 data plane: an IPv6 entry has no packet to match
+			}
 			fr := naclRule(label, e)
 			if e.Egress {
 				out.Rules = append(out.Rules, fr)
