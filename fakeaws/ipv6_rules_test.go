@@ -228,13 +228,17 @@ func TestAWSCLIIPv6Rules(t *testing.T) {
 	var rt struct{ RouteTable struct{ RouteTableId string } }
 	cli.customer(&rt, "ec2", "create-route-table", "--vpc-id", customerVPC)
 	rtb := rt.RouteTable.RouteTableId
-	var igw struct{ InternetGateway struct{ InternetGatewayId string } }
+	var igw struct {
+		InternetGateway struct{ InternetGatewayId string }
+	}
 	cli.customer(&igw, "ec2", "create-internet-gateway")
 	gw := igw.InternetGateway.InternetGatewayId
 	cli.customer(nil, "ec2", "create-route", "--route-table-id", rtb, "--destination-ipv6-cidr-block", "::/0", "--gateway-id", gw)
 	cli.customer(nil, "ec2", "create-route", "--route-table-id", rtb, "--destination-ipv6-cidr-block", "2001:db8::/32", "--gateway-id", gw)
 	routes := func() []string {
-		var tables struct{ RouteTables []struct{ Routes []cliRoute6 } }
+		var tables struct {
+			RouteTables []struct{ Routes []cliRoute6 }
+		}
 		cli.customer(&tables, "ec2", "describe-route-tables", "--route-table-ids", rtb)
 		var out []string
 		for _, r := range tables.RouteTables[0].Routes {
@@ -267,7 +271,9 @@ func TestAWSCLIIPv6Rules(t *testing.T) {
 	if got := routes(); got[2] != "::/0 "+gw+" active CreateRoute" {
 		t.Errorf("::/0 to an attached gateway: %q", got)
 	}
-	var byDst struct{ RouteTables []struct{ RouteTableId string } }
+	var byDst struct {
+		RouteTables []struct{ RouteTableId string }
+	}
 	cli.customer(&byDst, "ec2", "describe-route-tables", "--filters", "Name=route.destination-ipv6-cidr-block,Values=2001:db8::/32")
 	if len(byDst.RouteTables) != 1 || byDst.RouteTables[0].RouteTableId != rtb {
 		t.Errorf("filter route.destination-ipv6-cidr-block: %+v", byDst)
@@ -285,4 +291,31 @@ func TestAWSCLIIPv6Rules(t *testing.T) {
 		"modify-subnet-attribute", "--subnet-id", customerSubnet, "--assign-ipv6-address-on-creation")
 	fail("An error occurred (UnsupportedOperation) when calling the RunInstances operation: spacelab gives instances no IPv6 addresses (Ipv6AddressCount): its data plane carries IPv4 only; IPv6 blocks, routes and rules are stored and described",
 		"run-instances", "--image-id", "ami-0abcdef1234567890", "--count", "1", "--instance-type", "t3.micro", "--subnet-id", customerSubnet, "--ipv6-address-count", "1")
+}
+
+// TestBoto3IPv6Rules drives the same IPv6 rules, entries and routes with boto3
+// (testdata/boto3/ipv6_rules.py).
+func TestBoto3IPv6Rules(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	got := runBoto3(t, e, "ipv6_rules.py")
+	want := map[string]any{
+		"AuthorizeSecurityGroupIngress":     "2001:db8::/32 -",
+		"AuthorizeSecurityGroupIngress.bad": "InvalidParameterValue 400",
+		"DescribeSecurityGroups":            []any{"in tcp 2001:db8::/32", "out -1 ::/0"},
+		"ModifySecurityGroupRules":          "2001:db8:1::/48",
+		"ModifySecurityGroupRules.bad":      "InvalidParameterValue 400",
+		"RevokeSecurityGroupIngress":        true,
+		"DescribeSecurityGroupRules.after":  []any{"out 0.0.0.0/0", "out ::/0"},
+		"CreateNetworkAclEntry.bad":         "InvalidParameterValue 400",
+		"DescribeNetworkAcls":               []any{"in 100 allow 2001:db8::/32", "in 32767 deny 0.0.0.0/0", "in 32768 deny ::/0"},
+		"DeleteNetworkAclEntry":             []any{"in 32767 deny 0.0.0.0/0", "in 32768 deny ::/0"},
+		"CreateRoute.bad":                   "InvalidParameterValue 400",
+		"CreateRoute.dup":                   "RouteAlreadyExists 400",
+		"DescribeRouteTables":               []any{"172.16.0.0/16 local active", "VPC/56 local active", "::/0 igw active"},
+		"DeleteRoute":                       []any{"172.16.0.0/16 local active", "VPC/56 local active"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("boto3 report:\n got %v\nwant %v", got, want)
+	}
 }

@@ -69,7 +69,7 @@ func subnetFields(tx *emulator.Tx) fields[*emulator.Subnet] {
 	f := func(b bool) func(*emulator.Subnet) []string {
 		return func(*emulator.Subnet) []string { return one(boolStr(b)) }
 	}
-	return fields[*emulator.Subnet]{
+	return withIPv6Fields(fields[*emulator.Subnet]{
 		"subnet-id":                  func(s *emulator.Subnet) []string { return one(s.ID) },
 		"vpc-id":                     func(s *emulator.Subnet) []string { return one(s.VPCID) },
 		"cidr":                       cidr,
@@ -86,7 +86,7 @@ func subnetFields(tx *emulator.Tx) fields[*emulator.Subnet] {
 		"ipv6-native":                f(false),
 		"subnet-arn":                 func(s *emulator.Subnet) []string { return one(renderSubnet(tx, s).SubnetArn) },
 		"available-ip-address-count": func(s *emulator.Subnet) []string { return one(strconv.Itoa(availableAddrs(tx, s))) },
-	}
+	}, func(s *emulator.Subnet) []*emulator.IPv6CIDRAssociation { return tx.SubnetIPv6(s.ID) })
 }
 
 type describeSubnetsResponse struct {

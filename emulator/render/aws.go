@@ -186,6 +186,9 @@ func noRouteWhy(tx *emulator.Tx, v *emulator.VPC, rt *emulator.RouteTable) strin
 	}
 	var routes []string
 	for _, r := range append(tx.LocalRoutes(rt), rt.Routes...) {
+		if r.PrefixListID == "" && emulator.IsIPv6(r.Dst) {
+			continue // the packets this explains are IPv4
+		}
 		routes = append(routes, fmt.Sprintf("%s → %s (%s)", routeDst(r), r.Target, tx.RouteState(rt, r)))
 	}
 	return fmt.Sprintf("no route for this destination in %s (%s of %s), which has: %s", rt.ID, kind, v.ID, strings.Join(routes, ", "))
