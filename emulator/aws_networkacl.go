@@ -31,12 +31,12 @@ type NetworkACLAssociation struct {
 
 // NACLEntry is one numbered rule of a network ACL.
 type NACLEntry struct {
-	RuleNumber int    // 1 to 32766; lower numbers are evaluated first
-	Egress     bool   // outbound rule
-	Protocol   string // "-1" (all) or an IP protocol number: "6" tcp, "17" udp, "1" icmp
-	Allow      bool   // RuleAction allow (else deny)
-	CIDR       netip.Prefix
-	FromPort   int // for tcp and udp
+	RuleNumber int          // 1 to 32766; lower numbers are evaluated first
+	Egress     bool         // outbound rule
+	Protocol   string       // "-1" (all) or an IP protocol number: "6" tcp, "17" udp, "1" icmp
+	Allow      bool         // RuleAction allow (else deny)
+	CIDR       netip.Prefix // IPv4 (CidrBlock) or IPv6 (Ipv6CidrBlock)
+	FromPort   int          // for tcp and udp
 	ToPort     int
 	ICMPType   int // for icmp; -1 means all
 	ICMPCode   int
@@ -144,7 +144,9 @@ func checkEntry(e *NACLEntry) error {
 		return err
 	}
 	e.Protocol = p
-	if !e.CIDR.IsValid() || !e.CIDR.Addr().Is4() {
+	if IsIPv6(e.CIDR) {
+		// An IPv6 entry (Ipv6CidrBlock): stored and described; the IPv4 data plane skips it.
+	} else if !e.CIDR.IsValid() || !e.CIDR.Addr().Is4() {
 		return AWSErr("InvalidParameterValue", "Value for parameter cidrBlock is invalid. This is not a valid CIDR block.")
 	}
 	e.CIDR = e.CIDR.Masked()
@@ -153,7 +155,7 @@ func checkEntry(e *NACLEntry) error {
 		if e.FromPort < 0 || e.ToPort > 65535 || e.FromPort > e.ToPort {
 			return AWSErr("InvalidParameterValue", "Invalid value for portRange. Must specify a valid port range with From and To for TCP and UDP (got %d to %d).", e.FromPort, e.ToPort)
 		}
-	case "1":
+	case "1", "58":
 		if e.ICMPType < -1 || e.ICMPType > 255 || e.ICMPCode < -1 || e.ICMPCode > 255 {
 			return AWSErr("InvalidParameterValue", "Invalid value for icmpTypeCode.")
 		}

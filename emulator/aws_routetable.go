@@ -237,6 +237,12 @@ func (tx *Tx) callerRouteTable(c Caller, id string) (*RouteTable, error) {
 }
 
 func checkRouteDst(dst netip.Prefix, raw string) error {
+	if IsIPv6(dst) {
+		if dst.Masked() != dst {
+			return AWSErr("InvalidParameterValue", "Value (%s) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", raw)
+		}
+		return nil
+	}
 	if !dst.IsValid() || !dst.Addr().Is4() || dst.Masked() != dst {
 		return AWSErr("InvalidParameterValue", "Value (%s) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.", raw)
 	}
@@ -255,10 +261,13 @@ func (tx *Tx) CreateRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarge
 	if err := checkRouteDst(dst, dst.String()); err != nil {
 		return err
 	}
-	for _, r := range append(tx.LocalRoutes(rt), rt.Routes...) {
+	for _, r := range append(append(tx.LocalRoutes(rt), tx.LocalIPv6Routes(rt)...), rt.Routes...) {
 		if r.Dst == dst {
 			return AWSErr("RouteAlreadyExists", "The route identified by %s already exists.", dst)
 		}
+	}
+	if err := tx.checkIPv6RouteDst(rt, dst, t); err != nil {
+		return err
 	}
 	if v := tx.w.vpcs[rt.VPCID]; v.BlockOf(dst).IsValid() && !tx.middleboxRoute(rt, dst, t) {
 		return AWSErr("InvalidParameterValue", "The destination CIDR block %s is equal to or more specific than one of this VPC's CIDR blocks. This route can target only an interface or an instance.", dst)
@@ -321,7 +330,7 @@ func (tx *Tx) DeleteRoute(c Caller, rtbID string, dst netip.Prefix) error {
 	if err := checkRouteDst(dst, dst.String()); err != nil {
 		return err
 	}
-	for _, r := range tx.LocalRoutes(rt) {
+	for _, r := range append(tx.LocalRoutes(rt), tx.LocalIPv6Routes(rt)...) {
 		if r.Dst == dst {
 			return AWSErr("InvalidParameterValue", "cannot remove local route %s in route table %s", dst, rtbID)
 		}
@@ -331,6 +340,9 @@ func (tx *Tx) DeleteRoute(c Caller, rtbID string, dst netip.Prefix) error {
 			rt.Routes = append(rt.Routes[:i:i], rt.Routes[i+1:]...)
 			return nil
 		}
+	}
+	if IsIPv6(dst) {
+		return AWSErr("InvalidRoute.NotFound", "no route with destination-ipv6-cidr-block %s in route table %s", dst, rtbID)
 	}
 	return AWSErr("InvalidRoute.NotFound", "no route with destination-cidr-block %s in route table %s", dst, rtbID)
 }

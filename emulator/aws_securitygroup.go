@@ -14,7 +14,7 @@ type SGRule struct {
 	Protocol string // "-1", "tcp", "udp", "icmp" or a protocol number
 	FromPort int    // -1 when the protocol has no ports
 	ToPort   int
-	CIDR     netip.Prefix // valid unless Group or PrefixListID is set
+	CIDR     netip.Prefix // valid unless Group or PrefixListID is set; IPv4 or IPv6 (IsIPv6)
 	Group    *GroupRef
 	// PrefixListID names a prefix list as the peer: its current entries.
 	PrefixListID string
@@ -81,6 +81,10 @@ func (tx *Tx) CreateSecurityGroup(c Caller, vpcID, name, description string, tag
 	}
 	g := &SecurityGroup{ID: tx.NewID("sg"), Account: v.Account, Region: v.Region, VPCID: vpcID, Name: name, Description: description, Tags: cloneTags(tags)}
 	g.Egress = []*SGRule{{ID: tx.NewID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0")}}
+	if tx.VPCHasIPv6(vpcID) {
+		// In a VPC with an IPv6 block a new group also allows all outbound IPv6.
+		g.Egress = append(g.Egress, &SGRule{ID: tx.NewID("sgr"), Protocol: "-1", FromPort: -1, ToPort: -1, CIDR: AllIPv6})
+	}
 	tx.w.sgs[g.ID] = g
 	return g, nil
 }
@@ -120,7 +124,9 @@ type Permission struct {
 	FromPort *int
 	ToPort   *int
 	CIDRs    []PermissionCIDR
-	Groups   []GroupRef
+	// IPv6CIDRs are the Ipv6Ranges (CidrIpv6) peers.
+	IPv6CIDRs []PermissionCIDR
+	Groups    []GroupRef
 	// PrefixLists are prefix list peers (CIDR holds the pl- id).
 	PrefixLists []PermissionCIDR
 }
@@ -132,7 +138,7 @@ type PermissionCIDR struct {
 }
 
 // NormalizeProtocol maps EC2 protocol spellings onto the canonical ones: 6→tcp, 17→udp,
-// 1→icmp, all→-1. Other numbers stay numbers.
+// 1→icmp, 58→icmpv6, all→-1. Other numbers stay numbers.
 func NormalizeProtocol(p string) (string, error) {
 	switch strings.ToLower(p) {
 	case "tcp", "6":
@@ -141,6 +147,8 @@ func NormalizeProtocol(p string) (string, error) {
 		return "udp", nil
 	case "icmp", "1":
 		return "icmp", nil
+	case "icmpv6", "58":
+		return "icmpv6", nil
 	case "-1", "all":
 		return "-1", nil
 	}
@@ -178,7 +186,7 @@ func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission, revoking bo
 			if from < 0 || to > 65535 || from > to {
 				return nil, AWSErr("InvalidParameterValue", "Invalid value 'Invalid TCP/UDP port range: %d to %d.' for portRange.", from, to)
 			}
-		case "icmp":
+		case "icmp", "icmpv6":
 			if p.FromPort != nil {
 				from = *p.FromPort
 			}
@@ -186,12 +194,19 @@ func (tx *Tx) expand(c Caller, g *SecurityGroup, perms []Permission, revoking bo
 				to = *p.ToPort
 			}
 		}
-		if len(p.CIDRs) == 0 && len(p.Groups) == 0 && len(p.PrefixLists) == 0 {
+		if len(p.CIDRs) == 0 && len(p.IPv6CIDRs) == 0 && len(p.Groups) == 0 && len(p.PrefixLists) == 0 {
 			return nil, AWSErr("InvalidParameterValue", "The request must contain the parameter ipPermissions.ipRanges or ipPermissions.groups")
 		}
 		for _, cidr := range p.CIDRs {
 			pfx, err := netip.ParsePrefix(cidr.CIDR)
 			if err != nil || !pfx.Addr().Is4() {
+				return nil, AWSErr("InvalidParameterValue", "CIDR block %s is malformed", cidr.CIDR)
+			}
+			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, CIDR: pfx.Masked(), Description: cidr.Description})
+		}
+		for _, cidr := range p.IPv6CIDRs {
+			pfx, err := netip.ParsePrefix(cidr.CIDR)
+			if err != nil || !IsIPv6(pfx) {
 				return nil, AWSErr("InvalidParameterValue", "CIDR block %s is malformed", cidr.CIDR)
 			}
 			out = append(out, &SGRule{Protocol: proto, FromPort: from, ToPort: to, CIDR: pfx.Masked(), Description: cidr.Description})

@@ -104,8 +104,8 @@ func (tx *Tx) ModifyRules(c Caller, groupID string, changes []RuleChange) error 
 	var edits []edit
 	for _, ch := range changes {
 		p := ch.Permission
-		if len(p.CIDRs)+len(p.Groups)+len(p.PrefixLists) != 1 {
-			return AWSErr("InvalidParameterValue", "The security group rule %s must have exactly one of CidrIpv4, ReferencedGroupId, PrefixListId", ch.RuleID)
+		if len(p.CIDRs)+len(p.IPv6CIDRs)+len(p.Groups)+len(p.PrefixLists) != 1 {
+			return AWSErr("InvalidParameterValue", "The security group rule %s must have exactly one of CidrIpv4, CidrIpv6, ReferencedGroupId, PrefixListId", ch.RuleID)
 		}
 		var old *SGRule
 		var list []*SGRule

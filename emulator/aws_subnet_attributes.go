@@ -7,8 +7,8 @@ type SubnetAttributes struct {
 	EnableDNS64         *bool
 	HostnameType        *string
 	ResourceNameARecord *bool
-	// AssignIPv6OnCreation can only be turned on for a subnet with an IPv6 block, which
-	// spacelab's IPv4 data plane does not have.
+	// AssignIPv6OnCreation can only be turned on for a subnet with an IPv6 block; spacelab
+	// refuses it there too, since its IPv4 data plane gives instances no IPv6 address.
 	AssignIPv6OnCreation *bool
 }
 
@@ -20,6 +20,9 @@ func (tx *Tx) SetSubnetAttributes(c Caller, id string, a SubnetAttributes) error
 		return AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
 	}
 	if a.AssignIPv6OnCreation != nil && *a.AssignIPv6OnCreation {
+		if len(tx.SubnetIPv6(id)) > 0 {
+			return AWSErr("UnsupportedOperation", "spacelab gives instances no IPv6 addresses (assignIpv6AddressOnCreation): its data plane carries IPv4 only; IPv6 blocks, routes and rules are stored and described")
+		}
 		return AWSErr("InvalidParameterValue", "Invalid value 'true' for assignIpv6AddressOnCreation. Cannot set assignIpv6AddressOnCreation to true unless the subnet (%s) has an IPv6 CIDR block associated with it.", id)
 	}
 	if a.HostnameType != nil && *a.HostnameType != "ip-name" && *a.HostnameType != "resource-name" {

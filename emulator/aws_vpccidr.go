@@ -66,6 +66,7 @@ func (tx *Tx) AssociateVPCIPv6(c Caller, vpcID string) (*IPv6CIDRAssociation, er
 		tx.w.ipv6 = map[string]*IPv6CIDRAssociation{}
 	}
 	tx.w.ipv6[a.ID] = a
+	tx.ipv6Defaults(v)
 	return a, nil
 }
 

@@ -310,6 +310,13 @@ func fingerprint(p params) string {
 
 func runInstances(s *Server, r *request) (response, error) {
 	p := r.Params
+	for _, name := range []string{"Ipv6AddressCount", "Ipv6Address.", "NetworkInterface.1.Ipv6AddressCount", "NetworkInterface.1.Ipv6Addresses.", "EnablePrimaryIpv6", "NetworkInterface.1.PrimaryIpv6"} {
+		for k := range p.v {
+			if k == name || strings.HasSuffix(name, ".") && strings.HasPrefix(k, name) {
+				return nil, emulator.AWSErr("UnsupportedOperation", "spacelab gives instances no IPv6 addresses (%s): its data plane carries IPv4 only; IPv6 blocks, routes and rules are stored and described", strings.TrimSuffix(name, "."))
+			}
+		}
+	}
 	if err := refuseUnknownParams(p, "RunInstances", runInstancesParams); err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func TestAWSCLIIPv6CIDRBlocks(t *testing.T) {
 		{[]string{"associate-subnet-cidr-block", "--subnet-id", customerSubnet, "--ipv6-cidr-block", "10.0.0.0/24"},
 			"An error occurred (InvalidParameterValue) when calling the AssociateSubnetCidrBlock operation: Value (10.0.0.0/24) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block."},
 		{[]string{"run-instances", "--image-id", "ami-0abcdef1234567890", "--count", "1", "--instance-type", "t3.micro", "--subnet-id", customerSubnet, "--ipv6-address-count", "1"},
-			"An error occurred (UnsupportedOperation) when calling the RunInstances operation: spacelab does not model the RunInstances parameter Ipv6AddressCount"},
+			"An error occurred (UnsupportedOperation) when calling the RunInstances operation: spacelab gives instances no IPv6 addresses (Ipv6AddressCount): its data plane carries IPv4 only; IPv6 blocks, routes and rules are stored and described"},
 		{[]string{"disassociate-vpc-cidr-block", "--association-id", "vpc-cidr-assoc-00000000000000000"},
 			"An error occurred (InvalidVpcCidrBlockAssociationID.NotFound) when calling the DisassociateVpcCidrBlock operation: The vpc CIDR block association ID 'vpc-cidr-assoc-00000000000000000' does not exist"},
 	}

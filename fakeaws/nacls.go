@@ -29,13 +29,14 @@ type networkACLXML struct {
 }
 
 type naclEntryXML struct {
-	RuleNumber   int           `xml:"ruleNumber"`
-	Protocol     string        `xml:"protocol"`
-	RuleAction   string        `xml:"ruleAction"`
-	Egress       bool          `xml:"egress"`
-	CidrBlock    string        `xml:"cidrBlock"`
-	IcmpTypeCode *icmpTypeCode `xml:"icmpTypeCode,omitempty"`
-	PortRange    *portRange    `xml:"portRange,omitempty"`
+	RuleNumber    int           `xml:"ruleNumber"`
+	Protocol      string        `xml:"protocol"`
+	RuleAction    string        `xml:"ruleAction"`
+	Egress        bool          `xml:"egress"`
+	CidrBlock     string        `xml:"cidrBlock,omitempty"`
+	Ipv6CidrBlock string        `xml:"ipv6CidrBlock,omitempty"`
+	IcmpTypeCode  *icmpTypeCode `xml:"icmpTypeCode,omitempty"`
+	PortRange     *portRange    `xml:"portRange,omitempty"`
 }
 
 type icmpTypeCode struct {
@@ -55,20 +56,29 @@ type naclAssocXML struct {
 }
 
 func renderEntry(e *emulator.NACLEntry) naclEntryXML {
-	x := naclEntryXML{RuleNumber: e.RuleNumber, Protocol: e.Protocol, RuleAction: "deny", Egress: e.Egress, CidrBlock: e.CIDR.String()}
+	x := naclEntryXML{RuleNumber: e.RuleNumber, Protocol: e.Protocol, RuleAction: "deny", Egress: e.Egress}
+	if emulator.IsIPv6(e.CIDR) {
+		x.Ipv6CidrBlock = e.CIDR.String()
+	} else {
+		x.CidrBlock = e.CIDR.String()
+	}
 	if e.Allow {
 		x.RuleAction = "allow"
 	}
 	switch e.Protocol {
 	case "6", "17":
 		x.PortRange = &portRange{From: e.FromPort, To: e.ToPort}
-	case "1":
+	case "1", "58":
 		x.IcmpTypeCode = &icmpTypeCode{Code: e.ICMPCode, Type: e.ICMPType}
 	}
 	return x
 }
 
-func renderNACL(n *emulator.NetworkACL) networkACLXML {
+// naclDefaultRuleIPv6 is the number EC2 shows for the final "*" rule of IPv6 traffic, present
+// while the VPC has an IPv6 block.
+const naclDefaultRuleIPv6 = 32768
+
+func renderNACL(tx *emulator.Tx, n *emulator.NetworkACL) networkACLXML {
 	x := networkACLXML{NetworkACLID: n.ID, VpcID: n.VPCID, OwnerID: n.Account, Default: n.IsDefault, TagSet: tagSet(n.Tags)}
 	x.EntrySet.Items = []naclEntryXML{}
 	for _, egress := range []bool{true, false} {
@@ -79,6 +89,9 @@ func renderNACL(n *emulator.NetworkACL) networkACLXML {
 		}
 		// The final "*" rule, shown as 32767, denies whatever no rule allowed.
 		x.EntrySet.Items = append(x.EntrySet.Items, naclEntryXML{RuleNumber: emulator.NACLDefaultRule, Protocol: "-1", RuleAction: "deny", Egress: egress, CidrBlock: "0.0.0.0/0"})
+		if tx.VPCHasIPv6(n.VPCID) {
+			x.EntrySet.Items = append(x.EntrySet.Items, naclEntryXML{RuleNumber: naclDefaultRuleIPv6, Protocol: "-1", RuleAction: "deny", Egress: egress, Ipv6CidrBlock: "::/0"})
+		}
 	}
 	for _, a := range n.Associations {
 		x.AssociationSet.Items = append(x.AssociationSet.Items, naclAssocXML{NetworkACLAssociationID: a.ID, NetworkACLID: n.ID, SubnetID: a.SubnetID})
@@ -106,7 +119,7 @@ func createNetworkAcl(s *Server, r *request) (response, error) {
 		if err != nil {
 			return err
 		}
-		resp.NetworkACL = renderNACL(n)
+		resp.NetworkACL = renderNACL(tx, n)
 		return nil
 	})
 	if err != nil {
@@ -158,15 +171,21 @@ func entryParam(p params) (string, emulator.NACLEntry, error) {
 	default:
 		return "", e, invalidValue(action, "RuleAction")
 	}
-	if p.get("Ipv6CidrBlock") != "" {
-		return "", e, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 network ACL entries only")
-	}
-	raw, err := p.required("CidrBlock")
-	if err != nil {
-		return "", e, err
-	}
-	if e.CIDR, err = netip.ParsePrefix(raw); err != nil {
-		return "", e, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", raw)
+	raw, raw6 := p.get("CidrBlock"), p.get("Ipv6CidrBlock")
+	switch {
+	case raw != "" && raw6 != "":
+		return "", e, emulator.AWSErr("InvalidParameterCombination", "The parameter cidrBlock cannot be used with the parameter ipv6CidrBlock")
+	case raw6 != "":
+		// IPv6 entries are stored and described; the IPv4 data plane has no packet for them.
+		if e.CIDR, err = netip.ParsePrefix(raw6); err != nil || !emulator.IsIPv6(e.CIDR) {
+			return "", e, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", raw6)
+		}
+	case raw != "":
+		if e.CIDR, err = netip.ParsePrefix(raw); err != nil || !e.CIDR.Addr().Is4() {
+			return "", e, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", raw)
+		}
+	default:
+		return "", e, emulator.AWSErr("MissingParameter", "The request must contain the parameter cidrBlock or ipv6CidrBlock")
 	}
 	ints := []struct {
 		name string
@@ -189,7 +208,7 @@ func entryParam(p params) (string, emulator.NACLEntry, error) {
 	if (proto == "6" || proto == "17") && (!p.has("PortRange.From") || !p.has("PortRange.To")) {
 		return "", e, emulator.AWSErr("InvalidParameterValue", "TCP and UDP entries need a port range (PortRange.From and PortRange.To)")
 	}
-	if proto == "1" && (!p.has("Icmp.Type") || !p.has("Icmp.Code")) {
+	if (proto == "1" || proto == "58" && raw6 != "") && (!p.has("Icmp.Type") || !p.has("Icmp.Code")) {
 		return "", e, emulator.AWSErr("InvalidParameterValue", "ICMP entries need a type and code (Icmp.Type and Icmp.Code; -1 means all)")
 	}
 	return id, e, nil
@@ -290,11 +309,12 @@ var naclFields = fields[networkACLXML]{
 	"association.subnet-id": func(x networkACLXML) []string {
 		return mapItems(x.AssociationSet.Items, func(a naclAssocXML) string { return a.SubnetID })
 	},
-	"entry.cidr":        entryValues("", func(e naclEntryXML) string { return e.CidrBlock }),
-	"entry.egress":      entryValues("", func(e naclEntryXML) string { return boolStr(e.Egress) }),
-	"entry.protocol":    entryValues("", func(e naclEntryXML) string { return e.Protocol }),
-	"entry.rule-action": entryValues("", func(e naclEntryXML) string { return e.RuleAction }),
-	"entry.rule-number": entryValues("", func(e naclEntryXML) string { return strconv.Itoa(e.RuleNumber) }),
+	"entry.cidr":            entryValues("", func(e naclEntryXML) string { return e.CidrBlock }),
+	"entry.ipv6-cidr-block": entryValues("", func(e naclEntryXML) string { return e.Ipv6CidrBlock }),
+	"entry.egress":          entryValues("", func(e naclEntryXML) string { return boolStr(e.Egress) }),
+	"entry.protocol":        entryValues("", func(e naclEntryXML) string { return e.Protocol }),
+	"entry.rule-action":     entryValues("", func(e naclEntryXML) string { return e.RuleAction }),
+	"entry.rule-number":     entryValues("", func(e naclEntryXML) string { return strconv.Itoa(e.RuleNumber) }),
 	"entry.port-range.from": entryValues("", func(e naclEntryXML) string {
 		if e.PortRange == nil {
 			return ""
@@ -321,7 +341,7 @@ func describeNetworkAcls(s *Server, r *request) (response, error) {
 		tagsOf := map[string]emulator.Tags{}
 		for _, n := range tx.NetworkACLs() {
 			if n.Account == r.Caller.Account && n.Region == r.Caller.Region {
-				all = append(all, renderNACL(n))
+				all = append(all, renderNACL(tx, n))
 				tagsOf[n.ID] = n.Tags
 			}
 		}

@@ -25,16 +25,17 @@ type routeTableXML struct {
 }
 
 type routeXML struct {
-	DestinationCidrBlock    string `xml:"destinationCidrBlock,omitempty"`
-	DestinationPrefixListID string `xml:"destinationPrefixListId,omitempty"`
-	GatewayID               string `xml:"gatewayId,omitempty"`
-	NatGatewayID            string `xml:"natGatewayId,omitempty"`
-	VpcPeeringConnectionID  string `xml:"vpcPeeringConnectionId,omitempty"`
-	InstanceID              string `xml:"instanceId,omitempty"`
-	InstanceOwnerID         string `xml:"instanceOwnerId,omitempty"`
-	NetworkInterfaceID      string `xml:"networkInterfaceId,omitempty"`
-	State                   string `xml:"state"`
-	Origin                  string `xml:"origin"`
+	DestinationCidrBlock     string `xml:"destinationCidrBlock,omitempty"`
+	DestinationIpv6CidrBlock string `xml:"destinationIpv6CidrBlock,omitempty"`
+	DestinationPrefixListID  string `xml:"destinationPrefixListId,omitempty"`
+	GatewayID                string `xml:"gatewayId,omitempty"`
+	NatGatewayID             string `xml:"natGatewayId,omitempty"`
+	VpcPeeringConnectionID   string `xml:"vpcPeeringConnectionId,omitempty"`
+	InstanceID               string `xml:"instanceId,omitempty"`
+	InstanceOwnerID          string `xml:"instanceOwnerId,omitempty"`
+	NetworkInterfaceID       string `xml:"networkInterfaceId,omitempty"`
+	State                    string `xml:"state"`
+	Origin                   string `xml:"origin"`
 }
 
 type propagatingVgwXML struct {
@@ -54,6 +55,8 @@ func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) ro
 	x := routeXML{State: tx.RouteState(rt, r), Origin: r.Origin}
 	if r.PrefixListID != "" {
 		x.DestinationPrefixListID = r.PrefixListID
+	} else if emulator.IsIPv6(r.Dst) {
+		x.DestinationIpv6CidrBlock = r.Dst.String()
 	} else {
 		x.DestinationCidrBlock = r.Dst.String()
 	}
@@ -84,7 +87,7 @@ func renderRoute(tx *emulator.Tx, rt *emulator.RouteTable, r *emulator.Route) ro
 func renderRouteTable(tx *emulator.Tx, rt *emulator.RouteTable) routeTableXML {
 	x := routeTableXML{RouteTableID: rt.ID, VpcID: rt.VPCID, OwnerID: rt.Account, TagSet: tagSet(rt.Tags)}
 	x.RouteSet.Items = []routeXML{}
-	for _, r := range append(append(tx.LocalRoutes(rt), rt.Routes...), tx.PropagatedRoutes(rt)...) {
+	for _, r := range append(append(append(tx.LocalRoutes(rt), tx.LocalIPv6Routes(rt)...), rt.Routes...), tx.PropagatedRoutes(rt)...) {
 		x.RouteSet.Items = append(x.RouteSet.Items, renderRoute(tx, rt, r))
 	}
 	x.PropagatingVgwSet.Items = []propagatingVgwXML{}
@@ -127,6 +130,9 @@ var routeTableFields = fields[routeTableXML]{
 	},
 	"route.destination-cidr-block": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.DestinationCidrBlock })
+	},
+	"route.destination-ipv6-cidr-block": func(x routeTableXML) []string {
+		return routeValues(x, func(r routeXML) string { return r.DestinationIpv6CidrBlock })
 	},
 	"route.destination-prefix-list-id": func(x routeTableXML) []string {
 		return routeValues(x, func(r routeXML) string { return r.DestinationPrefixListID })
@@ -216,16 +222,22 @@ func routeArgs(p params, needTarget bool) (string, netip.Prefix, emulator.RouteT
 	if err != nil {
 		return "", netip.Prefix{}, t, err
 	}
-	if p.get("DestinationIpv6CidrBlock") != "" {
-		return "", netip.Prefix{}, t, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 destination CIDR blocks only")
-	}
-	raw := p.get("DestinationCidrBlock")
-	if raw == "" {
+	raw, raw6 := p.get("DestinationCidrBlock"), p.get("DestinationIpv6CidrBlock")
+	var dst netip.Prefix
+	switch {
+	case raw != "" && raw6 != "":
+		return "", netip.Prefix{}, t, emulator.AWSErr("InvalidParameterCombination", "The parameter destinationCidrBlock cannot be used with the parameter destinationIpv6CidrBlock")
+	case raw6 != "":
+		// An IPv6 route is stored and described; the IPv4 data plane carries no packet over it.
+		if dst, err = netip.ParsePrefix(raw6); err != nil || !emulator.IsIPv6(dst) || dst.Masked() != dst {
+			return "", netip.Prefix{}, t, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter destinationIpv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", raw6)
+		}
+	case raw != "":
+		if dst, err = netip.ParsePrefix(raw); err != nil || !dst.Addr().Is4() {
+			return "", netip.Prefix{}, t, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.", raw)
+		}
+	default:
 		return "", netip.Prefix{}, t, emulator.AWSErr("MissingParameter", "The request must contain the parameter destinationCidrBlock or destinationIpv6CidrBlock or destinationPrefixListId")
-	}
-	dst, err := netip.ParsePrefix(raw)
-	if err != nil || !dst.Addr().Is4() {
-		return "", netip.Prefix{}, t, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.", raw)
 	}
 	if !needTarget {
 		return rtb, dst, t, nil

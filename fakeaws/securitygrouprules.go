@@ -16,6 +16,7 @@ var ruleFields = fields[securityGroupRuleXML]{
 	"is-egress":              func(x securityGroupRuleXML) []string { return one(strconv.FormatBool(x.IsEgress)) },
 	"ip-protocol":            func(x securityGroupRuleXML) []string { return one(x.IPProtocol) },
 	"cidr-ipv4":              func(x securityGroupRuleXML) []string { return one(x.CidrIpv4) },
+	"cidr-ipv6":              func(x securityGroupRuleXML) []string { return one(x.CidrIpv6) },
 	"prefix-list-id":         func(x securityGroupRuleXML) []string { return one(x.PrefixListID) },
 }
 
@@ -73,7 +74,7 @@ func init() {
 }
 
 // modifySecurityGroupRules redefines rules by id (SecurityGroupRule.N.SecurityGroupRuleId and
-// .SecurityGroupRule.{IpProtocol,FromPort,ToPort,CidrIpv4,ReferencedGroupId,Description}).
+// .SecurityGroupRule.{IpProtocol,FromPort,ToPort,CidrIpv4,CidrIpv6,PrefixListId,ReferencedGroupId,Description}).
 func modifySecurityGroupRules(s *Server, r *request) (response, error) {
 	p := r.Params
 	groupID, err := p.required("GroupId")
@@ -88,11 +89,6 @@ func modifySecurityGroupRules(s *Server, r *request) (response, error) {
 			return nil, emulator.AWSErr("MissingParameter", "The request must contain the parameter SecurityGroupRule.%d.SecurityGroupRuleId", n)
 		}
 		def := pre + ".SecurityGroupRule."
-		for _, k := range []string{"CidrIpv6"} {
-			if p.get(def+k) != "" {
-				return nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR, prefix list and security group peers only (%s)", k)
-			}
-		}
 		perm := emulator.Permission{Protocol: p.get(def + "IpProtocol")}
 		for _, f := range []struct {
 			name string
@@ -109,6 +105,9 @@ func modifySecurityGroupRules(s *Server, r *request) (response, error) {
 		desc := p.get(def + "Description")
 		if c := p.get(def + "CidrIpv4"); c != "" {
 			perm.CIDRs = append(perm.CIDRs, emulator.PermissionCIDR{CIDR: c, Description: desc})
+		}
+		if c := p.get(def + "CidrIpv6"); c != "" {
+			perm.IPv6CIDRs = append(perm.IPv6CIDRs, emulator.PermissionCIDR{CIDR: c, Description: desc})
 		}
 		if pl := p.get(def + "PrefixListId"); pl != "" {
 			perm.PrefixLists = append(perm.PrefixLists, emulator.PermissionCIDR{CIDR: pl, Description: desc})

@@ -34,7 +34,7 @@ type ipPermission struct {
 	ToPort        *int                   `xml:"toPort,omitempty"`
 	Groups        items[groupPair]       `xml:"groups"`
 	IPRanges      items[ipRange]         `xml:"ipRanges"`
-	Ipv6Ranges    items[struct{}]        `xml:"ipv6Ranges"`
+	Ipv6Ranges    items[ipv6Range]       `xml:"ipv6Ranges"`
 	PrefixListIDs items[prefixListIDXML] `xml:"prefixListIds"`
 }
 
@@ -55,6 +55,11 @@ type groupPair struct {
 
 type ipRange struct {
 	CidrIP      string `xml:"cidrIp"`
+	Description string `xml:"description,omitempty"`
+}
+
+type ipv6Range struct {
+	CidrIpv6    string `xml:"cidrIpv6"`
 	Description string `xml:"description,omitempty"`
 }
 
@@ -109,6 +114,8 @@ func permissions(tx *emulator.Tx, g *emulator.SecurityGroup, rules []*emulator.S
 			out[i].Groups.Items = append(out[i].Groups.Items, gp)
 		} else if r.PrefixListID != "" {
 			out[i].PrefixListIDs.Items = append(out[i].PrefixListIDs.Items, prefixListIDXML{PrefixListID: r.PrefixListID, Description: r.Description})
+		} else if emulator.IsIPv6(r.CIDR) {
+			out[i].Ipv6Ranges.Items = append(out[i].Ipv6Ranges.Items, ipv6Range{CidrIpv6: r.CIDR.String(), Description: r.Description})
 		} else {
 			out[i].IPRanges.Items = append(out[i].IPRanges.Items, ipRange{CidrIP: r.CIDR.String(), Description: r.Description})
 		}
@@ -146,6 +153,9 @@ func sgFields() fields[securityGroupXML] {
 	perm := map[string]func(ipPermission) []string{
 		"cidr": func(p ipPermission) []string {
 			return mapItems(p.IPRanges.Items, func(r ipRange) string { return r.CidrIP })
+		},
+		"ipv6-cidr": func(p ipPermission) []string {
+			return mapItems(p.Ipv6Ranges.Items, func(r ipv6Range) string { return r.CidrIpv6 })
 		},
 		"protocol": func(p ipPermission) []string { return one(p.IPProtocol) },
 		"from-port": func(p ipPermission) []string {
@@ -247,9 +257,6 @@ func permissionsParam(p params) ([]emulator.Permission, []string, error) {
 	}
 	for _, n := range p.indexes("IpPermissions") {
 		pre := "IpPermissions." + strconv.Itoa(n)
-		if len(p.indexes(pre+".Ipv6Ranges")) > 0 {
-			return nil, nil, emulator.AWSErr("UnsupportedOperation", "spacelab models IPv4 CIDR, prefix list and security group sources only")
-		}
 		perm := emulator.Permission{Protocol: p.get(pre + ".IpProtocol")}
 		var err error
 		if perm.FromPort, err = port(pre + ".FromPort"); err != nil {
@@ -261,6 +268,10 @@ func permissionsParam(p params) ([]emulator.Permission, []string, error) {
 		for _, m := range p.indexes(pre + ".IpRanges") {
 			perm.CIDRs = append(perm.CIDRs, emulator.PermissionCIDR{
 				CIDR: p.get(member(pre+".IpRanges", m, "CidrIp")), Description: p.get(member(pre+".IpRanges", m, "Description"))})
+		}
+		for _, m := range p.indexes(pre + ".Ipv6Ranges") {
+			perm.IPv6CIDRs = append(perm.IPv6CIDRs, emulator.PermissionCIDR{
+				CIDR: p.get(member(pre+".Ipv6Ranges", m, "CidrIpv6")), Description: p.get(member(pre+".Ipv6Ranges", m, "Description"))})
 		}
 		for _, m := range p.indexes(pre + ".PrefixListIds") {
 			perm.PrefixLists = append(perm.PrefixLists, emulator.PermissionCIDR{
@@ -360,6 +371,7 @@ type securityGroupRuleXML struct {
 	FromPort             int           `xml:"fromPort"`
 	ToPort               int           `xml:"toPort"`
 	CidrIpv4             string        `xml:"cidrIpv4,omitempty"`
+	CidrIpv6             string        `xml:"cidrIpv6,omitempty"`
 	PrefixListID         string        `xml:"prefixListId,omitempty"`
 	ReferencedGroupInfo  *groupPair    `xml:"referencedGroupInfo,omitempty"`
 	Description          string        `xml:"description,omitempty"`
@@ -377,6 +389,8 @@ func renderRule(tx *emulator.Tx, g *emulator.SecurityGroup, rule *emulator.SGRul
 		x.ReferencedGroupInfo = &gp
 	} else if rule.PrefixListID != "" {
 		x.PrefixListID = rule.PrefixListID
+	} else if emulator.IsIPv6(rule.CIDR) {
+		x.CidrIpv6 = rule.CIDR.String()
 	} else {
 		x.CidrIpv4 = rule.CIDR.String()
 	}
@@ -460,6 +474,7 @@ type revokedRuleXML struct {
 	FromPort            int    `xml:"fromPort"`
 	ToPort              int    `xml:"toPort"`
 	CidrIpv4            string `xml:"cidrIpv4,omitempty"`
+	CidrIpv6            string `xml:"cidrIpv6,omitempty"`
 	PrefixListID        string `xml:"prefixListId,omitempty"`
 	ReferencedGroupID   string `xml:"referencedGroupId,omitempty"`
 	Description         string `xml:"description,omitempty"`
@@ -471,18 +486,6 @@ type revokeResponse struct {
 }
 
 func revoke(s *Server, r *request, egress bool) (response, error) {
-	if onlyIPv6Ranges(r.Params) {
-		// spacelab's VPCs have no IPv6 blocks, so no group holds an IPv6 rule: revoking one is
-		// revoking a rule that does not exist (Terraform does this for every new group).
-		err := s.view(r, func(tx *emulator.Tx) error {
-			_, err := targetGroup(tx, r.Caller, r.Params)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		return nil, emulator.AWSErr("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
-	}
 	op := (*emulator.Tx).RevokeIngress
 	if egress {
 		op = (*emulator.Tx).RevokeEgress
@@ -503,6 +506,8 @@ func revoke(s *Server, r *request, egress bool) (response, error) {
 			x.ReferencedGroupID = rule.Group.GroupID
 		} else if rule.PrefixListID != "" {
 			x.PrefixListID = rule.PrefixListID
+		} else if emulator.IsIPv6(rule.CIDR) {
+			x.CidrIpv6 = rule.CIDR.String()
 		} else {
 			x.CidrIpv4 = rule.CIDR.String()
 		}
@@ -565,19 +570,4 @@ func deleteSecurityGroup(s *Server, r *request) (response, error) {
 		return nil, err
 	}
 	return resp, nil
-}
-
-// onlyIPv6Ranges reports whether every IpPermissions.N of the request names only IPv6 ranges.
-func onlyIPv6Ranges(p params) bool {
-	idx := p.indexes("IpPermissions")
-	if len(idx) == 0 {
-		return false
-	}
-	for _, n := range idx {
-		pre := "IpPermissions." + strconv.Itoa(n)
-		if len(p.indexes(pre+".Ipv6Ranges")) == 0 || len(p.indexes(pre+".IpRanges")) > 0 || len(p.indexes(pre+".Groups")) > 0 || len(p.indexes(pre+".PrefixListIds")) > 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -14,8 +14,9 @@
 // by Actions (go run ./cmd/ec2-actions); STS serves GetCallerIdentity. Regions and zones
 // are AWS's commercial ones (emulator.AWSRegions); an opt-in region the account has not
 // enabled answers AuthFailure. Unknown parameters are ignored (newer clients send members
-// the emulator does not know); parameters for features spacelab does not model (IPv6, NAT
-// gateway or ENI route targets, prefix lists) are refused with UnsupportedOperation.
+// the emulator does not know); parameters for features spacelab does not model (IPv6
+// addresses on instances, egress-only gateways, IPv6 prefix lists) are refused with
+// UnsupportedOperation.
 //
 // The package needs no privilege and no network beyond loopback:
 //

@@ -69,7 +69,7 @@ func subnetFields(tx *emulator.Tx) fields[*emulator.Subnet] {
 	f := func(b bool) func(*emulator.Subnet) []string {
 		return func(*emulator.Subnet) []string { return one(boolStr(b)) }
 	}
-	return fields[*emulator.Subnet]{
+	return withIPv6Fields(fields[*emulator.Subnet]{
 		"subnet-id":                  func(s *emulator.Subnet) []string { return one(s.ID) },
 		"vpc-id":                     func(s *emulator.Subnet) []string { return one(s.VPCID) },
 		"cidr":                       cidr,
@@ -86,7 +86,7 @@ func subnetFields(tx *emulator.Tx) fields[*emulator.Subnet] {
 		"ipv6-native":                f(false),
 		"subnet-arn":                 func(s *emulator.Subnet) []string { return one(renderSubnet(tx, s).SubnetArn) },
 		"available-ip-address-count": func(s *emulator.Subnet) []string { return one(strconv.Itoa(availableAddrs(tx, s))) },
-	}
+	}, func(s *emulator.Subnet) []*emulator.IPv6CIDRAssociation { return tx.SubnetIPv6(s.ID) })
 }
 
 type describeSubnetsResponse struct {
@@ -166,11 +166,31 @@ func createSubnet(s *Server, r *request) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if native, err := r.Params.boolean("Ipv6Native", false); err != nil {
+		return nil, err
+	} else if native {
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model IPv6-only subnets (Ipv6Native): its data plane carries IPv4 only")
+	}
+	if r.Params.get("Ipv6IpamPoolId") != "" {
+		return nil, emulator.AWSErr("UnsupportedOperation", "spacelab does not model Ipv6IpamPoolId: give the subnet's Ipv6CidrBlock")
+	}
+	// Ipv6CidrBlock gives the new subnet a /64 of its VPC's IPv6 block, as AssociateSubnetCidrBlock does.
+	var ipv6 netip.Prefix
+	if raw6 := r.Params.get("Ipv6CidrBlock"); raw6 != "" {
+		if ipv6, err = netip.ParsePrefix(raw6); err != nil || !emulator.IsIPv6(ipv6) {
+			return nil, emulator.AWSErr("InvalidParameterValue", "Value (%s) for parameter ipv6CidrBlock is invalid. This is not a valid IPv6 CIDR block.", raw6)
+		}
+	}
 	resp := &createSubnetResponse{}
 	err = s.update(r, func(tx *emulator.Tx) error {
 		sn, err := tx.CreateSubnet(r.Caller, vpcID, cidr, emulator.SubnetOptions{AZ: az, Tags: tags})
 		if err != nil {
 			return err
+		}
+		if ipv6.IsValid() {
+			if _, err := tx.AssociateSubnetIPv6(r.Caller, sn.ID, ipv6); err != nil {
+				return err // the update is undone: no subnet without its asked-for block
+			}
 		}
 		resp.Subnet = renderSubnet(tx, sn)
 		return nil

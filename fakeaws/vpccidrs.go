@@ -254,3 +254,25 @@ func disassociateSubnetCidrBlock(s *Server, r *request) (response, error) {
 	}
 	return resp, nil
 }
+
+// withIPv6Fields adds the ipv6-cidr-block-association.* filters of DescribeVpcs and
+// DescribeSubnets (the provider waits on association-id) to base.
+func withIPv6Fields[T any](base fields[T], of func(T) []*emulator.IPv6CIDRAssociation) fields[T] {
+	out := fields[T]{}
+	for k, v := range base {
+		out[k] = v
+	}
+	each := func(f func(*emulator.IPv6CIDRAssociation) string) func(T) []string {
+		return func(x T) []string {
+			var vals []string
+			for _, a := range of(x) {
+				vals = append(vals, f(a))
+			}
+			return vals
+		}
+	}
+	out["ipv6-cidr-block-association.ipv6-cidr-block"] = each(func(a *emulator.IPv6CIDRAssociation) string { return a.CIDR.String() })
+	out["ipv6-cidr-block-association.association-id"] = each(func(a *emulator.IPv6CIDRAssociation) string { return a.ID })
+	out["ipv6-cidr-block-association.state"] = each(func(*emulator.IPv6CIDRAssociation) string { return "associated" })
+	return out
+}

@@ -91,7 +91,8 @@ func describeVpcs(s *Server, r *request) (response, error) {
 	err = s.view(r, func(tx *emulator.Tx) error {
 		sel := selection[*emulator.VPC]{id: func(v *emulator.VPC) string { return v.ID },
 			notFound: idsNotFound("InvalidVpcID.NotFound", "vpc"),
-			fields:   vpcFields, tags: func(v *emulator.VPC) emulator.Tags { return v.Tags }, maxPage: 1000}
+			fields:   withIPv6Fields(vpcFields, func(v *emulator.VPC) []*emulator.IPv6CIDRAssociation { return tx.VPCIPv6(v.ID) }),
+			tags:     func(v *emulator.VPC) emulator.Tags { return v.Tags }, maxPage: 1000}
 		pg, err := sel.page(callerVPCs(tx, r.Caller), ids, fs, r.Params)
 		if err != nil {
 			return err

@@ -70,7 +70,13 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		r.liveTable(rt.ID)
 		t := r.book.table(rt.ID, tables)
 		rtbTable[rt.ID] = t
-		routes := append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...)
+		var routes []*emulator.Route
+		for _, route := range append(append([]*emulator.Route(nil), rt.Routes...), tx.PropagatedRoutes(rt)...) {
+			if route.PrefixListID == "" && emulator.IsIPv6(route.Dst) {
+				continue // IPv4 data plane: no IPv6 packet takes an IPv6 route
+			}
+			routes = append(routes, route)
+		}
 		over := map[netip.Prefix]bool{}
 		for _, route := range routes {
 			if route.PrefixListID == "" {
@@ -186,6 +192,9 @@ func noRouteWhy(tx *emulator.Tx, v *emulator.VPC, rt *emulator.RouteTable) strin
 	}
 	var routes []string
 	for _, r := range append(tx.LocalRoutes(rt), rt.Routes...) {
+		if r.PrefixListID == "" && emulator.IsIPv6(r.Dst) {
+			continue // the packets this explains are IPv4
+		}
 		routes = append(routes, fmt.Sprintf("%s → %s (%s)", routeDst(r), r.Target, tx.RouteState(rt, r)))
 	}
 	return fmt.Sprintf("no route for this destination in %s (%s of %s), which has: %s", rt.ID, kind, v.ID, strings.Join(routes, ", "))
@@ -378,6 +387,10 @@ func (r *renderer) sgFilterRules(g *emulator.SecurityGroup, rule *emulator.SGRul
 	if egress {
 		dir = "outbound"
 	}
+	if rule.Protocol == "icmpv6" || (rule.Group == nil && rule.PrefixListID == "" && emulator.IsIPv6(rule.CIDR)) {
+		// The data plane carries IPv4 only: an IPv6 rule has no packet to match.
+		return nil
+	}
 	why := fmt.Sprintf("%s %s rule %s", g.ID, dir, emulator.RuleText(rule))
 	base := netspec.FilterRule{Verdict: netspec.Accept, Why: why}
 	switch rule.Protocol {
@@ -539,6 +552,9 @@ func (r *renderer) renderNACLs(h *netspec.Host, subnets []*emulator.Subnet) {
 		out := netspec.Chain{Name: naclChain(acl, true)}
 		in := netspec.Chain{Name: naclChain(acl, false)}
 		for _, e := range entries {
+			if emulator.IsIPv6(e.CIDR) {
+				continue // IPv4 data plane: an IPv6 entry has no packet to match
+			}
 			fr := naclRule(label, e)
 			if e.Egress {
 				out.Rules = append(out.Rules, fr)

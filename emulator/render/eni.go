@@ -93,6 +93,9 @@ func (r *renderer) routeTargets() map[string]bool {
 		r.targets = map[string]bool{}
 		for _, rt := range r.tx.RouteTables() {
 			for _, route := range rt.Routes {
+				if route.PrefixListID == "" && emulator.IsIPv6(route.Dst) {
+					continue // not rendered: the data plane carries IPv4 only
+				}
 				if n := r.tx.RouteInterface(route); n != nil {
 					r.targets[n.ID] = true
 				}
