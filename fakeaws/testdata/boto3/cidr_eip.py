@@ -7,24 +7,13 @@ The JSON report on stdout is checked by fakeaws/cidr_eip_test.go.
 Environment: SPACELAB_ENDPOINT, CUSTOMER_KEY/SECRET/REGION, CUSTOMER_VPC, CUSTOMER_INSTANCE.
 """
 import json
-import os
 import sys
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from harness import Report, client, env
 
-env = os.environ
-ec2 = boto3.client(
-    "ec2",
-    endpoint_url=env["SPACELAB_ENDPOINT"],
-    aws_access_key_id=env["CUSTOMER_KEY"],
-    aws_secret_access_key=env["CUSTOMER_SECRET"],
-    region_name=env["CUSTOMER_REGION"],
-    config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-)
+ec2 = client()
 vpc, inst = env["CUSTOMER_VPC"], env["CUSTOMER_INSTANCE"]
-report = {}
+report = Report()
 
 
 def state():
@@ -34,15 +23,7 @@ def state():
 
 
 def bad(step, call, **kw):
-    """Record the error code and status of a request that must fail, and whether it changed nothing."""
-    before = state()
-    try:
-        call(**kw)
-        report[step] = "no error"
-    except ClientError as e:
-        unchanged = state() == before
-        report[step] = "%s %d %s" % (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"],
-                                     "unchanged" if unchanged else "CHANGED")
+    report.refused(step, call, state=state, **kw)
 
 
 # Secondary IPv4 block.

@@ -7,23 +7,12 @@ Environment: SPACELAB_ENDPOINT, CUSTOMER_KEY/SECRET/REGION, CUSTOMER_VPC, CUSTOM
 CUSTOMER_INSTANCE.
 """
 import json
-import os
 import sys
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from harness import Report, client, env
 
-env = os.environ
-ec2 = boto3.client(
-    "ec2",
-    endpoint_url=env["SPACELAB_ENDPOINT"],
-    aws_access_key_id=env["CUSTOMER_KEY"],
-    aws_secret_access_key=env["CUSTOMER_SECRET"],
-    region_name=env["CUSTOMER_REGION"],
-    config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-)
-report = {}
+ec2 = client()
+report = Report()
 eni = None
 
 
@@ -36,15 +25,7 @@ def state():
 
 
 def bad(step, call, **kw):
-    """Record the error code and status of a request that must fail, and whether it changed nothing."""
-    before = state()
-    try:
-        call(**kw)
-        report[step + ".bad"] = "no error"
-    except ClientError as e:
-        unchanged = state() == before
-        report[step + ".bad"] = "%s %d %s" % (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"],
-                                             "unchanged" if unchanged else "CHANGED")
+    report.refused(step + ".bad", call, state=state, **kw)
 
 
 vpc, subnet, inst = env["CUSTOMER_VPC"], env["CUSTOMER_SUBNET"], env["CUSTOMER_INSTANCE"]

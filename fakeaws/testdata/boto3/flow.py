@@ -7,42 +7,18 @@ Environment: SPACELAB_ENDPOINT, CUSTOMER_KEY/SECRET/REGION, HEROKU_KEY/SECRET/RE
 CUSTOMER_VPC, SPACE_VPC, HEROKU_ACCOUNT.
 """
 import json
-import os
 import sys
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
-env = os.environ
-cfg = Config(retries={"max_attempts": 1, "mode": "standard"})
-
-
-def client(service, who):
-    return boto3.client(
-        service,
-        endpoint_url=env["SPACELAB_ENDPOINT"],
-        aws_access_key_id=env[who + "_KEY"],
-        aws_secret_access_key=env[who + "_SECRET"],
-        region_name=env[who + "_REGION"],
-        config=cfg,
-    )
-
+from harness import Report, client, env
 
 ec2 = client("ec2", "CUSTOMER")
 heroku = client("ec2", "HEROKU")
 sts = client("sts", "CUSTOMER")
-report = {}
+report = Report()
 
 
 def bad(step, call, **kw):
-    """Record the error code (and HTTP status) of a request that must fail."""
-    try:
-        call(**kw)
-    except ClientError as e:
-        report[step + ".bad"] = "%s %d" % (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
-        return
-    report[step + ".bad"] = "succeeded"
+    report.refused(step + ".bad", call, **kw)
 
 
 def flt(name, *values):

@@ -7,31 +7,16 @@ Environment: SPACELAB_ENDPOINT, CUSTOMER_KEY/SECRET/REGION, CUSTOMER_VPC, CUSTOM
 """
 import ipaddress
 import json
-import os
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from harness import Report, client, env
 
-env = os.environ
-ec2 = boto3.client(
-    "ec2",
-    endpoint_url=env["SPACELAB_ENDPOINT"],
-    aws_access_key_id=env["CUSTOMER_KEY"],
-    aws_secret_access_key=env["CUSTOMER_SECRET"],
-    region_name=env["CUSTOMER_REGION"],
-    config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-)
+ec2 = client()
 vpc, subnet = env["CUSTOMER_VPC"], env["CUSTOMER_SUBNET"]
-report = {}
+report = Report()
 
 
 def bad(step, call, **kw):
-    try:
-        call(**kw)
-        report[step] = "succeeded"
-    except ClientError as e:
-        report[step] = "%s %d" % (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+    report.refused(step, call, **kw)
 
 
 a = ec2.associate_vpc_cidr_block(VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)["Ipv6CidrBlockAssociation"]

@@ -6,30 +6,15 @@ fakeaws/boto3_prefix_test.go.
 Environment: SPACELAB_ENDPOINT, CUSTOMER_KEY/SECRET/REGION, CUSTOMER_VPC.
 """
 import json
-import os
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from harness import Report, client, env
 
-env = os.environ
-ec2 = boto3.client(
-    "ec2",
-    endpoint_url=env["SPACELAB_ENDPOINT"],
-    aws_access_key_id=env["CUSTOMER_KEY"],
-    aws_secret_access_key=env["CUSTOMER_SECRET"],
-    region_name=env["CUSTOMER_REGION"],
-    config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-)
-report = {}
+ec2 = client()
+report = Report()
 
 
 def bad(step, call, **kw):
-    try:
-        call(**kw)
-        report[step + ".bad"] = "no error"
-    except ClientError as e:
-        report[step + ".bad"] = "%s %d" % (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
+    report.refused(step + ".bad", call, **kw)
 
 
 def entries(pl, **kw):

@@ -7,33 +7,17 @@ fakeaws/boto3_s2svpn_test.go.
 Environment: SPACELAB_ENDPOINT, CUSTOMER_KEY/SECRET/REGION, CUSTOMER_VPC.
 """
 import json
-import os
 import xml.etree.ElementTree as ET
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from harness import Report, client, env
 
-env = os.environ
-ec2 = boto3.client(
-    "ec2",
-    endpoint_url=env["SPACELAB_ENDPOINT"],
-    aws_access_key_id=env["CUSTOMER_KEY"],
-    aws_secret_access_key=env["CUSTOMER_SECRET"],
-    region_name=env["CUSTOMER_REGION"],
-    config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-)
+ec2 = client()
 vpc = env["CUSTOMER_VPC"]
-report = {}
+report = Report()
 
 
 def bad(step, call, **kw):
-    try:
-        call(**kw)
-    except ClientError as e:
-        report[step + ".bad"] = "%s %d" % (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
-        return
-    report[step + ".bad"] = "succeeded"
+    report.refused(step + ".bad", call, **kw)
 
 
 cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="198.51.100.77", BgpAsn=65010)["CustomerGateway"]
