@@ -19,8 +19,9 @@ import (
 // removes it when it closes. A caller killed with SIGKILL cannot remove it, so the directory
 // records its maker (pid and start time, in the file "owner"), and every sandbox start removes
 // the temporary directories of makers that are gone: nothing a killed `spacelab run` or test
-// made is left once the next one has started. Directories without an owner file (not made
-// this way) and directories of other users are never touched.
+// made is left once the next one has started. The name (spacelab-PID.START-…) names the maker
+// too, for a maker killed before it wrote the file. Directories naming no maker (not made this
+// way) and directories of other users are never touched.
 
 const (
 	tempPrefix = "spacelab-"
@@ -37,19 +38,37 @@ func sweepStale(log *slog.Logger) {
 
 // makeTempDir makes a temporary sandbox directory owned by this process.
 func makeTempDir(log *slog.Logger) (string, error) {
-	d, err := os.MkdirTemp("", tempPrefix)
+	me, err := proc.Self()
 	if err != nil {
 		return "", err
 	}
-	me, err := proc.Self()
-	if err == nil {
-		err = os.WriteFile(filepath.Join(d, ownerName), []byte(fmt.Sprintf("%d %d\n", me.PID, me.Start)), 0o600)
-	}
+	// The name carries the maker too: a maker killed between making the directory and writing
+	// its owner file still leaves a directory the sweep can attribute.
+	d, err := os.MkdirTemp("", fmt.Sprintf("%s%d.%d-*", tempPrefix, me.PID, me.Start))
 	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(d, ownerName), []byte(fmt.Sprintf("%d %d\n", me.PID, me.Start)), 0o600); err != nil {
 		os.RemoveAll(d)
 		return "", err
 	}
 	return d, nil
+}
+
+// ownerOfName reads the maker from a directory name made by makeTempDir
+// (spacelab-PID.START-RANDOM).
+func ownerOfName(name string) (pid int, start uint64, err error) {
+	rest, ok := strings.CutPrefix(name, tempPrefix)
+	id, _, ok2 := strings.Cut(rest, "-")
+	p, st, ok3 := strings.Cut(id, ".")
+	if !ok || !ok2 || !ok3 {
+		return 0, 0, errors.New("netns: no owner in the name")
+	}
+	if pid, err = strconv.Atoi(p); err != nil || pid <= 0 {
+		return 0, 0, errors.New("netns: no owner in the name")
+	}
+	start, err = strconv.ParseUint(st, 10, 64)
+	return pid, start, err
 }
 
 // sweepTempDirs removes the temporary sandbox directories in tmp whose maker is gone, and
@@ -69,6 +88,9 @@ func sweepTempDirs(tmp string) []string {
 			continue
 		}
 		pid, start, err := readOwner(filepath.Join(dir, ownerName))
+		if errors.Is(err, os.ErrNotExist) {
+			pid, start, err = ownerOfName(e.Name())
+		}
 		if err != nil || (proc.ID{PID: pid, Start: start}).Alive() {
 			continue
 		}

@@ -41,6 +41,9 @@ func TestSweepTempDirs(t *testing.T) {
 	live := mk("spacelab-live", fmt.Sprintf("%d %d\n", os.Getpid(), me))
 	foreign := mk("spacelab-noowner", "")
 	other := mk("other-dir", fmt.Sprintf("%d %d\n", dead.Process.Pid, deadStart))
+	// Makers killed before they wrote the owner file: the name says who made the directory.
+	unwritten := mk(fmt.Sprintf("spacelab-%d.%d-123", dead.Process.Pid, deadStart), "")
+	unwrittenLive := mk(fmt.Sprintf("spacelab-%d.%d-456", os.Getpid(), me), "")
 
 	sweepStale(slog.New(slog.DiscardHandler))
 	d, err := makeTempDir(slog.New(slog.DiscardHandler))
@@ -48,12 +51,12 @@ func TestSweepTempDirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(d)
-	for _, gone := range []string{stale, reused} {
+	for _, gone := range []string{stale, reused, unwritten} {
 		if _, err := os.Stat(gone); !os.IsNotExist(err) {
 			t.Errorf("%s of a dead maker is still there", gone)
 		}
 	}
-	for _, kept := range []string{live, foreign, other, d} {
+	for _, kept := range []string{live, foreign, other, unwrittenLive, d} {
 		if _, err := os.Stat(kept); err != nil {
 			t.Errorf("%s was removed: %v", kept, err)
 		}
