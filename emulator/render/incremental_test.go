@@ -79,6 +79,17 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 		}
 		return at(groups)
 	}
+	// ingressRule picks a group and one of its ingress rules' ids ("missing" when it has none).
+	ingressRule := func() (string, string) {
+		g := group()
+		var ids []string
+		if sg := tx.SecurityGroup(g); sg != nil {
+			for _, r := range sg.Ingress {
+				ids = append(ids, r.ID)
+			}
+		}
+		return g, at(ids)
+	}
 	taggable := append(append([]string{emulatortest.CustomerVPC}, groups...), instances...)
 	port := 8000 + pick(4)
 	cidr := fmt.Sprintf("198.51.100.%d/32", pick(4))
@@ -118,27 +129,13 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 			return tx.SetDynoCrashed(app.ID, "web.1", crashed)
 		}}
 	case 12:
-		g := group()
-		var ids []string
-		if sg := tx.SecurityGroup(g); sg != nil {
-			for _, r := range sg.Ingress {
-				ids = append(ids, r.ID)
-			}
-		}
-		id := at(ids)
+		g, id := ingressRule()
 		return change{"RevokeRulesByID " + g + " " + id, false, func(tx *emulator.Tx) error {
 			_, err := tx.RevokeRulesByID(c, g, []string{id}, false)
 			return err
 		}}
 	case 13:
-		g := group()
-		var ids []string
-		if sg := tx.SecurityGroup(g); sg != nil {
-			for _, r := range sg.Ingress {
-				ids = append(ids, r.ID)
-			}
-		}
-		id := at(ids)
+		g, id := ingressRule()
 		return change{"ModifyRules " + g + " " + id, false, func(tx *emulator.Tx) error {
 			return tx.ModifyRules(c, g, []emulator.RuleChange{{RuleID: id, Permission: perm[0]}})
 		}}
