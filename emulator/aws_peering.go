@@ -91,6 +91,19 @@ func (p *Peering) Other(vpcID string) PeerSide {
 	return p.Requester
 }
 
+// PeerBlocks returns the IPv4 blocks a side of a peering shows (cidrBlockSet in EC2, cidr_blocks
+// in Heroku): every block associated with its VPC now, primary first, as EC2 lists them once a
+// secondary block is associated; the block captured at the request when the VPC is gone.
+func (tx *Tx) PeerBlocks(side PeerSide) []netip.Prefix {
+	if v := tx.VPC(side.VPCID); v != nil {
+		return v.IPv4CIDRs()
+	}
+	if side.CIDR.IsValid() {
+		return []netip.Prefix{side.CIDR}
+	}
+	return nil
+}
+
 // Connects reports whether p joins vpcID to something.
 func (p *Peering) Connects(vpcID string) bool {
 	return p.Requester.VPCID == vpcID || p.Accepter.VPCID == vpcID

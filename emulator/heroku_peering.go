@@ -133,9 +133,7 @@ func (tx *Tx) SpacePeeringOf(sp *Space, p *Peering) SpacePeering {
 	other := p.Other(sp.VPCID)
 	st := p.Status(tx.now)
 	row := SpacePeering{PcxID: p.ID, Status: st, AWSVPCID: other.VPCID, AWSRegion: other.Region, AWSAccountID: other.Account}
-	if other.CIDR.IsValid() {
-		row.CIDRBlocks = []netip.Prefix{other.CIDR}
-	}
+	row.CIDRBlocks = tx.PeerBlocks(other)
 	switch {
 	case p.HerokuManaged:
 		row.Type = PeeringHerokuManaged

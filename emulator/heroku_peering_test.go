@@ -141,3 +141,58 @@ func TestUsersAndTeamsRecordCreation(t *testing.T) {
 		return nil
 	})
 }
+
+// A peer VPC's secondary IPv4 block shows in the peering's blocks on both sides (Heroku's
+// cidr_blocks, EC2's cidrBlockSet), associated before or after the request; a block being
+// disassociated no longer shows.
+func TestPeerBlocksFollowTheVPCsBlocks(t *testing.T) {
+	customer := emulator.Caller{Account: "435886841536", Region: "us-east-1"}
+	primary, secondary := netip.MustParsePrefix("172.16.0.0/16"), netip.MustParsePrefix("172.17.0.0/16")
+	w, _ := seedWorld(t)
+	id := requestPeeringIn(t, w)
+	var assoc string
+	blocks := func() (heroku, ec2 []netip.Prefix) {
+		_ = w.View(func(tx *emulator.Tx) error {
+			for _, row := range tx.SpacePeerings(tx.Space("enablement-jp")) {
+				if row.PcxID == id {
+					heroku = row.CIDRBlocks
+				}
+			}
+			ec2 = tx.PeerBlocks(tx.Peering(id).Requester)
+			return nil
+		})
+		return heroku, ec2
+	}
+	eq := cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })
+	for _, tc := range []struct {
+		name   string
+		change func(tx *emulator.Tx) error
+		want   []netip.Prefix
+	}{
+		{"before", func(*emulator.Tx) error { return nil }, []netip.Prefix{primary}},
+		{"associated", func(tx *emulator.Tx) error {
+			b, err := tx.AssociateVPCIPv4(customer, "vpc-0cb1a66017eed9372", secondary)
+			if b != nil {
+				assoc = b.AssociationID
+			}
+			return err
+		}, []netip.Prefix{primary, secondary}},
+		{"disassociated", func(tx *emulator.Tx) error {
+			_, _, err := tx.DisassociateVPCIPv4(customer, assoc)
+			return err
+		}, []netip.Prefix{primary}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := w.Update(tc.change); err != nil {
+				t.Fatal(err)
+			}
+			h, e := blocks()
+			if d := cmp.Diff(tc.want, h, eq); d != "" {
+				t.Errorf("Heroku cidr_blocks (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.want, e, eq); d != "" {
+				t.Errorf("EC2 cidrBlockSet (-want +got):\n%s", d)
+			}
+		})
+	}
+}

@@ -3,6 +3,10 @@ package fakeaws_test
 import (
 	"reflect"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestBoto3SecondaryCIDRAndENIAddress drives a secondary IPv4 CIDR block and an Elastic IP on
@@ -45,5 +49,33 @@ func TestBoto3SecondaryCIDRAndENIAddress(t *testing.T) {
 		if _, ok := want[k]; !ok {
 			t.Errorf("unexpected report %s = %v", k, got[k])
 		}
+	}
+}
+
+// With aws-sdk-go-v2: a secondary block of the requester's VPC shows in the peering's
+// cidrBlockSet, to the requester and to the accepter, after the primary block.
+func TestSDKPeeringShowsSecondaryBlock(t *testing.T) {
+	e := newEnv(t)
+	cust := e.customer()
+	if _, err := cust.AssociateVpcCidrBlock(ctx(), &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(customerVPC), CidrBlock: aws.String("172.17.0.0/16")}); err != nil {
+		t.Fatal(err)
+	}
+	created, err := cust.CreateVpcPeeringConnection(ctx(), &ec2.CreateVpcPeeringConnectionInput{
+		VpcId: aws.String(customerVPC), PeerVpcId: aws.String(spaceVPC), PeerOwnerId: aws.String(herokuAccount), PeerRegion: aws.String(herokuRegion)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(created.VpcPeeringConnection.VpcPeeringConnectionId)
+	for name, c := range map[string]*ec2.Client{"requester": cust, "accepter": e.heroku()} {
+		t.Run(name, func(t *testing.T) {
+			got := pcxStatus(t, c, id).RequesterVpcInfo
+			var set []string
+			for _, b := range got.CidrBlockSet {
+				set = append(set, aws.ToString(b.CidrBlock))
+			}
+			if d := cmp.Diff([]string{"172.16.0.0/16", "172.17.0.0/16"}, set); d != "" || aws.ToString(got.CidrBlock) != "172.16.0.0/16" {
+				t.Errorf("requester cidrBlock %q, cidrBlockSet (-want +got):\n%s", aws.ToString(got.CidrBlock), d)
+			}
+		})
 	}
 }

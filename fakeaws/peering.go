@@ -50,11 +50,15 @@ type pcxStatus struct {
 
 // vpcInfo renders one side; the CIDR and options appear only when full is set (always for the
 // requester; for the accepter once the connection has been accepted).
-func vpcInfo(side emulator.PeerSide, full bool) pcxVpcInfo {
+func vpcInfo(tx *emulator.Tx, side emulator.PeerSide, full bool) pcxVpcInfo {
 	info := pcxVpcInfo{OwnerID: side.Account, VpcID: side.VPCID, Region: side.Region}
 	if full && side.CIDR.IsValid() {
 		info.CidrBlock = side.CIDR.String()
-		info.CidrBlockSet = &items[cidrBlockItem]{Items: []cidrBlockItem{{CidrBlock: side.CIDR.String()}}}
+		set := &items[cidrBlockItem]{}
+		for _, b := range tx.PeerBlocks(side) {
+			set.Items = append(set.Items, cidrBlockItem{CidrBlock: b.String()})
+		}
+		info.CidrBlockSet = set
 		info.PeeringOptions = &peeringOptions{AllowDNSResolutionFromRemoteVpc: side.AllowDNSResolutionFromRemoteVPC}
 	}
 	return info
@@ -70,12 +74,13 @@ func accepted(status string) bool {
 	return false
 }
 
-func renderPeering(p *emulator.Peering, c emulator.Caller, now time.Time) pcxXML {
+func renderPeering(tx *emulator.Tx, p *emulator.Peering, c emulator.Caller) pcxXML {
+	now := tx.Now()
 	st := p.Status(now)
 	x := pcxXML{
 		VpcPeeringConnectionID: p.ID,
-		RequesterVpcInfo:       vpcInfo(p.Requester, true),
-		AccepterVpcInfo:        vpcInfo(p.Accepter, accepted(st)),
+		RequesterVpcInfo:       vpcInfo(tx, p.Requester, true),
+		AccepterVpcInfo:        vpcInfo(tx, p.Accepter, accepted(st)),
 		Status:                 pcxStatus{Code: st, Message: p.StatusMessage(now)},
 		TagSet:                 tagSet(p.TagsOf(c)),
 	}
@@ -110,11 +115,11 @@ func createVpcPeeringConnection(s *Server, r *request) (response, error) {
 		if err != nil {
 			return err
 		}
-		resp.VpcPeeringConnection = renderPeering(p, r.Caller, tx.Now())
+		resp.VpcPeeringConnection = renderPeering(tx, p, r.Caller)
 		// EC2 answers the create call while the request is still being initiated; a describe
 		// right after shows pending-acceptance (or failed).
 		resp.VpcPeeringConnection.Status = pcxStatus{Code: emulator.PcxInitiating, Message: "Initiating Request to " + p.Accepter.Account}
-		resp.VpcPeeringConnection.AccepterVpcInfo = vpcInfo(p.Accepter, false)
+		resp.VpcPeeringConnection.AccepterVpcInfo = vpcInfo(tx, p.Accepter, false)
 		if resp.VpcPeeringConnection.ExpirationTime == "" {
 			resp.VpcPeeringConnection.ExpirationTime = timestamp(p.CreatedAt.Add(7 * 24 * time.Hour))
 		}
@@ -137,7 +142,7 @@ func acceptVpcPeeringConnection(s *Server, r *request) (response, error) {
 		if err != nil {
 			return err
 		}
-		resp.VpcPeeringConnection = renderPeering(p, r.Caller, tx.Now())
+		resp.VpcPeeringConnection = renderPeering(tx, p, r.Caller)
 		// EC2 answers accept with provisioning; the connection is active right after.
 		resp.VpcPeeringConnection.Status = pcxStatus{Code: emulator.PcxProvisioning, Message: "Provisioning"}
 		return nil
@@ -208,7 +213,7 @@ func describeVpcPeeringConnections(s *Server, r *request) (response, error) {
 		var all []pcxXML
 		tagsOf := map[string]emulator.Tags{}
 		for _, p := range tx.PeeringsVisibleTo(r.Caller) {
-			all = append(all, renderPeering(p, r.Caller, tx.Now()))
+			all = append(all, renderPeering(tx, p, r.Caller))
 			tagsOf[p.ID] = p.TagsOf(r.Caller)
 		}
 		sel := selection[pcxXML]{id: func(x pcxXML) string { return x.VpcPeeringConnectionID },
