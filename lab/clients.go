@@ -64,11 +64,21 @@ func (l *Lab) HerokuClient() *heroku.Service {
 // offline (its cache, config and data directories under dir, telemetry, update checks and
 // autoupdate off) and the AWS CLI / SDKs with the first account's credentials, region and
 // endpoint. Debian's AWS CLI 2.9 ignores AWS_ENDPOINT_URL: pass --endpoint-url "$AWS_ENDPOINT_URL".
-// It prepares dir (the heroku CLI's cache files) as a side effect.
+// A topology with no AWS account (Heroku only) gets no AWS credentials or region: an AWS
+// client then says it has none. It prepares dir (the heroku CLI's cache files) as a side effect.
 func (l *Lab) Env(dir string) ([]string, error) {
-	key, region, err := l.AccessKeyFor("")
-	if err != nil {
-		return nil, err
+	var awsCreds []string
+	if len(l.Topology.Accounts) > 0 {
+		key, region, err := l.AccessKeyFor("")
+		if err != nil {
+			return nil, err
+		}
+		awsCreds = []string{
+			"AWS_ACCESS_KEY_ID=" + key.ID,
+			"AWS_SECRET_ACCESS_KEY=" + key.Secret,
+			"AWS_DEFAULT_REGION=" + region,
+			"AWS_REGION=" + region,
+		}
 	}
 	cache := filepath.Join(dir, "heroku", "cache")
 	if err := os.MkdirAll(cache, 0o755); err != nil {
@@ -79,7 +89,7 @@ func (l *Lab) Env(dir string) ([]string, error) {
 			return nil, err
 		}
 	}
-	return []string{
+	env := []string{
 		"HEROKU_HOST=" + l.HerokuURL,
 		"HEROKU_API_KEY=" + l.HerokuToken,
 		"HEROKU_PARTICLEBOARD_URL=" + l.HerokuURL,
@@ -92,16 +102,15 @@ func (l *Lab) Env(dir string) ([]string, error) {
 		"DISABLE_TELEMETRY=true",
 		"IS_HEROKU_TEST_ENV=true",
 		"GIT_CONFIG_GLOBAL=" + filepath.Join(dir, "heroku", "gitconfig"),
-		"AWS_ACCESS_KEY_ID=" + key.ID,
-		"AWS_SECRET_ACCESS_KEY=" + key.Secret,
-		"AWS_DEFAULT_REGION=" + region,
-		"AWS_REGION=" + region,
-		"AWS_ENDPOINT_URL=" + l.AWSURL,
+	}
+	env = append(env, awsCreds...)
+	return append(env,
+		"AWS_ENDPOINT_URL="+l.AWSURL,
 		"AWS_PAGER=",
 		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_CONFIG_FILE=" + filepath.Join(dir, "aws", "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "aws", "credentials"),
-	}, nil
+		"AWS_CONFIG_FILE="+filepath.Join(dir, "aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "aws", "credentials"),
+	), nil
 }
 
 // ShellExports renders Env as `export` lines for a POSIX shell.
