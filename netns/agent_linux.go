@@ -270,7 +270,11 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 	}
 	sort.Strings(newNames)
 	a.nlPool.resize(nlPoolSize())
-	if err := checkFileBudget(len(a.hosts), len(newNames), a.nlPool.reserve()); err != nil {
+	newHosts := make([]*netspec.Host, len(newNames))
+	for i, name := range newNames {
+		newHosts[i] = want[name]
+	}
+	if err := checkFileBudget(len(a.hosts), len(newNames), serviceFDs(newHosts), a.nlPool.reserve()); err != nil {
 		return fmt.Errorf("netns: %w", err)
 	}
 	created := make([]*host, len(newNames))
