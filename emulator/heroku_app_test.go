@@ -96,3 +96,81 @@ func TestPinnedRouterAddrMovesSpaceRouter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestScaleGivesEveryDynoItsOwnAddress scales two apps of one space to 1,000 dynos each (the
+// addresses in use gathered once per formation, not once per dyno), down and up again in the
+// same Tx: every dyno, router node, the space router and the space VPC's instances hold
+// distinct addresses, each in a dyno subnet of the space.
+func TestScaleGivesEveryDynoItsOwnAddress(t *testing.T) {
+	w, _ := seedWorld(t)
+	scale := func(tx *emulator.Tx, app string, n int) {
+		t.Helper()
+		if _, err := tx.Scale(app, []emulator.ScaleUpdate{{Type: "web", Quantity: &n}}); err != nil {
+			t.Fatalf("scale %s to %d: %v", app, n, err)
+		}
+	}
+	check := func(tx *emulator.Tx, want int) {
+		t.Helper()
+		sp := tx.Space("enablement-jp")
+		owner := map[netip.Addr]string{sp.RouterPrivateAddr: "space router"}
+		take := func(a netip.Addr, who string) {
+			t.Helper()
+			if prev, dup := owner[a]; dup {
+				t.Errorf("%s and %s both hold %s", prev, who, a)
+			}
+			owner[a] = who
+		}
+		dynos := 0
+		for _, app := range tx.Apps() {
+			if app.SpaceID != sp.ID {
+				continue
+			}
+			for _, r := range app.RouterAddrs {
+				take(r, app.Name+" router")
+			}
+			for _, d := range app.Dynos {
+				take(d.PrivateIP, app.Name+" dyno "+d.ID)
+				if tx.SpaceSubnet(sp, d.PrivateIP) == nil {
+					t.Errorf("dyno %s of %s has %s, outside the space's dyno subnets", d.ID, app.Name, d.PrivateIP)
+				}
+				dynos++
+			}
+		}
+		for _, i := range tx.Instances() {
+			if i.VPCID == sp.VPCID {
+				take(i.PrivateIP, "instance "+i.ID)
+			}
+		}
+		if dynos != want {
+			t.Errorf("%d dynos in the space, want %d", dynos, want)
+		}
+	}
+	for _, step := range []struct {
+		name string
+		do   func(tx *emulator.Tx)
+		want int
+	}{
+		{"two apps of 1,000", func(tx *emulator.Tx) {
+			if _, err := tx.CreateApp(emulator.AppSpec{Name: "second", Space: "enablement-jp"}); err != nil {
+				t.Fatal(err)
+			}
+			scale(tx, "test-vpn-compute", 1000)
+			scale(tx, "second", 1000)
+		}, 2000},
+		{"down to 500 and up again in one Tx", func(tx *emulator.Tx) {
+			scale(tx, "second", 500)
+			scale(tx, "test-vpn-compute", 500)
+			scale(tx, "second", 1000)
+		}, 1500},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			if err := w.Update(func(tx *emulator.Tx) error {
+				step.do(tx)
+				check(tx, step.want)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -182,13 +182,17 @@ func (tx *Tx) converge(app *App, typ string) error {
 	}
 	app.Dynos = keep
 	sp := tx.w.spaces[app.SpaceID]
+	var used map[netip.Addr]bool // the space's addresses in use, gathered at the first dyno
 	for n := 1; n <= want; n++ {
 		if have[n] != nil {
 			continue
 		}
 		d := &Dyno{ID: tx.NewUUID(), AppID: app.ID, Type: typ, Number: n, State: "up", Size: f.Size, Command: f.Command, CreatedAt: tx.now, UpdatedAt: tx.now}
 		if sp != nil {
-			a, sub, err := tx.allocSpaceAddr(sp, len(app.Dynos))
+			if used == nil {
+				used = tx.spaceAddrsInUse(sp)
+			}
+			a, sub, err := tx.allocSpaceAddrFrom(sp, len(app.Dynos), used)
 			if err != nil {
 				return err
 			}

@@ -227,39 +227,8 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 			hostErrs[name] = err.Error()
 		}
 	}
-	// Hosts that are gone take their links and services with them.
-	for name, h := range a.hosts {
-		if want[name] == nil {
-			// Delete its veths first: the kernel tears a closed namespace down later, and
-			// until then the other ends keep their names (a host made again with the same
-			// link, a dyno that stopped and came back, would meet "file exists").
-			release, nlErr := h.useNetlink()
-			for k, l := range a.links {
-				if l.A.Host == name || l.B.Host == name {
-					own, other := l.A, l.B
-					if l.B.Host == name {
-						own, other = l.B, l.A
-					}
-					if nlErr == nil {
-						if link, err := h.nl.LinkByName(own.Ifname); err == nil {
-							h.nl.LinkDel(link)
-						}
-					}
-					if o := a.hosts[other.Host]; o != nil {
-						o.rememberIndex(other.Ifname, 0)
-					}
-					delete(a.links, k)
-				}
-			}
-			if nlErr == nil {
-				release()
-			}
-			h.close()
-			delete(a.hosts, name)
-			a.forgetHostFaults(name)
-			a.log.Debug("host removed", "host", name)
-		}
-	}
+	// Hosts that are gone take their links and services with them (hostremove_linux.go).
+	a.removeHosts(want)
 	// New hosts, in parallel: creating a namespace costs the kernel a little time each.
 	t0, c0 := time.Now(), cpuTime()
 	var newNames []string
@@ -270,7 +239,11 @@ func (a *Agent) apply(spec *netspec.Spec, touched map[string]bool) error {
 	}
 	sort.Strings(newNames)
 	a.nlPool.resize(nlPoolSize())
-	if err := checkFileBudget(len(a.hosts), len(newNames), a.nlPool.reserve()); err != nil {
+	newHosts := make([]*netspec.Host, len(newNames))
+	for i, name := range newNames {
+		newHosts[i] = want[name]
+	}
+	if err := checkFileBudget(len(a.hosts), len(newNames), serviceFDs(newHosts), a.nlPool.reserve()); err != nil {
 		return fmt.Errorf("netns: %w", err)
 	}
 	created := make([]*host, len(newNames))

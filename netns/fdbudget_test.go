@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -86,5 +87,50 @@ func TestSandboxOneDescriptorPerHost(t *testing.T) {
 		if !res.OK {
 			t.Errorf("%s → %s: no answer: %+v", p.from, p.to, res)
 		}
+	}
+}
+
+// TestSandboxRefusesHostsWhoseServicesPassTheLimit gives the sandbox a descriptor limit of 512
+// and asks for 250 hosts each running a service with one listener: one descriptor for the
+// namespace and one for the listener each, with the netlink pool, pass the limit. Counted
+// without the listeners they fit, the Apply went ahead, and the sandbox crashed once sockets
+// ran out (a library dereferences the socket it failed to make). The Apply is refused
+// instead, naming the limit, and the sandbox still takes an Apply that fits.
+func TestSandboxRefusesHostsWhoseServicesPassTheLimit(t *testing.T) {
+	t.Parallel()
+	s := netnstest.Start(t)
+	ctx := context.Background()
+	const limit = 512
+	if err := unix.Prlimit(s.Pid(), unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: limit, Max: limit}, nil); err != nil {
+		t.Fatalf("lower the sandbox's RLIMIT_NOFILE: %v", err)
+	}
+	build := func(n int) *netspec.Spec {
+		spec := &netspec.Spec{}
+		for i := range n {
+			spec.Hosts = append(spec.Hosts, &netspec.Host{Name: fmt.Sprintf("h%d", i), Kind: "test",
+				Services: []netspec.Service{{Name: "echo", Kind: "echo", Listen: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:7")}}}})
+		}
+		return spec
+	}
+	for _, tc := range []struct {
+		name  string
+		hosts int
+		fail  bool
+	}{
+		{"250 hosts with a listener each: refused", 250, true},
+		{"100 hosts with a listener each: made", 100, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.Apply(ctx, build(tc.hosts))
+			switch {
+			case tc.fail && err == nil:
+				t.Fatal("Apply of hosts past the descriptor limit succeeded")
+			case tc.fail && !strings.Contains(err.Error(), "RLIMIT_NOFILE"):
+				t.Fatalf("Apply failed without naming the limit: %v", err)
+			case !tc.fail && err != nil:
+				t.Fatalf("Apply within the limit: %v", err)
+			}
+			t.Logf("Apply of %d hosts: %v", tc.hosts, err)
+		})
 	}
 }

@@ -90,15 +90,21 @@ func (h *host) applyFilter(f *netspec.Filter, fresh bool) error {
 			}
 		}
 		if len(f.SNAT) > 0 {
-			addSNAT(c, t, f.SNAT)
+			if err := addSNAT(c, t, f.SNAT, sets); err != nil {
+				return fmt.Errorf("%s: nftables: %w", h.name, err)
+			}
 		}
 		if len(f.DNAT) > 0 {
-			addDNAT(c, t, f.DNAT)
+			if err := addDNAT(c, t, f.DNAT, sets); err != nil {
+				return fmt.Errorf("%s: nftables: %w", h.name, err)
+			}
 		}
 	}
 	// One transaction replaces the table with its chains, rules and sets (and the first
 	// elements); the rest of the elements follow in batches, each small enough for one netlink
-	// message. Sets serve accept rules only, so a set still filling is stricter, never looser.
+	// message. Sets serve accept rules only, so a set still filling is stricter, never looser;
+	// an address map of translations still filling leaves the addresses not yet in it
+	// untranslated, which no reply finds its way back to.
 	h.filter = "" // until every batch is in, the table is not f
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("%s: nftables: %w", h.name, err)
@@ -155,7 +161,37 @@ func (sf *setFiller) addSet(c *nftables.Conn, t *nftables.Table, ps []netip.Pref
 	return s, nil
 }
 
-// fill sends the elements addSet kept back.
+// addAddrMap declares a map from the one-address matches of rules to their new addresses (the
+// first rule of an address wins) and returns it; elements beyond the first transaction's
+// share are kept for fill.
+func (sf *setFiller) addAddrMap(c *nftables.Conn, t *nftables.Table, rules []natRule) (*nftables.Set, error) {
+	sf.n++
+	s := &nftables.Set{Table: t, Name: fmt.Sprintf("n%d", sf.n), KeyType: nftables.TypeIPAddr, DataType: nftables.TypeIPAddr, IsMap: true}
+	seen := make(map[netip.Addr]bool, len(rules))
+	elems := make([]nftables.SetElement, 0, len(rules))
+	for _, r := range rules {
+		a := r.match.Addr()
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		k, v := a.As4(), r.to.As4()
+		elems = append(elems, nftables.SetElement{Key: k[:], Val: v[:]})
+	}
+	n := max(min(len(elems), setFirst-sf.first), 0)
+	sf.first += n
+	if err := c.AddSet(s, elems[:n]); err != nil {
+		return nil, err
+	}
+	for rest := elems[n:]; len(rest) > 0; {
+		k := min(setMsg, len(rest))
+		sf.rest = append(sf.rest, pendingElems{s, rest[:k]})
+		rest = rest[k:]
+	}
+	return s, nil
+}
+
+// fill sends the elements addSet and addAddrMap kept back.
 func (sf *setFiller) fill(c *nftables.Conn) error {
 	for i, p := range sf.rest {
 		if err := c.SetAddElements(p.set, p.elems); err != nil {
@@ -294,38 +330,70 @@ type natRule struct {
 }
 
 // addSNAT adds a source-NAT chain on postrouting.
-func addSNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.SNATRule) {
+func addSNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.SNATRule, sets *setFiller) error {
 	var nr []natRule
 	for _, r := range rules {
 		nr = append(nr, natRule{r.Oif, 12, r.Src, r.To, r.Why})
 	}
-	addNAT(c, t, "snat", nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource, expr.MetaKeyOIFNAME, expr.NATTypeSourceNAT, nr)
+	return addNAT(c, t, "snat", nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource, expr.MetaKeyOIFNAME, expr.NATTypeSourceNAT, nr, sets)
 }
 
 // addDNAT adds a destination-NAT chain on prerouting.
-func addDNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.DNATRule) {
+func addDNAT(c *nftables.Conn, t *nftables.Table, rules []netspec.DNATRule, sets *setFiller) error {
 	var nr []natRule
 	for _, r := range rules {
 		nr = append(nr, natRule{r.Iif, 16, netip.PrefixFrom(r.Dst, 32), r.To, r.Why})
 	}
-	addNAT(c, t, "dnat", nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest, expr.MetaKeyIIFNAME, expr.NATTypeDestNAT, nr)
+	return addNAT(c, t, "dnat", nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest, expr.MetaKeyIIFNAME, expr.NATTypeDestNAT, nr, sets)
 }
 
+// natMapRun is how many consecutive one-address translations of one interface become one rule
+// looking the new address up in a map: a space's router translates each dyno's address to one
+// of the space's outbound IPs, and 7,500 dynos as 7,500 rules made a transaction whose
+// acknowledgements overflowed the socket (ENOBUFS). A run keeps the rules' order (nothing
+// between them), and its first translation of an address wins, as the first rule did. Shorter
+// runs stay rules of their own, each with its counter and comment.
+const natMapRun = 16
+
 func addNAT(c *nftables.Conn, t *nftables.Table, name string, hook *nftables.ChainHook, prio *nftables.ChainPriority,
-	ifKey expr.MetaKey, typ expr.NATType, rules []natRule) {
+	ifKey expr.MetaKey, typ expr.NATType, rules []natRule, sets *setFiller) error {
 	policy := nftables.ChainPolicyAccept
 	chain := c.AddChain(&nftables.Chain{Name: name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: hook, Priority: prio, Policy: &policy})
-	for _, r := range rules {
-		var e []expr.Any
-		if r.iface != "" {
-			e = append(e, &expr.Meta{Key: ifKey, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(r.iface)})
+	ifMatch := func(iface string) []expr.Any {
+		if iface == "" {
+			return nil
 		}
-		e = appendPrefix(e, r.off, r.match)
+		return []expr.Any{&expr.Meta{Key: ifKey, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname(iface)}}
+	}
+	single := func(r natRule) bool { return r.match.Bits() == 32 && r.match.Addr().Is4() && r.to.Is4() }
+	for i := 0; i < len(rules); {
+		j := i
+		for j < len(rules) && single(rules[j]) && rules[j].iface == rules[i].iface {
+			j++
+		}
+		if j-i >= natMapRun {
+			run := rules[i:j]
+			m, err := sets.addAddrMap(c, t, run)
+			if err != nil {
+				return err
+			}
+			e := append(ifMatch(run[0].iface), &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: run[0].off, Len: 4},
+				&expr.Lookup{SourceRegister: 1, SetName: m.Name, SetID: m.ID, DestRegister: 1, IsDestRegSet: true},
+				&expr.Counter{}, &expr.NAT{Type: typ, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
+			why := fmt.Sprintf("%d translations, the first: %s", len(run), run[0].why)
+			c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, why)})
+			i = j
+			continue
+		}
+		r := rules[i]
+		e := appendPrefix(ifMatch(r.iface), r.off, r.match)
 		to := r.to.As4()
 		e = append(e, &expr.Counter{}, &expr.Immediate{Register: 1, Data: to[:]},
 			&expr.NAT{Type: typ, Family: unix.NFPROTO_IPV4, RegAddrMin: 1})
 		c.AddRule(&nftables.Rule{Table: t, Chain: chain, Exprs: e, UserData: userdata.AppendString(nil, userdata.TypeComment, r.why)})
+		i++
 	}
+	return nil
 }
 
 // ruleExprs compiles one rule; src and dst are the sets of its SrcIn and DstIn. Every rule

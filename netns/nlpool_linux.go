@@ -274,14 +274,32 @@ func openNetlink(h *host) (*netlink.Handle, *vnl.SocketHandle, error) {
 }
 
 // fdsPerHost is what a host holds open while it exists: its namespace (its netlink sockets
-// are the pool's, counted apart; services add their listeners).
+// are the pool's, counted apart; services add their listeners: serviceFDs).
 const fdsPerHost = 1
 
-// checkFileBudget refuses to make n more hosts when their descriptors, with what the netlink
-// pool may still open (reserve), would pass the process's limit: past it, sockets fail deep
-// inside libraries (one of which then crashes on the failed socket), so the refusal comes
-// first, naming the limit.
-func checkFileBudget(have, n, reserve int) error {
+// serviceFDs is how many sockets the services of new hosts will hold open: one per listen
+// address (a DNS server two, UDP and TCP). A web dyno's server is one more descriptor than
+// its namespace, so 10,000 web dynos need 20,000 of them before any netlink socket.
+func serviceFDs(hosts []*netspec.Host) int {
+	n := 0
+	for _, h := range hosts {
+		for _, s := range h.Services {
+			k := len(s.Listen)
+			if s.Kind == "dns" {
+				k *= 2
+			}
+			n += k
+		}
+	}
+	return n
+}
+
+// checkFileBudget refuses to make n more hosts, whose services will open svc sockets, when
+// their descriptors, with what the netlink pool may still open (reserve), would pass the
+// process's limit: past it, sockets fail deep inside libraries (one of which then crashes on
+// the failed socket: mdlayher/socket drops the error of a socket made in another namespace),
+// so the refusal comes first, naming the limit.
+func checkFileBudget(have, n, svc, reserve int) error {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
 		return nil
@@ -293,10 +311,10 @@ func checkFileBudget(have, n, reserve int) error {
 	// A margin for the Apply's own sockets (nftables, links) and for sets in use beyond the
 	// pool's size: each of 2×NumCPU workers holds at most two hosts' sets.
 	margin := 64 + 8*runtime.NumCPU()
-	need := open + n*fdsPerHost + reserve + margin
+	need := open + n*fdsPerHost + svc + reserve + margin
 	if uint64(need) > lim.Cur {
-		return fmt.Errorf("%d more hosts (%d now) need about %d file descriptors (%d each, %d for netlink sockets, %d of margin), and the sandbox may open %d (RLIMIT_NOFILE; raise the hard limit, e.g. ulimit -Hn, to run more): %w",
-			n, have, need, fdsPerHost, reserve, margin, lim.Cur, unix.EMFILE)
+		return fmt.Errorf("%d more hosts (%d now) need about %d file descriptors (%d each, %d for their services' sockets, %d for netlink sockets, %d of margin), and the sandbox may open %d (RLIMIT_NOFILE; raise the hard limit, e.g. ulimit -Hn, to run more): %w",
+			n, have, need, fdsPerHost, svc, reserve, margin, lim.Cur, unix.EMFILE)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
-// Package fleet builds the topologies the scale benchmarks start: one Private Space holding an
-// app of N web dynos (and any other apps asked for, with no dynos), and M customer VPCs of one
-// subnet with one instance serving HTTP each, so a size is "N dynos + M VPCs".
+// Package fleet builds the topologies the scale benchmarks start: one Private Space holding N
+// web dynos (and any other apps asked for, with no dynos), and M customer VPCs of one subnet
+// with one instance serving HTTP each, so a size is "N dynos + M VPCs". The dynos are spread
+// over apps of at most 1,000 each (web-app, web-app-2, …), as a user past Heroku's 1,000 per
+// process type must.
 package fleet
 
 import (
@@ -10,19 +12,30 @@ import (
 	"github.com/spacelab-dev/spacelab/topology"
 )
 
+// PerApp is how many web dynos one app of the fleet holds at most: Heroku's limit per process
+// type (emulator.MaxDynosPerType).
+const PerApp = 1000
+
 // Topology returns the fleet of the given size; extraApps are more apps of the space, idle.
 func Topology(dynos, vpcs int, extraApps ...string) (*topology.Topology, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, `heroku:
+	b.WriteString(`heroku:
   users: [{email: user@example.com}]
   spaces:
     - name: big
       team: t
       region: virginia
       apps:
-        - name: web-app
-          formation: {web: %d}
-`, dynos)
+`)
+	for i, left := 0, dynos; i == 0 || left > 0; i++ {
+		name := "web-app"
+		if i > 0 {
+			name = fmt.Sprintf("web-app-%d", i+1)
+		}
+		n := min(left, PerApp)
+		left -= n
+		fmt.Fprintf(&b, "        - name: %s\n          formation: {web: %d}\n", name, n)
+	}
 	for _, a := range extraApps {
 		fmt.Fprintf(&b, "        - name: %s\n", a)
 	}

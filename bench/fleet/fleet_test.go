@@ -13,5 +13,13 @@ func ExampleTopology() {
 		panic(err)
 	}
 	fmt.Println(len(t.Spaces), len(t.Spaces[0].Apps))
-	// Output: 1 2
+	// Past 1,000 dynos they are spread over apps of 1,000 (Heroku's limit per process type).
+	t, err = fleet.Topology(5000, 20)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(t.Spaces[0].Apps), t.Spaces[0].Apps[4].Spec.Name, t.Spaces[0].Apps[4].Formation["web"])
+	// Output:
+	// 1 2
+	// 5 web-app-5 1000
 }

@@ -3,10 +3,19 @@
 // scale an app from 0 to 100 dynos and back. Targets (the peers printed): 200 dynos + 10 VPCs
 // ready in under 5 s and under 1 GiB; 1,000 dynos + 20 VPCs ready in 3 s; cost growing
 // linearly. Every size runs in a fresh process after the kernel has finished destroying the
-// previous size's namespaces (the "settled" column says how long that took).
+// previous size's namespaces (the "settled" column says how long that took). Past 1,000 dynos
+// the dynos are spread over apps of 1,000 (bench/fleet), Heroku's limit per process type.
+//
+// Each size reports the time to ready and its cost per host: ms, and KiB of peak resident
+// memory (VmHWM of this process and of the sandbox: "proc" and "sandbox") and of the
+// machine's memory the size took (MemAvailable before and after: the kernel's namespaces,
+// devices and tables, most of a host's cost). Sizes from the first ≥ 1,000 hosts on end with
+// the growth of each per-host figure against that size (1.00× is linear).
 //
 //	go run ./bench/scale                         # root or a user with unprivileged user namespaces
 //	go run ./bench/scale -sizes 1000x20          # one size
+//	go run ./bench/scale -sizes 1000x20,5000x20,7500x20
+//	go run ./bench/scale -sizes 5000x20 -cpuprofile /tmp/cpu -memprofile /tmp/mem  # this process's profiles
 package main
 
 import (
@@ -17,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -62,7 +72,10 @@ func memAvailable() int {
 	return 0
 }
 
-var verbose bool
+var (
+	verbose                bool
+	cpuProfile, memProfile string
+)
 
 type size struct{ dynos, vpcs int }
 
@@ -87,6 +100,8 @@ func main() {
 	sizesFlag := flag.String("sizes", "50x10,100x10,200x10,1000x20", "topologies to measure, DYNOSxVPCS, comma-separated")
 	one := flag.String("one", "", "measure one size in this process (what the parent runs for each size)")
 	flag.BoolVar(&verbose, "v", false, "log the lab's and the sandbox's phases to stderr")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of each size's process (model, render, reconciler; the sandbox is another process) to this file, suffixed with the size")
+	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile of each size's process at ready to this file, suffixed with the size")
 	flag.Parse()
 	if *one != "" {
 		zs, err := parseSizes(*one)
@@ -104,33 +119,78 @@ func main() {
 	}
 	// Each size runs in a fresh process once the kernel has destroyed the previous size's
 	// namespaces, so no size pays for another's teardown.
-	fmt.Printf("%-22s %6s %9s %8s %10s %10s %9s   %s\n", "topology", "hosts", "ready", "ms/host", "peak RSS", "host mem", "settled", "peer")
+	fmt.Printf("%-22s %6s %9s %8s %9s %9s %9s %9s %9s   %s\n", "topology", "hosts", "ready", "ms/host", "proc", "sandbox",
+		"KiB/host", "host mem", "KiB/host", "settled")
+	var base *figures
 	for _, z := range sizes {
 		waited, ended := settle.Wait(60 * time.Second)
 		note := waited.Round(10 * time.Millisecond).String()
 		if !ended {
 			note += "!"
 		}
-		cmd := exec.Command(os.Args[0], "-one", z.String(), "-v="+strconv.FormatBool(verbose))
+		args := []string{"-one", z.String(), "-v=" + strconv.FormatBool(verbose)}
+		if cpuProfile != "" {
+			args = append(args, "-cpuprofile", cpuProfile+"."+z.String())
+		}
+		if memProfile != "" {
+			args = append(args, "-memprofile", memProfile+"."+z.String())
+		}
+		cmd := exec.Command(os.Args[0], args...)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", z, err)
 			os.Exit(1)
 		}
-		for i, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-			if i == 0 {
-				line = strings.Replace(line, "\t", fmt.Sprintf(" %9s   ", note), 1)
-			}
+		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+		var f figures
+		if _, err := fmt.Sscanf(lines[0], "figures %d %d %d %d %d", &f.hosts, &f.readyUs, &f.proc, &f.sandbox, &f.used); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: no figures in %q\n", z, lines[0])
+			os.Exit(1)
+		}
+		peer := "no target"
+		if t, ok := targets[z]; ok {
+			peer = fmt.Sprintf("target %s: %.2f× of it", t, float64(f.readyUs)/float64(t.Microseconds()))
+		}
+		fmt.Printf("%-22s %6d %9s %8.2f %5d MiB %5d MiB %9.1f %5d MiB %9.1f %9s   %s\n",
+			fmt.Sprintf("%d dynos + %d VPCs", z.dynos, z.vpcs), f.hosts, (time.Duration(f.readyUs) * time.Microsecond).Round(time.Millisecond),
+			f.msPerHost(), f.proc/1024, f.sandbox/1024, f.rssPerHost(), f.used/1024, f.usedPerHost(), note, peer)
+		if base == nil && f.hosts >= 1000 {
+			base = &f
+		}
+		if base != nil && base != &f {
+			fmt.Printf("  growth per host against %d hosts: %.2f× ms, %.2f× KiB resident, %.2f× KiB of the machine's memory\n",
+				base.hosts, f.msPerHost()/base.msPerHost(), f.rssPerHost()/base.rssPerHost(), f.usedPerHost()/base.usedPerHost())
+		}
+		for _, line := range lines[1:] {
 			fmt.Println(line)
 		}
 	}
 }
 
-// measure starts a lab of one size, prints one line (a tab marks where the parent puts the
-// settle time) and, for 200 dynos, times scaling another app 0 → 100 → 0 next to them.
+// figures are what one size's process reports: hosts, time to ready in µs, peak resident KiB
+// of the process and of the sandbox, and KiB of the machine's memory the size took.
+type figures struct{ hosts, readyUs, proc, sandbox, used int }
+
+func (f figures) msPerHost() float64   { return float64(f.readyUs) / 1000 / float64(f.hosts) }
+func (f figures) rssPerHost() float64  { return float64(f.proc+f.sandbox) / float64(f.hosts) }
+func (f figures) usedPerHost() float64 { return float64(f.used) / float64(f.hosts) }
+
+// measure starts a lab of one size, prints its figures (the first line, for the parent) and
+// the phases, and, for 200 dynos, times scaling another app 0 → 100 → 0 next to them.
 func measure(z size) {
 	ctx := context.Background()
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	runtime.GC()
 	before := memAvailable()
 	opts := lab.Options{Topology: topo(z.dynos, z.vpcs)}
@@ -144,17 +204,24 @@ func measure(z size) {
 		os.Exit(1)
 	}
 	defer l.Close()
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	hosts := len(l.Reconciler.Spec().Hosts)
 	used := before - memAvailable()
-	rss := hwm(os.Getpid()) + hwm(l.Sandbox.Pid())
-	peer := "no target"
-	if t, ok := targets[z]; ok {
-		peer = fmt.Sprintf("target %s: %.2f× of it", t, float64(l.ReadyIn)/float64(t))
-	}
-	fmt.Printf("%-22s %6d %9s %8.2f %6d MiB %6d MiB\t%s\n", fmt.Sprintf("%d dynos + %d VPCs", z.dynos, z.vpcs), hosts,
-		l.ReadyIn.Round(time.Millisecond), float64(l.ReadyIn.Microseconds())/1000/float64(hosts), rss/1024, used/1024, peer)
+	fmt.Printf("figures %d %d %d %d %d\n", hosts, l.ReadyIn.Microseconds(), hwm(os.Getpid()), hwm(l.Sandbox.Pid()), used)
 	fmt.Printf("  phases: model %s, sandbox start %s, first convergence %s\n", l.Phases["model"].Round(time.Millisecond),
 		l.Phases["sandbox"].Round(time.Millisecond), l.Phases["converge"].Round(time.Millisecond))
+	if memProfile != "" {
+		f, err := os.Create(memProfile)
+		if err == nil {
+			err = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
 	if z.dynos != 200 {
 		return
 	}
