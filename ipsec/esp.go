@@ -260,9 +260,8 @@ func (s *espSA) openLanes(b *batchMAC, pkts, inner [][]byte, errs []error) {
 			errs[i] = errESPReplay
 			continue
 		}
-		body := pkt[espHeaderLen+espIVLen : len(pkt)-s.icvLen]
-		s.cbc.decrypt(pkt[espHeaderLen:espHeaderLen+espIVLen], body)
-		inner[i], errs[i] = s.unpad(body)
+		s.cbc.decryptPrefixed(pkt[espHeaderLen : len(pkt)-s.icvLen])
+		inner[i], errs[i] = s.unpad(pkt[espHeaderLen+espIVLen : len(pkt)-s.icvLen])
 	}
 }
 
