@@ -44,6 +44,20 @@ func (c *aesCBC) encrypt(iv, buf []byte) {
 	cipher.NewCBCEncrypter(c.block, iv).CryptBlocks(buf, buf)
 }
 
+// decryptPrefixed decrypts buf[16:] in place with the IV buf[:16] (the ESP layout: the IV
+// just before the body). Where the CPU has VAES it decrypts sixteen blocks at a time
+// (cbcDecVAES), which needs the IV in front.
+func (c *aesCBC) decryptPrefixed(buf []byte) {
+	if len(buf) < aes.BlockSize || len(buf)%aes.BlockSize != 0 {
+		panic("ipsec: CBC on a partial block")
+	}
+	if haveAES16 && len(buf) > aes.BlockSize {
+		cbcDecVAES(c.rounds, &c.dec[0], &buf[aes.BlockSize], len(buf)/aes.BlockSize-1)
+		return
+	}
+	c.decrypt(buf[:aes.BlockSize], buf[aes.BlockSize:])
+}
+
 // decrypt decrypts buf in place with iv; iv must not overlap buf.
 func (c *aesCBC) decrypt(iv, buf []byte) {
 	if len(buf)%aes.BlockSize != 0 || len(iv) != aes.BlockSize {

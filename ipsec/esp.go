@@ -36,6 +36,14 @@ var (
 	errSeqOverflow = errors.New("ipsec: ESP sequence numbers exhausted")
 )
 
+// benchCopyOnly replaces ESP's cryptography by the copy into the ESP frame: no encryption, no
+// ICV computed or checked (the ICV bytes are left as they are). Only the package's tests set it
+// (TestIperfThroughput's "copy" mode, from SPACELAB_IPSEC_BENCH_COPY_ONLY in the sandbox
+// process): it measures what user-space forwarding over TUN and UDP costs without ESP's
+// cryptography, the ceiling the real tunnel can approach. Nothing outside tests reads the
+// variable from the environment.
+var benchCopyOnly bool
+
 // espSA is one direction of an IPsec SA: its keys and, outbound, the sequence counter, inbound,
 // the replay window. It is safe for concurrent use: per-packet cipher and MAC state comes
 // from a pool, so several goroutines may seal or open at once.
@@ -104,6 +112,8 @@ func (s *espSA) seal(dst, inner []byte, seq uint32) int {
 	st := s.pool.Get().(*espState)
 	iv, body := s.frame(dst, inner, seq, &st.ctr)
 	switch {
+	case benchCopyOnly:
+		s.pool.Put(st)
 	case s.fast != nil && s.fast.stitched:
 		s.pool.Put(st)
 		s.fast.sealStitched(s.cbc, dst, len(body)/aes.BlockSize, dst[total-s.icvLen:])
@@ -160,7 +170,7 @@ func (s *espSA) sealBatch(b *batchMAC, dst, inner [][]byte, seqs []uint32, lens 
 		for k < min(len(dst), macLanes) && s.sealedLen(len(inner[k])) == total {
 			k++
 		}
-		if !s.fast.canBatch(k) {
+		if benchCopyOnly || !s.fast.canBatch(k) {
 			for i := range k {
 				lens[i] = s.seal(dst[i], inner[i], seqs[i])
 			}
@@ -201,7 +211,7 @@ func (s *espSA) sealBatch(b *batchMAC, dst, inner [][]byte, seqs []uint32, lens 
 func (s *espSA) openBatch(b *batchMAC, pkts, inner [][]byte, errs []error) {
 	for len(pkts) > 0 {
 		k := min(len(pkts), macLanes)
-		if !s.fast.canBatch(k) {
+		if benchCopyOnly || !s.fast.canBatch(k) {
 			for i := range k {
 				inner[i], errs[i] = s.open(pkts[i])
 			}
@@ -250,9 +260,8 @@ func (s *espSA) openLanes(b *batchMAC, pkts, inner [][]byte, errs []error) {
 			errs[i] = errESPReplay
 			continue
 		}
-		body := pkt[espHeaderLen+espIVLen : len(pkt)-s.icvLen]
-		s.cbc.decrypt(pkt[espHeaderLen:espHeaderLen+espIVLen], body)
-		inner[i], errs[i] = s.unpad(body)
+		s.cbc.decryptPrefixed(pkt[espHeaderLen : len(pkt)-s.icvLen])
+		inner[i], errs[i] = s.unpad(pkt[espHeaderLen+espIVLen : len(pkt)-s.icvLen])
 	}
 }
 
@@ -269,6 +278,12 @@ func (s *espSA) open(pkt []byte) ([]byte, error) {
 	seq := binary.BigEndian.Uint32(pkt[4:8])
 	if !s.replay.check(seq) {
 		return nil, errESPReplay
+	}
+	if benchCopyOnly {
+		if !s.replay.update(seq) {
+			return nil, errESPReplay
+		}
+		return s.unpad(body)
 	}
 	// One pass where the suite allows: the ICV is computed over the ciphertext while it is
 	// decrypted (a packet that fails the check is dropped, its plaintext never used).

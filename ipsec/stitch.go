@@ -142,9 +142,17 @@ type batchMAC struct {
 	state [5 * macLanes]uint32
 	offs  [macLanes]int32
 	sums  [macLanes][32]byte
+	// The finishing blocks (finishBatch): each lane's rest of its message, padded, in up to
+	// tailBlocks blocks, then its outer block.
+	tail  [macLanes][tailBlocks * 64]byte
+	inner [5 * macLanes]uint32 // the lanes' inner digests as they complete
 	ctr   [16]byte             // IV generation's input (sealBatch)
 	addrs [2 * macLanes]uint64 // the lanes' blocks (sealBatch)
 }
+
+// tailBlocks bounds the padded rest of a message that finishBatch hashes in the lanes: a rest
+// of up to 118 bytes (messages of one length have less than 64).
+const tailBlocks = 3
 
 // canBatch reports whether sumBatch computes n messages in fewer passes than sum would.
 func (m *fastMAC) canBatch(n int) bool {
@@ -152,8 +160,8 @@ func (m *fastMAC) canBatch(n int) bool {
 }
 
 // sumBatch writes the truncated HMAC of each msgs[i] into icvs[i] (len(msgs) ≤ macLanes). The
-// lanes take the full blocks all messages have; each message's remaining blocks and its
-// padding and outer block are then compressed on its own. It falls back to sum per message
+// lanes take the full blocks all messages have, then the rest, the padding and the outer
+// blocks (finishBatch). It falls back to sum per message
 // where the messages lie too far apart in memory for the gather's 32-bit offsets.
 func (m *fastMAC) sumBatch(b *batchMAC, msgs, icvs [][]byte) {
 	n := len(msgs)
@@ -187,17 +195,83 @@ func (m *fastMAC) sumBatch(b *batchMAC, msgs, icvs [][]byte) {
 		}
 	}
 	sha1x16Blocks(&b.state[0], (*byte)(base), &b.offs[0], common)
+	m.finishBatch(b, msgs, icvs, 64*common)
+	runtime.KeepAlive(msgs)
+}
+
+// finishBatch completes sumBatch in the lanes: b.state holds each lane's inner hash after the
+// first done bytes of its message. Each lane's rest of the message (beyond what tailBlocks
+// padded blocks hold, the excess blocks are compressed on their own first) is padded into
+// b.tail and hashed sixteen lanes at a time, a lane's inner digest taken after its last block;
+// the outer blocks of all lanes are then one more step. Nothing per message runs the
+// one-lane compression unless the messages' lengths differ by more than a block or two.
+func (m *fastMAC) finishBatch(b *batchMAC, msgs, icvs [][]byte, done int) {
+	n := len(msgs)
+	var nbs [macLanes]int
+	steps := 0
 	for i, msg := range msgs {
-		var st [8]uint32
+		rest := msg[done:]
+		if extra := (len(rest)+9+63)/64 - tailBlocks; extra > 0 {
+			// Too long for the tail blocks: this lane's extra blocks go the one-lane way.
+			var st [8]uint32
+			for w := 0; w < 5; w++ {
+				st[w] = b.state[macLanes*w+i]
+			}
+			compressBlocks(m.hash, &st[0], &rest[0], extra)
+			for w := 0; w < 5; w++ {
+				b.state[macLanes*w+i] = st[w]
+			}
+			rest = rest[64*extra:]
+		}
+		t := b.tail[i][:]
+		r := copy(t, rest)
+		t[r] = 0x80
+		nb := (r + 9 + 63) / 64
+		clear(t[r+1 : 64*nb-8])
+		binary.BigEndian.PutUint64(t[64*nb-8:], uint64(64+len(msg))*8)
+		nbs[i] = nb
+		steps = max(steps, nb)
+	}
+	base := unsafe.Pointer(&b.tail[0][0])
+	for k := 0; k < steps; k++ {
+		for l := 0; l < macLanes; l++ {
+			j := min(l, n-1) // idle lanes repeat the last message
+			b.offs[l] = int32(tailBlocks*64*j + 64*min(k, nbs[j]-1))
+		}
+		sha1x16Blocks(&b.state[0], (*byte)(base), &b.offs[0], 1)
+		for i := range n {
+			if nbs[i] == k+1 {
+				for w := 0; w < 5; w++ {
+					b.inner[macLanes*w+i] = b.state[macLanes*w+i]
+				}
+			}
+		}
+	}
+	// Outer hash: each lane's inner digest, padded, in one block (the tail's first block).
+	for i := range n {
+		ob := b.tail[i][:64]
 		for w := 0; w < 5; w++ {
-			st[w] = b.state[macLanes*w+i]
+			binary.BigEndian.PutUint32(ob[4*w:], b.inner[macLanes*w+i])
 		}
-		done := 64 * common
-		if nb := (len(msg) - done) / 64; nb > 0 {
-			compressBlocks(m.hash, &st[0], &msg[done], nb)
-			done += 64 * nb
+		ob[m.size] = 0x80
+		clear(ob[m.size+1 : 56])
+		binary.BigEndian.PutUint64(ob[56:], uint64(64+m.size)*8)
+	}
+	for l := 0; l < macLanes; l++ {
+		b.offs[l] = int32(tailBlocks * 64 * min(l, n-1))
+	}
+	for w := 0; w < 5; w++ {
+		for l := 0; l < macLanes; l++ {
+			b.state[macLanes*w+l] = m.outer[w]
 		}
-		m.finish(&st, msg[done:], len(msg), icvs[i])
+	}
+	sha1x16Blocks(&b.state[0], (*byte)(base), &b.offs[0], 1)
+	for i := range n {
+		var sum [20]byte
+		for w := 0; w < 5; w++ {
+			binary.BigEndian.PutUint32(sum[4*w:], b.state[macLanes*w+i])
+		}
+		copy(icvs[i], sum[:len(icvs[i])])
 	}
 	runtime.KeepAlive(msgs)
 }

@@ -20,7 +20,9 @@ import (
 // strongSwan baseline's method) through a Go↔Go tunnel and through a strongSwan↔strongSwan
 // tunnel (kernel-libipsec) over the same topology, back to back; strongswan-go and
 // go-strongswan carry the stream between the Go space gateway and a strongSwan office, one way
-// and the other (the batched seal and open paths against strongSwan). It is a benchmark, so it
+// and the other (the batched seal and open paths against strongSwan); copy is go-go with ESP's
+// cryptography replaced by a copy into the ESP frame (a test-only switch, see benchCopyOnly):
+// the ceiling of user-space forwarding over TUN and UDP on the machine. It is a benchmark, so it
 // runs only with SPACELAB_IPSEC_BENCH=1 (SPACELAB_IPSEC_BENCH_SECS sets the duration,
 // SPACELAB_IPSEC_BENCH_MODES the modes in order; repeating them gives pairs). Each mode's peer
 // is plain routing on the same topology in the same run; the test logs the ratios at the end:
@@ -71,12 +73,17 @@ func TestIperfThroughput(t *testing.T) {
 	}()
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
-			sb := netnstest.Start(t)
+			var opts netns.Options
+			if mode == "copy" {
+				// Read by the sandbox process, this test binary re-executed (benchcopy_test.go).
+				opts.Env = []string{"SPACELAB_IPSEC_BENCH_COPY_ONLY=1"}
+			}
+			sb := netnstest.StartWith(t, opts)
 			ctx := context.Background()
 			space := spaceTunnelSpec(false)
 			spec := interopSpec(space, nil)
 			switch mode {
-			case "go-go":
+			case "go-go", "copy":
 				office := netspec.IPsecTunnel{Name: "office", Local: space.Peer, Peer: space.Local, PSK: testPSK,
 					LocalNets: space.RemoteNets, RemoteNets: space.LocalNets, Initiate: true, PeerLabel: "the space gateway",
 					Policy: netspec.IPsecPolicy{RetryInterval: time.Second}}
@@ -97,7 +104,7 @@ func TestIperfThroughput(t *testing.T) {
 			}
 			start := time.Now()
 			switch mode {
-			case "go-go":
+			case "go-go", "copy":
 				waitGoStatus(t, sb, 20*time.Second, func(state, _ string) bool { return state == "UP" })
 			case "strongswan-strongswan":
 				startCharonOn(t, sb, "space-gw", spaceSideCharon())

@@ -37,6 +37,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Debug makes the sandbox log at debug level.
 	Debug bool
+	// Env is added to the sandbox process's environment (NAME=value entries), which otherwise
+	// holds only what the sandbox needs. Tests use it to switch on test-only behaviour in the
+	// re-executed test binary that runs the sandbox.
+	Env []string
 }
 
 // Sandbox is a running sandbox process, seen from its parent.

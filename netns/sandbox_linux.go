@@ -103,6 +103,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 			Setpgid:    true,
 		},
 	}
+	cmd.Env = append(cmd.Env, o.Env...)
 	uid, gid := os.Getuid(), os.Getgid()
 	mode := sandboxMode()
 	if mode.reason != "" {

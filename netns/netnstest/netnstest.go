@@ -52,7 +52,16 @@ func (r *Recorder) Count() int {
 // root it skips the test, or fails it under CI=true.
 func Start(t testing.TB) *netns.Sandbox {
 	t.Helper()
-	s, err := netns.Start(context.Background(), netns.Options{Logger: TestLogger(t)})
+	return StartWith(t, netns.Options{})
+}
+
+// StartWith is Start with options (their Logger, when nil, is the test's).
+func StartWith(t testing.TB, o netns.Options) *netns.Sandbox {
+	t.Helper()
+	if o.Logger == nil {
+		o.Logger = TestLogger(t)
+	}
+	s, err := netns.Start(context.Background(), o)
 	if errors.Is(err, netns.ErrNoUserNamespaces) || errors.Is(err, netns.ErrNotSupported) {
 		testenv.Missing(t, "a network sandbox: %v", err)
 	}
