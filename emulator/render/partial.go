@@ -105,6 +105,9 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 //     on instances and interfaces, so a group's rules never change who its members are, and
 //     groups whose rules reference it keep the same member set;
 //   - a space's inbound ruleset: the space router's filter;
+//   - a VPC's routing (route tables, routes, associations): its router, the forwarding of its
+//     instances (route targets) and its NAT gateways (their subnet's table);
+//   - a VPC's network ACLs: its router (the ACL chains);
 //   - an app (scaling, dynos): its dynos and routers, its space's router (backends) and VPC
 //     router (outbound NAT, service discovery), and the internet (public names);
 //   - an app (gone or moved, say) whose space is not found still renders its own unit and the
@@ -126,6 +129,23 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			}
 		case "inbound-ruleset":
 			dirty["space-router|"+c.ID] = true
+		case "route-table":
+			// The VPC router holds the tables; an instance an interface of which some route
+			// targets forwards (any instance of the VPC: the route may have just gone), and a
+			// NAT gateway forwards by its subnet's table.
+			dirty["vpc|"+c.ID] = true
+			for _, i := range tx.Instances() {
+				if i.VPCID == c.ID {
+					dirty["instance|"+i.ID] = true
+				}
+			}
+			for _, n := range tx.NatGateways() {
+				if n.VPCID == c.ID {
+					dirty["natgw|"+n.ID] = true
+				}
+			}
+		case "network-acl":
+			dirty["vpc|"+c.ID] = true // the VPC router's NACL chains
 		case "app":
 			dirty["app|"+c.ID] = true
 			dirty[HostInternet] = true
