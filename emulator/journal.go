@@ -61,10 +61,16 @@ func (tx *Tx) mustWriteFor(c Changed, what ...any) {
 		panic("emulator: mustWriteFor names nothing")
 	}
 	tx.write(false, what)
+	tx.networkChange(c)
+}
+
+// networkChange adds to what mustWriteFor named: more of the network the same operation
+// changes (the members of each of a new instance's groups).
+func (tx *Tx) networkChange(cs ...Changed) {
 	if j := tx.j; j != nil {
 		j.network = true
 		if !j.netAll {
-			j.netWhat = append(j.netWhat, c)
+			j.netWhat = append(j.netWhat, cs...)
 		}
 	}
 }
@@ -183,7 +189,11 @@ func (j *journal) save(p any, deep bool) {
 //   - "route-table": a VPC's routing: its route tables, their routes and subnet associations
 //     (ID is the VPC's);
 //   - "network-acl": a VPC's network ACLs, their entries and subnet associations (ID is the
-//     VPC's).
+//     VPC's);
+//   - "peering": a peering connection's state, options, or the routes Heroku manages for it;
+//   - "instance": an instance was launched or terminated (its host, its VPC's router);
+//   - "sg-members": the members of a security group changed (ID is the group's: the filters
+//     of instances whose rules name the group list its members' addresses).
 type Changed struct {
 	Kind string
 	ID   string

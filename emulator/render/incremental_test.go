@@ -126,7 +126,35 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 		}
 	}
 	dst := netip.MustParsePrefix(fmt.Sprintf("10.200.%d.0/24", pick(3)))
-	switch k := pick(22); k {
+	var pcxs []string
+	for _, p := range tx.Peerings() {
+		pcxs = append(pcxs, p.ID)
+	}
+	switch k := pick(24); k {
+	case 22:
+		id := at(pcxs)
+		accepter := emulator.Caller{Account: "884226375513", Region: "ap-northeast-1"} // RequestPeering's peer
+		if pick(2) == 0 {
+			return change{"AcceptPeering " + id, false, func(tx *emulator.Tx) error {
+				_, err := tx.AcceptPeering(accepter, id)
+				return err
+			}}
+		}
+		return change{"RejectPeering " + id, false, func(tx *emulator.Tx) error {
+			return tx.RejectPeering(accepter, id)
+		}}
+	case 23:
+		id := at(pcxs)
+		if pick(2) == 0 {
+			on := pick(2) == 0
+			return change{fmt.Sprintf("ModifyPeeringOptions %s dns=%v", id, on), false, func(tx *emulator.Tx) error {
+				_, err := tx.ModifyPeeringOptions(c, id, &emulator.PeeringOptionsChange{AllowDNSResolutionFromRemoteVPC: &on}, nil)
+				return err
+			}}
+		}
+		return change{"DeletePeering " + id, false, func(tx *emulator.Tx) error {
+			return tx.DeletePeering(c, id)
+		}}
 	case 16:
 		rt, to := at(rtbs), at(instances)
 		return change{"CreateRoute " + rt + " " + dst.String() + " → " + to, false, func(tx *emulator.Tx) error {
