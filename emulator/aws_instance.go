@@ -99,7 +99,6 @@ type InstanceOptions struct {
 // RunInstance launches one instance in a subnet. It is running at once: the data plane gives it
 // a namespace at the next reconcile.
 func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instance, error) {
-	tx.mustWrite()
 	s := tx.w.subnets[subnetID]
 	if s == nil || !c.owns(s.Account, s.Region) {
 		return nil, AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", subnetID)
@@ -158,6 +157,10 @@ func (tx *Tx) RunInstance(c Caller, subnetID string, o InstanceOptions) (*Instan
 	}
 	if o.PublicIP {
 		inst.PublicIP = tx.newPublicAddr()
+	}
+	tx.mustWriteFor(Changed{"instance", id}, &tx.w.instances)
+	for _, g := range inst.SecurityGroupIDs {
+		tx.networkChange(Changed{"sg-members", g})
 	}
 	tx.w.instances[id] = inst
 	tx.tookID(id)
@@ -223,7 +226,6 @@ type RunRequest struct {
 // addresses for) in one reservation. A ClientToken the caller used before returns the
 // instances of that earlier call instead, as EC2's idempotency does; replay reports that.
 func (tx *Tx) RunInstances(c Caller, req RunRequest) (insts []*Instance, replay bool, err error) {
-	tx.mustWrite()
 	if tok := req.Options.ClientToken; tok != "" {
 		for _, i := range tx.Instances() {
 			if i.ClientToken == tok && c.owns(i.Account, i.Region) {
@@ -292,7 +294,6 @@ type StateChange struct {
 // reports shutting-down for a running instance; the model records it terminated at once
 // (its address and security group memberships are free immediately).
 func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) {
-	tx.mustWrite()
 	if len(ids) == 0 {
 		return nil, AWSErr("MissingParameter", "The request must contain the parameter instanceId")
 	}
@@ -309,6 +310,7 @@ func (tx *Tx) TerminateInstances(c Caller, ids []string) ([]StateChange, error) 
 	tx.freedAddrs()
 	for _, id := range ids {
 		i := tx.w.instances[id]
+		tx.nameTermination(i)
 		ch := StateChange{InstanceID: id, Previous: i.State, Current: "shutting-down"}
 		if i.State == "terminated" {
 			ch.Current = "terminated"
@@ -332,4 +334,22 @@ func (tx *Tx) hasFreeAddrs(s *Subnet, n int) bool {
 		}
 	}
 	return free >= n
+}
+
+// nameTermination journals what terminating i changes: the instance, its interfaces (detached,
+// or deleted from the map), and for the network the instance and the members of its groups and
+// its interfaces' groups.
+func (tx *Tx) nameTermination(i *Instance) {
+	tx.mustWriteFor(Changed{"instance", i.ID}, i, &tx.w.enis)
+	for _, g := range i.SecurityGroupIDs {
+		tx.networkChange(Changed{"sg-members", g})
+	}
+	for _, n := range tx.w.enis {
+		if n.Attachment != nil && n.Attachment.InstanceID == i.ID {
+			tx.mustWriteFor(Changed{"instance", i.ID}, n)
+			for _, g := range n.SecurityGroupIDs {
+				tx.networkChange(Changed{"sg-members", g})
+			}
+		}
+	}
 }

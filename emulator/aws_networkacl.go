@@ -90,21 +90,21 @@ func (tx *Tx) callerNACL(c Caller, id string) (*NetworkACL, error) {
 // CreateNetworkACL creates a custom network ACL in a VPC. It denies all traffic until rules
 // are added, and serves no subnet until one is associated with it.
 func (tx *Tx) CreateNetworkACL(c Caller, vpcID string, tags Tags) (*NetworkACL, error) {
-	tx.mustWrite()
 	v := tx.w.vpcs[vpcID]
 	if v == nil || !c.owns(v.Account, v.Region) {
 		return nil, AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
+	tx.mustWriteFor(Changed{"network-acl", vpcID}, &tx.w.nacls)
 	return tx.newNetworkACL(c, vpcID, false, tags), nil
 }
 
 // DeleteNetworkACL deletes a custom network ACL that no subnet uses.
 func (tx *Tx) DeleteNetworkACL(c Caller, id string) error {
-	tx.mustWrite()
 	n, err := tx.callerNACL(c, id)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"network-acl", n.VPCID}, &tx.w.nacls)
 	if n.IsDefault {
 		return AWSErr("InvalidParameterValue", "cannot delete default network ACL %s", id)
 	}
@@ -175,11 +175,11 @@ func (n *NetworkACL) entry(rule int, egress bool) (int, *NACLEntry) {
 // CreateNetworkACLEntry adds a numbered rule. A rule number already used in that direction is
 // refused with NetworkAclEntryAlreadyExists.
 func (tx *Tx) CreateNetworkACLEntry(c Caller, aclID string, e NACLEntry) error {
-	tx.mustWrite()
 	n, err := tx.callerNACL(c, aclID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"network-acl", n.VPCID}, n)
 	if err := checkEntry(&e); err != nil {
 		return err
 	}
@@ -193,11 +193,11 @@ func (tx *Tx) CreateNetworkACLEntry(c Caller, aclID string, e NACLEntry) error {
 
 // ReplaceNetworkACLEntry replaces an existing numbered rule.
 func (tx *Tx) ReplaceNetworkACLEntry(c Caller, aclID string, e NACLEntry) error {
-	tx.mustWrite()
 	n, err := tx.callerNACL(c, aclID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"network-acl", n.VPCID}, n)
 	if err := checkEntry(&e); err != nil {
 		return err
 	}
@@ -211,11 +211,11 @@ func (tx *Tx) ReplaceNetworkACLEntry(c Caller, aclID string, e NACLEntry) error 
 
 // DeleteNetworkACLEntry removes a numbered rule.
 func (tx *Tx) DeleteNetworkACLEntry(c Caller, aclID string, rule int, egress bool) error {
-	tx.mustWrite()
 	n, err := tx.callerNACL(c, aclID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"network-acl", n.VPCID}, n)
 	i, _ := n.entry(rule, egress)
 	if i < 0 {
 		return AWSErr("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d does not exist.", rule)
@@ -227,7 +227,6 @@ func (tx *Tx) DeleteNetworkACLEntry(c Caller, aclID string, rule int, egress boo
 // ReplaceNetworkACLAssociation moves the subnet of an association to another ACL of the same
 // VPC and returns the new association id.
 func (tx *Tx) ReplaceNetworkACLAssociation(c Caller, assocID, aclID string) (string, error) {
-	tx.mustWrite()
 	var from *NetworkACL
 	var idx int
 	for _, n := range tx.w.nacls {
@@ -247,6 +246,7 @@ func (tx *Tx) ReplaceNetworkACLAssociation(c Caller, assocID, aclID string) (str
 	if to.VPCID != from.VPCID {
 		return "", AWSErr("InvalidParameterValue", "Network ACL %s and subnet %s belong to different networks", aclID, from.Associations[idx].SubnetID)
 	}
+	tx.mustWriteFor(Changed{"network-acl", to.VPCID}, from, to)
 	subnet := from.Associations[idx].SubnetID
 	from.Associations = append(from.Associations[:idx:idx], from.Associations[idx+1:]...)
 	a := &NetworkACLAssociation{ID: tx.NewID("aclassoc"), SubnetID: subnet}

@@ -140,7 +140,6 @@ type PeeringRequest struct {
 // connection, in state failed, exactly as EC2 does. Otherwise it is pending-acceptance and
 // expires after 7 days.
 func (tx *Tx) CreatePeering(c Caller, req PeeringRequest) (*Peering, error) {
-	tx.mustWrite()
 	v := tx.w.vpcs[req.VPCID]
 	if v == nil || !c.owns(v.Account, v.Region) {
 		return nil, AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", req.VPCID)
@@ -198,6 +197,7 @@ func (tx *Tx) CreatePeering(c Caller, req PeeringRequest) (*Peering, error) {
 		p.status = PcxPending
 		p.ExpiresAt = tx.now.Add(peeringTTL)
 	}
+	tx.mustWriteFor(Changed{"peering", p.ID}, &tx.w.pcxs)
 	tx.w.pcxs[p.ID] = p
 	tx.w.log.Info("peering requested", "pcx", p.ID, "from", v.ID, "to", req.PeerVPCID, "status", p.status)
 	return p, nil
@@ -272,11 +272,11 @@ func (tx *Tx) checkAccepter(c Caller, p *Peering) error {
 // AcceptPeering accepts a pending request as the accepter VPC's owner, in its region. The
 // connection becomes active; EC2 answers this call with status provisioning.
 func (tx *Tx) AcceptPeering(c Caller, id string) (*Peering, error) {
-	tx.mustWrite()
 	p, err := tx.callerPeering(c, id)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWriteFor(Changed{"peering", p.ID}, p)
 	if err := tx.checkAccepter(c, p); err != nil {
 		return nil, err
 	}
@@ -293,11 +293,11 @@ func (tx *Tx) AcceptPeering(c Caller, id string) (*Peering, error) {
 
 // RejectPeering rejects a pending request as the accepter.
 func (tx *Tx) RejectPeering(c Caller, id string) error {
-	tx.mustWrite()
 	p, err := tx.callerPeering(c, id)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"peering", p.ID}, p)
 	if err := tx.checkAccepter(c, p); err != nil {
 		if e, ok := AsAWS(err); ok && e.Code == "InvalidStateTransition" {
 			e.Message = "Invalid state transition for " + p.ID + ", attempted to transition from " + p.Status(tx.now) + " to " + PcxRejected
@@ -315,11 +315,11 @@ func (tx *Tx) RejectPeering(c Caller, id string) error {
 // DeletePeering deletes a connection. Either owner may delete an active one; only the
 // requester may delete a pending one; failed and rejected ones cannot be deleted.
 func (tx *Tx) DeletePeering(c Caller, id string) error {
-	tx.mustWrite()
 	p, err := tx.callerPeering(c, id)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"peering", p.ID}, p)
 	switch s := p.Status(tx.now); s {
 	case PcxActive, PcxProvisioning:
 	case PcxPending, PcxInitiating:
@@ -342,6 +342,7 @@ func (tx *Tx) DeletePeering(c Caller, id string) error {
 func (tx *Tx) dropManagedRoutes(pcxID string) {
 	for _, sp := range tx.w.spaces {
 		rt := tx.w.rtbs[tx.w.vpcs[sp.VPCID].MainRouteTableID]
+		tx.mustWriteFor(Changed{"peering", pcxID}, rt)
 		keep := rt.Routes[:0:0]
 		for _, r := range rt.Routes {
 			if !(r.Kind == TargetPeering && r.Target == pcxID) {

@@ -16,11 +16,11 @@ type PeeringOptionsChange struct {
 // ModifyPeeringOptions changes the requester's and/or the accepter's options. The caller must
 // own the side it changes (in that side's region) and the connection must be active.
 func (tx *Tx) ModifyPeeringOptions(c Caller, id string, requester, accepter *PeeringOptionsChange) (*Peering, error) {
-	tx.mustWrite()
 	p, err := tx.callerPeering(c, id)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWriteFor(Changed{"peering", p.ID}, p)
 	if requester == nil && accepter == nil {
 		return nil, AWSErr("MissingParameter", "The request must contain the parameter requesterPeeringConnectionOptions or accepterPeeringConnectionOptions")
 	}

@@ -253,11 +253,11 @@ func checkRouteDst(dst netip.Prefix, raw string) error {
 // present, is refused with EC2's errors. A route to a peering that is not active is accepted
 // and shows as blackhole.
 func (tx *Tx) CreateRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarget) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	if err := checkRouteDst(dst, dst.String()); err != nil {
 		return err
 	}
@@ -299,11 +299,11 @@ func (tx *Tx) middleboxRoute(rt *RouteTable, dst netip.Prefix, t RouteTarget) bo
 
 // ReplaceRoute points an existing route at a new target.
 func (tx *Tx) ReplaceRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarget) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	if err := checkRouteDst(dst, dst.String()); err != nil {
 		return err
 	}
@@ -322,11 +322,11 @@ func (tx *Tx) ReplaceRoute(c Caller, rtbID string, dst netip.Prefix, t RouteTarg
 
 // DeleteRoute removes a route. The local route cannot be deleted.
 func (tx *Tx) DeleteRoute(c Caller, rtbID string, dst netip.Prefix) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	if err := checkRouteDst(dst, dst.String()); err != nil {
 		return err
 	}
@@ -350,11 +350,11 @@ func (tx *Tx) DeleteRoute(c Caller, rtbID string, dst netip.Prefix) error {
 // CreateRouteTable creates a route table in a VPC with only the local route; it governs no
 // subnet until one is associated with it.
 func (tx *Tx) CreateRouteTable(c Caller, vpcID string, tags Tags) (*RouteTable, error) {
-	tx.mustWrite()
 	v := tx.w.vpcs[vpcID]
 	if v == nil || !c.owns(v.Account, v.Region) {
 		return nil, AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
+	tx.mustWriteFor(Changed{"route-table", vpcID}, &tx.w.rtbs)
 	rt := &RouteTable{ID: tx.NewID("rtb"), Account: v.Account, Region: v.Region, VPCID: vpcID, Tags: cloneTags(tags)}
 	tx.w.rtbs[rt.ID] = rt
 	return rt, nil
@@ -363,11 +363,11 @@ func (tx *Tx) CreateRouteTable(c Caller, vpcID string, tags Tags) (*RouteTable, 
 // AssociateRouteTable makes a table govern a subnet of its VPC. A subnet has at most one
 // explicit association; without one it follows the main table.
 func (tx *Tx) AssociateRouteTable(c Caller, rtbID, subnetID string) (string, error) {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return "", err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	s := tx.w.subnets[subnetID]
 	if s == nil || !c.owns(s.Account, s.Region) {
 		return "", AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", subnetID)
@@ -408,11 +408,11 @@ func (tx *Tx) findAssociation(c Caller, assocID string) (*RouteTable, int, bool,
 // DisassociateRouteTable removes an explicit subnet association; the subnet falls back to the
 // main table. The main association cannot be removed, only replaced.
 func (tx *Tx) DisassociateRouteTable(c Caller, assocID string) error {
-	tx.mustWrite()
 	rt, i, main, err := tx.findAssociation(c, assocID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	if main {
 		return AWSErr("InvalidParameterValue", "cannot disassociate the main route table association %s", assocID)
 	}
@@ -424,7 +424,6 @@ func (tx *Tx) DisassociateRouteTable(c Caller, assocID string) error {
 // returns the new association id. Replacing the main association makes that table the VPC's
 // main table.
 func (tx *Tx) ReplaceRouteTableAssociation(c Caller, assocID, rtbID string) (string, error) {
-	tx.mustWrite()
 	from, i, main, err := tx.findAssociation(c, assocID)
 	if err != nil {
 		return "", err
@@ -436,6 +435,7 @@ func (tx *Tx) ReplaceRouteTableAssociation(c Caller, assocID, rtbID string) (str
 	if to.VPCID != from.VPCID {
 		return "", AWSErr("InvalidParameterValue", "Route table %s and association %s belong to different networks", rtbID, assocID)
 	}
+	tx.mustWriteFor(Changed{"route-table", to.VPCID}, from, to, tx.w.vpcs[to.VPCID])
 	id := tx.NewID("rtbassoc")
 	if main {
 		from.Main, from.MainAssociationID = false, ""
@@ -452,11 +452,11 @@ func (tx *Tx) ReplaceRouteTableAssociation(c Caller, assocID, rtbID string) (str
 // DeleteRouteTable deletes a table that is neither main nor associated with a subnet. Routes
 // elsewhere are unaffected.
 func (tx *Tx) DeleteRouteTable(c Caller, rtbID string) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, &tx.w.rtbs)
 	if rt.Main || len(rt.Associations) > 0 {
 		return AWSErr("DependencyViolation", "The routeTable '%s' has dependencies and cannot be deleted.", rtbID)
 	}

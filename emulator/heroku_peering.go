@@ -71,7 +71,6 @@ func (tx *Tx) SpacePeering(sp *Space, pcxID string) (SpacePeering, error) {
 // AcceptSpacePeering accepts a pending peering towards the space in Heroku: the AWS side
 // becomes active and the space's route table gets a static route to the peer VPC's CIDR.
 func (tx *Tx) AcceptSpacePeering(sp *Space, pcxID string) (*Peering, error) {
-	tx.mustWrite()
 	p, err := tx.spacePeering(sp, pcxID)
 	if err != nil {
 		return nil, err
@@ -90,15 +89,15 @@ func (tx *Tx) AcceptSpacePeering(sp *Space, pcxID string) (*Peering, error) {
 		}
 		return nil, err
 	}
-	p.AcceptedViaHeroku = true
 	rt := tx.w.rtbs[tx.w.vpcs[sp.VPCID].MainRouteTableID]
+	tx.mustWriteFor(Changed{"peering", p.ID}, p, rt)
+	p.AcceptedViaHeroku = true
 	rt.Routes = append(rt.Routes, &Route{Dst: peerCIDR, Kind: TargetPeering, Target: p.ID, Origin: "CreateRoute"})
 	return p, nil
 }
 
 // DestroySpacePeering tears a customer peering down from the Heroku side.
 func (tx *Tx) DestroySpacePeering(sp *Space, pcxID string) (*Peering, error) {
-	tx.mustWrite()
 	p, err := tx.spacePeering(sp, pcxID)
 	if err != nil {
 		return nil, err

@@ -8,11 +8,12 @@ import (
 const hexDigits = "0123456789abcdef"
 
 // NewID returns a fresh AWS-style id such as vpc-0cb1a66017eed9372 (prefix, dash, 17 hex
-// digits), unique within the world.
+// digits), unique within the world. It costs a lookup per object map, not a pass over the
+// world (World.newIDTaken).
 func (tx *Tx) NewID(prefix string) string {
 	for {
 		id := prefix + "-" + tx.w.hex(17)
-		if !tx.idTaken(id) {
+		if !tx.w.newIDTaken(prefix, id) {
 			tx.tookID(id)
 			return id
 		}
@@ -86,6 +87,55 @@ func keysOf[V any](m map[string]V) func(func(string)) {
 			fn(k)
 		}
 	}
+}
+
+// newIDTaken is idTaken for an id NewID made with prefix. Ids held below the object maps
+// (associations, rules, an instance's primary interface and reservation) are all made by
+// NewID with their own prefix, so only the kind the prefix names can hold this one; the
+// object maps are looked up whatever the prefix (their ids may be given, as a topology does).
+func (w *World) newIDTaken(prefix, id string) bool {
+	switch {
+	case w.vpcs[id] != nil, w.subnets[id] != nil, w.rtbs[id] != nil, w.sgs[id] != nil,
+		w.instances[id] != nil, w.pcxs[id] != nil, w.nacls[id] != nil, w.igws[id] != nil,
+		w.eips[id] != nil, w.natgws[id] != nil, w.cgws[id] != nil, w.vgws[id] != nil, w.s2svpns[id] != nil,
+		w.enis[id] != nil:
+		return true
+	}
+	switch prefix {
+	case "rtbassoc":
+		for _, r := range w.rtbs {
+			for _, a := range r.Associations {
+				if a.ID == id {
+					return true
+				}
+			}
+		}
+	case "aclassoc":
+		for _, n := range w.nacls {
+			for _, a := range n.Associations {
+				if a.ID == id {
+					return true
+				}
+			}
+		}
+	case "sgr":
+		for _, g := range w.sgs {
+			for _, rules := range [][]*SGRule{g.Ingress, g.Egress} {
+				for _, r := range rules {
+					if r.ID == id {
+						return true
+					}
+				}
+			}
+		}
+	case "eni", "r":
+		for _, i := range w.instances {
+			if i.ENIID == id || i.ReservationID == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // idTaken reports whether an object of the world has id (a whole-world search: a Tx asks

@@ -52,6 +52,29 @@ func (tx *Tx) mustWriteModel(what ...any) {
 	tx.write(false, what)
 }
 
+// mustWriteFor is mustWrite for an operation whose data-plane change is known, but not by the
+// kinds of what it names: entries added to or removed from a map of objects, or objects whose
+// Changed kind would say less than c (a route of a table: the routing of its VPC). What is
+// named is journaled as mustWrite does; the reconciler renders again what c says.
+func (tx *Tx) mustWriteFor(c Changed, what ...any) {
+	if len(what) == 0 {
+		panic("emulator: mustWriteFor names nothing")
+	}
+	tx.write(false, what)
+	tx.networkChange(c)
+}
+
+// networkChange adds to what mustWriteFor named: more of the network the same operation
+// changes (the members of each of a new instance's groups).
+func (tx *Tx) networkChange(cs ...Changed) {
+	if j := tx.j; j != nil {
+		j.network = true
+		if !j.netAll {
+			j.netWhat = append(j.netWhat, cs...)
+		}
+	}
+}
+
 // Changing is mustWrite for callers outside this package that change a model object directly
 // (tests setting up a world): it names what they are about to change, so a failed Update puts
 // it back.
@@ -162,7 +185,15 @@ func (j *journal) save(p any, deep bool) {
 //   - "security-group": a group's rules (its members are named by their instances and
 //     interfaces, not by the group);
 //   - "inbound-ruleset": a space's trusted IP ranges (ID is the space's);
-//   - "app": an app's formation and dynos.
+//   - "app": an app's formation and dynos;
+//   - "route-table": a VPC's routing: its route tables, their routes and subnet associations
+//     (ID is the VPC's);
+//   - "network-acl": a VPC's network ACLs, their entries and subnet associations (ID is the
+//     VPC's);
+//   - "peering": a peering connection's state, options, or the routes Heroku manages for it;
+//   - "instance": an instance was launched or terminated (its host, its VPC's router);
+//   - "sg-members": the members of a security group changed (ID is the group's: the filters
+//     of instances whose rules name the group list its members' addresses).
 type Changed struct {
 	Kind string
 	ID   string

@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"errors"
 	"maps"
+	"net/netip"
 	"reflect"
 	"testing"
 
@@ -100,7 +101,10 @@ func TestNetworkChanges(t *testing.T) {
 	tags := func(tx *emulator.Tx) error {
 		return tx.CreateTags(c, []string{emulatortest.CustomerVPC}, emulator.Tags{"env": "x"})
 	}
-	everything := func(tx *emulator.Tx) error { _, err := emulatortest.RequestPeering(tx); return err }
+	everything := func(tx *emulator.Tx) error { // CreateSubnet names everything (mustWrite())
+		_, err := tx.CreateSubnet(c, emulatortest.CustomerVPC, netip.MustParsePrefix("172.16.200.0/24"), emulator.SubnetOptions{})
+		return err
+	}
 	abort := func(tx *emulator.Tx) error { authorize(tx); return errors.New("abort") }
 	for _, tc := range []struct {
 		name   string

@@ -48,7 +48,9 @@ func TestFailedUpdateLeavesModelUntouched(t *testing.T) {
 		if _, err := tx.Scale("test-vpn-compute", []emulator.ScaleUpdate{{Type: "web", Quantity: &q}}); err != nil {
 			return err
 		}
-		tx.VPC(customerVPC).Tags["Name"] = "changed"
+		v := tx.VPC(customerVPC)
+		tx.Changing(&v.Tags) // a direct change is named like an operation's
+		v.Tags["Name"] = "changed"
 		return boom
 	})
 	if !errors.Is(err, boom) {

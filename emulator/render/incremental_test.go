@@ -102,7 +102,140 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 		}
 		return apps[pick(len(apps))]
 	}
-	switch k := pick(16); k {
+	// Routing and network ACLs of the customer VPC: tables, their associations, ACLs and theirs.
+	var rtbs, rtbAssocs, acls, aclAssocs []string
+	for _, rt := range tx.RouteTables() {
+		if rt.VPCID != emulatortest.CustomerVPC {
+			continue
+		}
+		rtbs = append(rtbs, rt.ID)
+		if rt.Main {
+			rtbAssocs = append(rtbAssocs, rt.MainAssociationID)
+		}
+		for _, a := range rt.Associations {
+			rtbAssocs = append(rtbAssocs, a.ID)
+		}
+	}
+	for _, n := range tx.NetworkACLs() {
+		if n.VPCID != emulatortest.CustomerVPC {
+			continue
+		}
+		acls = append(acls, n.ID)
+		for _, a := range n.Associations {
+			aclAssocs = append(aclAssocs, a.ID)
+		}
+	}
+	dst := netip.MustParsePrefix(fmt.Sprintf("10.200.%d.0/24", pick(3)))
+	var pcxs []string
+	for _, p := range tx.Peerings() {
+		pcxs = append(pcxs, p.ID)
+	}
+	switch k := pick(24); k {
+	case 22:
+		id := at(pcxs)
+		accepter := emulator.Caller{Account: "884226375513", Region: "ap-northeast-1"} // RequestPeering's peer
+		if pick(2) == 0 {
+			return change{"AcceptPeering " + id, false, func(tx *emulator.Tx) error {
+				_, err := tx.AcceptPeering(accepter, id)
+				return err
+			}}
+		}
+		return change{"RejectPeering " + id, false, func(tx *emulator.Tx) error {
+			return tx.RejectPeering(accepter, id)
+		}}
+	case 23:
+		id := at(pcxs)
+		if pick(2) == 0 {
+			on := pick(2) == 0
+			return change{fmt.Sprintf("ModifyPeeringOptions %s dns=%v", id, on), false, func(tx *emulator.Tx) error {
+				_, err := tx.ModifyPeeringOptions(c, id, &emulator.PeeringOptionsChange{AllowDNSResolutionFromRemoteVPC: &on}, nil)
+				return err
+			}}
+		}
+		return change{"DeletePeering " + id, false, func(tx *emulator.Tx) error {
+			return tx.DeletePeering(c, id)
+		}}
+	case 16:
+		rt, to := at(rtbs), at(instances)
+		return change{"CreateRoute " + rt + " " + dst.String() + " → " + to, false, func(tx *emulator.Tx) error {
+			return tx.CreateRoute(c, rt, dst, emulator.RouteTarget{InstanceID: to})
+		}}
+	case 17:
+		rt, to := at(rtbs), at(instances)
+		if pick(2) == 0 {
+			return change{"ReplaceRoute " + rt + " " + dst.String() + " → " + to, false, func(tx *emulator.Tx) error {
+				return tx.ReplaceRoute(c, rt, dst, emulator.RouteTarget{InstanceID: to})
+			}}
+		}
+		return change{"DeleteRoute " + rt + " " + dst.String(), false, func(tx *emulator.Tx) error {
+			return tx.DeleteRoute(c, rt, dst)
+		}}
+	case 18:
+		switch rt, s, a := at(rtbs), at(subnets), at(rtbAssocs); pick(5) {
+		case 0:
+			return change{"CreateRouteTable", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateRouteTable(c, emulatortest.CustomerVPC, nil)
+				return err
+			}}
+		case 1:
+			return change{"AssociateRouteTable " + rt + " " + s, false, func(tx *emulator.Tx) error {
+				_, err := tx.AssociateRouteTable(c, rt, s)
+				return err
+			}}
+		case 2:
+			return change{"DisassociateRouteTable " + a, false, func(tx *emulator.Tx) error {
+				return tx.DisassociateRouteTable(c, a)
+			}}
+		case 3:
+			return change{"ReplaceRouteTableAssociation " + a + " " + rt, false, func(tx *emulator.Tx) error {
+				_, err := tx.ReplaceRouteTableAssociation(c, a, rt)
+				return err
+			}}
+		default:
+			return change{"DeleteRouteTable " + rt, false, func(tx *emulator.Tx) error {
+				return tx.DeleteRouteTable(c, rt)
+			}}
+		}
+	case 19:
+		acl := at(acls)
+		e := emulator.NACLEntry{RuleNumber: 50 + pick(3), Egress: pick(2) == 0, Protocol: "6", Allow: pick(3) > 0,
+			CIDR: netip.MustParsePrefix(cidr), FromPort: port, ToPort: port}
+		switch pick(3) {
+		case 0:
+			return change{fmt.Sprintf("CreateNetworkACLEntry %s %d", acl, e.RuleNumber), false, func(tx *emulator.Tx) error {
+				return tx.CreateNetworkACLEntry(c, acl, e)
+			}}
+		case 1:
+			return change{fmt.Sprintf("ReplaceNetworkACLEntry %s %d", acl, e.RuleNumber), false, func(tx *emulator.Tx) error {
+				return tx.ReplaceNetworkACLEntry(c, acl, e)
+			}}
+		default:
+			return change{fmt.Sprintf("DeleteNetworkACLEntry %s %d", acl, e.RuleNumber), false, func(tx *emulator.Tx) error {
+				return tx.DeleteNetworkACLEntry(c, acl, e.RuleNumber, e.Egress)
+			}}
+		}
+	case 20:
+		switch acl, a := at(acls), at(aclAssocs); pick(3) {
+		case 0:
+			return change{"CreateNetworkACL", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateNetworkACL(c, emulatortest.CustomerVPC, nil)
+				return err
+			}}
+		case 1:
+			return change{"ReplaceNetworkACLAssociation " + a + " " + acl, false, func(tx *emulator.Tx) error {
+				_, err := tx.ReplaceNetworkACLAssociation(c, a, acl)
+				return err
+			}}
+		default:
+			return change{"DeleteNetworkACL " + acl, false, func(tx *emulator.Tx) error {
+				return tx.DeleteNetworkACL(c, acl)
+			}}
+		}
+	case 21:
+		return change{"RunInstance", false, func(tx *emulator.Tx) error {
+			_, err := tx.RunInstance(c, at(subnets), emulator.InstanceOptions{})
+			return err
+		}}
 	case 14:
 		app := anApp()
 		if app == nil {
@@ -236,7 +369,11 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			inc := &render.Reconciler{World: w, Dataplane: dp}
 			full := &netnstest.Recorder{}
 			ref := &render.Reconciler{World: w, Dataplane: full}
+			// Both start from the same world, so both address books number the same tables.
 			if err := inc.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := ref.Resync(ctx); err != nil {
 				t.Fatal(err)
 			}
 			var log []string

@@ -105,6 +105,14 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 //     on instances and interfaces, so a group's rules never change who its members are, and
 //     groups whose rules reference it keep the same member set;
 //   - a space's inbound ruleset: the space router's filter;
+//   - a VPC's routing (route tables, routes, associations): its router, the forwarding of its
+//     instances (route targets) and its NAT gateways (their subnet's table);
+//   - a VPC's network ACLs: its router (the ACL chains);
+//   - a peering (requested, accepted, rejected, deleted, options, Heroku's routes for it): its
+//     unit, and the routing of both its VPCs;
+//   - an instance launched or terminated: its host, its VPC's router and those of the VPCs
+//     peered with it, the internet; and for each of its groups ("sg-members") the instances
+//     whose groups' rules name that group (their filters list its members);
 //   - an app (scaling, dynos): its dynos and routers, its space's router (backends) and VPC
 //     router (outbound NAT, service discovery), and the internet (public names);
 //   - an app (gone or moved, say) whose space is not found still renders its own unit and the
@@ -126,6 +134,60 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			}
 		case "inbound-ruleset":
 			dirty["space-router|"+c.ID] = true
+		case "route-table":
+			routing(tx, dirty, c.ID)
+		case "network-acl":
+			dirty["vpc|"+c.ID] = true // the VPC router's NACL chains
+		case "peering":
+			// The peering's own unit, and on both sides what a route table change alters
+			// (routes to it turn active or blackhole) and the instances (rules naming groups
+			// across it).
+			p := tx.Peering(c.ID)
+			if p == nil {
+				return nil
+			}
+			dirty["pcx|"+c.ID] = true
+			for _, v := range []string{p.Requester.VPCID, p.Accepter.VPCID} {
+				routing(tx, dirty, v)
+			}
+		case "instance":
+			// Its own host (made or gone), its VPC's router (subnet, DNS records, public
+			// mappings) and the VPCs peered with it, and the internet (its public address).
+			dirty["instance|"+c.ID] = true
+			dirty[HostInternet] = true
+			if i := tx.Instance(c.ID); i != nil {
+				dirty["vpc|"+i.VPCID] = true
+				for _, p := range tx.Peerings() {
+					if p.Requester.VPCID == i.VPCID || p.Accepter.VPCID == i.VPCID {
+						dirty["vpc|"+p.Requester.VPCID], dirty["vpc|"+p.Accepter.VPCID] = true, true
+					}
+				}
+			} else {
+				return nil
+			}
+		case "sg-members":
+			// The filters of instances with a group whose rules name this one.
+			refs := map[string]bool{}
+			for _, g := range tx.SecurityGroups() {
+				for _, rule := range append(slices.Clone(g.Ingress), g.Egress...) {
+					if rule.Group != nil && rule.Group.GroupID == c.ID {
+						refs[g.ID] = true
+					}
+				}
+			}
+			if len(refs) == 0 {
+				continue
+			}
+			for _, i := range tx.Instances() {
+				if slices.ContainsFunc(i.SecurityGroupIDs, func(g string) bool { return refs[g] }) {
+					dirty["instance|"+i.ID] = true
+				}
+			}
+			for _, n := range tx.NetworkInterfaces() {
+				if n.Attachment != nil && slices.ContainsFunc(n.SecurityGroupIDs, func(g string) bool { return refs[g] }) {
+					dirty["instance|"+n.Attachment.InstanceID] = true
+				}
+			}
 		case "app":
 			dirty["app|"+c.ID] = true
 			dirty[HostInternet] = true
@@ -140,6 +202,23 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 		}
 	}
 	return dirty
+}
+
+// routing marks what a change to a VPC's routing alters: the VPC router holds the tables; an
+// instance an interface of which some route targets forwards (any instance of the VPC: the
+// route may have just gone), and a NAT gateway forwards by its subnet's table.
+func routing(tx *emulator.Tx, dirty map[string]bool, vpcID string) {
+	dirty["vpc|"+vpcID] = true
+	for _, i := range tx.Instances() {
+		if i.VPCID == vpcID {
+			dirty["instance|"+i.ID] = true
+		}
+	}
+	for _, n := range tx.NatGateways() {
+		if n.VPCID == vpcID {
+			dirty["natgw|"+n.ID] = true
+		}
+	}
 }
 
 // checkPartial is on in test binaries (not while benchmarking): every partial render is

@@ -134,13 +134,15 @@ func (r *Reconciler) sync(ctx context.Context, full bool) error {
 		if p != nil && checkingPartial() {
 			before = r.book.clone()
 		}
-		spec, owners, state = render(tx, r.book, p)
+		spec, owners, state = renderUnsorted(tx, r.book, p)
 		if before != nil {
+			spec.Sort()
 			mustEqualFull(tx, before, r.book, spec, owners)
 		}
 		partly = p != nil
 		return nil
 	})
+	spec.Sort() // outside the world's lock (sorting again a sorted spec is cheap)
 	r.state = state
 	r.stats.Renders++
 	if partly {

@@ -153,6 +153,14 @@ type renderer struct {
 // table numbers stable between calls; pass the same one every time. With p, units that p
 // does not mark dirty are taken from p's last render instead of rendered again (partial.go).
 func render(tx *emulator.Tx, book *addrBook, p *partial) (*netspec.Spec, map[string][]string, *renderState) {
+	spec, owners, state := renderUnsorted(tx, book, p)
+	spec.Sort()
+	return spec, owners, state
+}
+
+// renderUnsorted is render without the final sort of the spec's hosts and links, which needs
+// only the spec: the reconciler sorts after it has let go of the world, so writes wait less.
+func renderUnsorted(tx *emulator.Tx, book *addrBook, p *partial) (*netspec.Spec, map[string][]string, *renderState) {
 	r := &renderer{tx: tx, book: book, spec: &netspec.Spec{}, liveLinks: map[string]bool{}, liveRtbs: map[string]bool{}, owners: map[string][]string{},
 		publicDNS: tx.PublicDNS(), state: &renderState{units: map[string]*unitOut{}}, fresh: map[string]*netspec.Host{}, p: p}
 	// What a skipped unit would have added to the internet goes nowhere: the internet is
@@ -196,7 +204,6 @@ func render(tx *emulator.Tx, book *addrBook, p *partial) (*netspec.Spec, map[str
 	}
 	r.unit("internet-dns", []string{HostInternet}, r.finishInternet)
 	book.gc(r.liveLinks, r.liveRtbs)
-	r.spec.Sort()
 	r.state.owners = r.owners
 	return r.spec, r.owners, r.state
 }
