@@ -1,12 +1,16 @@
 package fakeaws_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,26 +22,50 @@ import (
 )
 
 // awsCLI runs the real AWS CLI v2 against the test server with a clean environment.
+//
+// The first command of each action (say `ec2 describe-vpcs`) in the test binary runs as its
+// own `aws` process, as a user runs it. Later ones run in one Python process per test
+// (testdata/awscli/inprocess.py), through the same entry point the `aws` script calls, with
+// their own environment, output and exit code: starting the CLI costs about 0.8 s of CPU of the
+// 1.1 s a command costs, and these tests run a few hundred commands.
 type awsCLI struct {
 	t    *testing.T
 	bin  string
 	url  string
 	home string
+
+	mu   sync.Mutex
+	py   *exec.Cmd     // the in-process runner, started at its first command
+	req  *os.File      // its requests
+	ansF *os.File      // its answers
+	ans  *bufio.Reader // reads ansF
 }
+
+// cliActions holds the actions that have run as an `aws` process in this test binary.
+var cliActions sync.Map
 
 func newCLI(t *testing.T, e *env) *awsCLI {
 	// The Debian package's CLI v2; a bare "aws" on PATH may be a CLI v1 shim.
-	return &awsCLI{t: t, bin: testenv.AWSCLI(t), url: e.url, home: t.TempDir()}
+	c := &awsCLI{t: t, bin: testenv.AWSCLI(t), url: e.url, home: t.TempDir()}
+	t.Cleanup(c.close)
+	return c
 }
 
 // run executes aws with an identity and region; it returns stdout, stderr and the exit code.
 func (c *awsCLI) run(key, secret, region string, args ...string) (string, string, int) {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, append([]string{"--endpoint-url", c.url, "--output", "json"}, args...)...)
-	cmd.Env = []string{
+	argv := append([]string{"--endpoint-url", c.url, "--output", "json"}, args...)
+	env := []string{
 		"HOME=" + c.home, "PATH=/usr/bin:/bin", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
 		"AWS_DEFAULT_REGION=" + region, "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
 	}
+	if _, seen := cliActions.LoadOrStore(cliAction(args), true); seen {
+		if py := cliPython(c.bin); py != "" {
+			return c.inProcess(py, argv, env)
+		}
+	}
+	cmd := exec.Command(c.bin, argv...)
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -50,6 +78,102 @@ func (c *awsCLI) run(key, secret, region string, args ...string) (string, string
 		c.t.Fatalf("aws %v: %v", args, err)
 	}
 	return out.String(), errb.String(), code
+}
+
+// cliAction is the service and command of an aws command line: "ec2 describe-vpcs".
+func cliAction(args []string) string {
+	var words []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") || len(words) == 2 {
+			break
+		}
+		words = append(words, a)
+	}
+	return strings.Join(words, " ")
+}
+
+// cliPython is the Python interpreter of the aws script bin (its #! line), or "" when bin is
+// not a Python script (the AWS installer's bundle): then every command is a process.
+func cliPython(bin string) string {
+	f, err := os.Open(bin)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	py, ok := strings.CutPrefix(strings.TrimSpace(line), "#!")
+	if !ok || strings.ContainsAny(py, " \t") || !strings.Contains(filepath.Base(py), "python") {
+		return ""
+	}
+	return py
+}
+
+// inProcess runs one command in the test's in-process runner, starting it first if need be.
+func (c *awsCLI) inProcess(py string, argv, env []string) (string, string, int) {
+	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.py == nil {
+		reqR, reqW, err := os.Pipe()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		ansR, ansW, err := os.Pipe()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		cmd := exec.Command(py, "testdata/awscli/inprocess.py")
+		cmd.Env = env
+		cmd.ExtraFiles = []*os.File{reqR, ansW} // fds 3 and 4
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err = cmd.Start()
+		reqR.Close()
+		ansW.Close()
+		if err != nil {
+			reqW.Close()
+			ansR.Close()
+			c.t.Fatalf("aws in-process runner: %v", err)
+		}
+		c.py, c.req, c.ansF, c.ans = cmd, reqW, ansR, bufio.NewReader(ansR)
+	}
+	b, err := json.Marshal(struct {
+		Args []string `json:"args"`
+		Env  []string `json:"env"`
+	}{argv, env})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := c.req.Write(append(b, '\n')); err != nil {
+		c.t.Fatalf("aws %v: in-process runner: %v (%s)", argv, err, c.py.Stderr)
+	}
+	line, err := c.ans.ReadBytes('\n')
+	if err != nil {
+		c.t.Fatalf("aws %v: in-process runner: %v (%s)", argv, err, c.py.Stderr)
+	}
+	var ans struct {
+		Stdout, Stderr string
+		Code           int
+	}
+	if err := json.Unmarshal(line, &ans); err != nil {
+		c.t.Fatalf("aws %v: in-process runner: %v: %s", argv, err, line)
+	}
+	return ans.Stdout, ans.Stderr, ans.Code
+}
+
+// close ends the in-process runner, if one was started.
+func (c *awsCLI) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.py == nil {
+		return
+	}
+	c.req.Close() // the runner ends at the end of its requests
+	if err := c.py.Wait(); err != nil {
+		c.t.Errorf("aws in-process runner: %v\n%s", err, c.py.Stderr)
+	}
+	c.ansF.Close()
+	c.py = nil
 }
 
 // ok runs a command that must succeed and decodes its JSON output into v.
