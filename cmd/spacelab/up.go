@@ -149,7 +149,7 @@ func runUp(o upOptions) error {
 	defer ctl.Close()
 	fmt.Print(exports)
 	fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
-	for _, h := range upHints(l, files[len(files)-1]) {
+	for _, h := range upHints(l, files[len(files)-1], readyPipe != nil) {
 		fmt.Fprintln(os.Stderr, "# "+h)
 	}
 	if o.ready != nil {
