@@ -43,7 +43,8 @@ func logsCmd() *cobra.Command {
 exits, and the router's line for each request to the app, in Heroku's log format
 (TIMESTAMP app[web.1]: …, TIMESTAMP heroku[router]: at=info …). The built-in web process
 writes nothing. The real CLI shows the same lines: heroku logs -a APP [--tail].`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeApps,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()
 			if err := requireRunning(st); err != nil {

@@ -232,6 +232,47 @@ func TestCompletion(t *testing.T) {
 	if out, code := spacelab(t, "", "completion", "bash"); code != 0 || !strings.Contains(out, "__start_spacelab") {
 		t.Errorf("completion bash (%d): %.200s", code, out)
 	}
+	// check completes both hosts, capture its host, logs the apps.
+	if out, _ := u.runAs(-1, "__complete", "check", "ip-172-16-0-8", "office-"); !strings.Contains(out, "office-pc\t") {
+		t.Errorf("check HOST <TAB>:\n%s", out)
+	}
+	if out, _ := u.runAs(-1, "__complete", "capture", "ip-172"); !strings.Contains(out, "ip-172-16-0-8\t") {
+		t.Errorf("capture <TAB>:\n%s", out)
+	}
+	if out, _ := u.runAs(-1, "__complete", "logs", ""); !strings.HasPrefix(out, "test-vpn-compute\n") {
+		t.Errorf("logs <TAB>:\n%s", out)
+	}
+	// Run as ./spacelab (the README builds it in the checkout), the script completes that word
+	// too: bash completes by the command word typed.
+	dir := t.TempDir()
+	if err := os.Symlink(binary, filepath.Join(dir, "spacelab")); err != nil {
+		t.Fatal(err)
+	}
+	rel := exec.Command("./spacelab", "completion", "bash")
+	rel.Dir = dir
+	if out, err := rel.Output(); err != nil || !strings.Contains(string(out), "complete -o default -F __start_spacelab ./spacelab\n") {
+		t.Errorf("./spacelab completion bash (%v) does not complete ./spacelab:\n%.300s", err, out)
+	}
+}
+
+// A wrong number of arguments says the command's usage and where its help is.
+func TestArgErrorsSayUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"exec"}, "usage: spacelab exec HOST -- CMD"},
+		{[]string{"logs"}, "usage: spacelab logs APP"},
+		{[]string{"check", "a"}, "usage: spacelab check FROM TARGET"},
+		{[]string{"hosts", "extra"}, "usage: spacelab hosts"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, code := spacelab(t, "", tc.args...)
+			if code == 0 || !strings.Contains(out, tc.want) || !strings.Contains(out, "--help") {
+				t.Errorf("(%d) lacks %q:\n%s", code, tc.want, out)
+			}
+		})
+	}
 }
 
 // The lists of built-in topologies and shipped scenarios, and --topology's help saying both
@@ -355,6 +396,19 @@ func TestUnprivilegedDoctorPredictsTheVPN(t *testing.T) {
 	tout, tcode := u.runAs(nobody, "exec", "internet", "--", tcpdump, "-n", "-r", empty)
 	if (tcode == 0) != ok["ids"] {
 		t.Errorf("doctor said ids ok=%v, but tcpdump in the sandbox exited %d:\n%s", ok["ids"], tcode, tout)
+	}
+	// spacelab capture, which doctor offers instead of tcpdump, records as this user.
+	captureWorks := false
+	for _, f := range rep.Features {
+		if strings.HasPrefix(f.Name, "packet captures with spacelab capture") {
+			captureWorks = f.Works
+		}
+	}
+	os.Chown(pcapDir, nobody, nobody)
+	cpcap := filepath.Join(pcapDir, "c.pcap")
+	cout, ccode := u.runAs(nobody, "capture", "internet", "-w", cpcap, "--for", "200ms")
+	if head, _ := os.ReadFile(cpcap); (ccode == 0 && len(head) >= 24) != captureWorks {
+		t.Errorf("doctor said spacelab capture works=%v, but it exited %d (%d bytes written):\n%s", captureWorks, ccode, len(head), cout)
 	}
 	if vpnWorks {
 		return
