@@ -289,7 +289,7 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("scenarios (%d):\n%s", code, out)
 	}
 	out, _ = spacelab(t, "", "up", "--help")
-	if !strings.Contains(out, `--topology FILE `) || !strings.Contains(out, `a built-in topology by name ("spacelab topologies" lists them) or a topology FILE`) {
+	if !strings.Contains(out, `--topology NAME|FILE `) || !strings.Contains(out, `a built-in topology by name ("spacelab topologies" lists them) or a topology file`) {
 		t.Errorf("up --help:\n%s", out)
 	}
 	// A name that is neither says so, and what exists.
@@ -565,6 +565,8 @@ func TestLoadErrorsCLI(t *testing.T) {
 	undef := write("undef.yaml", "name: u\nsteps:\n  - name: first\n    heroku: GET /spaces/${space}\n")
 	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 	escape := write("sub/escape.yaml", "name: e\ntopology: ../secret\nsteps: []\n")
+	typo := write("typo.yaml", "heroku:\n  spaces:\n    - name: s\n      regoin: tokyo\n")
+	stepTypo := write("steptypo.yaml", "name: t\nsteps:\n  - name: first\n    heroku: GET /spaces/s\n    expekt: {status: 200}\n")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -574,6 +576,9 @@ func TestLoadErrorsCLI(t *testing.T) {
 		{[]string{"up", "--topology", secret}, "spacelab: topology: " + secret + ": not a topology"},
 		{[]string{"run", undef}, "spacelab: scenarios: " + undef + ":3: steps[0] (first): ${space} is not defined"},
 		{[]string{"run", escape}, "spacelab: scenarios: " + escape + ": topology: ../secret leaves the scenario's directory"},
+		// A misspelt key is named in the file's terms, not by the Go type it missed.
+		{[]string{"up", "--topology", typo}, "spacelab: topology: " + typo + ":4: unknown key regoin (misspelt, or at the wrong indentation)"},
+		{[]string{"run", stepTypo}, "spacelab: scenarios: " + stepTypo + ":5: unknown key expekt (misspelt, or at the wrong indentation)"},
 	} {
 		out, code := spacelab(t, "", tc.args...)
 		if code == 0 || !strings.Contains(out, tc.want) {
