@@ -469,6 +469,25 @@ func TestOfficeStrongswanScriptSaysWhatIsMissing(t *testing.T) {
 	}
 }
 
+// build-image.sh says, before building anything, that Docker is missing or its daemon does not
+// answer, and what to do.
+func TestBuildImageSaysWhatIsMissing(t *testing.T) {
+	dir := t.TempDir()
+	down := filepath.Join(dir, "docker")
+	os.WriteFile(down, []byte("#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n"), 0o755)
+	for _, tc := range []struct{ docker, want string }{
+		{filepath.Join(dir, "nope"), "is not installed: apt-get install docker.io"},
+		{down, "no Docker daemon answers " + down + " (Cannot connect to the Docker daemon"},
+	} {
+		cmd := exec.Command("bash", "../../scripts/build-image.sh")
+		cmd.Env = append(os.Environ(), "DOCKER="+tc.docker)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.want) || strings.Contains(string(out), "static spacelab") {
+			t.Errorf("build-image.sh with DOCKER=%s (%v) lacks %q or built first:\n%s", tc.docker, err, tc.want, out)
+		}
+	}
+}
+
 // The troubleshooting page is one text: docs/troubleshooting.md, shown by `spacelab help
 // troubleshooting`, listed in `spacelab --help` and linked from the README.
 func TestTroubleshootingPage(t *testing.T) {
