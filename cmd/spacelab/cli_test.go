@@ -572,7 +572,10 @@ func TestRealStrongswanVPN(t *testing.T) {
 	t.Cleanup(func() {
 		stop := exec.Command("bash", "../../scripts/office-strongswan.sh", "--stop")
 		stop.Env = append(os.Environ(), "STRONGSWAN_DIR="+ssDir)
-		stop.Run()
+		// --stop returns once charon has exited, and says so.
+		if out, err := stop.CombinedOutput(); err != nil || !strings.Contains(string(out), "stopped strongSwan") {
+			t.Errorf("office-strongswan.sh --stop (%v):\n%s", err, out)
+		}
 	})
 	var table string
 	for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
