@@ -59,7 +59,11 @@ writes nothing. The real CLI shows the same lines: heroku logs -a APP [--tail].`
 				b, _ := io.ReadAll(resp.Body)
 				return fmt.Errorf("logs: %s", strings.TrimSpace(string(b)))
 			}
-			_, err = io.Copy(os.Stdout, resp.Body)
+			n, err := io.Copy(os.Stdout, resp.Body)
+			if err == nil && n == 0 {
+				// Say why nothing is printed rather than print nothing.
+				fmt.Fprintf(os.Stderr, "# spacelab logs: nothing from %s yet: the built-in web process writes nothing, and no request has reached the app (the router logs each one)\n", args[0])
+			}
 			return err
 		},
 	}

@@ -242,6 +242,10 @@ func TestCompletion(t *testing.T) {
 	if out, _ := u.runAs(-1, "__complete", "logs", ""); !strings.HasPrefix(out, "test-vpn-compute\n") {
 		t.Errorf("logs <TAB>:\n%s", out)
 	}
+	// On a fresh emulator the app has logged nothing: logs says why instead of printing nothing.
+	if out, code := u.runAs(-1, "logs", "test-vpn-compute"); code != 0 || !strings.Contains(out, "nothing from test-vpn-compute yet") {
+		t.Errorf("logs of a quiet app (%d):\n%s", code, out)
+	}
 	// Run as ./spacelab (the README builds it in the checkout), the script completes that word
 	// too: bash completes by the command word typed.
 	dir := t.TempDir()
