@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,6 +157,8 @@ func stepLines(doc *yaml.Node) []int {
 	return nil
 }
 
+var unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
 // yamlError says a YAML error as "SOURCE:LINE: problem", one line per problem.
 func yamlError(source string, err error) string {
 	probs := []string{strings.TrimPrefix(err.Error(), "yaml: ")}
@@ -164,6 +167,9 @@ func yamlError(source string, err error) string {
 		probs = te.Errors
 	}
 	for i, p := range probs {
+		// yaml.v3 names the Go type ("field bogus not found in type scenarios.Step"): say it
+		// in the file's terms.
+		p = unknownField.ReplaceAllString(p, "unknown key $1 (misspelt, or at the wrong indentation)")
 		if rest, ok := strings.CutPrefix(p, "line "); ok {
 			if n, msg, ok := strings.Cut(rest, ": "); ok {
 				if _, err := strconv.Atoi(n); err == nil {

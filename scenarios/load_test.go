@@ -19,7 +19,7 @@ func TestLoadErrorsNameTheFileAndLine(t *testing.T) {
 	}{
 		{"empty", "", "bad.yaml: the file is empty"},
 		{"syntax", "steps:\n  - heroku: [\n", "bad.yaml:2: "},
-		{"unknown key", "steps:\n  - heroku: GET /account\n    expekt: {}\n", "bad.yaml:3: field expekt not found"},
+		{"unknown key", "steps:\n  - heroku: GET /account\n    expekt: {}\n", "bad.yaml:3: unknown key expekt (misspelt"},
 		{"no kind", "name: x\nsteps:\n  - heroku: GET /account\n  - name: nothing\n", "bad.yaml:4: steps[1] (nothing): needs exactly one of"},
 		{"undefined variable", "steps:\n  - heroku: GET /account\n    save: {me: email}\n  - name: use it\n    aws: {action: DescribeVpcs, params: {VpcId.1: \"${vpc}\", X: \"${me}\"}}\n",
 			"bad.yaml:4: steps[1] (use it): ${vpc} is not defined: no earlier step saves it"},

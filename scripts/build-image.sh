@@ -16,6 +16,15 @@ IMAGE=${IMAGE:-spacelab:dev}
 DOCKER=${DOCKER:-docker}
 root=build/image/rootfs
 
+# Before the build: the daemon must answer this user (spacelab doctor checks the same).
+command -v "$DOCKER" >/dev/null || { echo "build-image: $DOCKER is not installed: apt-get install docker.io (as root), then start the daemon" >&2; exit 1; }
+if ! err=$("$DOCKER" version --format '{{.Server.Version}}' 2>&1 >/dev/null); then
+  fix="start it as root: systemctl start docker, or dockerd & where there is no systemd"
+  case $err in *"permission denied"*) fix="it runs, but this user may not use it: as root, usermod -aG docker $(id -un), then log in again" ;; esac
+  echo "build-image: no Docker daemon answers $DOCKER ($(echo "$err" | head -n1)); $fix (spacelab doctor checks this)" >&2
+  exit 1
+fi
+
 tools=(/usr/bin/curl /usr/bin/dig /usr/lib/ipsec/charon /usr/sbin/swanctl)
 pkgs=(libstrongswan strongswan-libcharon strongswan-charon strongswan-swanctl libcharon-extra-plugins)
 for t in "${tools[@]}"; do

@@ -3,7 +3,7 @@
 # `spacelab up`, configured from what `heroku spaces:vpn:config` prints, and bring both tunnels up.
 #
 #   scripts/office-strongswan.sh office enablement-jp [office-gw] [192.168.0.0/16]
-#   scripts/office-strongswan.sh --stop
+#   scripts/office-strongswan.sh --stop     # returns once charon has exited
 #
 # Run it as the user who ran `spacelab up`, in the same shell (it reads the HEROKU_* variables,
 # else the env file in spacelab's state directory: $SPACELAB_STATE_DIR, $XDG_RUNTIME_DIR/spacelab
@@ -19,7 +19,19 @@ charon=${CHARON:-/usr/lib/ipsec/charon}
 swanctl=${SWANCTL:-/usr/sbin/swanctl}
 
 if [ "${1:-}" = "--stop" ]; then
-  [ -f "$dir/charon.pid" ] && kill "$(cat "$dir/charon.pid")" 2>/dev/null || true
+  if [ ! -f "$dir/charon.pid" ]; then
+    echo "office-strongswan.sh: no strongSwan of this script in $dir (STRONGSWAN_DIR): nothing to stop"
+  elif p=$(cat "$dir/charon.pid") && kill "$p" 2>/dev/null; then
+    # The pid is the spacelab exec that runs charon; it returns once charon has exited.
+    for _ in $(seq 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$p" 2>/dev/null; then
+      echo "office-strongswan.sh: strongSwan (spacelab exec pid $p) is still stopping; its log: $dir/charon.log" >&2
+      exit 1
+    fi
+    echo "office-strongswan.sh: stopped strongSwan (spacelab exec pid $p)"
+  else
+    echo "office-strongswan.sh: strongSwan (spacelab exec pid $p) had already exited"
+  fi
   rm -rf "$dir"
   exit 0
 fi

@@ -21,7 +21,7 @@ func TestLoadErrorsNameTheFileAndPlace(t *testing.T) {
 		{"empty", "", []string{"bad.yaml: the file is empty"}, nil},
 		{"only comments", "# nothing\n", []string{"bad.yaml: the file is empty"}, nil},
 		{"syntax", "heroku:\n  spaces: [\n", []string{"bad.yaml:2: "}, []string{"yaml: line"}},
-		{"unknown key", "heroku:\n  spacez: []\n", []string{"bad.yaml:2: field spacez not found"}, nil},
+		{"unknown key", "heroku:\n  spacez: []\n", []string{"bad.yaml:2: unknown key spacez (misspelt"}, nil},
 		{"not a mapping", "root:x:0:0:root:/root:/bin/bash\n", []string{"bad.yaml: not a topology"}, []string{"root:x"}},
 		{"bad cidr", acct + "          cidr: nope\n", []string{"bad.yaml:9: aws.accounts[0].vpcs[0].cidr (vpc-1): cidr \"nope\""}, nil},
 		{"router ips", "heroku:\n  spaces:\n    - name: s\n      apps:\n        - name: a\n          router_ips: [10.0.0.9]\n",

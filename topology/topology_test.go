@@ -37,7 +37,7 @@ func TestResolveErrors(t *testing.T) {
 	tests := []struct {
 		name, doc, want string
 	}{
-		{"unknown key", "heroku: {spacez: []}", "field spacez not found"},
+		{"unknown key", "heroku: {spacez: []}", "unknown key spacez"},
 		{"bad account id", "aws: {accounts: [{id: '12', access_key_id: a, secret_access_key: b}]}", `id "12" is not a 12-digit AWS account id`},
 		{"missing credentials", "aws: {accounts: [{id: '123456789012'}]}", "access_key_id and secret_access_key are required"},
 		{"bad vpc cidr", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: us-east-1, cidr: nope}]}]}", `cidr "nope"`},
@@ -49,7 +49,7 @@ func TestResolveErrors(t *testing.T) {
 		{"bad vpn policy", "heroku: {spaces: [{name: s, vpn_policy: {ike: [aes999-md7]}}]}", "vpn_policy.ike"},
 		{"bad office ipsec", "offices: [{name: o, gateway: {name: g, address: nope}, lan: 192.168.0.0/24}]", `gateway address "nope"`},
 		{"negative quota", "aws: {quotas: {routes_per_route_table: -1}}", "aws.quotas.routes_per_route_table: -1 is negative"},
-		{"unknown quota", "aws: {quotas: {routes: 5}}", "field routes not found"},
+		{"unknown quota", "aws: {quotas: {routes: 5}}", "unknown key routes"},
 		{"unknown region", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: us-east-9, cidr: 10.0.0.0/16}]}]}", `"us-east-9" is not an AWS region`},
 		{"opt-in region not enabled", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, vpcs: [{id: v, region: af-south-1, cidr: 10.0.0.0/16}]}]}", "af-south-1 is an opt-in region; list it in the account's opt_in_regions"},
 		{"unknown opt-in region", "aws: {accounts: [{id: '123456789012', access_key_id: a, secret_access_key: b, opt_in_regions: [mars-1]}]}", `"mars-1" is not an AWS region`},

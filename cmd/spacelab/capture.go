@@ -32,7 +32,8 @@ device, go to a second file, FILE-inner.pcap.
 --filter takes a small part of tcpdump's syntax: terms joined by "and", each one of tcp, udp,
 icmp, arp, host ADDR, src ADDR, dst ADDR, port N, or not TERM. The capture stops after --for,
 after --count packets, or at Ctrl-C.`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeHosts,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()
 			if err := requireRunning(st); err != nil {

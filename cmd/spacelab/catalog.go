@@ -113,22 +113,60 @@ func completeHosts(cmd *cobra.Command, args []string, toComplete string) ([]stri
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveDefault
 	}
+	return hostNames(toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeTwoHosts completes `spacelab check FROM TARGET`: a host name for both.
+func completeTwoHosts(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 1 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return hostNames(toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeApps completes `spacelab logs APP`: the apps whose dynos run in the emulator.
+func completeApps(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	hs := runningHosts()
+	seen := map[string]bool{}
+	var apps []string
+	for _, h := range hs {
+		// A dyno host is named dyno/APP/PROCESS.N.
+		if parts := strings.Split(h.Name, "/"); h.Kind == "dyno" && len(parts) == 3 && !seen[parts[1]] {
+			seen[parts[1]] = true
+			apps = append(apps, parts[1])
+		}
+	}
+	return withPrefix(apps, toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// runningHosts lists the hosts of the emulator running in this state directory (none when none
+// runs).
+func runningHosts() []netns.HostInfo {
 	st := lab.DefaultState()
 	if st.Running() == 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		return nil
 	}
 	hs, err := netns.ListHosts(st.SandboxSocket())
 	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		return nil
 	}
+	return hs
+}
+
+// hostNames are the names and aliases of the running emulator's hosts that start with prefix,
+// each with what it is as the description.
+func hostNames(prefix string) []string {
 	var names []string
-	for _, h := range hs {
+	for _, h := range runningHosts() {
 		names = append(names, h.Name+"\t"+h.Kind)
 		for _, a := range h.Aliases {
 			names = append(names, a+"\t"+h.Name)
 		}
 	}
-	return withPrefix(names, toComplete), cobra.ShellCompDirectiveNoFileComp
+	return withPrefix(names, prefix)
 }
 
 func withPrefix(xs []string, prefix string) []string {

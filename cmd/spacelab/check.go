@@ -146,7 +146,8 @@ agreed with the model.
 TARGET is an address or name (ping), NAME:PORT (tcp; http for port 80), or a URL (http).
 --proto tcp|udp|icmp|http|dns chooses explicitly. Exit code: 0 reachable, 1 blocked, 2 the
 model and the packets disagree (a bug in spacelab), 3 the check could not run.`,
-		Args: cobra.ExactArgs(2),
+		Args:              cobra.ExactArgs(2),
+		ValidArgsFunction: completeTwoHosts,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()
 			if err := requireRunning(st); err != nil {

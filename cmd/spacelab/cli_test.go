@@ -508,6 +508,43 @@ func TestRealStrongswanVPN(t *testing.T) {
 	if err := json.Unmarshal([]byte(herokuRun("spaces:vpn:config", "office", "--space", "enablement-jp", "--json")), &cfg); err != nil || len(cfg.Tunnels) != 2 {
 		t.Fatalf("vpn:config: %v %+v", err, cfg)
 	}
+	// As sudo runs it: no HEROKU_* or state-directory variables, spacelab not on PATH (only
+	// beside the scripts directory, where go build -o spacelab puts it); and a charon that
+	// crashes at start. The script finds the env file, gets as far as starting charon, and says
+	// it crashed instead of claiming strongSwan runs.
+	if _, err := os.Stat(fmt.Sprintf("/tmp/spacelab-%d/env", os.Getuid())); err != nil {
+		fake := 40000 + os.Getpid()%20000 // a SUDO_UID no one has: its state directory is this lab's
+		link := fmt.Sprintf("/tmp/spacelab-%d", fake)
+		os.Remove(link)
+		if err := os.Symlink(u.state, link); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(link)
+		tree := t.TempDir()
+		os.Mkdir(filepath.Join(tree, "scripts"), 0o755)
+		src, err := os.ReadFile("../../scripts/office-strongswan.sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(tree, "scripts", "office-strongswan.sh"), src, 0o755)
+		os.Symlink(binary, filepath.Join(tree, "spacelab"))
+		crash := filepath.Join(tree, "charon")
+		os.WriteFile(crash, []byte("#!/bin/sh\necho 'charon: plugin loading crashed' >&2\nkill -SEGV $$\n"), 0o755)
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "HEROKU") && !strings.HasPrefix(kv, "SPACELAB") && !strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") && !strings.HasPrefix(kv, "PATH=") {
+				env = append(env, kv)
+			}
+		}
+		sudo := exec.Command("bash", filepath.Join(tree, "scripts", "office-strongswan.sh"), "office", "enablement-jp")
+		sudo.Env = append(env, "PATH=/usr/bin:/bin", fmt.Sprintf("SUDO_UID=%d", fake), "HEROKU="+heroku, "CHARON="+crash,
+			"STRONGSWAN_DIR="+filepath.Join(tree, "ss"), "HOME="+tree)
+		out, err := sudo.CombinedOutput()
+		if err == nil || strings.Contains(string(out), "strongSwan runs") || !strings.Contains(string(out), "charon did not start in office-gw") ||
+			!strings.Contains(string(out), "plugin loading crashed") {
+			t.Fatalf("office-strongswan.sh as under sudo, with a crashing charon (%v):\n%s", err, out)
+		}
+	}
 	ssDir := t.TempDir()
 	script := exec.Command("bash", "../../scripts/office-strongswan.sh", "office", "enablement-jp")
 	script.Env = append(append(os.Environ(), u.env...), "SPACELAB="+binary, "HEROKU="+heroku, "SPACELAB_STATE_DIR="+u.state,
@@ -535,7 +572,10 @@ func TestRealStrongswanVPN(t *testing.T) {
 	t.Cleanup(func() {
 		stop := exec.Command("bash", "../../scripts/office-strongswan.sh", "--stop")
 		stop.Env = append(os.Environ(), "STRONGSWAN_DIR="+ssDir)
-		stop.Run()
+		// --stop returns once charon has exited, and says so.
+		if out, err := stop.CombinedOutput(); err != nil || !strings.Contains(string(out), "stopped strongSwan") {
+			t.Errorf("office-strongswan.sh --stop (%v):\n%s", err, out)
+		}
 	})
 	var table string
 	for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {

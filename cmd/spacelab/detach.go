@@ -72,6 +72,7 @@ func detachUp(st lab.State) error {
 		return fmt.Errorf("up --detach: %w", err)
 	}
 	child := exec.Command(self, os.Args[1:]...)
+	child.Args[0] = os.Args[0] // its hints name the binary as the user ran it (selfName)
 	child.Env = append(os.Environ(), readyFDEnv+"=3", "SPACELAB_STATE_DIR="+st.Dir)
 	child.Stdout, child.Stderr = log, log
 	child.ExtraFiles = []*os.File{w}
@@ -111,7 +112,7 @@ func detachUp(st lab.State) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "# spacelab is up in the background (pid %d, state %s, log %s)\n", child.Process.Pid, st.Dir, st.LogFile())
-	fmt.Fprintf(os.Stderr, "# . %s   or: eval \"$(spacelab env)\"; spacelab down to stop\n", st.EnvFile())
+	fmt.Fprintf(os.Stderr, "# %s env prints the export lines again\n", selfName())
 	child.Process.Release()
 	return nil
 }

@@ -88,6 +88,9 @@ func TestUpDetachEnvDown(t *testing.T) {
 	if !strings.Contains(d.stderr, "heroku spaces:peering:info enablement-jp") {
 		t.Errorf("up --detach does not say what to try first, as the foreground up does:\n%s", d.stderr)
 	}
+	if strings.Contains(d.stderr, "Ctrl-C") || !strings.Contains(d.stderr, "spacelab down to stop") {
+		t.Errorf("up --detach returned, so Ctrl-C no longer stops it; its hints should say spacelab down:\n%s", d.stderr)
+	}
 	for _, k := range []string{"HEROKU_HOST", "AWS_ENDPOINT_URL"} {
 		code, doc := health(t, u.getenv(k))
 		if code != http.StatusOK || doc["ready"] != true || doc["topology"] != "private-space-peering" || doc["hosts"].(float64) == 0 {

@@ -57,6 +57,7 @@ var doctorFeatures = []struct {
 	{"site-to-site VPN: the space's IPsec gateway and its tunnels (spaces:vpn:*)", []string{"userns", "nftables", "tun"}},
 	{"a real strongSwan in the office (scripts/office-strongswan.sh)", []string{"userns", "nftables", "tun", "heroku", "strongswan"}},
 	{"packet captures with tcpdump (spacelab exec HOST -- tcpdump …)", []string{"userns", "tcpdump", "ids"}},
+	{"packet captures with spacelab capture HOST -w FILE.pcap", []string{"userns", "nftables"}},
 	{"Docker: docker-compose up, testcontainers-go", []string{"docker", "compose"}},
 	{"Terraform with the AWS provider against spacelab up", []string{"userns", "nftables", "terraform"}},
 }
@@ -230,7 +231,7 @@ func checkIDs(context.Context) doctorCheck {
 		return c
 	}
 	c.Detail = fmt.Sprintf("only uid %d is mapped in this user's sandbox: tcpdump fails there (\"Couldn't change to 'tcpdump' uid=…: Operation not permitted\", also with -Z root)", os.Geteuid())
-	c.Fix = "run spacelab up as root to capture with tcpdump"
+	c.Fix = "spacelab capture HOST -w FILE.pcap records as this user; run spacelab up as root to capture with tcpdump itself"
 	return c
 }
 
@@ -408,7 +409,14 @@ func checkDocker(ctx context.Context) doctorCheck {
 	v, err := toolVersion(ctx, p, "version", "--format", "{{.Server.Version}}")
 	if err != nil {
 		c.Detail = err.Error()
-		c.Fix = "start the Docker daemon, or (as root) add this user to the docker group: usermod -aG docker " + currentUser()
+		switch {
+		case strings.Contains(c.Detail, "permission denied") && os.Geteuid() != 0:
+			c.Fix = "the daemon runs but this user may not use it: (as root) usermod -aG docker " + currentUser() + ", then log in again"
+		case os.Geteuid() == 0:
+			c.Fix = "start the Docker daemon: systemctl start docker, or dockerd & where there is no systemd"
+		default:
+			c.Fix = "start the Docker daemon (as root: systemctl start docker, or dockerd &); if it then says permission denied, (as root) usermod -aG docker " + currentUser()
+		}
 		return c
 	}
 	c.OK, c.Detail = true, p+": server "+v

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -12,8 +14,9 @@ import (
 )
 
 // upHints are the next steps `spacelab up` suggests, taken from what the lab actually holds, so
-// each one works on the topology that was loaded.
-func upHints(l *lab.Lab, envFile string) []string {
+// each one works on the topology that was loaded. A detached up says how to stop it without
+// Ctrl-C, which does not reach it.
+func upHints(l *lab.Lab, envFile string, detached bool) []string {
 	var try []string
 	var host, app string
 	l.World.View(func(tx *emulator.Tx) error {
@@ -48,16 +51,31 @@ func upHints(l *lab.Lab, envFile string) []string {
 	if len(try) > 0 {
 		out[0] += "   then: " + strings.Join(try, "; ")
 	}
-	line := "spacelab hosts"
+	self := selfName()
+	line := self + " hosts"
 	if host != "" {
-		line += " | spacelab exec " + host + " -- "
+		line += " | " + self + " exec " + host + " -- "
 		if app != "" {
 			line += "dig +short " + app + ".herokuapp.com" // DNS answers before any peering or route exists
 		} else {
 			line += "hostname"
 		}
 	}
-	return append(out, line+" | Ctrl-C or spacelab down to stop")
+	stop := " | Ctrl-C or " + self + " down to stop"
+	if detached {
+		stop = " | " + self + " down to stop"
+	}
+	return append(out, line+stop)
+}
+
+// selfName is how the user runs this binary, for commands spacelab suggests: "./spacelab"
+// when they ran it so (the README builds it in the checkout, not on PATH), else "spacelab".
+func selfName() string {
+	a := os.Args[0]
+	if filepath.Base(a) == "spacelab" && !filepath.IsAbs(a) && strings.Contains(a, "/") {
+		return a
+	}
+	return "spacelab"
 }
 
 func firstInstanceID(l *lab.Lab) string {

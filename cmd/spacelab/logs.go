@@ -43,7 +43,8 @@ func logsCmd() *cobra.Command {
 exits, and the router's line for each request to the app, in Heroku's log format
 (TIMESTAMP app[web.1]: …, TIMESTAMP heroku[router]: at=info …). The built-in web process
 writes nothing. The real CLI shows the same lines: heroku logs -a APP [--tail].`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeApps,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st := lab.DefaultState()
 			if err := requireRunning(st); err != nil {
@@ -58,7 +59,11 @@ writes nothing. The real CLI shows the same lines: heroku logs -a APP [--tail].`
 				b, _ := io.ReadAll(resp.Body)
 				return fmt.Errorf("logs: %s", strings.TrimSpace(string(b)))
 			}
-			_, err = io.Copy(os.Stdout, resp.Body)
+			n, err := io.Copy(os.Stdout, resp.Body)
+			if err == nil && n == 0 {
+				// Say why nothing is printed rather than print nothing.
+				fmt.Fprintf(os.Stderr, "# spacelab logs: nothing from %s yet: the built-in web process writes nothing, and no request has reached the app (the router logs each one)\n", args[0])
+			}
 			return err
 		},
 	}

@@ -70,7 +70,51 @@ what this machine lets you run; "spacelab help troubleshooting" explains the err
 	cmd.AddCommand(clockCmd())
 	cmd.AddCommand(labCmd(), logsCmd())
 	cmd.AddCommand(faultCmd())
+	completeAsRun(cmd)
+	usageOnArgErrors(cmd)
 	return cmd
+}
+
+// completeAsRun makes `completion bash` also complete the binary under the name it was run by:
+// bash completes a command by the word typed, and the README runs ./spacelab, not spacelab.
+func completeAsRun(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	self := selfName()
+	if self == "spacelab" {
+		return
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		for _, sh := range c.Commands() {
+			if run := sh.RunE; sh.Name() == "bash" && run != nil {
+				sh.RunE = func(cmd *cobra.Command, args []string) error {
+					if err := run(cmd, args); err != nil {
+						return err
+					}
+					_, err := fmt.Fprintf(cmd.OutOrStdout(), "complete -o default -F __start_spacelab %s\n", self)
+					return err
+				}
+			}
+		}
+	}
+}
+
+// usageOnArgErrors makes a wrong number of arguments say the command's usage and where its help
+// is, not only cobra's "accepts 1 arg(s), received 0".
+func usageOnArgErrors(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return fmt.Errorf("%w\nusage: %s (%s --help says more)", err, cmd.UseLine(), cmd.CommandPath())
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageOnArgErrors(sub)
+	}
 }
 
 func logger(debug bool) *slog.Logger {

@@ -232,6 +232,51 @@ func TestCompletion(t *testing.T) {
 	if out, code := spacelab(t, "", "completion", "bash"); code != 0 || !strings.Contains(out, "__start_spacelab") {
 		t.Errorf("completion bash (%d): %.200s", code, out)
 	}
+	// check completes both hosts, capture its host, logs the apps.
+	if out, _ := u.runAs(-1, "__complete", "check", "ip-172-16-0-8", "office-"); !strings.Contains(out, "office-pc\t") {
+		t.Errorf("check HOST <TAB>:\n%s", out)
+	}
+	if out, _ := u.runAs(-1, "__complete", "capture", "ip-172"); !strings.Contains(out, "ip-172-16-0-8\t") {
+		t.Errorf("capture <TAB>:\n%s", out)
+	}
+	if out, _ := u.runAs(-1, "__complete", "logs", ""); !strings.HasPrefix(out, "test-vpn-compute\n") {
+		t.Errorf("logs <TAB>:\n%s", out)
+	}
+	// On a fresh emulator the app has logged nothing: logs says why instead of printing nothing.
+	if out, code := u.runAs(-1, "logs", "test-vpn-compute"); code != 0 || !strings.Contains(out, "nothing from test-vpn-compute yet") {
+		t.Errorf("logs of a quiet app (%d):\n%s", code, out)
+	}
+	// Run as ./spacelab (the README builds it in the checkout), the script completes that word
+	// too: bash completes by the command word typed.
+	dir := t.TempDir()
+	if err := os.Symlink(binary, filepath.Join(dir, "spacelab")); err != nil {
+		t.Fatal(err)
+	}
+	rel := exec.Command("./spacelab", "completion", "bash")
+	rel.Dir = dir
+	if out, err := rel.Output(); err != nil || !strings.Contains(string(out), "complete -o default -F __start_spacelab ./spacelab\n") {
+		t.Errorf("./spacelab completion bash (%v) does not complete ./spacelab:\n%.300s", err, out)
+	}
+}
+
+// A wrong number of arguments says the command's usage and where its help is.
+func TestArgErrorsSayUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"exec"}, "usage: spacelab exec HOST -- CMD"},
+		{[]string{"logs"}, "usage: spacelab logs APP"},
+		{[]string{"check", "a"}, "usage: spacelab check FROM TARGET"},
+		{[]string{"hosts", "extra"}, "usage: spacelab hosts"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, code := spacelab(t, "", tc.args...)
+			if code == 0 || !strings.Contains(out, tc.want) || !strings.Contains(out, "--help") {
+				t.Errorf("(%d) lacks %q:\n%s", code, tc.want, out)
+			}
+		})
+	}
 }
 
 // The lists of built-in topologies and shipped scenarios, and --topology's help saying both
@@ -248,7 +293,7 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("scenarios (%d):\n%s", code, out)
 	}
 	out, _ = spacelab(t, "", "up", "--help")
-	if !strings.Contains(out, `--topology FILE `) || !strings.Contains(out, `a built-in topology by name ("spacelab topologies" lists them) or a topology FILE`) {
+	if !strings.Contains(out, `--topology NAME|FILE `) || !strings.Contains(out, `a built-in topology by name ("spacelab topologies" lists them) or a topology file`) {
 		t.Errorf("up --help:\n%s", out)
 	}
 	// A name that is neither says so, and what exists.
@@ -356,6 +401,19 @@ func TestUnprivilegedDoctorPredictsTheVPN(t *testing.T) {
 	if (tcode == 0) != ok["ids"] {
 		t.Errorf("doctor said ids ok=%v, but tcpdump in the sandbox exited %d:\n%s", ok["ids"], tcode, tout)
 	}
+	// spacelab capture, which doctor offers instead of tcpdump, records as this user.
+	captureWorks := false
+	for _, f := range rep.Features {
+		if strings.HasPrefix(f.Name, "packet captures with spacelab capture") {
+			captureWorks = f.Works
+		}
+	}
+	os.Chown(pcapDir, nobody, nobody)
+	cpcap := filepath.Join(pcapDir, "c.pcap")
+	cout, ccode := u.runAs(nobody, "capture", "internet", "-w", cpcap, "--for", "200ms")
+	if head, _ := os.ReadFile(cpcap); (ccode == 0 && len(head) >= 24) != captureWorks {
+		t.Errorf("doctor said spacelab capture works=%v, but it exited %d (%d bytes written):\n%s", captureWorks, ccode, len(head), cout)
+	}
 	if vpnWorks {
 		return
 	}
@@ -412,6 +470,25 @@ func TestOfficeStrongswanScriptSaysWhatIsMissing(t *testing.T) {
 				t.Fatalf("(%v) lacks %q:\n%s", err, tc.want, out)
 			}
 		})
+	}
+}
+
+// build-image.sh says, before building anything, that Docker is missing or its daemon does not
+// answer, and what to do.
+func TestBuildImageSaysWhatIsMissing(t *testing.T) {
+	dir := t.TempDir()
+	down := filepath.Join(dir, "docker")
+	os.WriteFile(down, []byte("#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n"), 0o755)
+	for _, tc := range []struct{ docker, want string }{
+		{filepath.Join(dir, "nope"), "is not installed: apt-get install docker.io"},
+		{down, "no Docker daemon answers " + down + " (Cannot connect to the Docker daemon"},
+	} {
+		cmd := exec.Command("bash", "../../scripts/build-image.sh")
+		cmd.Env = append(os.Environ(), "DOCKER="+tc.docker)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.want) || strings.Contains(string(out), "static spacelab") {
+			t.Errorf("build-image.sh with DOCKER=%s (%v) lacks %q or built first:\n%s", tc.docker, err, tc.want, out)
+		}
 	}
 }
 
@@ -511,6 +588,8 @@ func TestLoadErrorsCLI(t *testing.T) {
 	undef := write("undef.yaml", "name: u\nsteps:\n  - name: first\n    heroku: GET /spaces/${space}\n")
 	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
 	escape := write("sub/escape.yaml", "name: e\ntopology: ../secret\nsteps: []\n")
+	typo := write("typo.yaml", "heroku:\n  spaces:\n    - name: s\n      regoin: tokyo\n")
+	stepTypo := write("steptypo.yaml", "name: t\nsteps:\n  - name: first\n    heroku: GET /spaces/s\n    expekt: {status: 200}\n")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -520,6 +599,9 @@ func TestLoadErrorsCLI(t *testing.T) {
 		{[]string{"up", "--topology", secret}, "spacelab: topology: " + secret + ": not a topology"},
 		{[]string{"run", undef}, "spacelab: scenarios: " + undef + ":3: steps[0] (first): ${space} is not defined"},
 		{[]string{"run", escape}, "spacelab: scenarios: " + escape + ": topology: ../secret leaves the scenario's directory"},
+		// A misspelt key is named in the file's terms, not by the Go type it missed.
+		{[]string{"up", "--topology", typo}, "spacelab: topology: " + typo + ":4: unknown key regoin (misspelt, or at the wrong indentation)"},
+		{[]string{"run", stepTypo}, "spacelab: scenarios: " + stepTypo + ":5: unknown key expekt (misspelt, or at the wrong indentation)"},
 	} {
 		out, code := spacelab(t, "", tc.args...)
 		if code == 0 || !strings.Contains(out, tc.want) {

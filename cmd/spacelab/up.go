@@ -58,7 +58,7 @@ rules, UUIDs) the same on every run that makes the same API calls.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&topoFile, "topology", "", "a built-in topology by name (\"spacelab topologies\" lists them) or a topology `FILE` (default: the built-in \"default\", the Private Space Peering world)")
+	f.StringVar(&topoFile, "topology", "", "`NAME|FILE`: a built-in topology by name (\"spacelab topologies\" lists them) or a topology file (default: the built-in \"default\", the Private Space Peering world)")
 	cmd.RegisterFlagCompletionFunc("topology", completeTopologies)
 	f.StringVar(&envFile, "env-file", "", "also write the export lines to this file")
 	f.StringVar(&herokuAddr, "heroku-listen", defaultHerokuAddr, "address of the fake Heroku API (127.0.0.1 or localhost only)")
@@ -149,7 +149,7 @@ func runUp(o upOptions) error {
 	defer ctl.Close()
 	fmt.Print(exports)
 	fmt.Fprintf(os.Stderr, "# spacelab is up (ready in %s): Heroku API %s, AWS API %s\n", l.ReadyIn.Round(time.Millisecond), l.HerokuURL, l.AWSURL)
-	for _, h := range upHints(l, files[len(files)-1]) {
+	for _, h := range upHints(l, files[len(files)-1], readyPipe != nil) {
 		fmt.Fprintln(os.Stderr, "# "+h)
 	}
 	if o.ready != nil {

@@ -49,7 +49,7 @@ func readBuildInfo(bi *debug.BuildInfo, ok bool) buildInfo {
 		}
 	}
 	if b.Commit == "" {
-		b.NoVCS = "no VCS info: built with -buildvcs=false, by go run, or outside a git checkout"
+		b.NoVCS = "no VCS info: built with -buildvcs=false (go env GOFLAGS shows one set for every build), by go run, or outside a git checkout"
 	}
 	return b
 }

@@ -20,7 +20,7 @@ func TestVersionSaysOnlyWhatTheBuildRecorded(t *testing.T) {
 			[]string{"spacelab v0.0.0-20261202054920-7812a38f892f\n", "commit  7812a38f892f6dea3f5c1bdc092a3f6070a5c48a (2026-12-02T05:49:20Z) with uncommitted changes", "go      go1.26.8 "},
 			[]string{"no VCS"}},
 		{"-buildvcs=false", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/spacelab-dev/spacelab", Version: "(devel)"}}, true,
-			[]string{"spacelab dev\n", "commit  unknown (no VCS info: built with -buildvcs=false", "go      go1.26.8 "},
+			[]string{"spacelab dev\n", "commit  unknown (no VCS info: built with -buildvcs=false (go env GOFLAGS shows one set for every build)", "go      go1.26.8 "},
 			[]string{"(devel)", "uncommitted"}},
 		{"no build info", nil, false, []string{"spacelab dev\n", "no build information"}, nil},
 	} {
