@@ -157,6 +157,9 @@ func TestIperfThroughput(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 				t.Fatalf("iperf3 output: %v %s", err, out.String())
 			}
+			if res.End.SumReceived.Bytes == 0 {
+				t.Fatalf("iperf3 %s: nothing arrived through the path (0 bytes received): %s", mode, out.String())
+			}
 			used := processCPU(t, sb.Pid()) - cpu0
 			drops := udpRcvbufErrors(t, sb, "space-gw") - drops0
 			got[mode] = append(got[mode], res.End.SumReceived.BitsPerSecond/1e6)
