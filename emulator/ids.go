@@ -89,16 +89,20 @@ func keysOf[V any](m map[string]V) func(func(string)) {
 	}
 }
 
+// objectTaken reports whether one of the world's object maps holds id.
+func (w *World) objectTaken(id string) bool {
+	return w.vpcs[id] != nil || w.subnets[id] != nil || w.rtbs[id] != nil || w.sgs[id] != nil ||
+		w.instances[id] != nil || w.pcxs[id] != nil || w.nacls[id] != nil || w.igws[id] != nil ||
+		w.eips[id] != nil || w.natgws[id] != nil || w.cgws[id] != nil || w.vgws[id] != nil ||
+		w.s2svpns[id] != nil || w.enis[id] != nil
+}
+
 // newIDTaken is idTaken for an id NewID made with prefix. Ids held below the object maps
 // (associations, rules, an instance's primary interface and reservation) are all made by
 // NewID with their own prefix, so only the kind the prefix names can hold this one; the
 // object maps are looked up whatever the prefix (their ids may be given, as a topology does).
 func (w *World) newIDTaken(prefix, id string) bool {
-	switch {
-	case w.vpcs[id] != nil, w.subnets[id] != nil, w.rtbs[id] != nil, w.sgs[id] != nil,
-		w.instances[id] != nil, w.pcxs[id] != nil, w.nacls[id] != nil, w.igws[id] != nil,
-		w.eips[id] != nil, w.natgws[id] != nil, w.cgws[id] != nil, w.vgws[id] != nil, w.s2svpns[id] != nil,
-		w.enis[id] != nil:
+	if w.objectTaken(id) {
 		return true
 	}
 	switch prefix {
@@ -141,36 +145,8 @@ func (w *World) newIDTaken(prefix, id string) bool {
 // idTaken reports whether an object of the world has id (a whole-world search: a Tx asks
 // its index first, see Tx.idTaken).
 func (w *World) idTaken(id string) bool {
-	switch {
-	case w.vpcs[id] != nil, w.subnets[id] != nil, w.rtbs[id] != nil, w.sgs[id] != nil,
-		w.instances[id] != nil, w.pcxs[id] != nil, w.nacls[id] != nil, w.igws[id] != nil,
-		w.eips[id] != nil, w.natgws[id] != nil, w.cgws[id] != nil, w.vgws[id] != nil, w.s2svpns[id] != nil,
-		w.enis[id] != nil:
-		return true
-	}
-	for _, r := range w.rtbs {
-		for _, a := range r.Associations {
-			if a.ID == id {
-				return true
-			}
-		}
-	}
-	for _, n := range w.nacls {
-		for _, a := range n.Associations {
-			if a.ID == id {
-				return true
-			}
-		}
-	}
-	for _, g := range w.sgs {
-		for _, r := range append(g.Ingress, g.Egress...) {
-			if r.ID == id {
-				return true
-			}
-		}
-	}
-	for _, i := range w.instances {
-		if i.ENIID == id || i.ReservationID == id {
+	for _, prefix := range []string{"rtbassoc", "aclassoc", "sgr", "eni"} {
+		if w.newIDTaken(prefix, id) {
 			return true
 		}
 	}

@@ -143,22 +143,24 @@ type pendingElems struct {
 func (sf *setFiller) addSet(c *nftables.Conn, t *nftables.Table, ps []netip.Prefix) (*nftables.Set, error) {
 	sf.n++
 	s := &nftables.Set{Table: t, Name: fmt.Sprintf("s%d", sf.n), KeyType: nftables.TypeIPAddr, Interval: true}
-	elems := intervalElems(ps)
+	return s, sf.declare(c, s, intervalElems(ps), 2) // keep an interval's start and end together
+}
+
+// declare adds set s with as many of elems as the first transaction's share leaves room for,
+// a multiple of unit, and keeps the rest for fill in messages of at most setMsg.
+func (sf *setFiller) declare(c *nftables.Conn, s *nftables.Set, elems []nftables.SetElement, unit int) error {
 	n := min(len(elems), setFirst-sf.first)
-	n -= n % 2 // keep an interval's start and end together
-	if n < 0 {
-		n = 0
-	}
+	n = max(n-n%unit, 0)
 	sf.first += n
 	if err := c.AddSet(s, elems[:n]); err != nil {
-		return nil, err
+		return err
 	}
 	for rest := elems[n:]; len(rest) > 0; {
 		k := min(setMsg, len(rest))
 		sf.rest = append(sf.rest, pendingElems{s, rest[:k]})
 		rest = rest[k:]
 	}
-	return s, nil
+	return nil
 }
 
 // addAddrMap declares a map from the one-address matches of rules to their new addresses (the
@@ -178,17 +180,7 @@ func (sf *setFiller) addAddrMap(c *nftables.Conn, t *nftables.Table, rules []nat
 		k, v := a.As4(), r.to.As4()
 		elems = append(elems, nftables.SetElement{Key: k[:], Val: v[:]})
 	}
-	n := max(min(len(elems), setFirst-sf.first), 0)
-	sf.first += n
-	if err := c.AddSet(s, elems[:n]); err != nil {
-		return nil, err
-	}
-	for rest := elems[n:]; len(rest) > 0; {
-		k := min(setMsg, len(rest))
-		sf.rest = append(sf.rest, pendingElems{s, rest[:k]})
-		rest = rest[k:]
-	}
-	return s, nil
+	return s, sf.declare(c, s, elems, 1)
 }
 
 // fill sends the elements addSet and addAddrMap kept back.
