@@ -15,6 +15,7 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -157,15 +158,23 @@ func (r doctorReport) write(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nFeatures:")
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	name, mark := 0, 0 // widths in runes, so that a name with "…" lines up too
 	for _, f := range r.Features {
-		if f.Works {
-			fmt.Fprintf(tw, "  works\t%s\n", f.Name)
+		name = max(name, utf8.RuneCountInString(f.Name))
+		if !f.Works {
+			mark = len("WON'T WORK")
 		} else {
-			fmt.Fprintf(tw, "  WON'T WORK\t%s\t(missing: %s)\n", f.Name, strings.Join(f.Missing, ", "))
+			mark = max(mark, len("works"))
 		}
 	}
-	tw.Flush()
+	for _, f := range r.Features {
+		if f.Works {
+			fmt.Fprintf(w, "  %-*s  %s\n", mark, "works", f.Name)
+		} else {
+			pad := strings.Repeat(" ", name-utf8.RuneCountInString(f.Name))
+			fmt.Fprintf(w, "  %-*s  %s%s  (missing: %s)\n", mark, "WON'T WORK", f.Name, pad, strings.Join(f.Missing, ", "))
+		}
+	}
 	fmt.Fprintln(w, "\nMore: spacelab help troubleshooting (docs/troubleshooting.md).")
 }
 
