@@ -102,9 +102,12 @@ func (w *World) objectTaken(id string) bool {
 // NewID with their own prefix, so only the kind the prefix names can hold this one; the
 // object maps are looked up whatever the prefix (their ids may be given, as a topology does).
 func (w *World) newIDTaken(prefix, id string) bool {
-	if w.objectTaken(id) {
-		return true
-	}
+	return w.objectTaken(id) || w.nestedTaken(prefix, id)
+}
+
+// nestedTaken reports whether an id of the kind prefix names, held below the object maps,
+// is id.
+func (w *World) nestedTaken(prefix, id string) bool {
 	switch prefix {
 	case "rtbassoc":
 		for _, r := range w.rtbs {
@@ -145,10 +148,6 @@ func (w *World) newIDTaken(prefix, id string) bool {
 // idTaken reports whether an object of the world has id (a whole-world search: a Tx asks
 // its index first, see Tx.idTaken).
 func (w *World) idTaken(id string) bool {
-	for _, prefix := range []string{"rtbassoc", "aclassoc", "sgr", "eni"} {
-		if w.newIDTaken(prefix, id) {
-			return true
-		}
-	}
-	return false
+	return w.objectTaken(id) || w.nestedTaken("rtbassoc", id) || w.nestedTaken("aclassoc", id) ||
+		w.nestedTaken("sgr", id) || w.nestedTaken("eni", id)
 }

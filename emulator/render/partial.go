@@ -119,19 +119,15 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 //     internet, and any other kind: everything.
 func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 	dirty := map[string]bool{}
+	seen := make(map[emulator.Changed]bool, len(what))
 	for _, c := range what {
+		if seen[c] { // launching 1,000 instances in one group names its members 1,000 times
+			continue
+		}
+		seen[c] = true
 		switch c.Kind {
 		case "security-group":
-			for _, i := range tx.Instances() {
-				if slices.Contains(i.SecurityGroupIDs, c.ID) {
-					dirty["instance|"+i.ID] = true
-				}
-			}
-			for _, n := range tx.NetworkInterfaces() {
-				if n.Attachment != nil && slices.Contains(n.SecurityGroupIDs, c.ID) {
-					dirty["instance|"+n.Attachment.InstanceID] = true
-				}
-			}
+			markMembers(tx, dirty, func(g string) bool { return g == c.ID })
 		case "inbound-ruleset":
 			dirty["space-router|"+c.ID] = true
 		case "route-table":
@@ -169,24 +165,16 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			// The filters of instances with a group whose rules name this one.
 			refs := map[string]bool{}
 			for _, g := range tx.SecurityGroups() {
-				for _, rule := range append(slices.Clone(g.Ingress), g.Egress...) {
-					if rule.Group != nil && rule.Group.GroupID == c.ID {
-						refs[g.ID] = true
+				for _, rules := range [][]*emulator.SGRule{g.Ingress, g.Egress} {
+					for _, rule := range rules {
+						if rule.Group != nil && rule.Group.GroupID == c.ID {
+							refs[g.ID] = true
+						}
 					}
 				}
 			}
-			if len(refs) == 0 {
-				continue
-			}
-			for _, i := range tx.Instances() {
-				if slices.ContainsFunc(i.SecurityGroupIDs, func(g string) bool { return refs[g] }) {
-					dirty["instance|"+i.ID] = true
-				}
-			}
-			for _, n := range tx.NetworkInterfaces() {
-				if n.Attachment != nil && slices.ContainsFunc(n.SecurityGroupIDs, func(g string) bool { return refs[g] }) {
-					dirty["instance|"+n.Attachment.InstanceID] = true
-				}
+			if len(refs) > 0 {
+				markMembers(tx, dirty, func(g string) bool { return refs[g] })
 			}
 		case "app":
 			dirty["app|"+c.ID] = true
@@ -202,6 +190,21 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 		}
 	}
 	return dirty
+}
+
+// markMembers marks the instances that are members of a group inGroup reports, by their own
+// groups or by those of an interface attached to them: their filters.
+func markMembers(tx *emulator.Tx, dirty map[string]bool, inGroup func(string) bool) {
+	for _, i := range tx.Instances() {
+		if slices.ContainsFunc(i.SecurityGroupIDs, inGroup) {
+			dirty["instance|"+i.ID] = true
+		}
+	}
+	for _, n := range tx.NetworkInterfaces() {
+		if n.Attachment != nil && slices.ContainsFunc(n.SecurityGroupIDs, inGroup) {
+			dirty["instance|"+n.Attachment.InstanceID] = true
+		}
+	}
 }
 
 // routing marks what a change to a VPC's routing alters: the VPC router holds the tables; an
