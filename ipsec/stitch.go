@@ -161,8 +161,8 @@ func (m *fastMAC) canBatch(n int) bool {
 
 // sumBatch writes the truncated HMAC of each msgs[i] into icvs[i] (len(msgs) ≤ macLanes). The
 // lanes take the full blocks all messages have, then the rest, the padding and the outer
-// blocks (finishBatch). It falls back to sum per message
-// where the messages lie too far apart in memory for the gather's 32-bit offsets.
+// blocks (finishBatch). It falls back to sum per message where the messages lie too far
+// apart in memory for the gather's 32-bit offsets.
 func (m *fastMAC) sumBatch(b *batchMAC, msgs, icvs [][]byte) {
 	n := len(msgs)
 	common := -1

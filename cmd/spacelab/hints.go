@@ -28,7 +28,6 @@ func upHints(l *lab.Lab, envFile string, detached bool) []string {
 			try = append(try, "heroku spaces:peering:info "+name)
 		}
 		if len(tx.VPCs()) > 0 && (l.Topology == nil || len(l.Topology.Accounts) > 0) { // the env holds AWS credentials
-
 			try = append(try, `aws --endpoint-url "$AWS_ENDPOINT_URL" ec2 describe-vpcs`)
 		}
 		if in := tx.Instances(); len(in) > 0 {
