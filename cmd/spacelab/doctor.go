@@ -158,13 +158,11 @@ func (r doctorReport) write(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nFeatures:")
-	name, mark := 0, 0 // widths in runes, so that a name with "…" lines up too
+	name, mark := 0, len("works") // widths in runes, so that a name with "…" lines up too
 	for _, f := range r.Features {
 		name = max(name, utf8.RuneCountInString(f.Name))
 		if !f.Works {
 			mark = len("WON'T WORK")
-		} else {
-			mark = max(mark, len("works"))
 		}
 	}
 	for _, f := range r.Features {
