@@ -2,10 +2,12 @@ package emulator_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/emulator"
 	"github.com/spacelab-dev/spacelab/emulator/emulatortest"
+	"github.com/spacelab-dev/spacelab/internal/benchpeer"
 )
 
 // world builds the default topology and applies setup steps to it.
@@ -76,14 +78,32 @@ func TestFailedUpdateLeavesModelUntouched(t *testing.T) {
 	})
 }
 
+// BenchmarkUpdateAt200Dynos measures an Update that changes nothing in a world of 200 dynos:
+// what every write pays before its own work. Its peer is the same Update in the world as
+// built (the built-in topology): the ratio says how much of that cost grows with the world.
 func BenchmarkUpdateAt200Dynos(b *testing.B) {
-	w := world(&testing.T{})
-	q := 200
-	w.Update(func(tx *emulator.Tx) error {
-		_, err := tx.Scale("test-vpn-compute", []emulator.ScaleUpdate{{Type: "web", Quantity: &q}})
-		return err
-	})
-	for b.Loop() {
-		w.Update(func(tx *emulator.Tx) error { return nil })
+	var peer benchpeer.Peer
+	for _, dynos := range []int{0, 200} {
+		name := "as-built"
+		if dynos > 0 {
+			name = fmt.Sprintf("%d-dynos", dynos)
+		}
+		b.Run(name, func(b *testing.B) {
+			w := world(&testing.T{})
+			if dynos > 0 {
+				w.Update(func(tx *emulator.Tx) error {
+					_, err := tx.Scale("test-vpn-compute", []emulator.ScaleUpdate{{Type: "web", Quantity: &dynos}})
+					return err
+				})
+			}
+			for b.Loop() {
+				w.Update(func(tx *emulator.Tx) error { return nil })
+			}
+			if dynos == 0 {
+				peer.Record(b, "as-built")
+			} else {
+				peer.Compare(b)
+			}
+		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/spacelab-dev/spacelab/internal/benchpeer"
 )
 
 // batchSizes are the batch sizes the batched tests run: below the multi-buffer threshold,
@@ -225,7 +227,8 @@ func TestBatchNoAllocation(t *testing.T) {
 // segments) per operation, side by side and one at a time.
 func BenchmarkESPBatch(b *testing.B) {
 	const n = 45
-	for _, mode := range []string{"batch", "single"} {
+	var sealPeer, openPeer benchpeer.Peer // single, the peer of batch
+	for _, mode := range []string{"single", "batch"} {
 		out, in := testSAPair(b, SHA1, 16)
 		dst, inner, sealed := make([][]byte, n), make([][]byte, n), make([][]byte, n)
 		seqs, lens := make([]uint32, n), make([]int, n)
@@ -250,6 +253,11 @@ func BenchmarkESPBatch(b *testing.B) {
 					}
 				}
 			}
+			if mode == "batch" {
+				sealPeer.Compare(b)
+			} else {
+				sealPeer.Record(b, "single")
+			}
 		})
 		b.Run("open/"+mode, func(b *testing.B) {
 			b.SetBytes(n * 1400)
@@ -271,6 +279,11 @@ func BenchmarkESPBatch(b *testing.B) {
 						opened[i], errs[i] = in.open(sealed[i])
 					}
 				}
+			}
+			if mode == "batch" {
+				openPeer.Compare(b)
+			} else {
+				openPeer.Record(b, "single")
 			}
 		})
 	}

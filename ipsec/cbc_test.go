@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"testing"
+
+	"github.com/spacelab-dev/spacelab/internal/benchpeer"
 )
 
 // TestAESCBCMatchesStandardLibrary compares the CBC implementation with crypto/cipher for
@@ -60,20 +62,38 @@ func TestAESCBCMatchesStandardLibrary(t *testing.T) {
 }
 
 func BenchmarkAESCBC(b *testing.B) {
-	c, _ := newAESCBC(make([]byte, 16))
-	iv := make([]byte, 16)
+	key, iv := make([]byte, 16), make([]byte, 16)
+	c, _ := newAESCBC(key)
+	std, _ := aes.NewCipher(key)
 	buf := make([]byte, 1408)
+	var encPeer, decPeer benchpeer.Peer // crypto/cipher's CBC over crypto/aes
+	b.Run("stdlib-encrypt", func(b *testing.B) {
+		b.SetBytes(1408)
+		for b.Loop() {
+			cipher.NewCBCEncrypter(std, iv).CryptBlocks(buf, buf)
+		}
+		encPeer.Record(b, "stdlib")
+	})
 	b.Run("encrypt", func(b *testing.B) {
 		b.SetBytes(1408)
 		for b.Loop() {
 			c.encrypt(iv, buf)
 		}
+		encPeer.Compare(b)
+	})
+	b.Run("stdlib-decrypt", func(b *testing.B) {
+		b.SetBytes(1408)
+		for b.Loop() {
+			cipher.NewCBCDecrypter(std, iv).CryptBlocks(buf, buf)
+		}
+		decPeer.Record(b, "stdlib")
 	})
 	b.Run("decrypt", func(b *testing.B) {
 		b.SetBytes(1408)
 		for b.Loop() {
 			c.decrypt(iv, buf)
 		}
+		decPeer.Compare(b)
 	})
 	b.Run("decrypt-prefixed", func(b *testing.B) { // the ESP layout; VAES where the CPU has it
 		pkt := make([]byte, 16+1408)
@@ -81,5 +101,6 @@ func BenchmarkAESCBC(b *testing.B) {
 		for b.Loop() {
 			c.decryptPrefixed(pkt)
 		}
+		decPeer.Compare(b)
 	})
 }

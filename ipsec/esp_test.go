@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/spacelab-dev/spacelab/internal/benchpeer"
 )
 
 func testSAPair(t testing.TB, h Hash, keyLen int) (out, in *espSA) {
@@ -94,7 +96,8 @@ func BenchmarkESPEncap(b *testing.B) {
 		name string
 		h    Hash
 	}{{"aes128-sha1", SHA1}, {"aes128-sha256", SHA256}} {
-		for _, path := range []string{"fast", "crypto"} {
+		var peer benchpeer.Peer // the two-pass path
+		for _, path := range []string{"crypto", "fast"} {
 			b.Run(tc.name+"/"+path, func(b *testing.B) {
 				out, _ := testSAPair(b, tc.h, 16)
 				if path == "crypto" {
@@ -108,6 +111,7 @@ func BenchmarkESPEncap(b *testing.B) {
 					seq, _ := out.nextSeq()
 					out.seal(buf, p, seq)
 				}
+				comparePath(b, &peer, path)
 			})
 		}
 	}
@@ -118,7 +122,8 @@ func BenchmarkESPDecap(b *testing.B) {
 		name string
 		h    Hash
 	}{{"aes128-sha1", SHA1}, {"aes128-sha256", SHA256}} {
-		for _, path := range []string{"fast", "crypto"} {
+		var peer benchpeer.Peer // the two-pass path
+		for _, path := range []string{"crypto", "fast"} {
 			b.Run(tc.name+"/"+path, func(b *testing.B) {
 				out, in := testSAPair(b, tc.h, 16)
 				if path == "crypto" {
@@ -149,7 +154,17 @@ func BenchmarkESPDecap(b *testing.B) {
 					}
 					i++
 				}
+				comparePath(b, &peer, path)
 			})
 		}
+	}
+}
+
+// comparePath ends an ESP benchmark of path: the two-pass "crypto" path is the peer of "fast".
+func comparePath(b *testing.B, peer *benchpeer.Peer, path string) {
+	if path == "crypto" {
+		peer.Record(b, "two-pass")
+	} else {
+		peer.Compare(b)
 	}
 }

@@ -2,7 +2,11 @@
 
 package ipsec
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/spacelab-dev/spacelab/internal/benchpeer"
+)
 
 // BenchmarkSHA1Lanes compares the SHA-1 compression of sixteen 1,408-byte messages (22 blocks
 // each, an ESP packet of a 1,400-byte segment) with the SHA extensions one message after the
@@ -14,6 +18,7 @@ func BenchmarkSHA1Lanes(b *testing.B) {
 	for i := range offs {
 		offs[i] = int32(i * blocks * 64)
 	}
+	var peer benchpeer.Peer // the SHA extensions, one message after the other
 	b.Run("shani", func(b *testing.B) {
 		if !haveStitch {
 			b.Skip("no SHA extensions")
@@ -26,6 +31,7 @@ func BenchmarkSHA1Lanes(b *testing.B) {
 				sha1Blocks(&st[0], &buf[int(offs[i])], blocks)
 			}
 		}
+		peer.Record(b, "shani")
 	})
 	b.Run("x16", func(b *testing.B) {
 		if !haveSHA1x16 {
@@ -36,5 +42,6 @@ func BenchmarkSHA1Lanes(b *testing.B) {
 		for b.Loop() {
 			sha1x16Blocks(&st[0], &buf[0], &offs[0], blocks)
 		}
+		peer.Compare(b)
 	})
 }

@@ -11,6 +11,8 @@ import (
 	"hash"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/spacelab-dev/spacelab/internal/benchpeer"
 )
 
 // TestFastMACAgainstCryptoHMAC checks the assembly HMAC-SHA-1/SHA-256 against crypto/hmac
@@ -163,6 +165,18 @@ func BenchmarkMAC(b *testing.B) {
 		new  func() hash.Hash
 	}{{"sha1", SHA1, sha1.New}, {"sha256", SHA256, sha256.New}} {
 		key := make([]byte, tc.new().Size())
+		var peer benchpeer.Peer
+		b.Run(tc.name+"/crypto", func(b *testing.B) {
+			m := hmac.New(tc.new, key)
+			var sum [64]byte
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				m.Reset()
+				m.Write(msg)
+				m.Sum(sum[:0])
+			}
+			peer.Record(b, "crypto-hmac")
+		})
 		b.Run(tc.name+"/fast", func(b *testing.B) {
 			m := newFastMAC(tc.h, key, 16)
 			if m == nil {
@@ -173,16 +187,7 @@ func BenchmarkMAC(b *testing.B) {
 			for b.Loop() {
 				m.sum(msg, icv[:16])
 			}
-		})
-		b.Run(tc.name+"/crypto", func(b *testing.B) {
-			m := hmac.New(tc.new, key)
-			var sum [64]byte
-			b.SetBytes(int64(len(msg)))
-			for b.Loop() {
-				m.Reset()
-				m.Write(msg)
-				m.Sum(sum[:0])
-			}
+			peer.Compare(b)
 		})
 	}
 }
