@@ -301,7 +301,7 @@ func (e *Endpoint) responderQM3(sa *ikeSA, qm *quickMode, h header, pkt []byte, 
 	return nil
 }
 
-// initiatorQM2 checks the responder's choice, sends HASH(3) and installs the SAs.
+// initiatorQM2 checks the responder's choice, installs the SAs and sends HASH(3).
 func (e *Endpoint) initiatorQM2(sa *ikeSA, qm *quickMode, h header, pkt []byte, now time.Time) error {
 	ps, last, err := e.decryptHashed(sa, h, pkt, qm.iv)
 	if err != nil {
@@ -349,14 +349,17 @@ func (e *Endpoint) initiatorQM2(sa *ikeSA, qm *quickMode, h header, pkt []byte, 
 	hash3 := prf(sa.prop.Hash, sa.keys.a, []byte{0}, msgIDBytes(qm.msgID), qm.ni, qm.nr)
 	first, body := chain(payload{Type: plHash, Body: hash3})
 	out, _ := buildEncrypted(sa, header{ICookie: sa.ci, RCookie: sa.cr, Version: isakmpVersion1, Exchange: exchQuick, MsgID: qm.msgID}, first, body, last)
-	qm.done, qm.req = true, nil
-	qm.lastRecv, qm.lastResp = append([]byte(nil), pkt...), out
-	e.sendIKE(out, sa.floated)
 	c, err := e.makeChild(sa, qm, true)
 	if err != nil {
 		return err
 	}
+	qm.done, qm.req = true, nil
+	qm.lastRecv, qm.lastResp = append([]byte(nil), pkt...), out
+	// Install before message 3 goes: the responder starts sending on the new SAs once it has
+	// message 3, and a packet on the new inbound SPI that arrived before the SPI was
+	// registered would be dropped (the responder's inbound SA has been live since message 2).
 	e.install(c, now)
+	e.sendIKE(out, sa.floated)
 	return nil
 }
 

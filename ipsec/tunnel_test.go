@@ -333,6 +333,8 @@ func TestRekeyKeepsTrafficFlowing(t *testing.T) {
 	space := startGateway(t, n, sc)
 	office := startGateway(t, n, oc)
 	first := waitStatus(t, office.gw.Endpoint("office"), 5*time.Second, isUp)
+	// The responder sends only once it has Quick Mode's message 3: wait for it too.
+	waitStatus(t, space.gw.Endpoint("tunnel-1"), time.Second, isUp)
 	deadline := time.Now().Add(4500 * time.Millisecond)
 	seen := map[string]bool{first.ESP[0]: true}
 	for i := 0; time.Now().Before(deadline); i++ {
