@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -107,10 +109,24 @@ func newEnv(t testing.TB, configure ...func(*fakeaws.Server)) *env {
 
 func (e *env) cfg(key, secret, region string) aws.Config {
 	return aws.Config{
-		Region:           region,
-		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
-		RetryMaxAttempts: 1,
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Retryer:     connectionRetryer,
 	}
+}
+
+// connectionRetryer sends a request a second time only after a connection error, never after
+// an API error (the tests assert those). Go's HTTP transport can close a connection under a
+// response it is still reading, when the SDK closes the request body just as the transport's
+// write loop reads it one last time (aws/aws-sdk-go-v2#2737): the SDK's own retryer sends the
+// request again then, and so does this one.
+func connectionRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 2
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		o.RateLimiter = ratelimit.None
+	})
 }
 
 // ec2 returns an SDK client for an identity and region.
