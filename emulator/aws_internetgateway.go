@@ -24,18 +24,18 @@ func (tx *Tx) callerIGW(c Caller, id string) (*InternetGateway, error) {
 	return g, nil
 }
 
-// CreateInternetGateway creates a detached internet gateway.
+// CreateInternetGateway creates a detached internet gateway: nothing in the data plane sees
+// it until it is attached.
 func (tx *Tx) CreateInternetGateway(c Caller, tags Tags) (*InternetGateway, error) {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.igws, &tx.w.accounts)
 	tx.ensureAccount(c.Account, "customer")
 	g := &InternetGateway{ID: tx.NewID("igw"), Account: c.Account, Region: c.Region, Tags: cloneTags(tags)}
 	tx.w.igws[g.ID] = g
 	return g, nil
 }
 
-// AttachInternetGateway attaches a gateway to a VPC of the caller.
+// AttachInternetGateway attaches a gateway to a VPC of the caller: routes to it turn active.
 func (tx *Tx) AttachInternetGateway(c Caller, igwID, vpcID string) error {
-	tx.mustWrite()
 	g, err := tx.callerIGW(c, igwID)
 	if err != nil {
 		return err
@@ -52,6 +52,7 @@ func (tx *Tx) AttachInternetGateway(c Caller, igwID, vpcID string) error {
 			return AWSErr("Resource.AlreadyAssociated", "Network %s already has an internet gateway attached", vpcID)
 		}
 	}
+	tx.mustWriteFor(Changed{"internet-gateway", vpcID}, g)
 	g.VPCID = vpcID
 	return nil
 }
@@ -59,7 +60,6 @@ func (tx *Tx) AttachInternetGateway(c Caller, igwID, vpcID string) error {
 // DetachInternetGateway detaches a gateway from the VPC it is attached to; routes to it turn
 // blackhole.
 func (tx *Tx) DetachInternetGateway(c Caller, igwID, vpcID string) error {
-	tx.mustWrite()
 	g, err := tx.callerIGW(c, igwID)
 	if err != nil {
 		return err
@@ -73,13 +73,14 @@ func (tx *Tx) DetachInternetGateway(c Caller, igwID, vpcID string) error {
 	if tx.hasMappedPublicAddrs(vpcID) {
 		return AWSErr("DependencyViolation", "Network %s has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.", vpcID)
 	}
+	tx.mustWriteFor(Changed{"internet-gateway", vpcID}, g)
 	g.VPCID = ""
 	return nil
 }
 
-// DeleteInternetGateway deletes a detached gateway.
+// DeleteInternetGateway deletes a detached gateway, which nothing in the data plane sees.
 func (tx *Tx) DeleteInternetGateway(c Caller, igwID string) error {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.igws)
 	g, err := tx.callerIGW(c, igwID)
 	if err != nil {
 		return err

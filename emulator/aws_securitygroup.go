@@ -54,8 +54,11 @@ func (tx *Tx) SecurityGroups() []*SecurityGroup { return ordered(tx.w.sgs) }
 
 // CreateSecurityGroup creates a group in a VPC: no inbound rules, all outbound allowed. Names
 // are unique per VPC; "default" and names starting with sg- are reserved.
+//
+// A new group has no members and no group's rule names it yet, so it filters no host: the
+// data plane does not see it until an instance or interface joins it.
 func (tx *Tx) CreateSecurityGroup(c Caller, vpcID, name, description string, tags Tags) (*SecurityGroup, error) {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.sgs)
 	switch {
 	case name == "":
 		return nil, AWSErr("MissingParameter", "The request must contain the parameter groupName")
@@ -90,9 +93,10 @@ func (tx *Tx) CreateSecurityGroup(c Caller, vpcID, name, description string, tag
 }
 
 // DeleteSecurityGroup deletes a group that no live instance uses and no other group's rule
-// references. A VPC's default group cannot be deleted.
+// references. A VPC's default group cannot be deleted. Such a group filters no host, so
+// deleting it changes nothing in the data plane.
 func (tx *Tx) DeleteSecurityGroup(c Caller, id string) error {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.sgs)
 	g, err := tx.callerGroup(c, id)
 	if err != nil {
 		return err

@@ -43,8 +43,10 @@ type SubnetOptions struct {
 }
 
 // CreateSubnet creates a subnet inside one of a VPC's IPv4 CIDR blocks that overlaps no other subnet of it.
+//
+// The subnet changes its VPC's routing (the router's subnets and their table associations)
+// and joins the VPC's default network ACL.
 func (tx *Tx) CreateSubnet(c Caller, vpcID string, cidr netip.Prefix, o SubnetOptions) (*Subnet, error) {
-	tx.mustWrite()
 	v := tx.w.vpcs[vpcID]
 	if v == nil || !c.owns(v.Account, v.Region) {
 		return nil, AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
@@ -75,11 +77,12 @@ func (tx *Tx) CreateSubnet(c Caller, vpcID string, cidr netip.Prefix, o SubnetOp
 	} else if tx.idTaken(id) {
 		return nil, AWSErr("InvalidParameterValue", "id %s is already in use", id)
 	}
+	acl := tx.w.nacls[v.DefaultNetworkACLID]
+	tx.mustWriteFor(Changed{"route-table", vpcID}, &tx.w.subnets, acl)
 	tx.tookID(id)
 	s := &Subnet{ID: id, Account: v.Account, Region: v.Region, VPCID: vpcID, CIDR: cidr, AZ: az, Tags: cloneTags(o.Tags), CreatedAt: tx.now}
 	tx.w.subnets[id] = s
 	// Every subnet is associated with exactly one network ACL: the VPC's default to begin with.
-	acl := tx.w.nacls[v.DefaultNetworkACLID]
 	acl.Associations = append(acl.Associations, &NetworkACLAssociation{ID: tx.NewID("aclassoc"), SubnetID: id})
 	return s, nil
 }
@@ -98,7 +101,6 @@ func (tx *Tx) SubnetsOf(vpcID string) []*Subnet {
 // DeleteSubnet deletes a subnet without running instances; its route table and network ACL
 // associations go with it.
 func (tx *Tx) DeleteSubnet(c Caller, id string) error {
-	tx.mustWrite()
 	s := tx.w.subnets[id]
 	if s == nil || !c.owns(s.Account, s.Region) {
 		return AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
@@ -123,6 +125,20 @@ func (tx *Tx) DeleteSubnet(c Caller, id string) error {
 			}
 		}
 	}
+	// What goes: the subnet, its associations (tables and ACLs of its VPC) and its IPv6
+	// addresses; the VPC's routing changes.
+	what := []any{&tx.w.subnets, &tx.w.ipv6}
+	for _, rt := range tx.w.rtbs {
+		if rt.VPCID == s.VPCID {
+			what = append(what, rt)
+		}
+	}
+	for _, n := range tx.w.nacls {
+		if n.VPCID == s.VPCID {
+			what = append(what, n)
+		}
+	}
+	tx.mustWriteFor(Changed{"route-table", s.VPCID}, what...)
 	for _, rt := range tx.w.rtbs {
 		rt.Associations = dropWhere(rt.Associations, func(a *RouteTableAssociation) bool { return a.SubnetID == id })
 	}

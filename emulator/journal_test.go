@@ -3,7 +3,6 @@ package emulator_test
 import (
 	"errors"
 	"maps"
-	"net/netip"
 	"reflect"
 	"testing"
 
@@ -101,8 +100,8 @@ func TestNetworkChanges(t *testing.T) {
 	tags := func(tx *emulator.Tx) error {
 		return tx.CreateTags(c, []string{emulatortest.CustomerVPC}, emulator.Tags{"env": "x"})
 	}
-	everything := func(tx *emulator.Tx) error { // CreateSubnet names everything (mustWrite())
-		_, err := tx.CreateSubnet(c, emulatortest.CustomerVPC, netip.MustParsePrefix("172.16.200.0/24"), emulator.SubnetOptions{})
+	everything := func(tx *emulator.Tx) error { // AllocateAddress names everything (mustWrite())
+		_, err := tx.AllocateAddress(c, nil)
 		return err
 	}
 	abort := func(tx *emulator.Tx) error { authorize(tx); return errors.New("abort") }

@@ -34,6 +34,57 @@ func init() {
 			return err
 		}
 	}})
+	register(kind{name: "ec2 Create/DeleteSubnet", most: 1000, prepare: func(e *env) func(int) error {
+		vpc := newVPC(e, "10.251.0.0/16")
+		var id string
+		return func(i int) error {
+			if i%2 == 1 {
+				_, err := e.ec2.DeleteSubnet(e.ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)})
+				return err
+			}
+			out, err := e.ec2.CreateSubnet(e.ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String("10.251.7.0/24")})
+			if err == nil {
+				id = aws.ToString(out.Subnet.SubnetId)
+			}
+			return err
+		}
+	}})
+	register(kind{name: "ec2 Create/DeleteSecurityGroup", most: 1000, prepare: func(e *env) func(int) error {
+		vpc := firstVPC(e)
+		var id string
+		return func(i int) error {
+			if i%2 == 1 {
+				_, err := e.ec2.DeleteSecurityGroup(e.ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
+				return err
+			}
+			out, err := e.ec2.CreateSecurityGroup(e.ctx, &ec2.CreateSecurityGroupInput{VpcId: aws.String(vpc), GroupName: aws.String("bench"), Description: aws.String("bench")})
+			if err == nil {
+				id = aws.ToString(out.GroupId)
+			}
+			return err
+		}
+	}})
+	register(kind{name: "ec2 Create/Attach/Detach/DeleteInternetGateway", most: 1000, prepare: func(e *env) func(int) error {
+		vpc := newVPC(e, "10.250.0.0/16")
+		var id string
+		return func(i int) error {
+			var err error
+			switch i % 4 {
+			case 0:
+				var out *ec2.CreateInternetGatewayOutput
+				if out, err = e.ec2.CreateInternetGateway(e.ctx, &ec2.CreateInternetGatewayInput{}); err == nil {
+					id = aws.ToString(out.InternetGateway.InternetGatewayId)
+				}
+			case 1:
+				_, err = e.ec2.AttachInternetGateway(e.ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpc)})
+			case 2:
+				_, err = e.ec2.DetachInternetGateway(e.ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpc)})
+			case 3:
+				_, err = e.ec2.DeleteInternetGateway(e.ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(id)})
+			}
+			return err
+		}
+	}})
 }
 
 // firstVPC is the id of the first VPC DescribeVpcs lists.
@@ -41,4 +92,11 @@ func firstVPC(e *env) string {
 	vpcs, err := e.ec2.DescribeVpcs(e.ctx, &ec2.DescribeVpcsInput{})
 	check(err)
 	return aws.ToString(vpcs.Vpcs[0].VpcId)
+}
+
+// newVPC creates a VPC of its own for a kind of write.
+func newVPC(e *env, cidr string) string {
+	out, err := e.ec2.CreateVpc(e.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)})
+	check(err)
+	return aws.ToString(out.Vpc.VpcId)
 }

@@ -1,6 +1,7 @@
 // Command writes measures how the API write rate holds up as the world grows: EC2 writes
-// (CreateTags, which changes nothing in the data plane, and AuthorizeSecurityGroupIngress /
-// RevokeSecurityGroupIngress, which change one instance's filter) and Heroku writes (PUT of a
+// (CreateTags, which changes nothing in the data plane, AuthorizeSecurityGroupIngress /
+// RevokeSecurityGroupIngress, which change one instance's filter, and the creates and deletes
+// Terraform makes most: subnets, security groups, internet gateways) and Heroku writes (PUT of a
 // space's inbound ruleset, which changes the space router's filter) through the real facades
 // with the reconciler running, on a small topology (its peer) and a large one. A run ends with
 // the data plane converged (Sync), so the rate includes the reconciliation the writes caused.

@@ -130,7 +130,58 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	for _, p := range tx.Peerings() {
 		pcxs = append(pcxs, p.ID)
 	}
-	switch k := pick(24); k {
+	switch k := pick(27); k {
+	case 26:
+		var igws []string
+		for _, g := range tx.InternetGateways() {
+			igws = append(igws, g.ID)
+		}
+		id := at(igws)
+		switch pick(4) {
+		case 0:
+			return change{"CreateInternetGateway", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateInternetGateway(c, nil)
+				return err
+			}}
+		case 1:
+			return change{"AttachInternetGateway " + id, false, func(tx *emulator.Tx) error {
+				return tx.AttachInternetGateway(c, id, emulatortest.CustomerVPC)
+			}}
+		case 2:
+			return change{"DetachInternetGateway " + id, false, func(tx *emulator.Tx) error {
+				return tx.DetachInternetGateway(c, id, emulatortest.CustomerVPC)
+			}}
+		}
+		return change{"DeleteInternetGateway " + id, false, func(tx *emulator.Tx) error {
+			return tx.DeleteInternetGateway(c, id)
+		}}
+	case 25:
+		if pick(2) == 0 {
+			cidr := netip.MustParsePrefix(fmt.Sprintf("172.16.%d.0/24", 200+pick(3)))
+			return change{"CreateSubnet " + cidr.String(), false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateSubnet(c, emulatortest.CustomerVPC, cidr, emulator.SubnetOptions{})
+				return err
+			}}
+		}
+		id := at(subnets)
+		return change{"DeleteSubnet " + id, false, func(tx *emulator.Tx) error {
+			return tx.DeleteSubnet(c, id)
+		}}
+	case 24:
+		if pick(2) == 0 {
+			return change{"CreateSecurityGroup", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateSecurityGroup(c, emulatortest.CustomerVPC, fmt.Sprintf("g%d", pick(3)), "random", nil)
+				return err
+			}}
+		}
+		var ids []string
+		for _, g := range tx.SecurityGroups() {
+			ids = append(ids, g.ID)
+		}
+		id := at(ids)
+		return change{"DeleteSecurityGroup " + id, false, func(tx *emulator.Tx) error {
+			return tx.DeleteSecurityGroup(c, id)
+		}}
 	case 22:
 		id := at(pcxs)
 		accepter := emulator.Caller{Account: "884226375513", Region: "ap-northeast-1"} // RequestPeering's peer

@@ -107,6 +107,7 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 //   - a space's inbound ruleset: the space router's filter;
 //   - a VPC's routing (route tables, routes, associations): its router, the forwarding of its
 //     instances (route targets) and its NAT gateways (their subnet's table);
+//   - a VPC's internet gateway attached or detached: its routing, and the internet;
 //   - a VPC's network ACLs: its router (the ACL chains);
 //   - a peering (requested, accepted, rejected, deleted, options, Heroku's routes for it): its
 //     unit, and the routing of both its VPCs;
@@ -132,6 +133,11 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			dirty["space-router|"+c.ID] = true
 		case "route-table":
 			routing(tx, dirty, c.ID)
+		case "internet-gateway":
+			// Attached or detached: routes to it turn active or blackhole, and the internet
+			// reaches the VPC's public addresses through it, or not.
+			routing(tx, dirty, c.ID)
+			dirty[HostInternet] = true
 		case "network-acl":
 			dirty["vpc|"+c.ID] = true // the VPC router's NACL chains
 		case "peering":
