@@ -138,8 +138,11 @@ func (tx *Tx) EIPByPublicIP(c Caller, raw string) (*ElasticIP, error) {
 }
 
 // AllocateAddress allocates an Elastic IP from the public pool.
+//
+// An address associated with nothing is in no host's configuration: the data plane does not
+// see it.
 func (tx *Tx) AllocateAddress(c Caller, tags Tags) (*ElasticIP, error) {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.eips, &tx.w.accounts)
 	tx.ensureAccount(c.Account, "customer")
 	n := 0
 	for _, e := range tx.w.eips {
@@ -159,7 +162,6 @@ func (tx *Tx) AllocateAddress(c Caller, tags Tags) (*ElasticIP, error) {
 // An address already in use is refused unless allowReassociation; an instance that already has
 // an Elastic IP gives it up for the new one. The instance's VPC needs an internet gateway.
 func (tx *Tx) AssociateAddress(c Caller, allocationID, instanceID string, allowReassociation bool) (string, error) {
-	tx.mustWrite()
 	e, err := tx.callerEIP(c, allocationID)
 	if err != nil {
 		return "", err
@@ -184,7 +186,11 @@ func (tx *Tx) AssociateAddress(c Caller, allocationID, instanceID string, allowR
 	if !attached {
 		return "", AWSErr("Gateway.NotAttached", "Network %s is not attached to any internet gateway", i.VPCID)
 	}
+	// The instance's public mapping changes, and so does that of whatever held the address.
+	tx.mustWriteFor(Changed{"instance", instanceID}, e)
+	tx.eipMapping(e)
 	if old := tx.InstanceElasticIP(instanceID); old != nil {
+		tx.mustWriteModel(old)
 		old.InstanceID, old.AssociationID = "", ""
 	}
 	e.InstanceID, e.NetworkInterfaceID, e.AssociationID = instanceID, "", tx.NewID("eipassoc")
@@ -194,12 +200,13 @@ func (tx *Tx) AssociateAddress(c Caller, allocationID, instanceID string, allowR
 // DisassociateAddress ends an instance's or an interface's association by its id. A NAT gateway's address cannot
 // be disassociated: delete the gateway.
 func (tx *Tx) DisassociateAddress(c Caller, associationID string) error {
-	tx.mustWrite()
 	for _, e := range tx.w.eips {
 		if e.AssociationID == associationID && c.owns(e.Account, e.Region) {
 			if e.NatGatewayID != "" {
 				return AWSErr("AuthFailure", "You do not have permission to access the specified resource.")
 			}
+			tx.mustWriteModel(e)
+			tx.eipMapping(e)
 			e.InstanceID, e.NetworkInterfaceID, e.AssociationID = "", "", ""
 			return nil
 		}
@@ -208,8 +215,10 @@ func (tx *Tx) DisassociateAddress(c Caller, associationID string) error {
 }
 
 // ReleaseAddress returns an Elastic IP to the pool. One in use must be disassociated first.
+//
+// Only an address associated with nothing can go: the data plane does not see it.
 func (tx *Tx) ReleaseAddress(c Caller, allocationID string) error {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.eips)
 	e, err := tx.callerEIP(c, allocationID)
 	if err != nil {
 		return err
@@ -219,4 +228,16 @@ func (tx *Tx) ReleaseAddress(c Caller, allocationID string) error {
 	}
 	delete(tx.w.eips, allocationID)
 	return nil
+}
+
+// eipMapping names the data-plane change of an Elastic IP's current mapping going away or
+// moving: the instance it is associated with (its public address, which its VPC's router and
+// the internet map). An address on an interface renders in full.
+func (tx *Tx) eipMapping(e *ElasticIP) {
+	switch {
+	case e.NetworkInterfaceID != "":
+		tx.mustWrite(e) // an object Changed has no kind for: everything is rendered
+	case e.InstanceID != "":
+		tx.networkChange(Changed{"instance", e.InstanceID})
+	}
 }

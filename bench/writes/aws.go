@@ -85,6 +85,44 @@ func init() {
 			return err
 		}
 	}})
+	register(kind{name: "ec2 Allocate/Associate/Disassociate/ReleaseAddress", most: 1000, prepare: func(e *env) func(int) error {
+		out, err := e.ec2.DescribeInstances(e.ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"running"}}}})
+		check(err)
+		var inst, vpc string
+		for _, r := range out.Reservations {
+			for _, i := range r.Instances {
+				if inst == "" && i.VpcId != nil {
+					inst, vpc = aws.ToString(i.InstanceId), aws.ToString(i.VpcId)
+				}
+			}
+		}
+		// An Elastic IP maps through the VPC's internet gateway.
+		igw, err := e.ec2.CreateInternetGateway(e.ctx, &ec2.CreateInternetGatewayInput{})
+		check(err)
+		_, err = e.ec2.AttachInternetGateway(e.ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: aws.String(vpc)})
+		check(err)
+		var alloc, assoc string
+		return func(i int) error {
+			var err error
+			switch i % 4 {
+			case 0:
+				var out *ec2.AllocateAddressOutput
+				if out, err = e.ec2.AllocateAddress(e.ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc}); err == nil {
+					alloc = aws.ToString(out.AllocationId)
+				}
+			case 1:
+				var out *ec2.AssociateAddressOutput
+				if out, err = e.ec2.AssociateAddress(e.ctx, &ec2.AssociateAddressInput{AllocationId: aws.String(alloc), InstanceId: aws.String(inst)}); err == nil {
+					assoc = aws.ToString(out.AssociationId)
+				}
+			case 2:
+				_, err = e.ec2.DisassociateAddress(e.ctx, &ec2.DisassociateAddressInput{AssociationId: aws.String(assoc)})
+			case 3:
+				_, err = e.ec2.ReleaseAddress(e.ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(alloc)})
+			}
+			return err
+		}
+	}})
 }
 
 // firstVPC is the id of the first VPC DescribeVpcs lists.

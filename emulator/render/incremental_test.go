@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/emulator"
@@ -130,7 +131,55 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	for _, p := range tx.Peerings() {
 		pcxs = append(pcxs, p.ID)
 	}
-	switch k := pick(27); k {
+	switch k := pick(28); k {
+	case 27:
+		var eips, assocs []string
+		for _, e := range tx.ElasticIPs() {
+			eips = append(eips, e.AllocationID)
+			if e.AssociationID != "" {
+				assocs = append(assocs, e.AssociationID)
+			}
+		}
+		id, inst := at(eips), at(instances)
+		switch pick(4) {
+		case 0:
+			return change{"AllocateAddress", false, func(tx *emulator.Tx) error {
+				_, err := tx.AllocateAddress(c, nil)
+				return err
+			}}
+		case 1:
+			again := pick(2) == 0
+			return change{"AssociateAddress " + id + " " + inst, false, func(tx *emulator.Tx) error {
+				// The instance's VPC needs an internet gateway: attach one in the same Update.
+				if !slices.ContainsFunc(tx.InternetGateways(), func(g *emulator.InternetGateway) bool { return g.VPCID == emulatortest.CustomerVPC }) {
+					g, err := tx.CreateInternetGateway(c, nil)
+					if err != nil {
+						return err
+					}
+					if err := tx.AttachInternetGateway(c, g.ID, emulatortest.CustomerVPC); err != nil {
+						return err
+					}
+				}
+				alloc := id
+				if len(eips) == 0 { // and an address to associate
+					e, err := tx.AllocateAddress(c, nil)
+					if err != nil {
+						return err
+					}
+					alloc = e.AllocationID
+				}
+				_, err := tx.AssociateAddress(c, alloc, inst, again)
+				return err
+			}}
+		case 2:
+			a := at(assocs)
+			return change{"DisassociateAddress " + a, false, func(tx *emulator.Tx) error {
+				return tx.DisassociateAddress(c, a)
+			}}
+		}
+		return change{"ReleaseAddress " + id, false, func(tx *emulator.Tx) error {
+			return tx.ReleaseAddress(c, id)
+		}}
 	case 26:
 		var igws []string
 		for _, g := range tx.InternetGateways() {
