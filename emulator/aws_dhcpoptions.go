@@ -65,9 +65,10 @@ func (tx *Tx) defaultDHCPOptions(account, region, id string) string {
 var dhcpKeys = map[string]bool{"domain-name": true, "domain-name-servers": true, "ntp-servers": true,
 	"netbios-name-servers": true, "netbios-node-type": true, "ipv6-address-preferred-lease-time": true}
 
-// CreateDHCPOptions creates a DHCP options set.
+// CreateDHCPOptions creates a DHCP options set. No VPC has it yet: the data plane does not see
+// it.
 func (tx *Tx) CreateDHCPOptions(c Caller, opts []DHCPOption, tags Tags) (*DHCPOptions, error) {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.dopts)
 	if len(opts) == 0 {
 		return nil, AWSErr("MissingParameter", "The request must contain the parameter dhcpConfiguration")
 	}
@@ -142,7 +143,6 @@ func (tx *Tx) callerDHCPOptions(c Caller, id string) (*DHCPOptions, error) {
 // AssociateDHCPOptions gives a VPC a DHCP options set, or none with id "default". Instances
 // take the new options at once (a real instance does at its next lease renewal).
 func (tx *Tx) AssociateDHCPOptions(c Caller, id, vpcID string) error {
-	tx.mustWrite()
 	if id != "default" {
 		if _, err := tx.callerDHCPOptions(c, id); err != nil {
 			return err
@@ -152,13 +152,14 @@ func (tx *Tx) AssociateDHCPOptions(c Caller, id, vpcID string) error {
 	if v == nil || !c.owns(v.Account, v.Region) {
 		return AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
+	tx.mustWriteFor(Changed{"dhcp-options", vpcID}, v)
 	v.DHCPOptionsID = id
 	return nil
 }
 
-// DeleteDHCPOptions deletes a set no VPC is associated with.
+// DeleteDHCPOptions deletes a set no VPC is associated with, which the data plane does not see.
 func (tx *Tx) DeleteDHCPOptions(c Caller, id string) error {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.dopts)
 	if _, err := tx.callerDHCPOptions(c, id); err != nil {
 		return err
 	}

@@ -131,7 +131,32 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	for _, p := range tx.Peerings() {
 		pcxs = append(pcxs, p.ID)
 	}
-	switch k := pick(28); k {
+	switch k := pick(29); k {
+	case 28:
+		var sets []string
+		for _, d := range tx.DHCPOptionsSets() {
+			sets = append(sets, d.ID)
+		}
+		id := at(sets)
+		switch pick(4) {
+		case 0:
+			domain := fmt.Sprintf("d%d.example", pick(3))
+			return change{"CreateDHCPOptions " + domain, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateDHCPOptions(c, []emulator.DHCPOption{{Key: "domain-name", Values: []string{domain}}, {Key: "domain-name-servers", Values: []string{"AmazonProvidedDNS"}}}, nil)
+				return err
+			}}
+		case 1:
+			return change{"AssociateDHCPOptions default", false, func(tx *emulator.Tx) error {
+				return tx.AssociateDHCPOptions(c, "default", emulatortest.CustomerVPC)
+			}}
+		case 2:
+			return change{"AssociateDHCPOptions " + id, false, func(tx *emulator.Tx) error {
+				return tx.AssociateDHCPOptions(c, id, emulatortest.CustomerVPC)
+			}}
+		}
+		return change{"DeleteDHCPOptions " + id, false, func(tx *emulator.Tx) error {
+			return tx.DeleteDHCPOptions(c, id)
+		}}
 	case 27:
 		var eips, assocs []string
 		for _, e := range tx.ElasticIPs() {

@@ -108,6 +108,7 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 //   - a VPC's routing (route tables, routes, associations): its router, the forwarding of its
 //     instances (route targets) and its NAT gateways (their subnet's table);
 //   - a VPC's internet gateway attached or detached: its routing, and the internet;
+//   - a VPC's DHCP options set replaced: what its routing covers (router and instances);
 //   - a VPC's network ACLs: its router (the ACL chains);
 //   - a peering (requested, accepted, rejected, deleted, options, Heroku's routes for it): its
 //     unit, and the routing of both its VPCs;
@@ -132,6 +133,10 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 		case "inbound-ruleset":
 			dirty["space-router|"+c.ID] = true
 		case "route-table":
+			routing(tx, dirty, c.ID)
+		case "dhcp-options":
+			// A VPC's options set changed: the resolvers and search domains of its
+			// instances, and its router (which answers as AmazonProvidedDNS).
 			routing(tx, dirty, c.ID)
 		case "internet-gateway":
 			// Attached or detached: routes to it turn active or blackhole, and the internet
