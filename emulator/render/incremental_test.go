@@ -45,6 +45,15 @@ type change struct {
 
 var errAbort = errors.New("aborted on purpose")
 
+// idsOf is the ids of objects, in their order.
+func idsOf[T any](xs []T, id func(T) string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	return out
+}
+
 // randomChange picks a change through the model's Tx API. Many fail (a duplicate rule, a
 // revoke of a missing one, a subnet that overlaps): failures must leave no trace either.
 func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
@@ -127,17 +136,10 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 		}
 	}
 	dst := netip.MustParsePrefix(fmt.Sprintf("10.200.%d.0/24", pick(3)))
-	var pcxs []string
-	for _, p := range tx.Peerings() {
-		pcxs = append(pcxs, p.ID)
-	}
+	pcxs := idsOf(tx.Peerings(), func(p *emulator.Peering) string { return p.ID })
 	switch k := pick(29); k {
 	case 28:
-		var sets []string
-		for _, d := range tx.DHCPOptionsSets() {
-			sets = append(sets, d.ID)
-		}
-		id := at(sets)
+		id := at(idsOf(tx.DHCPOptionsSets(), func(d *emulator.DHCPOptions) string { return d.ID }))
 		switch pick(4) {
 		case 0:
 			domain := fmt.Sprintf("d%d.example", pick(3))
@@ -206,11 +208,7 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 			return tx.ReleaseAddress(c, id)
 		}}
 	case 26:
-		var igws []string
-		for _, g := range tx.InternetGateways() {
-			igws = append(igws, g.ID)
-		}
-		id := at(igws)
+		id := at(idsOf(tx.InternetGateways(), func(g *emulator.InternetGateway) string { return g.ID }))
 		switch pick(4) {
 		case 0:
 			return change{"CreateInternetGateway", false, func(tx *emulator.Tx) error {
@@ -243,16 +241,13 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 		}}
 	case 24:
 		if pick(2) == 0 {
-			return change{"CreateSecurityGroup", false, func(tx *emulator.Tx) error {
-				_, err := tx.CreateSecurityGroup(c, emulatortest.CustomerVPC, fmt.Sprintf("g%d", pick(3)), "random", nil)
+			name := fmt.Sprintf("g%d", pick(3))
+			return change{"CreateSecurityGroup " + name, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateSecurityGroup(c, emulatortest.CustomerVPC, name, "random", nil)
 				return err
 			}}
 		}
-		var ids []string
-		for _, g := range tx.SecurityGroups() {
-			ids = append(ids, g.ID)
-		}
-		id := at(ids)
+		id := at(groups)
 		return change{"DeleteSecurityGroup " + id, false, func(tx *emulator.Tx) error {
 			return tx.DeleteSecurityGroup(c, id)
 		}}
