@@ -43,7 +43,7 @@ func (w *World) ensureAccount(id, kind string) *Account {
 
 // AddAccessKey registers credentials for an account, creating the account if needed.
 func (tx *Tx) AddAccessKey(k AccessKey) {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.keys, &tx.w.accounts) // credentials: the data plane does not see them
 	tx.ensureAccount(k.Account, "customer")
 	kk := k
 	tx.w.keys[k.ID] = &kk

@@ -53,7 +53,8 @@ type CustomerGatewayRequest struct {
 // CreateCustomerGateway records a customer gateway. As in AWS, creating one with the type,
 // address and ASN of an existing (not deleted) gateway returns that gateway.
 func (tx *Tx) CreateCustomerGateway(c Caller, req CustomerGatewayRequest) (*CustomerGateway, error) {
-	tx.mustWrite()
+	// No VPN connection uses a new gateway yet: the data plane does not see it.
+	tx.mustWriteModel(&tx.w.cgws, &tx.w.accounts)
 	if req.Type != "ipsec.1" {
 		return nil, AWSErr("InvalidParameterValue", "Value (%s) for parameter type is invalid. Valid values: ipsec.1", req.Type)
 	}
@@ -86,7 +87,6 @@ func (tx *Tx) CreateCustomerGateway(c Caller, req CustomerGatewayRequest) (*Cust
 
 // DeleteCustomerGateway deletes a customer gateway no live VPN connection uses.
 func (tx *Tx) DeleteCustomerGateway(c Caller, id string) error {
-	tx.mustWrite()
 	g, err := tx.callerCGW(c, id)
 	if err != nil {
 		return err
@@ -96,6 +96,7 @@ func (tx *Tx) DeleteCustomerGateway(c Caller, id string) error {
 			return AWSErr("IncorrectState", "The customer gateway '%s' is in use by VPN connection '%s'.", g.ID, v.ID)
 		}
 	}
+	tx.mustWriteModel(g) // no live connection uses it
 	g.State = GatewayDeleted
 	return nil
 }

@@ -28,11 +28,14 @@ func (tx *Tx) NeedsDefaultVPC(c Caller) bool {
 
 // EnsureDefaultVPC makes the caller's default VPC in its region if the account has yet to get it.
 func (tx *Tx) EnsureDefaultVPC(c Caller) error {
-	tx.mustWrite()
 	if !tx.NeedsDefaultVPC(c) {
+		tx.mustWriteModel(&tx.w.accounts) // changes nothing
 		return nil
 	}
+	// The account remembers it; the VPC, its subnets, gateway and route are named by the
+	// operations that make them.
 	a := tx.w.accounts[c.Account]
+	tx.mustWriteModel(a)
 	if a.DefaultVPCs == nil {
 		a.DefaultVPCs = map[string]string{}
 	}
@@ -92,6 +95,8 @@ func (tx *Tx) DefaultSubnet(c Caller, zone string) *Subnet {
 
 // SetNoDefaultVPC records that an account has no default VPCs (a topology's default_vpc: false).
 func (tx *Tx) SetNoDefaultVPC(account string) {
-	tx.mustWrite()
-	tx.ensureAccount(account, "customer").NoDefaultVPC = true
+	tx.mustWriteModel(&tx.w.accounts)
+	a := tx.ensureAccount(account, "customer")
+	tx.mustWriteModel(a)
+	a.NoDefaultVPC = true
 }

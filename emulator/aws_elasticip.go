@@ -62,7 +62,6 @@ func (tx *Tx) vpcHasIGW(vpcID string) bool {
 // unless allowReassociation; an interface that already has an Elastic IP gives it up for the
 // new one. The interface's VPC needs an internet gateway.
 func (tx *Tx) AssociateAddressENI(c Caller, allocationID, eniID string, priv netip.Addr, allowReassociation bool) (string, error) {
-	tx.mustWrite()
 	e, err := tx.callerEIP(c, allocationID)
 	if err != nil {
 		return "", err
@@ -78,6 +77,7 @@ func (tx *Tx) AssociateAddressENI(c Caller, allocationID, eniID string, priv net
 		return "", AWSErr("Resource.AlreadyAssociated", "resource %s is already associated with associate-id %s", allocationID, e.NatGatewayID)
 	}
 	if e.NetworkInterfaceID == eniID {
+		tx.mustWriteModel(e) // changes nothing
 		return e.AssociationID, nil
 	}
 	if e.Associated() && !allowReassociation {
@@ -85,6 +85,17 @@ func (tx *Tx) AssociateAddressENI(c Caller, allocationID, eniID string, priv net
 	}
 	if !tx.vpcHasIGW(n.VPCID) {
 		return "", AWSErr("Gateway.NotAttached", "Network %s is not attached to any internet gateway", n.VPCID)
+	}
+	// The mapping the address had goes, the one the interface had too, and the new one
+	// reaches the instance the interface is attached to.
+	tx.mustWriteModel(e)
+	tx.eipMapping(e)
+	if old := tx.ENIElasticIP(eniID); old != nil {
+		tx.mustWriteModel(old)
+		tx.eipMapping(old)
+	}
+	if n.Attachment != nil {
+		tx.networkChange(Changed{"instance", n.Attachment.InstanceID})
 	}
 	tx.dropENIAddress(eniID)
 	e.InstanceID, e.NetworkInterfaceID, e.AssociationID = "", eniID, tx.NewID("eipassoc")
@@ -231,12 +242,15 @@ func (tx *Tx) ReleaseAddress(c Caller, allocationID string) error {
 }
 
 // eipMapping names the data-plane change of an Elastic IP's current mapping going away or
-// moving: the instance it is associated with (its public address, which its VPC's router and
-// the internet map). An address on an interface renders in full.
+// moving: the instance it is associated with, or that its interface is attached to (the
+// public address, which its VPC's router and the internet map). An address on an interface
+// attached to nothing maps nowhere.
 func (tx *Tx) eipMapping(e *ElasticIP) {
 	switch {
 	case e.NetworkInterfaceID != "":
-		tx.mustWrite(e) // an object Changed has no kind for: everything is rendered
+		if n := tx.w.enis[e.NetworkInterfaceID]; n != nil && n.Attachment != nil {
+			tx.networkChange(Changed{"instance", n.Attachment.InstanceID})
+		}
 	case e.InstanceID != "":
 		tx.networkChange(Changed{"instance", e.InstanceID})
 	}

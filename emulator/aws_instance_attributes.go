@@ -58,7 +58,6 @@ func (a InstanceAttributes) Validate() error {
 // SetInstanceAttributes replaces an instance's attributes after fn changed a copy of them.
 // A terminated instance cannot be changed.
 func (tx *Tx) SetInstanceAttributes(c Caller, id string, fn func(a *InstanceAttributes) error) error {
-	tx.mustWrite()
 	i := tx.w.instances[id]
 	if i == nil || !c.owns(i.Account, i.Region) {
 		return AWSErr("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
@@ -72,6 +71,11 @@ func (tx *Tx) SetInstanceAttributes(c Caller, id string, fn func(a *InstanceAttr
 	}
 	if err := a.Validate(); err != nil {
 		return err
+	}
+	if a.SourceDestCheck != i.Attributes.SourceDestCheck {
+		tx.mustWriteFor(Changed{"instance", id}, i) // its forwarding
+	} else {
+		tx.mustWriteModel(i) // the rest are the model's (user data runs at launch)
 	}
 	i.Attributes = a
 	return nil

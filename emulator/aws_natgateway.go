@@ -66,13 +66,13 @@ type NatGatewayRequest struct {
 // ClientToken returns the gateway made by the first call. An Elastic IP already in use makes a
 // gateway that failed, as AWS reports it (state failed, failure code Resource.AlreadyAssociated).
 func (tx *Tx) CreateNatGateway(c Caller, req NatGatewayRequest) (*NatGateway, error) {
-	tx.mustWrite()
 	if req.ClientToken != "" {
 		for _, n := range tx.w.natgws {
 			if n.ClientToken == req.ClientToken && c.owns(n.Account, n.Region) {
 				if n.SubnetID != req.SubnetID || n.AllocationID != req.AllocationID {
 					return nil, AWSErr("IdempotentParameterMismatch", "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).")
 				}
+				tx.mustWriteModel(n) // changes nothing
 				return n, nil
 			}
 		}
@@ -91,6 +91,8 @@ func (tx *Tx) CreateNatGateway(c Caller, req NatGatewayRequest) (*NatGateway, er
 	n := &NatGateway{ID: tx.NewID("nat"), Account: s.Account, Region: s.Region, VPCID: s.VPCID, SubnetID: s.ID,
 		AllocationID: e.AllocationID, PublicIP: e.PublicIP, ClientToken: req.ClientToken, CreateTime: tx.now, Tags: cloneTags(req.Tags)}
 	if e.Associated() {
+		// Failed: it holds no address and carries nothing; no route can name it yet.
+		tx.mustWriteModel(&tx.w.natgws)
 		n.State, n.FailureCode = NatFailed, "Resource.AlreadyAssociated"
 		n.FailureMsg = "Elastic IP address [" + e.AllocationID + "] is already associated"
 		n.DeleteTime = tx.now
@@ -103,6 +105,7 @@ func (tx *Tx) CreateNatGateway(c Caller, req NatGatewayRequest) (*NatGateway, er
 	if !n.PrivateIP.IsValid() {
 		return nil, AWSErr("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet %s", s.ID)
 	}
+	tx.mustWriteFor(Changed{"nat-gateway", n.ID}, &tx.w.natgws, e)
 	n.ENIID, n.State = tx.NewID("eni"), NatAvailable
 	e.NatGatewayID, e.AssociationID = n.ID, tx.NewID("eipassoc")
 	tx.w.natgws[n.ID] = n
@@ -113,16 +116,20 @@ func (tx *Tx) CreateNatGateway(c Caller, req NatGatewayRequest) (*NatGateway, er
 // DeleteNatGateway deletes a NAT gateway: its Elastic IP is free again and routes to it turn
 // blackhole. Deleting a deleted gateway is a no-op.
 func (tx *Tx) DeleteNatGateway(c Caller, id string) (*NatGateway, error) {
-	tx.mustWrite()
 	n, err := tx.callerNatGateway(c, id)
 	if err != nil {
 		return nil, err
 	}
 	if n.State == NatDeleted {
+		tx.mustWriteModel(n) // changes nothing
 		return n, nil
 	}
-	if e := tx.w.eips[n.AllocationID]; e != nil && e.NatGatewayID == n.ID {
+	e := tx.w.eips[n.AllocationID]
+	if e != nil && e.NatGatewayID == n.ID {
+		tx.mustWriteFor(Changed{"nat-gateway", n.ID}, n, e)
 		e.NatGatewayID, e.AssociationID = "", ""
+	} else {
+		tx.mustWriteFor(Changed{"nat-gateway", n.ID}, n)
 	}
 	n.State, n.DeleteTime = NatDeleted, tx.now
 	tx.freedAddrs()

@@ -169,7 +169,6 @@ type ENIOptions struct {
 
 // CreateNetworkInterface makes an available interface in a subnet.
 func (tx *Tx) CreateNetworkInterface(c Caller, subnetID string, o ENIOptions) (*NetworkInterface, error) {
-	tx.mustWrite()
 	s := tx.w.subnets[subnetID]
 	if s == nil || !c.owns(s.Account, s.Region) {
 		return nil, AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", subnetID)
@@ -185,6 +184,7 @@ func (tx *Tx) CreateNetworkInterface(c Caller, subnetID string, o ENIOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	tx.eniChange(s.VPCID, "", groups, &tx.w.enis)
 	n := &NetworkInterface{ID: tx.NewID("eni"), Account: s.Account, Region: s.Region, VPCID: s.VPCID, SubnetID: s.ID,
 		PrivateIP: ip, Description: o.Description, SecurityGroupIDs: groups, SourceDestCheck: true, Tags: cloneTags(o.Tags),
 		MAC: fmt.Sprintf("02:%s:%s:%s:%s:%s", tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2), tx.w.hex(2))}
@@ -194,6 +194,20 @@ func (tx *Tx) CreateNetworkInterface(c Caller, subnetID string, o ENIOptions) (*
 	tx.w.enis[n.ID] = n
 	tx.tookAddr(n.VPCID, n.PrivateIP, n)
 	return n, nil
+}
+
+// eniChange names what an operation on an interface of a VPC changes: what is named, and
+// for the data plane the VPC's routing (its router's DNS records and the routes to the
+// interface), the instance it is or was attached to (its links, filters and forwarding), and
+// the members of groups (an interface is a member of its groups, attached or not).
+func (tx *Tx) eniChange(vpcID, instanceID string, groups []string, what ...any) {
+	tx.mustWriteFor(Changed{"route-table", vpcID}, what...)
+	if instanceID != "" {
+		tx.networkChange(Changed{"instance", instanceID})
+	}
+	for _, g := range groups {
+		tx.networkChange(Changed{"sg-members", g})
+	}
 }
 
 // pickAddr checks a requested address of a subnet, or picks its first free one.
@@ -228,7 +242,6 @@ func maxInterfaces(instanceType string) int {
 // AttachNetworkInterface attaches an available interface to a running instance at a device
 // index and returns the attachment id.
 func (tx *Tx) AttachNetworkInterface(c Caller, eniID, instanceID string, deviceIndex int) (string, error) {
-	tx.mustWrite()
 	n, err := tx.callerENI(c, eniID)
 	if err != nil {
 		return "", err
@@ -258,6 +271,7 @@ func (tx *Tx) AttachNetworkInterface(c Caller, eniID, instanceID string, deviceI
 	if max := maxInterfaces(i.InstanceType); len(attached) >= max {
 		return "", AWSErr("AttachmentLimitExceeded", "Interface count %d exceeds the limit for %s", len(attached)+1, i.InstanceType)
 	}
+	tx.eniChange(n.VPCID, i.ID, nil, n)
 	n.Attachment = &ENIAttachment{ID: tx.NewID("eni-attach"), InstanceID: i.ID, DeviceIndex: deviceIndex, AttachTime: tx.now}
 	return n.Attachment.ID, nil
 }
@@ -265,9 +279,9 @@ func (tx *Tx) AttachNetworkInterface(c Caller, eniID, instanceID string, deviceI
 // DetachNetworkInterface detaches the interface of an attachment. The primary interface
 // cannot be detached.
 func (tx *Tx) DetachNetworkInterface(c Caller, attachmentID string) error {
-	tx.mustWrite()
 	for _, n := range tx.w.enis {
 		if n.Attachment != nil && n.Attachment.ID == attachmentID && c.owns(n.Account, n.Region) {
+			tx.eniChange(n.VPCID, n.Attachment.InstanceID, nil, n)
 			n.Attachment = nil
 			return nil
 		}
@@ -282,7 +296,6 @@ func (tx *Tx) DetachNetworkInterface(c Caller, attachmentID string) error {
 
 // DeleteNetworkInterface deletes an available interface.
 func (tx *Tx) DeleteNetworkInterface(c Caller, id string) error {
-	tx.mustWrite()
 	n, err := tx.callerENI(c, id)
 	if err != nil {
 		return err
@@ -290,6 +303,11 @@ func (tx *Tx) DeleteNetworkInterface(c Caller, id string) error {
 	if n.Attachment != nil {
 		return AWSErr("InvalidNetworkInterface.InUse", "The network interface '%s' is currently in use.", id)
 	}
+	what := []any{&tx.w.enis}
+	if e := tx.ENIElasticIP(id); e != nil {
+		what = append(what, e)
+	}
+	tx.eniChange(n.VPCID, "", n.SecurityGroupIDs, what...)
 	// Routes to it stay, as blackhole (RouteState), as in EC2; its Elastic IP is disassociated.
 	tx.dropENIAddress(id)
 	delete(tx.w.enis, id)
@@ -309,7 +327,6 @@ type ENIChange struct {
 
 // ModifyNetworkInterface changes an interface's attributes.
 func (tx *Tx) ModifyNetworkInterface(c Caller, id string, ch ENIChange) error {
-	tx.mustWrite()
 	n, err := tx.callerENI(c, id)
 	if err != nil {
 		return err
@@ -328,8 +345,24 @@ func (tx *Tx) ModifyNetworkInterface(c Caller, id string, ch ENIChange) error {
 			return AWSErr("InvalidAttachmentID.NotFound", "The attachment ID '%s' does not exist", ch.AttachmentID)
 		}
 	}
+	// A description or DeleteOnTermination is the model's only; groups change the filters of
+	// the instance and the members of the groups before and after; the source/destination
+	// check, the instance's forwarding.
+	var groups []string
+	if ch.Groups != nil {
+		groups = append(slices.Clone(n.SecurityGroupIDs), ch.Groups...)
+	}
+	network := ch.Groups != nil || ch.SourceDestCheck != nil
 	if n.Primary {
 		i := tx.primaryOwner(id)
+		if network {
+			tx.mustWriteFor(Changed{"instance", i.ID}, i)
+			for _, g := range groups {
+				tx.networkChange(Changed{"sg-members", g})
+			}
+		} else {
+			tx.mustWriteModel(i)
+		}
 		if ch.Description != nil {
 			i.ENIDescription = *ch.Description
 		}
@@ -343,6 +376,14 @@ func (tx *Tx) ModifyNetworkInterface(c Caller, id string, ch ENIChange) error {
 			i.ENIKeepOnTermination = !*ch.DeleteOnTermination
 		}
 		return nil
+	}
+	switch {
+	case !network:
+		tx.mustWriteModel(n)
+	case n.Attachment != nil:
+		tx.eniChange(n.VPCID, n.Attachment.InstanceID, groups, n)
+	default:
+		tx.eniChange(n.VPCID, "", groups, n)
 	}
 	if ch.Description != nil {
 		n.Description = *ch.Description

@@ -108,7 +108,7 @@ func parseEntries(in []PermissionCIDR) ([]PrefixListEntry, error) {
 
 // CreatePrefixList creates a customer-managed prefix list at version 1.
 func (tx *Tx) CreatePrefixList(c Caller, s PrefixListSpec) (*PrefixList, error) {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.pls, &tx.w.accounts) // nothing references a new list yet
 	if err := checkPrefixListName(s.Name); err != nil {
 		return nil, err
 	}
@@ -154,11 +154,11 @@ type PrefixListChange struct {
 
 // ModifyPrefixList renames a list, resizes it, or adds and removes entries (a new version).
 func (tx *Tx) ModifyPrefixList(c Caller, id string, ch PrefixListChange) (*PrefixList, error) {
-	tx.mustWrite()
 	p, err := tx.callerPrefixList(c, id)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWriteFor(Changed{"prefix-list", p.ID}, p)
 	changing := len(ch.Add) > 0 || len(ch.Remove) > 0
 	if changing && ch.MaxEntries != nil {
 		return nil, AWSErr("InvalidParameterCombination", "You cannot modify the entries of a prefix list and modify the size of a prefix list at the same time.")
@@ -229,11 +229,11 @@ func (tx *Tx) ModifyPrefixList(c Caller, id string, ch PrefixListChange) (*Prefi
 
 // RestorePrefixListVersion makes an earlier version's entries the current ones (a new version).
 func (tx *Tx) RestorePrefixListVersion(c Caller, id string, previous, current int) (*PrefixList, error) {
-	tx.mustWrite()
 	p, err := tx.callerPrefixList(c, id)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWriteFor(Changed{"prefix-list", p.ID}, p)
 	if current != p.Version {
 		return nil, AWSErr("PrefixListVersionMismatch", "The prefix list has the incorrect version number (%d); the current version is %d.", current, p.Version)
 	}
@@ -297,7 +297,6 @@ func (tx *Tx) prefixListUsers(id string) []PrefixListAssociation {
 
 // DeletePrefixList deletes a list nothing references.
 func (tx *Tx) DeletePrefixList(c Caller, id string) (*PrefixList, error) {
-	tx.mustWrite()
 	p, err := tx.callerPrefixList(c, id)
 	if err != nil {
 		return nil, err
@@ -305,6 +304,7 @@ func (tx *Tx) DeletePrefixList(c Caller, id string) (*PrefixList, error) {
 	if users := tx.prefixListUsers(id); len(users) > 0 {
 		return nil, AWSErr("DependencyViolation", "The prefix list '%s' is referenced by %s and cannot be deleted.", id, users[0].ResourceID)
 	}
+	tx.mustWriteModel(&tx.w.pls, p) // nothing references it
 	delete(tx.w.pls, id)
 	p.State = "delete-complete"
 	return p, nil
@@ -322,11 +322,11 @@ func init() {
 
 // CreatePrefixListRoute adds a route whose destination is a prefix list.
 func (tx *Tx) CreatePrefixListRoute(c Caller, rtbID, plID string, t RouteTarget) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	if _, err := tx.callerPrefixList(c, plID); err != nil {
 		return err
 	}
@@ -348,11 +348,11 @@ func (tx *Tx) CreatePrefixListRoute(c Caller, rtbID, plID string, t RouteTarget)
 
 // ReplacePrefixListRoute points a prefix list route at a new target.
 func (tx *Tx) ReplacePrefixListRoute(c Caller, rtbID, plID string, t RouteTarget) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	for _, r := range rt.Routes {
 		if r.PrefixListID == plID {
 			kind, target, err := tx.resolveTarget(c, rt, t)
@@ -368,11 +368,11 @@ func (tx *Tx) ReplacePrefixListRoute(c Caller, rtbID, plID string, t RouteTarget
 
 // DeletePrefixListRoute removes a prefix list route.
 func (tx *Tx) DeletePrefixListRoute(c Caller, rtbID, plID string) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	for i, r := range rt.Routes {
 		if r.PrefixListID == plID {
 			rt.Routes = append(rt.Routes[:i:i], rt.Routes[i+1:]...)

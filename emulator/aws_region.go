@@ -174,11 +174,12 @@ func (tx *Tx) RegionEnabled(account, region string) bool {
 // EnableRegion opts an account into an opt-in region (what the AWS Account Management API's
 // EnableRegion does; a topology's opt_in_regions).
 func (tx *Tx) EnableRegion(account, region string) error {
-	tx.mustWrite()
 	if !validRegion(region) {
 		return AWSErr("InvalidParameterValue", "Invalid region: %s", region)
 	}
+	tx.mustWriteModel(&tx.w.accounts) // what the account may call: the data plane does not see it
 	a := tx.ensureAccount(account, "customer")
+	tx.mustWriteModel(a)
 	if !slices.Contains(a.OptedIn, region) {
 		a.OptedIn = append(a.OptedIn, region)
 	}

@@ -14,11 +14,11 @@ type SubnetAttributes struct {
 
 // SetSubnetAttributes changes launch settings of a subnet the caller owns.
 func (tx *Tx) SetSubnetAttributes(c Caller, id string, a SubnetAttributes) error {
-	tx.mustWrite()
 	sn := tx.w.subnets[id]
 	if sn == nil || !c.owns(sn.Account, sn.Region) {
 		return AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
 	}
+	tx.mustWriteModel(sn) // launch settings: instances read them when they launch
 	if a.AssignIPv6OnCreation != nil && *a.AssignIPv6OnCreation {
 		if len(tx.SubnetIPv6(id)) > 0 {
 			return AWSErr("UnsupportedOperation", "spacelab gives instances no IPv6 addresses (assignIpv6AddressOnCreation): its data plane carries IPv4 only; IPv6 blocks, routes and rules are stored and described")

@@ -60,7 +60,6 @@ type VPCOptions struct {
 // CreateVPC creates a VPC with its main route table (local route only), default security group
 // (inbound from itself, all outbound) and a DHCP options id. The CIDR must be /16 to /28.
 func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error) {
-	tx.mustWrite()
 	if !cidr.IsValid() || !cidr.Addr().Is4() {
 		return nil, AWSErr("InvalidParameterValue", "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block.", cidr)
 	}
@@ -70,11 +69,14 @@ func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error)
 	if o.ID != "" && tx.idTaken(o.ID) {
 		return nil, AWSErr("InvalidParameterValue", "id %s is already in use", o.ID)
 	}
-	tx.ensureAccount(c.Account, "customer")
 	id := o.ID
 	if id == "" {
 		id = tx.NewID("vpc")
 	}
+	// A new VPC router with its link to the internet; its table, group and ACL filter
+	// nothing yet (no subnets).
+	tx.mustWriteFor(Changed{"vpc", id}, &tx.w.vpcs, &tx.w.rtbs, &tx.w.sgs, &tx.w.nacls, &tx.w.dopts, &tx.w.accounts)
+	tx.ensureAccount(c.Account, "customer")
 	tx.tookID(id)
 	v := &VPC{
 		ID: id, Account: c.Account, Region: c.Region, CIDR: cidr.Masked(),
@@ -107,7 +109,6 @@ func (tx *Tx) CreateVPC(c Caller, cidr netip.Prefix, o VPCOptions) (*VPC, error)
 // account make it a DependencyViolation. Its active peerings are deleted with it, and its own
 // pending requests too, as the console does.
 func (tx *Tx) DeleteVPC(c Caller, id string) error {
-	tx.mustWrite()
 	v := tx.w.vpcs[id]
 	if v == nil || !c.owns(v.Account, v.Region) {
 		return AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", id)
@@ -149,16 +150,29 @@ func (tx *Tx) DeleteVPC(c Caller, id string) error {
 			return dep
 		}
 	}
-	for _, p := range tx.w.pcxs {
+	// Its router and wan link go, and the peerings it ends stop routing on the other side.
+	var ended []*Peering
+	for _, p := range ordered(tx.w.pcxs) {
 		if !p.Connects(id) {
 			continue
 		}
 		switch p.Status(tx.now) {
 		case PcxActive, PcxProvisioning, PcxPending, PcxInitiating:
-			p.status = PcxDeleted
-			p.EndedAt, p.EndedBy = tx.now, c.Account
-			p.ExpiresAt = time.Time{}
+			ended = append(ended, p)
 		}
+	}
+	what := []any{&tx.w.vpcs, &tx.w.rtbs, &tx.w.sgs, &tx.w.nacls, &tx.w.ipv6}
+	for _, p := range ended {
+		what = append(what, p)
+	}
+	tx.mustWriteFor(Changed{"vpc", id}, what...)
+	for _, p := range ended {
+		tx.networkChange(Changed{"peering", p.ID})
+	}
+	for _, p := range ended {
+		p.status = PcxDeleted
+		p.EndedAt, p.EndedBy = tx.now, c.Account
+		p.ExpiresAt = time.Time{}
 	}
 	delete(tx.w.rtbs, v.MainRouteTableID)
 	delete(tx.w.sgs, v.DefaultSecurityGroupID)

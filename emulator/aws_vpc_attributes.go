@@ -30,10 +30,14 @@ func (tx *Tx) VPCAttributeValue(c Caller, id string, a VPCAttribute) (bool, erro
 // SetVPCAttribute changes one attribute of a VPC the caller owns. As in EC2, DNS hostnames
 // cannot be enabled while DNS support is off.
 func (tx *Tx) SetVPCAttribute(c Caller, id string, a VPCAttribute, on bool) error {
-	tx.mustWrite()
 	v, err := tx.callerVPC(c, id)
 	if err != nil {
 		return err
+	}
+	if a == AttrDNSSupport {
+		tx.mustWriteFor(Changed{"dhcp-options", v.ID}, v) // whether its resolver answers
+	} else {
+		tx.mustWriteModel(v) // the data plane reads no other
 	}
 	switch a {
 	case AttrDNSSupport:

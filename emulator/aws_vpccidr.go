@@ -40,7 +40,6 @@ func (tx *Tx) SubnetIPv6(subnetID string) []*IPv6CIDRAssociation { return tx.ipv
 
 // AssociateVPCIPv6 gives a VPC an Amazon-provided IPv6 /56, unique in the world.
 func (tx *Tx) AssociateVPCIPv6(c Caller, vpcID string) (*IPv6CIDRAssociation, error) {
-	tx.mustWrite()
 	v := tx.w.vpcs[vpcID]
 	if v == nil || !c.owns(v.Account, v.Region) {
 		return nil, AWSErr("InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
@@ -48,6 +47,16 @@ func (tx *Tx) AssociateVPCIPv6(c Caller, vpcID string) (*IPv6CIDRAssociation, er
 	if len(tx.ipv6Of(vpcID)) >= VPCIPv6Quota {
 		return nil, AWSErr("CidrLimitExceeded", "This network '%s' has met its maximum number of allowed CIDRs: %d", vpcID, VPCIPv6Quota)
 	}
+	// The IPv4 data plane has no IPv6 packet: the block, and the default group's and ACL's
+	// IPv6 rules (ipv6Defaults), are model only.
+	what := []any{&tx.w.ipv6}
+	if g := tx.w.sgs[v.DefaultSecurityGroupID]; g != nil {
+		what = append(what, g)
+	}
+	if n := tx.w.nacls[v.DefaultNetworkACLID]; n != nil {
+		what = append(what, n)
+	}
+	tx.mustWriteModel(what...)
 	var cidr netip.Prefix
 	for {
 		// Amazon's pool for VPCs: 2600:1f00::/24; a /56 of it at random.
@@ -73,7 +82,6 @@ func (tx *Tx) AssociateVPCIPv6(c Caller, vpcID string) (*IPv6CIDRAssociation, er
 // DisassociateVPCCIDR removes a VPC's CIDR block association: an IPv6 block no subnet uses.
 // The primary IPv4 block cannot be removed.
 func (tx *Tx) DisassociateVPCCIDR(c Caller, assocID string) (*IPv6CIDRAssociation, *VPC, error) {
-	tx.mustWrite()
 	for _, v := range tx.w.vpcs {
 		if v.CIDRAssociationID == assocID && c.owns(v.Account, v.Region) {
 			return nil, v, AWSErr("OperationNotPermitted", "The vpc CIDR block with association ID %s may not be disassociated. It is the primary IPv4 CIDR block of the VPC", assocID)
@@ -97,6 +105,7 @@ func (tx *Tx) DisassociateVPCCIDR(c Caller, assocID string) (*IPv6CIDRAssociatio
 			}
 		}
 	}
+	tx.mustWriteModel(&tx.w.ipv6)
 	delete(tx.w.ipv6, assocID)
 	return a, v, nil
 }
@@ -104,7 +113,6 @@ func (tx *Tx) DisassociateVPCCIDR(c Caller, assocID string) (*IPv6CIDRAssociatio
 // AssociateSubnetIPv6 gives a subnet a /64 inside one of its VPC's IPv6 blocks, used by no
 // other subnet. A subnet has at most one IPv6 block.
 func (tx *Tx) AssociateSubnetIPv6(c Caller, subnetID string, cidr netip.Prefix) (*IPv6CIDRAssociation, error) {
-	tx.mustWrite()
 	s := tx.w.subnets[subnetID]
 	if s == nil || !c.owns(s.Account, s.Region) {
 		return nil, AWSErr("InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", subnetID)
@@ -130,6 +138,7 @@ func (tx *Tx) AssociateSubnetIPv6(c Caller, subnetID string, cidr netip.Prefix) 
 			}
 		}
 	}
+	tx.mustWriteModel(&tx.w.ipv6)
 	a := &IPv6CIDRAssociation{ID: tx.NewID("subnet-cidr-assoc"), ResourceID: subnetID, CIDR: cidr, BorderGroup: s.Region}
 	if tx.w.ipv6 == nil {
 		tx.w.ipv6 = map[string]*IPv6CIDRAssociation{}
@@ -140,7 +149,6 @@ func (tx *Tx) AssociateSubnetIPv6(c Caller, subnetID string, cidr netip.Prefix) 
 
 // DisassociateSubnetIPv6 removes a subnet's IPv6 block.
 func (tx *Tx) DisassociateSubnetIPv6(c Caller, assocID string) (*IPv6CIDRAssociation, error) {
-	tx.mustWrite()
 	a := tx.w.ipv6[assocID]
 	var s *Subnet
 	if a != nil {
@@ -149,6 +157,7 @@ func (tx *Tx) DisassociateSubnetIPv6(c Caller, assocID string) (*IPv6CIDRAssocia
 	if a == nil || s == nil || !c.owns(s.Account, s.Region) {
 		return nil, AWSErr("InvalidSubnetCidrBlockAssociationID.NotFound", "The subnet CIDR block with association ID '%s' does not exist", assocID)
 	}
+	tx.mustWriteModel(&tx.w.ipv6)
 	delete(tx.w.ipv6, assocID)
 	return a, nil
 }

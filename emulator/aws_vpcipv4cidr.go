@@ -137,7 +137,7 @@ func (tx *Tx) AssociateVPCIPv4(c Caller, vpcID string, cidr netip.Prefix) (*VPCC
 			return nil, AWSErr("CidrConflict", "The CIDR '%s' overlaps a CIDR block of %s, peered with %s by %s.", cidr, other, vpcID, p.ID)
 		}
 	}
-	tx.mustWrite(v)
+	tx.mustWriteFor(Changed{"route-table", v.ID}, v) // the local routes of its tables
 	b := &VPCCIDRBlock{AssociationID: tx.NewID("vpc-cidr-assoc"), CIDR: cidr}
 	kept := v.Secondary[:0:0]
 	for _, o := range v.Secondary {
@@ -182,7 +182,7 @@ func (tx *Tx) DisassociateVPCIPv4(c Caller, assocID string) (*VPC, *VPCCIDRBlock
 			return nil, nil, AWSErr("DependencyViolation", "The vpc CIDR block %s with association ID %s has dependencies and cannot be disassociated. Subnet %s uses it", b.CIDR, assocID, s.ID)
 		}
 	}
-	tx.mustWrite(v)
+	tx.mustWriteFor(Changed{"route-table", v.ID}, v)
 	b.DisassociatedAt = tx.now
 	return v, b, nil
 }

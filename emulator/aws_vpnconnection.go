@@ -329,7 +329,6 @@ func (tx *Tx) newPSK() string {
 // CreateVpnConnection creates a static Site-to-Site VPN connection between a virtual private
 // gateway and a customer gateway. It starts pending and is available by the next look.
 func (tx *Tx) CreateVpnConnection(c Caller, req VpnConnectionRequest) (*VpnConnection, error) {
-	tx.mustWrite()
 	if req.Type != "ipsec.1" {
 		return nil, AWSErr("InvalidParameterValue", "Value (%s) for parameter type is invalid. Valid values: ipsec.1", req.Type)
 	}
@@ -393,6 +392,7 @@ func (tx *Tx) CreateVpnConnection(c Caller, req VpnConnectionRequest) (*VpnConne
 		}
 		v.Tunnels = append(v.Tunnels, t)
 	}
+	tx.mustWriteFor(Changed{"vpn-connection", v.ID}, &tx.w.s2svpns)
 	for i, t := range v.Tunnels {
 		for !t.InsideCIDR.IsValid() {
 			p := netip.PrefixFrom(netip.AddrFrom4([4]byte{169, 254, byte(tx.w.rng.IntN(256)), byte(tx.w.rng.IntN(64) * 4)}), 30)
@@ -409,11 +409,11 @@ func (tx *Tx) CreateVpnConnection(c Caller, req VpnConnectionRequest) (*VpnConne
 
 // DeleteVpnConnection deletes a connection: its tunnels go, and the routes it propagated.
 func (tx *Tx) DeleteVpnConnection(c Caller, id string) error {
-	tx.mustWrite()
 	v, err := tx.callerVPNConn(c, id)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"vpn-connection", v.ID}, v)
 	v.State = VPNConnDeleted
 	for _, t := range v.Tunnels {
 		t.Status, t.StatusMessage = TunnelDown, ""
@@ -423,11 +423,11 @@ func (tx *Tx) DeleteVpnConnection(c Caller, id string) error {
 
 // CreateVpnConnectionRoute adds a static route (a customer network) to a connection.
 func (tx *Tx) CreateVpnConnectionRoute(c Caller, id string, dst netip.Prefix, raw string) error {
-	tx.mustWrite()
 	v, err := tx.callerVPNConn(c, id)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"vpn-connection", v.ID}, v)
 	if !dst.IsValid() || !dst.Addr().Is4() || dst.Masked() != dst {
 		return AWSErr("InvalidParameterValue", "Value (%s) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.", raw)
 	}
@@ -445,11 +445,11 @@ func (tx *Tx) CreateVpnConnectionRoute(c Caller, id string, dst netip.Prefix, ra
 
 // DeleteVpnConnectionRoute removes a static route of a connection.
 func (tx *Tx) DeleteVpnConnectionRoute(c Caller, id string, dst netip.Prefix, raw string) error {
-	tx.mustWrite()
 	v, err := tx.callerVPNConn(c, id)
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"vpn-connection", v.ID}, v)
 	for i, r := range v.Routes {
 		if r.Dst == dst {
 			v.Routes = slices.Delete(v.Routes, i, i+1)
@@ -489,6 +489,7 @@ func (tx *Tx) reportS2STunnel(r TunnelReport, apply bool) bool {
 		return false
 	}
 	if apply {
+		tx.mustWriteModel(v) // the render draws tunnels whatever their status
 		if t.Status != st {
 			t.LastStatusChange = tx.now
 		}

@@ -58,7 +58,8 @@ type VpnGatewayRequest struct {
 
 // CreateVpnGateway creates a detached virtual private gateway.
 func (tx *Tx) CreateVpnGateway(c Caller, req VpnGatewayRequest) (*VpnGateway, error) {
-	tx.mustWrite()
+	// Detached and without connections: the data plane does not see it.
+	tx.mustWriteModel(&tx.w.vgws, &tx.w.accounts)
 	if req.Type != "ipsec.1" {
 		return nil, AWSErr("InvalidParameterValue", "Value (%s) for parameter type is invalid. Valid values: ipsec.1", req.Type)
 	}
@@ -86,7 +87,6 @@ func (tx *Tx) CreateVpnGateway(c Caller, req VpnGatewayRequest) (*VpnGateway, er
 
 // AttachVpnGateway attaches a gateway to a VPC of the caller; a VPC has at most one.
 func (tx *Tx) AttachVpnGateway(c Caller, vgwID, vpcID string) (*VpnGateway, error) {
-	tx.mustWrite()
 	g, err := tx.callerVGW(c, vgwID)
 	if err != nil {
 		return nil, err
@@ -103,6 +103,7 @@ func (tx *Tx) AttachVpnGateway(c Caller, vgwID, vpcID string) (*VpnGateway, erro
 			return nil, AWSErr("VpnGatewayAttachmentLimitExceeded", "The VPC '%s' already has the virtual private gateway '%s' attached.", vpcID, o.ID)
 		}
 	}
+	tx.mustWriteFor(Changed{"vpn-gateway", g.ID}, g)
 	g.VPCID, g.AttachState = vpcID, AttachAttached
 	return g, nil
 }
@@ -110,7 +111,6 @@ func (tx *Tx) AttachVpnGateway(c Caller, vgwID, vpcID string) (*VpnGateway, erro
 // DetachVpnGateway detaches a gateway from a VPC: routes to it turn blackhole and the routes
 // it propagated go.
 func (tx *Tx) DetachVpnGateway(c Caller, vgwID, vpcID string) error {
-	tx.mustWrite()
 	g, err := tx.callerVGW(c, vgwID)
 	if err != nil {
 		return err
@@ -121,13 +121,13 @@ func (tx *Tx) DetachVpnGateway(c Caller, vgwID, vpcID string) error {
 	if !g.AttachedTo(vpcID) {
 		return AWSErr("InvalidVpnGatewayAttachment.NotFound", "The attachment with vpn gateway ID '%s' and vpc ID '%s' does not exist", g.ID, vpcID)
 	}
+	tx.mustWriteFor(Changed{"vpn-gateway", g.ID}, g)
 	g.AttachState = AttachDetached
 	return nil
 }
 
 // DeleteVpnGateway deletes a detached gateway without live VPN connections.
 func (tx *Tx) DeleteVpnGateway(c Caller, vgwID string) error {
-	tx.mustWrite()
 	g, err := tx.callerVGW(c, vgwID)
 	if err != nil {
 		return err
@@ -140,6 +140,15 @@ func (tx *Tx) DeleteVpnGateway(c Caller, vgwID string) error {
 			return AWSErr("IncorrectState", "The vpnGateway '%s' has VPN connection '%s' and cannot be deleted.", g.ID, v.ID)
 		}
 	}
+	// Detached, without live connections: its unit draws nothing, and tables that
+	// propagated from it learned nothing while it was detached.
+	what := []any{g}
+	for _, rt := range ordered(tx.w.rtbs) {
+		if slices.Contains(rt.PropagatingVGWs, g.ID) {
+			what = append(what, rt)
+		}
+	}
+	tx.mustWriteModel(what...)
 	g.State = GatewayDeleted
 	for _, rt := range tx.w.rtbs {
 		rt.PropagatingVGWs = slices.DeleteFunc(rt.PropagatingVGWs, func(id string) bool { return id == g.ID })
@@ -160,7 +169,6 @@ func (tx *Tx) attachedVGW(vpcID string) *VpnGateway {
 // EnableVgwRoutePropagation makes a route table learn the routes of a gateway's VPN
 // connections while the gateway is attached to the table's VPC.
 func (tx *Tx) EnableVgwRoutePropagation(c Caller, rtbID, vgwID string) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
@@ -169,6 +177,7 @@ func (tx *Tx) EnableVgwRoutePropagation(c Caller, rtbID, vgwID string) error {
 	if err != nil {
 		return err
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	if !slices.Contains(rt.PropagatingVGWs, g.ID) {
 		rt.PropagatingVGWs = append(rt.PropagatingVGWs, g.ID)
 	}
@@ -177,7 +186,6 @@ func (tx *Tx) EnableVgwRoutePropagation(c Caller, rtbID, vgwID string) error {
 
 // DisableVgwRoutePropagation stops a route table learning a gateway's routes.
 func (tx *Tx) DisableVgwRoutePropagation(c Caller, rtbID, vgwID string) error {
-	tx.mustWrite()
 	rt, err := tx.callerRouteTable(c, rtbID)
 	if err != nil {
 		return err
@@ -189,6 +197,7 @@ func (tx *Tx) DisableVgwRoutePropagation(c Caller, rtbID, vgwID string) error {
 	if !slices.Contains(rt.PropagatingVGWs, g.ID) {
 		return AWSErr("Gateway.NotAttached", "route propagation of %s is not enabled in %s", g.ID, rt.ID)
 	}
+	tx.mustWriteFor(Changed{"route-table", rt.VPCID}, rt)
 	rt.PropagatingVGWs = slices.DeleteFunc(rt.PropagatingVGWs, func(id string) bool { return id == g.ID })
 	return nil
 }

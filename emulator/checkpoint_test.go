@@ -23,6 +23,7 @@ func TestResetToCheckpoint(t *testing.T) {
 			if _, err := tx.CreateVPC(c, netip.MustParsePrefix("10.1.0.0/16"), VPCOptions{}); err != nil {
 				return err
 			}
+			tx.mustWriteModel(&tx.w.vpcs[first].Tags)
 			tx.w.vpcs[first].Tags = Tags{"changed": "yes"}
 			return nil
 		}); err != nil {

@@ -23,7 +23,7 @@ type Team struct {
 
 // AddUser registers a Heroku user and its token.
 func (tx *Tx) AddUser(email, token string) *User {
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.users)
 	u := &User{ID: tx.NewUUID(), Email: email, Token: token, CreatedAt: tx.now}
 	tx.w.users[token] = u
 	return u
@@ -37,7 +37,7 @@ func (tx *Tx) EnsureTeam(name string) *Team {
 	if t := tx.Team(name); t != nil {
 		return t
 	}
-	tx.mustWrite()
+	tx.mustWriteModel(&tx.w.teams) // the data plane knows spaces, not teams
 	t := &Team{ID: tx.NewUUID(), Name: name, CreatedAt: tx.now}
 	tx.w.teams[t.ID] = t
 	return t

@@ -21,7 +21,6 @@ var AddonServices = map[string]struct{ Kind, ConfigVar string }{
 // CreateAddon creates an add-on of plan ("heroku-postgresql:private-0") for an app in a
 // space. name may be empty (one is generated, e.g. postgresql-cubic-41253).
 func (tx *Tx) CreateAddon(appID, plan, name string) (*DataService, error) {
-	tx.mustWrite()
 	app := tx.App(appID)
 	if app == nil {
 		return nil, HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that app.")
@@ -105,11 +104,11 @@ func (tx *Tx) AppAddons(appID string) []*DataService {
 
 // DestroyAddon removes an add-on and unsets its config var.
 func (tx *Tx) DestroyAddon(nameOrID string) (*DataService, error) {
-	tx.mustWrite()
 	d := tx.Addon(nameOrID)
 	if d == nil || d.AppID == "" {
 		return nil, HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that add-on.")
 	}
+	tx.mustWriteFor(Changed{"data", d.SpaceID}, &tx.w.data)
 	for i, o := range tx.w.data {
 		if o == d {
 			tx.w.data = append(tx.w.data[:i], tx.w.data[i+1:]...)

@@ -82,7 +82,6 @@ type AppSpec struct {
 // CreateApp creates an app. Internal routing needs a space and is fixed at creation; an
 // internal app gets two internal router addresses in different dyno subnets.
 func (tx *Tx) CreateApp(s AppSpec) (*App, error) {
-	tx.mustWrite()
 	name := s.Name
 	if name == "" {
 		name = "app-" + tx.w.hex(6)
@@ -102,10 +101,15 @@ func (tx *Tx) CreateApp(s AppSpec) (*App, error) {
 			return nil, HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that space.")
 		}
 		app.SpaceID, app.TeamID, app.Region = sp.ID, sp.TeamID, sp.Region
+		// Its own unit, and the space's: its router's backends and the VPC router's
+		// service discovery.
+		tx.mustWriteFor(Changed{"app", app.ID}, &tx.w.apps)
+		tx.networkChange(Changed{"space", sp.ID})
 		if s.InternalRouting {
 			addrs := s.RouterAddrs
 			for _, a := range addrs {
 				if a == sp.RouterPrivateAddr {
+					tx.mustWrite() // the space router moves: everything that knows its address
 					// The space router's own address is the emulator's pick, not the user's:
 					// a pinned address wins and the space router moves.
 					if err := tx.moveSpaceRouter(sp, addrs); err != nil {
@@ -139,6 +143,7 @@ func (tx *Tx) CreateApp(s AppSpec) (*App, error) {
 			return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Couldn't find that region.")
 		}
 		app.Region = r
+		tx.mustWriteFor(Changed{"app", app.ID}, &tx.w.apps) // its public name
 		if s.Team != "" {
 			app.TeamID = tx.EnsureTeam(s.Team).ID
 		}
@@ -210,9 +215,12 @@ func (tx *Tx) checkDynoSize(app *App, size string) error {
 
 // DeleteApp destroys an app: its dynos stop and its internal router addresses are freed.
 func (tx *Tx) DeleteApp(app *App) error {
-	tx.mustWrite()
 	if tx.w.apps[app.ID] != app {
 		return HerokuErr(http.StatusNotFound, "not_found", "Couldn't find that app.")
+	}
+	tx.mustWriteFor(Changed{"app", app.ID}, &tx.w.apps)
+	if app.SpaceID != "" {
+		tx.networkChange(Changed{"space", app.SpaceID}) // its dynos and routers leave the space's
 	}
 	delete(tx.w.apps, app.ID)
 	tx.w.log.Info("app deleted", "app", app.Name, "space", app.SpaceID)

@@ -49,7 +49,6 @@ var dataNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,62}$`)
 // AddDataService adds a data add-on to a space. A zero address picks the first free one in the
 // data CIDR; trusted IPs get a public endpoint address.
 func (tx *Tx) AddDataService(spaceName string, d DataService) (*DataService, error) {
-	tx.mustWrite()
 	sp := tx.Space(spaceName)
 	if sp == nil {
 		return nil, fmt.Errorf("emulator: no space %q", spaceName)
@@ -87,6 +86,7 @@ func (tx *Tx) AddDataService(spaceName string, d DataService) (*DataService, err
 			}
 		}
 	}
+	tx.mustWriteFor(Changed{"data", sp.ID}, &tx.w.data)
 	if len(d.TrustedIPs) > 0 && !d.PublicAddr.IsValid() {
 		d.PublicAddr = tx.newPublicAddr()
 	}

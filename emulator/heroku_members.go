@@ -19,10 +19,10 @@ var TeamRoles = []string{RoleAdmin, RoleMember, RoleViewer}
 
 // SetTeamRole makes u a member of t with role (one of TeamRoles), replacing any role it had.
 func (tx *Tx) SetTeamRole(u *User, t *Team, role string) error {
-	tx.mustWrite()
 	if !slices.Contains(TeamRoles, role) {
 		return fmt.Errorf("emulator: team role %q is not one of %v", role, TeamRoles)
 	}
+	tx.mustWriteModel(u) // who may do what: the data plane does not see it
 	if u.Teams == nil {
 		u.Teams = map[string]string{}
 	}

@@ -150,7 +150,6 @@ func IsPublicAddr(a netip.Addr) bool {
 
 // CreateVPNConnection starts provisioning a VPN connection to a customer gateway.
 func (tx *Tx) CreateVPNConnection(sp *Space, name string, publicIP netip.Addr, cidrs []netip.Prefix) (*VPNConnection, error) {
-	tx.mustWrite()
 	if !vpnNameRE.MatchString(name) {
 		return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Name must start with a letter or digit and contain only letters, digits, dots, dashes and underscores.")
 	}
@@ -169,6 +168,7 @@ func (tx *Tx) CreateVPNConnection(sp *Space, name string, publicIP netip.Addr, c
 	if len(existing) >= MaxVPNConnectionsPerSpace {
 		return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Space %s already has %d VPN connection(s), the most it may have.", sp.Name, MaxVPNConnectionsPerSpace)
 	}
+	tx.mustWriteFor(Changed{"heroku-vpn", sp.ID}, &tx.w.vpns)
 	v := &VPNConnection{ID: tx.w.digits(12), Name: name, SpaceID: sp.ID, PublicIP: publicIP,
 		RoutableCIDRs: append([]netip.Prefix(nil), cidrs...), status: VPNPending, IKEVersion: 1,
 		CreatedAt: tx.now, UpdatedAt: tx.now}
@@ -183,7 +183,6 @@ func (tx *Tx) CreateVPNConnection(sp *Space, name string, publicIP netip.Addr, c
 
 // UpdateVPNConnection replaces a connection's routable CIDRs.
 func (tx *Tx) UpdateVPNConnection(sp *Space, nameOrID string, cidrs []netip.Prefix) (*VPNConnection, error) {
-	tx.mustWrite()
 	v, err := tx.VPNConnection(sp, nameOrID)
 	if err != nil {
 		return nil, err
@@ -191,6 +190,7 @@ func (tx *Tx) UpdateVPNConnection(sp *Space, nameOrID string, cidrs []netip.Pref
 	if err := tx.checkRoutable(sp, cidrs); err != nil {
 		return nil, err
 	}
+	tx.mustWriteFor(Changed{"heroku-vpn", sp.ID}, v)
 	v.RoutableCIDRs = append([]netip.Prefix(nil), cidrs...)
 	v.UpdatedAt = tx.now
 	return v, nil
@@ -198,11 +198,11 @@ func (tx *Tx) UpdateVPNConnection(sp *Space, nameOrID string, cidrs []netip.Pref
 
 // DestroyVPNConnection removes a connection; its gateway and routes go with it.
 func (tx *Tx) DestroyVPNConnection(sp *Space, nameOrID string) (*VPNConnection, error) {
-	tx.mustWrite()
 	v, err := tx.VPNConnection(sp, nameOrID)
 	if err != nil {
 		return nil, err
 	}
+	tx.mustWriteFor(Changed{"heroku-vpn", sp.ID}, &tx.w.vpns)
 	delete(tx.w.vpns, v.ID)
 	return v, nil
 }
@@ -235,7 +235,6 @@ func (tx *Tx) TunnelReportsChange(reports []TunnelReport) bool {
 
 // ReportTunnels records tunnel states from the data plane. It returns whether anything changed.
 func (tx *Tx) ReportTunnels(reports []TunnelReport) bool {
-	tx.mustWrite()
 	changed := false
 	for _, r := range reports {
 		if tx.reportS2STunnel(r, true) {
@@ -252,6 +251,7 @@ func (tx *Tx) ReportTunnels(reports []TunnelReport) bool {
 			st = TunnelUp
 		}
 		if t.Status != st || t.StatusMessage != r.Message {
+			tx.mustWriteModel(v) // the render draws tunnels whatever their status
 			if t.Status != st {
 				t.LastStatusChange = tx.now
 			}

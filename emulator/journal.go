@@ -185,9 +185,24 @@ func (j *journal) save(p any, deep bool) {
 //   - "security-group": a group's rules (its members are named by their instances and
 //     interfaces, not by the group);
 //   - "inbound-ruleset": a space's trusted IP ranges (ID is the space's);
-//   - "app": an app's formation and dynos;
+//   - "app": an app's formation and dynos, or the app created or deleted;
+//   - "vpn-gateway": a virtual private gateway attached or detached (its unit, its VPC's
+//     routing);
+//   - "vpn-connection": a Site-to-Site VPN connection created or deleted, or its static
+//     routes (its gateway's unit and VPC routing, the offices, the internet);
+//   - "heroku-vpn": a space's VPN connection created, changed or destroyed (ID is the
+//     space's);
+//   - "prefix-list": a prefix list's entries (what references it: group rules, routes);
+//   - "data": a data service of the space added or removed (ID is the space's);
+//   - "space": an app of the space created or deleted (ID is the space's: its router's
+//     backends, its VPC router's service discovery);
 //   - "route-table": a VPC's routing: its route tables, their routes and subnet associations
 //     (ID is the VPC's);
+//   - "internet-gateway": a VPC's internet gateway attached or detached (ID is the VPC's);
+//   - "dhcp-options": a VPC's DHCP options set replaced (ID is the VPC's);
+//   - "nat-gateway": a NAT gateway created or deleted (its host, the routes to it, its
+//     public mapping);
+//   - "vpc": a VPC created or deleted with nothing in it (its router and wan link);
 //   - "network-acl": a VPC's network ACLs, their entries and subnet associations (ID is the
 //     VPC's);
 //   - "peering": a peering connection's state, options, or the routes Heroku manages for it;

@@ -123,6 +123,78 @@ func init() {
 			return err
 		}
 	}})
+	register(kind{name: "ec2 Create/DeleteVpc", most: 1000, prepare: func(e *env) func(int) error {
+		var id string
+		return func(i int) error {
+			if i%2 == 1 {
+				_, err := e.ec2.DeleteVpc(e.ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)})
+				return err
+			}
+			out, err := e.ec2.CreateVpc(e.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.249.0.0/16")})
+			if err == nil {
+				id = aws.ToString(out.Vpc.VpcId)
+			}
+			return err
+		}
+	}})
+	register(kind{name: "ec2 Create/DeleteNatGateway", most: 1000, prepare: func(e *env) func(int) error {
+		// A public subnet of a VPC with an internet gateway, and one Elastic IP that each
+		// gateway takes and gives back.
+		vpc := newVPC(e, "10.248.0.0/16")
+		igw, err := e.ec2.CreateInternetGateway(e.ctx, &ec2.CreateInternetGatewayInput{})
+		check(err)
+		_, err = e.ec2.AttachInternetGateway(e.ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: aws.String(vpc)})
+		check(err)
+		sub, err := e.ec2.CreateSubnet(e.ctx, &ec2.CreateSubnetInput{VpcId: aws.String(vpc), CidrBlock: aws.String("10.248.0.0/24")})
+		check(err)
+		eip, err := e.ec2.AllocateAddress(e.ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc})
+		check(err)
+		var id string
+		return func(i int) error {
+			if i%2 == 1 {
+				_, err := e.ec2.DeleteNatGateway(e.ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(id)})
+				return err
+			}
+			out, err := e.ec2.CreateNatGateway(e.ctx, &ec2.CreateNatGatewayInput{SubnetId: sub.Subnet.SubnetId, AllocationId: eip.AllocationId})
+			if err == nil {
+				id = aws.ToString(out.NatGateway.NatGatewayId)
+			}
+			return err
+		}
+	}})
+	register(kind{name: "ec2 Create/Attach/Detach/DeleteNetworkInterface", most: 1000, prepare: func(e *env) func(int) error {
+		out, err := e.ec2.DescribeInstances(e.ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{{Name: aws.String("instance-state-name"), Values: []string{"running"}}}})
+		check(err)
+		var inst, subnet string
+		for _, r := range out.Reservations {
+			for _, i := range r.Instances {
+				if inst == "" && i.SubnetId != nil {
+					inst, subnet = aws.ToString(i.InstanceId), aws.ToString(i.SubnetId)
+				}
+			}
+		}
+		var eni, attachment string
+		return func(i int) error {
+			var err error
+			switch i % 4 {
+			case 0:
+				var out *ec2.CreateNetworkInterfaceOutput
+				if out, err = e.ec2.CreateNetworkInterface(e.ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: aws.String(subnet)}); err == nil {
+					eni = aws.ToString(out.NetworkInterface.NetworkInterfaceId)
+				}
+			case 1:
+				var out *ec2.AttachNetworkInterfaceOutput
+				if out, err = e.ec2.AttachNetworkInterface(e.ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: aws.String(eni), InstanceId: aws.String(inst), DeviceIndex: aws.Int32(1)}); err == nil {
+					attachment = aws.ToString(out.AttachmentId)
+				}
+			case 2:
+				_, err = e.ec2.DetachNetworkInterface(e.ctx, &ec2.DetachNetworkInterfaceInput{AttachmentId: aws.String(attachment)})
+			case 3:
+				_, err = e.ec2.DeleteNetworkInterface(e.ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(eni)})
+			}
+			return err
+		}
+	}})
 }
 
 // firstVPC is the id of the first VPC DescribeVpcs lists.

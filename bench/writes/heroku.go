@@ -16,6 +16,14 @@ func init() {
 			return herokuCall(e, http.MethodPut, "/spaces/big/inbound-ruleset", body, http.StatusOK)
 		}
 	}})
+	register(kind{name: "heroku POST /teams/apps + DELETE /apps", most: 1000, prepare: func(e *env) func(int) error {
+		return func(i int) error {
+			if i%2 == 1 {
+				return herokuCall(e, http.MethodDelete, "/apps/bench-app", "", http.StatusOK)
+			}
+			return herokuCall(e, http.MethodPost, "/teams/apps", `{"name":"bench-app","space":"big"}`, http.StatusCreated)
+		}
+	}})
 }
 
 // herokuCall sends one Platform API request as the topology's first user and wants status.

@@ -133,6 +133,12 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 		h.Filter = &netspec.Filter{}
 	}
 	var input []netspec.FilterRule
+	if !v.EnableDNSSupport {
+		why := "DNS resolution is off in " + v.ID + " (enableDnsSupport false): AmazonProvidedDNS does not answer"
+		input = append(input,
+			netspec.FilterRule{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.UDP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_SUPPORT_DISABLED", Why: why},
+			netspec.FilterRule{Dst: netip.PrefixFrom(resolver, 32), Proto: netspec.TCP, PortFrom: 53, PortTo: 53, Verdict: netspec.Drop, Code: "DNS_SUPPORT_DISABLED", Why: why})
+	}
 	for _, b := range blocks {
 		input = append(input, netspec.FilterRule{Src: b, Dst: netip.PrefixFrom(resolver, 32), Verdict: netspec.Accept, Why: "AmazonProvidedDNS serves its own VPC"})
 	}

@@ -137,7 +137,386 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	}
 	dst := netip.MustParsePrefix(fmt.Sprintf("10.200.%d.0/24", pick(3)))
 	pcxs := idsOf(tx.Peerings(), func(p *emulator.Peering) string { return p.ID })
-	switch k := pick(29); k {
+	switch k := pick(38); k {
+	case 37:
+		// Prefix lists: created, entries added and removed (what references them follows),
+		// named by a group rule and by a route, deleted.
+		pls := idsOf(tx.PrefixLists(), func(p *emulator.PrefixList) string { return p.ID })
+		id, rt, g := at(pls), at(rtbs), group()
+		entry := fmt.Sprintf("198.18.%d.0/24", pick(3))
+		version := func(id string) *int {
+			v := 0
+			if p := tx.PrefixList(id); p != nil {
+				v = p.Version
+			}
+			return &v
+		}
+		switch pick(7) {
+		case 0:
+			return change{"CreatePrefixList", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreatePrefixList(c, emulator.PrefixListSpec{Name: fmt.Sprint("pl", pick(3)), AddressFamily: "IPv4", MaxEntries: 5,
+					Entries: []emulator.PermissionCIDR{{CIDR: "198.18.9.0/24"}}})
+				return err
+			}}
+		case 1:
+			return change{"ModifyPrefixList add " + id + " " + entry, false, func(tx *emulator.Tx) error {
+				_, err := tx.ModifyPrefixList(c, id, emulator.PrefixListChange{Add: []emulator.PermissionCIDR{{CIDR: entry}}, CurrentVersion: version(id)})
+				return err
+			}}
+		case 2:
+			return change{"ModifyPrefixList remove " + id + " " + entry, false, func(tx *emulator.Tx) error {
+				_, err := tx.ModifyPrefixList(c, id, emulator.PrefixListChange{Remove: []string{entry}, CurrentVersion: version(id)})
+				return err
+			}}
+		case 3:
+			return change{"AuthorizeIngress " + g + " from " + id, false, func(tx *emulator.Tx) error {
+				_, err := tx.AuthorizeIngress(c, g, []emulator.Permission{{Protocol: "tcp", FromPort: &port, ToPort: &port, PrefixLists: []emulator.PermissionCIDR{{CIDR: id}}}})
+				return err
+			}}
+		case 4:
+			return change{"CreatePrefixListRoute " + rt + " " + id, false, func(tx *emulator.Tx) error {
+				return tx.CreatePrefixListRoute(c, rt, id, emulator.RouteTarget{InstanceID: at(instances)})
+			}}
+		case 5:
+			return change{"DeletePrefixListRoute " + rt + " " + id, false, func(tx *emulator.Tx) error {
+				return tx.DeletePrefixListRoute(c, rt, id)
+			}}
+		}
+		return change{"DeletePrefixList " + id, false, func(tx *emulator.Tx) error {
+			_, err := tx.DeletePrefixList(c, id)
+			return err
+		}}
+	case 35:
+		// A space's VPN connection to the office: created, its networks changed, destroyed.
+		spaces := tx.Spaces()
+		sp := spaces[pick(len(spaces))]
+		office := netip.MustParseAddr("203.0.113.20")
+		cidrs := []netip.Prefix{netip.MustParsePrefix([]string{"192.168.0.0/16", "192.168.0.0/24"}[pick(2)])}
+		switch pick(3) {
+		case 0:
+			return change{"CreateVPNConnection office in " + sp.Name, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateVPNConnection(tx.Space(sp.ID), "office", office, cidrs)
+				return err
+			}}
+		case 1:
+			return change{"UpdateVPNConnection office in " + sp.Name + " " + cidrs[0].String(), false, func(tx *emulator.Tx) error {
+				_, err := tx.UpdateVPNConnection(tx.Space(sp.ID), "office", cidrs)
+				return err
+			}}
+		}
+		return change{"DestroyVPNConnection office in " + sp.Name, false, func(tx *emulator.Tx) error {
+			_, err := tx.DestroyVPNConnection(tx.Space(sp.ID), "office")
+			return err
+		}}
+	case 36:
+		// Site-to-Site VPN of the customer VPC to the office: gateways, a static connection
+		// and its routes, propagation, detach and delete.
+		vgws := idsOf(tx.VpnGateways(), func(g *emulator.VpnGateway) string { return g.ID })
+		cgws := idsOf(tx.CustomerGateways(), func(g *emulator.CustomerGateway) string { return g.ID })
+		conns := idsOf(tx.VpnConnections(), func(v *emulator.VpnConnection) string { return v.ID })
+		vgw, cgw, conn, rt := at(vgws), at(cgws), at(conns), at(rtbs)
+		for _, g := range tx.VpnGateways() { // mostly the one attached, so connections go live
+			if g.AttachedTo(emulatortest.CustomerVPC) && pick(4) > 0 {
+				vgw = g.ID
+			}
+		}
+		for _, v := range tx.VpnConnections() {
+			if v.State != emulator.VPNConnDeleted && pick(4) > 0 {
+				conn = v.ID
+			}
+		}
+		lan := netip.MustParsePrefix([]string{"192.168.0.0/24", "192.168.1.0/24"}[pick(2)])
+		switch pick(10) {
+		case 0:
+			return change{"CreateVpnGateway", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateVpnGateway(c, emulator.VpnGatewayRequest{Type: "ipsec.1"})
+				return err
+			}}
+		case 1:
+			return change{"AttachVpnGateway " + vgw, false, func(tx *emulator.Tx) error {
+				_, err := tx.AttachVpnGateway(c, vgw, emulatortest.CustomerVPC)
+				return err
+			}}
+		case 2:
+			return change{"DetachVpnGateway " + vgw, false, func(tx *emulator.Tx) error {
+				return tx.DetachVpnGateway(c, vgw, emulatortest.CustomerVPC)
+			}}
+		case 3:
+			return change{"DeleteVpnGateway " + vgw, false, func(tx *emulator.Tx) error {
+				return tx.DeleteVpnGateway(c, vgw)
+			}}
+		case 4:
+			return change{"CreateCustomerGateway office", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateCustomerGateway(c, emulator.CustomerGatewayRequest{Type: "ipsec.1", IPAddress: "203.0.113.20"})
+				return err
+			}}
+		case 5:
+			// In one Update: a gateway attached to the customer VPC and a customer gateway
+			// (made if missing), and a live connection between them.
+			return change{"CreateVpnConnection (live)", false, func(tx *emulator.Tx) error {
+				var g *emulator.VpnGateway
+				for _, o := range tx.VpnGateways() {
+					if o.AttachedTo(emulatortest.CustomerVPC) {
+						g = o
+					}
+				}
+				if g == nil {
+					var err error
+					if g, err = tx.CreateVpnGateway(c, emulator.VpnGatewayRequest{Type: "ipsec.1"}); err != nil {
+						return err
+					}
+					if _, err := tx.AttachVpnGateway(c, g.ID, emulatortest.CustomerVPC); err != nil {
+						return err
+					}
+				}
+				cg, err := tx.CreateCustomerGateway(c, emulator.CustomerGatewayRequest{Type: "ipsec.1", IPAddress: "203.0.113.20"})
+				if err != nil {
+					return err
+				}
+				_, err = tx.CreateVpnConnection(c, emulator.VpnConnectionRequest{Type: "ipsec.1", VpnGatewayID: g.ID, CustomerGatewayID: cg.ID, StaticRoutesOnly: true})
+				return err
+			}}
+		case 6:
+			return change{"CreateVpnConnectionRoute " + conn + " " + lan.String(), false, func(tx *emulator.Tx) error {
+				return tx.CreateVpnConnectionRoute(c, conn, lan, lan.String())
+			}}
+		case 7:
+			return change{"DeleteVpnConnectionRoute " + conn + " " + lan.String(), false, func(tx *emulator.Tx) error {
+				return tx.DeleteVpnConnectionRoute(c, conn, lan, lan.String())
+			}}
+		case 8:
+			if pick(2) == 0 {
+				return change{"EnableVgwRoutePropagation " + rt + " " + vgw, false, func(tx *emulator.Tx) error {
+					return tx.EnableVgwRoutePropagation(c, rt, vgw)
+				}}
+			}
+			return change{"DisableVgwRoutePropagation " + rt + " " + vgw, false, func(tx *emulator.Tx) error {
+				return tx.DisableVgwRoutePropagation(c, rt, vgw)
+			}}
+		}
+		if pick(2) == 0 {
+			return change{"DeleteCustomerGateway " + cgw, false, func(tx *emulator.Tx) error {
+				return tx.DeleteCustomerGateway(c, cgw)
+			}}
+		}
+		return change{"DeleteVpnConnection " + conn, false, func(tx *emulator.Tx) error {
+			return tx.DeleteVpnConnection(c, conn)
+		}}
+	case 34:
+		// Add-ons (data services) created for an app in a space and destroyed.
+		addons := idsOf(tx.DataServices(""), func(d *emulator.DataService) string { return d.Name })
+		if pick(2) == 0 {
+			app := anApp()
+			if app == nil {
+				return change{"CreateAddon (no app)", false, func(*emulator.Tx) error { return errAbort }}
+			}
+			plan := []string{"heroku-postgresql:private-0", "heroku-redis:private-7", "heroku-kafka:private-extended-2"}[pick(3)]
+			name := fmt.Sprintf("rnd-data-%d", pick(3))
+			return change{"CreateAddon " + plan + " " + name + " for " + app.Name, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateAddon(app.ID, plan, name)
+				return err
+			}}
+		}
+		id := at(addons)
+		return change{"DestroyAddon " + id, false, func(tx *emulator.Tx) error {
+			_, err := tx.DestroyAddon(id)
+			return err
+		}}
+	case 33:
+		// Apps created (in a space, internal or not, or in the Common Runtime) and deleted.
+		spaces := tx.Spaces()
+		sp := spaces[pick(len(spaces))].Name
+		name := fmt.Sprintf("rnd-app-%d", pick(4))
+		switch pick(4) {
+		case 0, 1:
+			internal := pick(2) == 0
+			return change{fmt.Sprintf("CreateApp %s in %s internal=%v", name, sp, internal), false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateApp(emulator.AppSpec{Name: name, Space: sp, InternalRouting: internal})
+				return err
+			}}
+		case 2:
+			return change{"CreateApp " + name + " (Common Runtime)", false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateApp(emulator.AppSpec{Name: name})
+				return err
+			}}
+		}
+		return change{"DeleteApp " + name, false, func(tx *emulator.Tx) error {
+			app := tx.App(name)
+			if app == nil {
+				return errAbort
+			}
+			return tx.DeleteApp(app)
+		}}
+	case 32:
+		// Interfaces of their own: created in a subnet (members of a group, a DNS record),
+		// attached to an instance, given an Elastic IP, routed to, modified, detached,
+		// deleted; and an instance's source/destination check.
+		var enis, attachments []string
+		for _, n := range tx.NetworkInterfaces() {
+			if n.Primary || n.Account != c.Account {
+				continue
+			}
+			enis = append(enis, n.ID)
+			if n.Attachment != nil {
+				attachments = append(attachments, n.Attachment.ID)
+			}
+		}
+		eips := idsOf(tx.ElasticIPs(), func(e *emulator.ElasticIP) string { return e.AllocationID })
+		id, s, inst, g := at(enis), at(subnets), at(instances), at(groups)
+		on := pick(2) == 0
+		switch pick(9) {
+		case 0:
+			return change{"CreateNetworkInterface " + s + " " + g, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateNetworkInterface(c, s, emulator.ENIOptions{SecurityGroupIDs: []string{g}})
+				return err
+			}}
+		case 1:
+			return change{"AttachNetworkInterface " + id + " " + inst, false, func(tx *emulator.Tx) error {
+				_, err := tx.AttachNetworkInterface(c, id, inst, 1+pick(2))
+				return err
+			}}
+		case 2:
+			a := at(attachments)
+			return change{"DetachNetworkInterface " + a, false, func(tx *emulator.Tx) error {
+				return tx.DetachNetworkInterface(c, a)
+			}}
+		case 3:
+			return change{"DeleteNetworkInterface " + id, false, func(tx *emulator.Tx) error {
+				return tx.DeleteNetworkInterface(c, id)
+			}}
+		case 4:
+			return change{fmt.Sprintf("ModifyNetworkInterface %s groups %s check %v", id, g, on), false, func(tx *emulator.Tx) error {
+				return tx.ModifyNetworkInterface(c, id, emulator.ENIChange{Groups: []string{g}, SourceDestCheck: &on})
+			}}
+		case 5:
+			desc := fmt.Sprint("d", pick(3))
+			return change{"ModifyNetworkInterface description " + id, true, func(tx *emulator.Tx) error {
+				return tx.ModifyNetworkInterface(c, id, emulator.ENIChange{Description: &desc})
+			}}
+		case 6:
+			eip := at(eips)
+			return change{"AssociateAddressENI " + eip + " " + id, false, func(tx *emulator.Tx) error {
+				_, err := tx.AssociateAddressENI(c, eip, id, netip.Addr{}, pick(2) == 0)
+				return err
+			}}
+		case 7:
+			rt := at(rtbs)
+			return change{"CreateRoute " + rt + " " + dst.String() + " → " + id, false, func(tx *emulator.Tx) error {
+				return tx.CreateRoute(c, rt, dst, emulator.RouteTarget{NetworkInterfaceID: id})
+			}}
+		}
+		return change{fmt.Sprintf("ModifyInstanceAttribute %s sourceDestCheck %v", inst, on), false, func(tx *emulator.Tx) error {
+			return tx.SetInstanceAttributes(c, inst, func(a *emulator.InstanceAttributes) error { a.SourceDestCheck = on; return nil })
+		}}
+	case 31:
+		// NAT gateways: created with an Elastic IP (failed when it is in use), routed to,
+		// deleted.
+		nats := idsOf(tx.NatGateways(), func(n *emulator.NatGateway) string { return n.ID })
+		eips := idsOf(tx.ElasticIPs(), func(e *emulator.ElasticIP) string { return e.AllocationID })
+		id, s, eip, rt := at(nats), at(subnets), at(eips), at(rtbs)
+		switch pick(3) {
+		case 0:
+			return change{"CreateNatGateway " + s + " " + eip, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateNatGateway(c, emulator.NatGatewayRequest{SubnetID: s, AllocationID: eip})
+				return err
+			}}
+		case 1:
+			return change{"CreateRoute " + rt + " " + dst.String() + " → " + id, false, func(tx *emulator.Tx) error {
+				return tx.CreateRoute(c, rt, dst, emulator.RouteTarget{NatGatewayID: id})
+			}}
+		}
+		return change{"DeleteNatGateway " + id, false, func(tx *emulator.Tx) error {
+			_, err := tx.DeleteNatGateway(c, id)
+			return err
+		}}
+	case 30:
+		// Secondary IPv4 blocks of the customer VPC (the local routes of its tables), with a
+		// subnet in one; DNS support (its resolver answers or not); IPv6 blocks and the other
+		// attributes (model only: the data plane is IPv4 and reads no other attribute).
+		var blocks, v6 []string
+		if v := tx.VPC(emulatortest.CustomerVPC); v != nil {
+			blocks = idsOf(tx.VisibleSecondary(v), func(b *emulator.VPCCIDRBlock) string { return b.AssociationID })
+			v6 = idsOf(tx.VPCIPv6(v.ID), func(a *emulator.IPv6CIDRAssociation) string { return a.ID })
+		}
+		block := netip.MustParsePrefix(fmt.Sprintf("172.%d.0.0/16", 20+pick(3)))
+		switch pick(7) {
+		case 5:
+			on := pick(2) == 0
+			return change{fmt.Sprintf("ModifyVpcAttribute enableDnsSupport %v", on), false, func(tx *emulator.Tx) error {
+				if err := tx.SetVPCAttribute(c, emulatortest.CustomerVPC, emulator.AttrDNSHostnames, false); err != nil {
+					return err
+				}
+				return tx.SetVPCAttribute(c, emulatortest.CustomerVPC, emulator.AttrDNSSupport, on)
+			}}
+		case 0:
+			return change{"AssociateVPCIPv4 " + block.String(), false, func(tx *emulator.Tx) error {
+				_, err := tx.AssociateVPCIPv4(c, emulatortest.CustomerVPC, block)
+				return err
+			}}
+		case 1:
+			id := at(blocks)
+			return change{"DisassociateVPCIPv4 " + id, false, func(tx *emulator.Tx) error {
+				_, _, err := tx.DisassociateVPCIPv4(c, id)
+				return err
+			}}
+		case 2:
+			sub := netip.PrefixFrom(block.Addr(), 24)
+			return change{"CreateSubnet " + sub.String(), false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateSubnet(c, emulatortest.CustomerVPC, sub, emulator.SubnetOptions{})
+				return err
+			}}
+		case 3:
+			return change{"AssociateVPCIPv6", true, func(tx *emulator.Tx) error {
+				_, err := tx.AssociateVPCIPv6(c, emulatortest.CustomerVPC)
+				return err
+			}}
+		case 4:
+			id := at(v6)
+			return change{"DisassociateVPCCIDR " + id, true, func(tx *emulator.Tx) error {
+				_, _, err := tx.DisassociateVPCCIDR(c, id)
+				return err
+			}}
+		}
+		on := pick(2) == 0
+		s := at(subnets)
+		return change{fmt.Sprintf("ModifyVpcAttribute/ModifySubnetAttribute %v", on), true, func(tx *emulator.Tx) error {
+			if err := tx.SetVPCAttribute(c, emulatortest.CustomerVPC, emulator.AttrDNSHostnames, on); err != nil {
+				return err
+			}
+			return tx.SetSubnetAttributes(c, s, emulator.SubnetAttributes{MapPublicIPOnLaunch: &on})
+		}}
+	case 29:
+		// VPCs of the customer's besides the fixture's: created, peered with it (and accepted:
+		// the same account), deleted (ending their peerings).
+		var extra []string
+		for _, v := range tx.VPCs() {
+			if v.Account == c.Account && v.ID != emulatortest.CustomerVPC && v.Role == emulator.RoleCustomer {
+				extra = append(extra, v.ID)
+			}
+		}
+		id := at(extra)
+		switch pick(4) {
+		case 0:
+			cidr := netip.MustParsePrefix(fmt.Sprintf("10.%d.0.0/16", 90+pick(3)))
+			return change{"CreateVPC " + cidr.String(), false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateVPC(c, cidr, emulator.VPCOptions{})
+				return err
+			}}
+		case 1:
+			return change{"CreatePeering " + id, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreatePeering(c, emulator.PeeringRequest{VPCID: id, PeerVPCID: emulatortest.CustomerVPC})
+				return err
+			}}
+		case 2:
+			p := at(pcxs)
+			return change{"AcceptPeering (customer) " + p, false, func(tx *emulator.Tx) error {
+				_, err := tx.AcceptPeering(c, p)
+				return err
+			}}
+		}
+		return change{"DeleteVPC " + id, false, func(tx *emulator.Tx) error {
+			return tx.DeleteVPC(c, id)
+		}}
 	case 28:
 		id := at(idsOf(tx.DHCPOptionsSets(), func(d *emulator.DHCPOptions) string { return d.ID }))
 		switch pick(4) {

@@ -110,6 +110,10 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 //   - a VPC's internet gateway attached or detached: its routing, and the internet;
 //   - a VPC's DHCP options set replaced: what its routing covers (router and instances);
 //   - a VPC's network ACLs: its router (the ACL chains);
+//   - a NAT gateway created or deleted: its host, its VPC's routing (routes to it turn
+//     active or blackhole) and the internet (its Elastic IP's mapping at the VPC router);
+//   - a VPC created or deleted (with no subnets: nothing else is in it): its router, and the
+//     internet, which holds the other end of its wan link;
 //   - a peering (requested, accepted, rejected, deleted, options, Heroku's routes for it): its
 //     unit, and the routing of both its VPCs;
 //   - an instance launched or terminated: its host, its VPC's router and those of the VPCs
@@ -117,6 +121,18 @@ func (r *renderer) unit(key string, writes []string, fn func()) {
 //     whose groups' rules name that group (their filters list its members);
 //   - an app (scaling, dynos): its dynos and routers, its space's router (backends) and VPC
 //     router (outbound NAT, service discovery), and the internet (public names);
+//   - a virtual private gateway attached or detached: its unit, its VPC's routing, the
+//     internet; a Site-to-Site VPN connection created, deleted or given static routes: its
+//     gateway's unit and VPC routing, the offices (one may be its customer gateway), the
+//     internet;
+//   - a space's VPN connection created, changed or destroyed ("heroku-vpn", the space's):
+//     its gateways, the space VPC's routing and router, the offices, the internet;
+//   - a prefix list's entries: the members of groups whose rules name it, the routing of VPCs
+//     whose tables route to it;
+//   - a data service added or removed ("data", the space's): the space's data services, its
+//     VPCs' routers and the internet;
+//   - an app created or deleted in a space ("space"): the space router, the space's VPC
+//     router, and the internet (public names);
 //   - an app (gone or moved, say) whose space is not found still renders its own unit and the
 //     internet, and any other kind: everything.
 func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
@@ -145,6 +161,15 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			dirty[HostInternet] = true
 		case "network-acl":
 			dirty["vpc|"+c.ID] = true // the VPC router's NACL chains
+		case "vpc":
+			dirty["vpc|"+c.ID] = true
+			dirty[HostInternet] = true
+		case "nat-gateway":
+			n := tx.NatGateway(c.ID) // a deleted one stays listed
+			if n == nil {
+				return nil
+			}
+			gateway(tx, dirty, "natgw|"+n.ID, n.VPCID)
 		case "peering":
 			// The peering's own unit, and on both sides what a route table change alters
 			// (routes to it turn active or blackhole) and the instances (rules naming groups
@@ -187,6 +212,80 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			if len(refs) > 0 {
 				markMembers(tx, dirty, func(g string) bool { return refs[g] })
 			}
+		case "vpn-gateway":
+			g := tx.VpnGateway(c.ID) // a deleted one stays listed
+			if g == nil {
+				return nil
+			}
+			gateway(tx, dirty, "vgw|"+g.ID, g.VPCID)
+		case "vpn-connection":
+			// Its tunnels at the gateway and at the office that is its customer gateway, the
+			// routes it propagates into its gateway's VPC, and the tunnels' public addresses.
+			v := tx.VpnConnection(c.ID) // a deleted one stays listed
+			if v == nil {
+				return nil
+			}
+			vpc := ""
+			if g := tx.VpnGateway(v.VpnGatewayID); g != nil {
+				vpc = g.VPCID
+			}
+			gateway(tx, dirty, "vgw|"+v.VpnGatewayID, vpc)
+			for _, o := range tx.Offices() {
+				dirty["office|"+o.Name] = true
+			}
+		case "heroku-vpn":
+			// The space's VPN gateways (made, changed or gone), its VPC router's routes to
+			// the customer networks, the offices at the other end, the tunnels' addresses.
+			sp := tx.Space(c.ID)
+			if sp == nil {
+				return nil
+			}
+			for _, v := range tx.VPNConnections(sp.ID) {
+				dirty["vpn|"+v.ID] = true
+			}
+			routing(tx, dirty, sp.VPCID)
+			dirty["space-router|"+sp.ID] = true
+			for _, o := range tx.Offices() {
+				dirty["office|"+o.Name] = true
+			}
+			dirty[HostInternet] = true
+		case "prefix-list":
+			// The filters of members of groups whose rules name the list, and the routing of
+			// VPCs whose tables route to it.
+			refs := map[string]bool{}
+			for _, g := range tx.SecurityGroups() {
+				if slices.ContainsFunc(append(slices.Clone(g.Ingress), g.Egress...), func(r *emulator.SGRule) bool { return r.PrefixListID == c.ID }) {
+					refs[g.ID] = true
+				}
+			}
+			if len(refs) > 0 {
+				markMembers(tx, dirty, func(g string) bool { return refs[g] })
+			}
+			for _, rt := range tx.RouteTables() {
+				if slices.ContainsFunc(rt.Routes, func(r *emulator.Route) bool { return r.PrefixListID == c.ID }) {
+					routing(tx, dirty, rt.VPCID)
+				}
+			}
+		case "data":
+			// Its host (made or gone) and its public endpoint's name and route on the
+			// internet; the space's VPCs hold its subnet and the names the dynos resolve.
+			sp := tx.Space(c.ID)
+			if sp == nil {
+				return nil
+			}
+			for _, d := range tx.DataServices(sp.ID) {
+				dirty["data|"+sp.ID+"|"+d.Name] = true
+			}
+			dirty[VPCHost(sp.VPCID)], dirty[VPCHost(sp.DataVPCID)] = true, true
+			dirty[HostInternet] = true
+		case "space":
+			sp := tx.Space(c.ID)
+			if sp == nil {
+				return nil
+			}
+			dirty["space-router|"+sp.ID] = true
+			dirty[VPCHost(sp.VPCID)] = true
+			dirty[HostInternet] = true
 		case "app":
 			dirty["app|"+c.ID] = true
 			dirty[HostInternet] = true
@@ -233,6 +332,17 @@ func routing(tx *emulator.Tx, dirty map[string]bool, vpcID string) {
 			dirty["natgw|"+n.ID] = true
 		}
 	}
+}
+
+// gateway marks what a gateway between a VPC and the internet changes when it comes or goes:
+// its unit, the VPC's routing (routes to it turn active or blackhole; none for a gateway
+// never attached) and the internet (its public addresses).
+func gateway(tx *emulator.Tx, dirty map[string]bool, unit, vpcID string) {
+	dirty[unit] = true
+	if vpcID != "" {
+		routing(tx, dirty, vpcID)
+	}
+	dirty[HostInternet] = true
 }
 
 // checkPartial is on in test binaries (not while benchmarking): every partial render is

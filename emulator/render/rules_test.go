@@ -297,6 +297,21 @@ func TestDataplaneAWSRules(t *testing.T) {
 	})
 	v := g.wantBlocked(b1ToA1, "inbound rule 50: deny tcp/80-80 from 172.20.0.0/16")
 	t.Logf("NACL: %s", v.Reason)
+	// enableDnsSupport false: the VPC's resolver stops answering, and says why; on again, it
+	// answers again.
+	name := netspec.Probe{From: "a1", Kind: "dns", Target: "shop-api.herokuapp.com"}
+	g.wantOK(name)
+	dnsSupport := func(on bool) {
+		g.update(func(tx *emulator.Tx) error {
+			return tx.SetVPCAttribute(custA, vpcA, emulator.AttrDNSSupport, on)
+		})
+	}
+	g.update(func(tx *emulator.Tx) error { return tx.SetVPCAttribute(custA, vpcA, emulator.AttrDNSHostnames, false) })
+	dnsSupport(false)
+	v = g.wantBlocked(name, "enableDnsSupport false")
+	t.Logf("DNS off: %s", v.Reason)
+	dnsSupport(true)
+	g.wantOK(name)
 	_ = pcxAB
 }
 
