@@ -115,7 +115,6 @@ var DockerCIDR = netip.MustParsePrefix("172.17.0.0/16")
 // CreateSpace creates a Private Space: its VPC (in the Heroku AWS account) with four dyno
 // subnets, its data VPC, and the active heroku-managed peering between them.
 func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
-	tx.mustWrite()
 	if s.Name == "" || !spaceNameRE.MatchString(s.Name) || strings.Contains(s.Name, "--") {
 		return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Name must start with a letter or number, contain only lowercase letters, numbers and dashes, and end with a letter or number.")
 	}
@@ -150,6 +149,9 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 	if id == "" {
 		id = tx.NewUUID()
 	}
+	// Its router and its VPCs' routers; the VPCs, their subnets and the data peering are
+	// named by what makes them.
+	tx.mustWriteFor(Changed{"space", id}, &tx.w.spaces, &tx.w.pcxs)
 	sp := &Space{ID: id, Name: s.Name, TeamID: team.ID, Region: region, CIDR: cidr, DataCIDR: data,
 		Shield: s.Shield, State: SpaceAllocated, Generation: orDefault(s.Generation, "cedar"),
 		CreatedAt: tx.now, UpdatedAt: tx.now, NATState: "enabled", VPNPolicy: s.VPNPolicy}
@@ -184,6 +186,7 @@ func (tx *Tx) CreateSpace(s SpaceSpec) (*Space, error) {
 		Accepter:  PeerSide{Account: heroku.Account, Region: heroku.Region, VPCID: dvpc.ID, CIDR: data},
 		status:    PcxActive, CreatedAt: tx.now, Tags: Tags{}, HerokuManaged: true}
 	tx.w.pcxs[pcx.ID] = pcx
+	tx.networkChange(Changed{"peering", pcx.ID})
 	sp.DataPeeringID = pcx.ID
 	for _, pair := range []struct {
 		vpc *VPC
@@ -407,7 +410,6 @@ var spaceGenerations = []string{"cedar", "fir"}
 // team, region, CIDR rules), and in state allocating with its outbound NAT still updating,
 // until FinishSpaceAllocations allocates it. The generation is cedar (the default) or fir.
 func (tx *Tx) ProvisionSpace(s SpaceSpec) (*Space, error) {
-	tx.mustWrite()
 	if s.Generation == "" {
 		s.Generation = "cedar"
 	}
@@ -441,9 +443,12 @@ func (tx *Tx) DueSpaceAllocations(minAge time.Duration) []*Space {
 // FinishSpaceAllocations allocates every space that has been allocating for at least minAge:
 // its state becomes allocated and its outbound NAT enabled. It returns the spaces it changed.
 func (tx *Tx) FinishSpaceAllocations(minAge time.Duration) []*Space {
-	tx.mustWrite()
 	due := tx.DueSpaceAllocations(minAge)
+	if len(due) == 0 {
+		tx.mustWriteModel(&tx.w.spaces) // changes nothing
+	}
 	for _, sp := range due {
+		tx.mustWriteFor(Changed{"space", sp.ID}, sp) // its router starts, its NAT is enabled
 		sp.State, sp.NATState, sp.UpdatedAt = SpaceAllocated, NATEnabled, tx.now
 		tx.w.log.Info("space allocated", "space", sp.Name)
 	}
@@ -475,20 +480,37 @@ func (tx *Tx) RenameSpace(sp *Space, name string) error {
 // subnets, route tables and security groups disappear. The returned space is in state
 // deleting, the last state Heroku shows for it.
 func (tx *Tx) DeleteSpace(sp *Space) (*Space, error) {
-	tx.mustWrite()
 	if apps := tx.AppsIn(sp.ID); len(apps) > 0 {
 		return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "Space %s still has %d app(s) (%s); destroy them before destroying the space.", sp.Name, len(apps), apps[0].Name)
 	}
+	// Its units go (router, VPCs, VPN gateways, data services); what stays and knew them:
+	// the internet (their public ends), the peered VPCs' routing (routes turn blackhole),
+	// and the offices its VPN connections reached.
 	heroku := tx.HerokuAccountID()
-	for _, p := range tx.w.pcxs {
+	var ended []*Peering
+	for _, p := range ordered(tx.w.pcxs) {
 		if !p.Connects(sp.VPCID) && !p.Connects(sp.DataVPCID) {
 			continue
 		}
 		switch p.Status(tx.now) {
 		case PcxActive, PcxProvisioning, PcxPending, PcxInitiating:
-			p.status = PcxDeleted
-			p.EndedAt, p.EndedBy, p.ExpiresAt = tx.now, heroku, time.Time{}
+			ended = append(ended, p)
 		}
+	}
+	what := []any{&tx.w.spaces, sp, &tx.w.subnets, &tx.w.rtbs, &tx.w.sgs, &tx.w.vpcs, &tx.w.vpns, &tx.w.data}
+	for _, p := range ended {
+		what = append(what, p)
+	}
+	// (The offices its VPN connections reached add to the internet, which a VPC's going
+	// renders again: they follow.)
+	tx.mustWriteFor(Changed{"vpc", sp.VPCID}, what...)
+	tx.networkChange(Changed{"vpc", sp.DataVPCID})
+	for _, p := range ended {
+		tx.networkChange(Changed{"peering", p.ID})
+	}
+	for _, p := range ended {
+		p.status = PcxDeleted
+		p.EndedAt, p.EndedBy, p.ExpiresAt = tx.now, heroku, time.Time{}
 	}
 	gone := map[string]bool{sp.VPCID: true, sp.DataVPCID: true}
 	for id, s := range tx.w.subnets {

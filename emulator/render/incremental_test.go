@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spacelab-dev/spacelab/emulator"
@@ -137,7 +138,43 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	}
 	dst := netip.MustParsePrefix(fmt.Sprintf("10.200.%d.0/24", pick(3)))
 	pcxs := idsOf(tx.Peerings(), func(p *emulator.Peering) string { return p.ID })
-	switch k := pick(38); k {
+	switch k := pick(39); k {
+	case 38:
+		// Private Spaces: created allocated, or provisioned and allocated later, and deleted
+		// (once their apps are gone: the random apps go into random spaces).
+		name := fmt.Sprintf("rnd-space-%d", pick(2))
+		switch pick(4) {
+		case 0:
+			return change{"CreateSpace " + name, false, func(tx *emulator.Tx) error {
+				_, err := tx.CreateSpace(emulator.SpaceSpec{Name: name, Team: "rnd-team", CIDR: "10.60.0.0/16", DataCIDR: "10.61.0.0/16"})
+				return err
+			}}
+		case 1:
+			return change{"ProvisionSpace " + name, false, func(tx *emulator.Tx) error {
+				_, err := tx.ProvisionSpace(emulator.SpaceSpec{Name: name, Team: "rnd-team", CIDR: "10.62.0.0/16", DataCIDR: "10.63.0.0/16"})
+				return err
+			}}
+		case 2:
+			return change{"FinishSpaceAllocations", false, func(tx *emulator.Tx) error {
+				if len(tx.FinishSpaceAllocations(0)) == 0 {
+					return errAbort
+				}
+				return nil
+			}}
+		}
+		return change{"DeleteSpace " + name, false, func(tx *emulator.Tx) error {
+			sp := tx.Space(name)
+			if sp == nil {
+				return errAbort
+			}
+			for _, app := range tx.AppsIn(sp.ID) {
+				if err := tx.DeleteApp(app); err != nil {
+					return err
+				}
+			}
+			_, err := tx.DeleteSpace(sp)
+			return err
+		}}
 	case 37:
 		// Prefix lists: created, entries added and removed (what references them follows),
 		// named by a group rule and by a route, deleted.
@@ -738,7 +775,7 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	case 14:
 		app := anApp()
 		if app == nil {
-			return change{"nothing", true, func(*emulator.Tx) error { return nil }}
+			return change{"nothing (no app)", true, func(*emulator.Tx) error { return errAbort }}
 		}
 		v := fmt.Sprint("v", pick(3))
 		if pick(2) == 0 {
@@ -754,7 +791,7 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 	case 15:
 		app := anApp()
 		if app == nil {
-			return change{"nothing", true, func(*emulator.Tx) error { return nil }}
+			return change{"nothing (no app)", true, func(*emulator.Tx) error { return errAbort }}
 		}
 		crashed := pick(2) == 0
 		return change{fmt.Sprintf("SetDynoCrashed %s web.1 %v", app.Name, crashed), false, func(tx *emulator.Tx) error {
@@ -798,7 +835,7 @@ func randomChange(rng *rand.Rand, tx *emulator.Tx) change {
 		sp := spaces[pick(len(spaces))]
 		apps := tx.AppsIn(sp.ID)
 		if len(apps) == 0 {
-			return change{"nothing", true, func(*emulator.Tx) error { return nil }}
+			return change{"nothing (no app)", true, func(*emulator.Tx) error { return errAbort }}
 		}
 		app, q := apps[pick(len(apps))].ID, pick(4)
 		return change{fmt.Sprintf("Scale %s web=%d", app, q), false, func(tx *emulator.Tx) error {
@@ -946,4 +983,58 @@ func specDiff(a, b *netspec.Spec) (string, string) {
 		return "link " + k, "still in the incremental data plane"
 	}
 	return "spec", "equal hosts and links, different order or empty slices"
+}
+
+// TestSpaceDeletedWithVPN: deleting a space whose VPN connection reached an office renders
+// the office again (its tunnels go) without a full render, and equals a full render.
+func TestSpaceDeletedWithVPN(t *testing.T) {
+	w := emulatortest.World(t)
+	ctx := t.Context()
+	inc := &render.Reconciler{World: w, Dataplane: &patcher{}}
+	sync := func(fn func(tx *emulator.Tx) error) {
+		t.Helper()
+		if err := w.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+		if err := inc.Sync(ctx); err != nil { // compared with a full render in test binaries
+			t.Fatal(err)
+		}
+	}
+	sync(func(tx *emulator.Tx) error {
+		for _, o := range tx.Offices() { // the office's gateway runs the built-in IPsec
+			tx.Changing(o)
+			o.IPsec = "builtin"
+		}
+		_, err := tx.CreateSpace(emulator.SpaceSpec{Name: "short-lived", Team: "t", CIDR: "10.60.0.0/16", DataCIDR: "10.61.0.0/16"})
+		return err
+	})
+	sync(func(tx *emulator.Tx) error {
+		_, err := tx.CreateVPNConnection(tx.Space("short-lived"), "office", netip.MustParseAddr("203.0.113.20"), []netip.Prefix{netip.MustParsePrefix("192.168.0.0/16")})
+		return err
+	})
+	office := func() int {
+		n := 0
+		for _, h := range inc.Render().Hosts {
+			if !strings.HasPrefix(h.Name, "office/") {
+				continue
+			}
+			for _, svc := range h.Services {
+				if svc.IPsec != nil {
+					n += len(svc.IPsec.Tunnels)
+				}
+			}
+		}
+		return n
+	}
+	withVPN, before := office(), inc.Stats()
+	sync(func(tx *emulator.Tx) error {
+		_, err := tx.DeleteSpace(tx.Space("short-lived"))
+		return err
+	})
+	if office() != withVPN-2 {
+		t.Errorf("the office has %d tunnels after the space went, want %d", office(), withVPN-2)
+	}
+	if after := inc.Stats(); after.Partial != before.Partial+1 {
+		t.Errorf("deleting the space was not one partial render: %+v, then %+v", before, after)
+	}
 }
