@@ -388,3 +388,65 @@ func TestDataplaneScaleFollowsDNS(t *testing.T) {
 		t.Fatal("web.5 still has a namespace after scaling to 2")
 	}
 }
+
+// TestDataplanePrefixListChanges: a security group rule and a route that name prefix lists
+// follow the lists' entries as they change, with real packets (the partial render re-renders
+// the group's members and the table's VPC router, and the sandbox applies the deltas).
+func TestDataplanePrefixListChanges(t *testing.T) {
+	g := newRig(t)
+	var pub netip.Addr
+	var clients, routes string
+	g.update(func(tx *emulator.Tx) error {
+		gw, err := tx.CreateInternetGateway(custA, nil)
+		if err != nil {
+			return err
+		}
+		if err := tx.AttachInternetGateway(custA, gw.ID, vpcA); err != nil {
+			return err
+		}
+		c, err := tx.CreatePrefixList(custA, emulator.PrefixListSpec{Name: "clients", AddressFamily: "IPv4", MaxEntries: 5,
+			Entries: []emulator.PermissionCIDR{{CIDR: "203.0.113.50/32"}}})
+		if err != nil {
+			return err
+		}
+		r, err := tx.CreatePrefixList(custA, emulator.PrefixListSpec{Name: "routes", AddressFamily: "IPv4", MaxEntries: 5,
+			Entries: []emulator.PermissionCIDR{{CIDR: "203.0.113.0/24"}}})
+		if err != nil {
+			return err
+		}
+		clients, routes = c.ID, r.ID
+		// The instance's subnet reaches the internet only for the routes list's CIDRs.
+		if err := tx.CreatePrefixListRoute(custA, tx.VPC(vpcA).MainRouteTableID, r.ID, emulator.RouteTarget{GatewayID: gw.ID}); err != nil {
+			return err
+		}
+		i, err := tx.RunInstance(custA, "subnet-0a1a1a1a1a1a1a1a1", emulator.InstanceOptions{PublicIP: true, Services: []emulator.Service{{Kind: "http", Port: 80}},
+			Tags: emulator.Tags{"Name": "a2"}})
+		if err != nil {
+			return err
+		}
+		pub = i.PublicIP
+		port := 80
+		_, err = tx.AuthorizeIngress(custA, i.SecurityGroupIDs[0], []emulator.Permission{{Protocol: "tcp", FromPort: &port, ToPort: &port, PrefixLists: []emulator.PermissionCIDR{{CIDR: c.ID}}}})
+		return err
+	})
+	web := "http://" + pub.String() + "/"
+	office := netspec.Probe{From: "office-client", Kind: "http", Target: web}
+	cafe := netspec.Probe{From: "cafe-client", Kind: "http", Target: web}
+	g.wantOK(office)
+	g.wantBlocked(cafe, "no inbound rule")
+	modify := func(id string, add, remove string) {
+		g.update(func(tx *emulator.Tx) error {
+			v := tx.PrefixList(id).Version
+			_, err := tx.ModifyPrefixList(custA, id, emulator.PrefixListChange{CurrentVersion: &v,
+				Add: []emulator.PermissionCIDR{{CIDR: add}}, Remove: []string{remove}})
+			return err
+		})
+	}
+	// The cafe joins the clients and the office leaves them: the group follows, but the
+	// cafe's replies have no route yet (the routes list covers 203.0.113.0/24 only).
+	modify(clients, "198.51.100.77/32", "203.0.113.50/32")
+	g.wantBlocked(office, "no inbound rule")
+	g.wantBlocked(cafe, "no route")
+	modify(routes, "198.51.100.77/32", "203.0.113.0/24")
+	g.wantOK(cafe)
+}
