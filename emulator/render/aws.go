@@ -91,9 +91,9 @@ func (r *renderer) renderVPC(v *emulator.VPC) {
 			Code: "NO_ROUTE_IN_TABLE", Why: noRouteWhy(tx, v, rt)})
 	}
 	if v.Role == emulator.RoleSpace {
-		r.renderSpaceNAT(v, h, inet, vpcSide, tables)
+		r.renderSpaceNAT(v, h, inet, tables)
 	} else {
-		r.renderIGW(v, h, vpcSide)
+		r.renderIGW(v, h)
 	}
 	r.renderNACLs(h, subnets)
 	prio := rulePriority
@@ -673,13 +673,8 @@ func (r *renderer) publicMappings(v *emulator.VPC) []publicMapping {
 // renderIGW gives a VPC with an attached internet gateway its one-to-one NAT: each instance or
 // NAT gateway with a public IP is reachable at it from the internet and leaves by it; instances
 // without one cannot use the gateway.
-func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Prefix) {
-	var igw *emulator.InternetGateway
-	for _, g := range r.tx.InternetGateways() {
-		if g.VPCID == v.ID {
-			igw = g
-		}
-	}
+func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host) {
+	igw := attachedIGW(r.tx, v)
 	if igw == nil {
 		return
 	}
@@ -694,14 +689,51 @@ func (r *renderer) renderIGW(v *emulator.VPC, h *netspec.Host, vpcSide netip.Pre
 			Why: fmt.Sprintf("%s: %s leaves by its %s %s", igw.ID, m.owner, m.what, m.public)})
 		chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: netip.PrefixFrom(m.private, 32), Verdict: netspec.Accept,
 			Why: fmt.Sprintf("%s has %s %s", m.owner, m.what, m.public)})
-		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(m.public, 32), Via: vpcSide.Addr(),
-			Dev: shortName("w", v.ID), Why: fmt.Sprintf("%s of %s (%s)", m.what, m.owner, igw.ID)})
 	}
 	for _, b := range v.IPv4CIDRs() {
 		chain.Rules = append(chain.Rules, netspec.FilterRule{Oif: wanIf, Src: b, Verdict: netspec.Drop, Code: "NO_PUBLIC_IP",
 			Why: fmt.Sprintf("the source has no public IPv4 address, and %s only carries traffic of instances that have one", igw.ID)})
 	}
 	h.Filter.Chains = append(h.Filter.Chains, chain)
+}
+
+// attachedIGW is the internet gateway attached to a VPC, or nil.
+func attachedIGW(tx *emulator.Tx, v *emulator.VPC) *emulator.InternetGateway {
+	var igw *emulator.InternetGateway
+	for _, g := range tx.InternetGateways() {
+		if g.VPCID == v.ID {
+			igw = g
+		}
+	}
+	return igw
+}
+
+// renderVPCInternet adds what the internet knows of a VPC: routes to its public addresses by
+// its wan link (those of instances and NAT gateways through an attached internet gateway, a
+// space's outbound IPs). It is a unit of its own, after the VPC's: a change the internet sees
+// renders these routes again, not the VPC router.
+func (r *renderer) renderVPCInternet(v *emulator.VPC) {
+	_, vpcSide := p2p(r.linkIndex("wan|" + v.ID))
+	dev := shortName("w", v.ID)
+	if v.Role == emulator.RoleSpace {
+		sp := r.tx.Space(v.SpaceID)
+		if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
+			return
+		}
+		for _, a := range sp.NATAddrs {
+			r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: vpcSide.Addr(), Dev: dev,
+				Why: "outbound IP of space " + sp.Name})
+		}
+		return
+	}
+	igw := attachedIGW(r.tx, v)
+	if igw == nil {
+		return
+	}
+	for _, m := range r.publicMappings(v) {
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(m.public, 32), Via: vpcSide.Addr(),
+			Dev: dev, Why: fmt.Sprintf("%s of %s (%s)", m.what, m.owner, igw.ID)})
+	}
 }
 
 // NatGatewayHost is the rendered host of a NAT gateway.

@@ -14,7 +14,7 @@ import (
 // renderSpaceNAT gives a space its way out: every route table of the space VPC sends what it
 // has no other route for to the internet, and dynos leave with one of the space's four stable
 // outbound addresses (dyno n uses address n mod 4), which the internet routes back to the space.
-func (r *renderer) renderSpaceNAT(v *emulator.VPC, h *netspec.Host, inet, vpcSide netip.Prefix, tables map[int]bool) {
+func (r *renderer) renderSpaceNAT(v *emulator.VPC, h *netspec.Host, inet netip.Prefix, tables map[int]bool) {
 	tx := r.tx
 	sp := tx.Space(v.SpaceID)
 	if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
@@ -41,10 +41,6 @@ func (r *renderer) renderSpaceNAT(v *emulator.VPC, h *netspec.Host, inet, vpcSid
 				Why: fmt.Sprintf("%s/%s leaves %s by outbound IP %s", app.Name, d.Name(), sp.Name, to)})
 			n++
 		}
-	}
-	for _, a := range sp.NATAddrs {
-		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: vpcSide.Addr(), Dev: shortName("w", v.ID),
-			Why: "outbound IP of space " + sp.Name})
 	}
 }
 
@@ -191,12 +187,8 @@ func sortRecords(rs []netspec.DNSRecord) {
 // contains the client decides, and a client no rule contains is refused.
 func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 	tx := r.tx
-	if !sp.RouterAddr.IsValid() || !sp.RouterPrivateAddr.IsValid() || sp.State != emulator.SpaceAllocated {
-		return
-	}
-	sub := tx.SpaceSubnet(sp, sp.RouterPrivateAddr)
-	vpc := tx.VPC(sp.VPCID)
-	if sub == nil || vpc == nil {
+	sub, vpc := spaceRouterPlace(tx, sp)
+	if sub == nil {
 		return
 	}
 	h := r.addHost(&netspec.Host{Name: "space-router/" + sp.Name, Kind: "space-router", Aliases: []string{sp.Name + "/router"},
@@ -206,7 +198,7 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 		r.own(h.Name, rs.ID)
 	}
 	r.attach(h, "space-router|"+sp.ID, sub, sp.RouterPrivateAddr)
-	r.publicFace(h, "space-public|"+sp.ID, "pub", "router-"+sp.Name, []netip.Addr{sp.RouterAddr}, "public router of space "+sp.Name, false)
+	r.publicLink(h, "space-public|"+sp.ID, "pub", "router-"+sp.Name, []netip.Addr{sp.RouterAddr}, false)
 
 	backends := map[string][]netip.AddrPort{}
 	names := map[netip.AddrPort]string{}
@@ -224,7 +216,6 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 			}
 		}
 		backends[strings.ToLower(app.WebHost())] = web
-		r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: strings.ToLower(app.WebHost()) + ".", Addr: sp.RouterAddr, TTL: dnsTTL})
 	}
 	tag := strings.ReplaceAll(sp.ID, "-", "")[:12]
 	h.Services = append(h.Services, netspec.Service{Name: "router", Kind: "proxy", Listen: []netip.AddrPort{netip.AddrPortFrom(sp.RouterAddr, 80)},
@@ -242,6 +233,35 @@ func (r *renderer) renderSpaceRouter(sp *emulator.Space) {
 		rules = append(rules, trustedRules(sp, rs.Rules)...)
 	}
 	h.Filter = &netspec.Filter{Chains: []netspec.Chain{{Name: "trusted-ips", Hook: netspec.Input, Policy: netspec.Drop, PolicyWhy: policyWhy, PolicyCode: "TRUSTED_IP_DENIED", Rules: rules}}}
+}
+
+// spaceRouterPlace is the dyno subnet and VPC of a space's router, or nils while the space has
+// no router (not allocated yet, or without its addresses).
+func spaceRouterPlace(tx *emulator.Tx, sp *emulator.Space) (*emulator.Subnet, *emulator.VPC) {
+	if !sp.RouterAddr.IsValid() || !sp.RouterPrivateAddr.IsValid() || sp.State != emulator.SpaceAllocated {
+		return nil, nil
+	}
+	sub, vpc := tx.SpaceSubnet(sp, sp.RouterPrivateAddr), tx.VPC(sp.VPCID)
+	if sub == nil || vpc == nil {
+		return nil, nil
+	}
+	return sub, vpc
+}
+
+// renderSpaceInternet adds what the internet knows of a space's router: the route to its
+// public address and the public names of the space's apps (which resolve to it). It is a unit
+// of its own, after the router's: a change the internet sees renders these again, not the
+// router with every dyno of the space behind it.
+func (r *renderer) renderSpaceInternet(sp *emulator.Space) {
+	if sub, _ := spaceRouterPlace(r.tx, sp); sub == nil {
+		return
+	}
+	r.publicRoutes("space-public|"+sp.ID, []netip.Addr{sp.RouterAddr}, "public router of space "+sp.Name)
+	for _, app := range r.tx.AppsIn(sp.ID) {
+		if !app.InternalRouting {
+			r.publicRecords = append(r.publicRecords, netspec.DNSRecord{Name: strings.ToLower(app.WebHost()) + ".", Addr: sp.RouterAddr, TTL: dnsTTL})
+		}
+	}
 }
 
 // trustedRules renders a space's trusted IP ranges, first match deciding. A run of two or more

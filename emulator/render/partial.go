@@ -16,7 +16,11 @@ import (
 //
 // A render is a sequence of units, one per model object that makes hosts (the internet, each
 // VPC, peering, instance, NAT gateway, virtual private gateway, app, space router, VPN
-// connection, office, data service, internet host, and last the public DNS). A unit makes its
+// connection, office, data service, internet host, and last the public DNS). What a VPC and a
+// space router add to the internet (routes to their public addresses, the apps' public names)
+// are units of their own right after them ("vpc-internet|", "space-internet|"): the internet
+// turns dirty often (any public address that comes or goes), and those units are cheap where
+// the VPC router and the space router (every dyno of the space behind it) are not. A unit makes its
 // own hosts and links, and may add to hosts other units made: a VPC's router gets rules from
 // peerings and gateways; the internet gets routes and public names from nearly everything
 // public. Each unit is called with the hosts it adds to.

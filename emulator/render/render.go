@@ -168,7 +168,8 @@ func renderUnsorted(tx *emulator.Tx, book *addrBook, p *partial) (*netspec.Spec,
 	r.internet = &netspec.Host{Name: HostInternet}
 	r.unit("internet", nil, r.renderInternet)
 	for _, v := range tx.VPCs() {
-		r.unit("vpc|"+v.ID, []string{VPCHost(v.ID), HostInternet}, func() { r.renderVPC(v) })
+		r.unit("vpc|"+v.ID, []string{VPCHost(v.ID)}, func() { r.renderVPC(v) })
+		r.unit("vpc-internet|"+v.ID, []string{HostInternet}, func() { r.renderVPCInternet(v) })
 	}
 	for _, p := range tx.Peerings() {
 		r.unit("pcx|"+p.ID, []string{VPCHost(p.Requester.VPCID), VPCHost(p.Accepter.VPCID)}, func() { r.renderPeering(p) })
@@ -188,7 +189,8 @@ func renderUnsorted(tx *emulator.Tx, book *addrBook, p *partial) (*netspec.Spec,
 		for _, app := range tx.AppsIn(sp.ID) {
 			r.unit("app|"+app.ID, nil, func() { r.renderApp(sp, app) })
 		}
-		r.unit("space-router|"+sp.ID, []string{HostInternet}, func() { r.renderSpaceRouter(sp) })
+		r.unit("space-router|"+sp.ID, nil, func() { r.renderSpaceRouter(sp) })
+		r.unit("space-internet|"+sp.ID, []string{HostInternet}, func() { r.renderSpaceInternet(sp) })
 		for _, v := range tx.VPNConnections(sp.ID) {
 			r.unit("vpn|"+v.ID, []string{VPCHost(sp.VPCID), HostInternet}, func() { r.renderVPN(sp, v) })
 		}
@@ -306,12 +308,27 @@ func (r *renderer) renderInternetHost(ih *emulator.InternetHost) {
 // address); otherwise only what it sends from those addresses does (policy table 200), and its
 // other traffic keeps its own way.
 func (r *renderer) publicFace(h *netspec.Host, key, ifname, label string, addrs []netip.Addr, why string, asDefault bool) {
+	r.publicLink(h, key, ifname, label, addrs, asDefault)
+	r.publicRoutes(key, addrs, why)
+}
+
+// publicRoutes is the internet's side of publicFace: its routes to the addresses by the link
+// key names. A unit that adds to the internet only (the space router's face) calls it alone.
+func (r *renderer) publicRoutes(key string, addrs []netip.Addr, why string) {
+	_, mine := p2p(r.linkIndex(key))
+	ifn := shortName("x", key)
+	for _, a := range addrs {
+		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: mine.Addr(), Dev: ifn, Why: why})
+	}
+}
+
+// publicLink is the host's side of publicFace: the link and the host's routes.
+func (r *renderer) publicLink(h *netspec.Host, key, ifname, label string, addrs []netip.Addr, asDefault bool) {
 	inet, mine := p2p(r.linkIndex(key))
 	ifn := shortName("x", key)
 	end := netspec.End{Host: h.Name, Ifname: ifname, Addrs: []netip.Prefix{mine}}
 	for _, a := range addrs {
 		end.Addrs = append(end.Addrs, netip.PrefixFrom(a, 32))
-		r.internet.Routes = append(r.internet.Routes, netspec.Route{Dst: netip.PrefixFrom(a, 32), Via: mine.Addr(), Dev: ifn, Why: why})
 	}
 	r.link(&netspec.Link{A: netspec.End{Host: HostInternet, Ifname: ifn, Addrs: []netip.Prefix{inet}, Label: label}, B: end})
 	if asDefault {
