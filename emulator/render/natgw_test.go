@@ -12,17 +12,23 @@ import (
 // TestDataplaneNatGateway: a private subnet routed 0.0.0.0/0 → a NAT gateway in a public subnet
 // reaches the internet, and the internet sees the gateway's Elastic IP; without the route (or
 // once the gateway is deleted) it is refused, and the model says why.
+// attachIGW gives the customer's VPC A an internet gateway.
+func attachIGW(tx *emulator.Tx) (*emulator.InternetGateway, error) {
+	gw, err := tx.CreateInternetGateway(custA, nil)
+	if err != nil {
+		return nil, err
+	}
+	return gw, tx.AttachInternetGateway(custA, gw.ID, vpcA)
+}
+
 func TestDataplaneNatGateway(t *testing.T) {
 	g := newRig(t)
 	echo := netspec.Probe{From: "a1", Kind: "http", Target: "http://echo.example.com/"}
 	var eip netip.Addr
 	var nat string
 	g.update(func(tx *emulator.Tx) error {
-		gw, err := tx.CreateInternetGateway(custA, nil)
+		gw, err := attachIGW(tx)
 		if err != nil {
-			return err
-		}
-		if err := tx.AttachInternetGateway(custA, gw.ID, vpcA); err != nil {
 			return err
 		}
 		pub, err := tx.CreateSubnet(custA, vpcA, netip.MustParsePrefix("172.16.1.0/24"), emulator.SubnetOptions{})
@@ -70,11 +76,8 @@ func TestDataplaneElasticIP(t *testing.T) {
 	var alloc, assoc string
 	var eip netip.Addr
 	g.update(func(tx *emulator.Tx) error {
-		gw, err := tx.CreateInternetGateway(custA, nil)
+		gw, err := attachIGW(tx)
 		if err != nil {
-			return err
-		}
-		if err := tx.AttachInternetGateway(custA, gw.ID, vpcA); err != nil {
 			return err
 		}
 		if err := tx.CreateRoute(custA, tx.VPC(vpcA).MainRouteTableID, netip.MustParsePrefix("0.0.0.0/0"), emulator.RouteTarget{GatewayID: gw.ID}); err != nil {

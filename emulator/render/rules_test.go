@@ -397,11 +397,8 @@ func TestDataplanePrefixListChanges(t *testing.T) {
 	var pub netip.Addr
 	var clients, routes string
 	g.update(func(tx *emulator.Tx) error {
-		gw, err := tx.CreateInternetGateway(custA, nil)
+		gw, err := attachIGW(tx)
 		if err != nil {
-			return err
-		}
-		if err := tx.AttachInternetGateway(custA, gw.ID, vpcA); err != nil {
 			return err
 		}
 		c, err := tx.CreatePrefixList(custA, emulator.PrefixListSpec{Name: "clients", AddressFamily: "IPv4", MaxEntries: 5,
