@@ -86,16 +86,15 @@ func (tx *Tx) AssociateAddressENI(c Caller, allocationID, eniID string, priv net
 	if !tx.vpcHasIGW(n.VPCID) {
 		return "", AWSErr("Gateway.NotAttached", "Network %s is not attached to any internet gateway", n.VPCID)
 	}
-	// The mapping the address had goes, the one the interface had too, and the new one
-	// reaches the instance the interface is attached to.
+	// The mapping the address had goes; on the interface it replaces the interface's own
+	// address, both reaching the instance the interface is attached to.
 	tx.mustWriteModel(e)
 	tx.eipMapping(e)
 	if old := tx.ENIElasticIP(eniID); old != nil {
 		tx.mustWriteModel(old)
-		tx.eipMapping(old)
 	}
-	if n.Attachment != nil {
-		tx.networkChange(Changed{"instance", n.Attachment.InstanceID})
+	if i := n.attachedTo(); i != "" {
+		tx.networkChange(Changed{"instance", i})
 	}
 	tx.dropENIAddress(eniID)
 	e.InstanceID, e.NetworkInterfaceID, e.AssociationID = "", eniID, tx.NewID("eipassoc")
@@ -248,8 +247,8 @@ func (tx *Tx) ReleaseAddress(c Caller, allocationID string) error {
 func (tx *Tx) eipMapping(e *ElasticIP) {
 	switch {
 	case e.NetworkInterfaceID != "":
-		if n := tx.w.enis[e.NetworkInterfaceID]; n != nil && n.Attachment != nil {
-			tx.networkChange(Changed{"instance", n.Attachment.InstanceID})
+		if n := tx.w.enis[e.NetworkInterfaceID]; n != nil && n.attachedTo() != "" {
+			tx.networkChange(Changed{"instance", n.attachedTo()})
 		}
 	case e.InstanceID != "":
 		tx.networkChange(Changed{"instance", e.InstanceID})

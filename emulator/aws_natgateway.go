@@ -124,12 +124,15 @@ func (tx *Tx) DeleteNatGateway(c Caller, id string) (*NatGateway, error) {
 		tx.mustWriteModel(n) // changes nothing
 		return n, nil
 	}
+	what := []any{n}
 	e := tx.w.eips[n.AllocationID]
-	if e != nil && e.NatGatewayID == n.ID {
-		tx.mustWriteFor(Changed{"nat-gateway", n.ID}, n, e)
+	held := e != nil && e.NatGatewayID == n.ID
+	if held {
+		what = append(what, e)
+	}
+	tx.mustWriteFor(Changed{"nat-gateway", n.ID}, what...)
+	if held {
 		e.NatGatewayID, e.AssociationID = "", ""
-	} else {
-		tx.mustWriteFor(Changed{"nat-gateway", n.ID}, n)
 	}
 	n.State, n.DeleteTime = NatDeleted, tx.now
 	tx.freedAddrs()

@@ -196,6 +196,14 @@ func (tx *Tx) CreateNetworkInterface(c Caller, subnetID string, o ENIOptions) (*
 	return n, nil
 }
 
+// attachedTo is the instance an interface is attached to, or "".
+func (n *NetworkInterface) attachedTo() string {
+	if n.Attachment == nil {
+		return ""
+	}
+	return n.Attachment.InstanceID
+}
+
 // eniChange names what an operation on an interface of a VPC changes: what is named, and
 // for the data plane the VPC's routing (its router's DNS records and the routes to the
 // interface), the instance it is or was attached to (its links, filters and forwarding), and
@@ -377,13 +385,10 @@ func (tx *Tx) ModifyNetworkInterface(c Caller, id string, ch ENIChange) error {
 		}
 		return nil
 	}
-	switch {
-	case !network:
+	if network {
+		tx.eniChange(n.VPCID, n.attachedTo(), groups, n)
+	} else {
 		tx.mustWriteModel(n)
-	case n.Attachment != nil:
-		tx.eniChange(n.VPCID, n.Attachment.InstanceID, groups, n)
-	default:
-		tx.eniChange(n.VPCID, "", groups, n)
 	}
 	if ch.Description != nil {
 		n.Description = *ch.Description

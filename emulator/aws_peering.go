@@ -373,3 +373,29 @@ func (tx *Tx) activePeerings(vpcID string) int {
 	}
 	return n
 }
+
+// unendedPeeringsOf is the peerings of any of the VPCs that have not ended (active, or still
+// on their way): what deleting the VPCs ends with them.
+func (tx *Tx) unendedPeeringsOf(vpcIDs ...string) []*Peering {
+	var out []*Peering
+	for _, p := range ordered(tx.w.pcxs) {
+		if !slices.ContainsFunc(vpcIDs, p.Connects) {
+			continue
+		}
+		switch p.Status(tx.now) {
+		case PcxActive, PcxProvisioning, PcxPending, PcxInitiating:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// endPeerings deletes peerings on behalf of account, for a VPC that goes: routes to them turn
+// blackhole on the other side. The caller has named them in its mustWriteFor.
+func (tx *Tx) endPeerings(ps []*Peering, account string) {
+	for _, p := range ps {
+		tx.networkChange(Changed{"peering", p.ID})
+		p.status = PcxDeleted
+		p.EndedAt, p.EndedBy, p.ExpiresAt = tx.now, account, time.Time{}
+	}
+}

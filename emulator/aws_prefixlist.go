@@ -277,13 +277,16 @@ func (tx *Tx) PrefixListAssociations(c Caller, id string) ([]PrefixListAssociati
 	if _, err := tx.callerPrefixList(c, id); err != nil {
 		return nil, err
 	}
-	return tx.prefixListUsers(id), nil
+	return tx.PrefixListUsers(id), nil
 }
 
-func (tx *Tx) prefixListUsers(id string) []PrefixListAssociation {
+// PrefixListUsers lists the security groups and route tables of any account that reference a
+// list: what a change of its entries reaches.
+func (tx *Tx) PrefixListUsers(id string) []PrefixListAssociation {
 	var out []PrefixListAssociation
+	names := func(r *SGRule) bool { return r.PrefixListID == id }
 	for _, g := range ordered(tx.w.sgs) {
-		if slices.ContainsFunc(append(slices.Clone(g.Ingress), g.Egress...), func(r *SGRule) bool { return r.PrefixListID == id }) {
+		if slices.ContainsFunc(g.Ingress, names) || slices.ContainsFunc(g.Egress, names) {
 			out = append(out, PrefixListAssociation{ResourceID: g.ID, ResourceOwner: g.Account})
 		}
 	}
@@ -301,7 +304,7 @@ func (tx *Tx) DeletePrefixList(c Caller, id string) (*PrefixList, error) {
 	if err != nil {
 		return nil, err
 	}
-	if users := tx.prefixListUsers(id); len(users) > 0 {
+	if users := tx.PrefixListUsers(id); len(users) > 0 {
 		return nil, AWSErr("DependencyViolation", "The prefix list '%s' is referenced by %s and cannot be deleted.", id, users[0].ResourceID)
 	}
 	tx.mustWriteModel(&tx.w.pls, p) // nothing references it

@@ -151,29 +151,13 @@ func (tx *Tx) DeleteVPC(c Caller, id string) error {
 		}
 	}
 	// Its router and wan link go, and the peerings it ends stop routing on the other side.
-	var ended []*Peering
-	for _, p := range ordered(tx.w.pcxs) {
-		if !p.Connects(id) {
-			continue
-		}
-		switch p.Status(tx.now) {
-		case PcxActive, PcxProvisioning, PcxPending, PcxInitiating:
-			ended = append(ended, p)
-		}
-	}
+	ended := tx.unendedPeeringsOf(id)
 	what := []any{&tx.w.vpcs, &tx.w.rtbs, &tx.w.sgs, &tx.w.nacls, &tx.w.ipv6}
 	for _, p := range ended {
 		what = append(what, p)
 	}
 	tx.mustWriteFor(Changed{"vpc", id}, what...)
-	for _, p := range ended {
-		tx.networkChange(Changed{"peering", p.ID})
-	}
-	for _, p := range ended {
-		p.status = PcxDeleted
-		p.EndedAt, p.EndedBy = tx.now, c.Account
-		p.ExpiresAt = time.Time{}
-	}
+	tx.endPeerings(ended, c.Account)
 	delete(tx.w.rtbs, v.MainRouteTableID)
 	delete(tx.w.sgs, v.DefaultSecurityGroupID)
 	delete(tx.w.nacls, v.DefaultNetworkACLID)

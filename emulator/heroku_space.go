@@ -486,17 +486,7 @@ func (tx *Tx) DeleteSpace(sp *Space) (*Space, error) {
 	// Its units go (router, VPCs, VPN gateways, data services); what stays and knew them:
 	// the internet (their public ends), the peered VPCs' routing (routes turn blackhole),
 	// and the offices its VPN connections reached.
-	heroku := tx.HerokuAccountID()
-	var ended []*Peering
-	for _, p := range ordered(tx.w.pcxs) {
-		if !p.Connects(sp.VPCID) && !p.Connects(sp.DataVPCID) {
-			continue
-		}
-		switch p.Status(tx.now) {
-		case PcxActive, PcxProvisioning, PcxPending, PcxInitiating:
-			ended = append(ended, p)
-		}
-	}
+	ended := tx.unendedPeeringsOf(sp.VPCID, sp.DataVPCID)
 	what := []any{&tx.w.spaces, sp, &tx.w.subnets, &tx.w.rtbs, &tx.w.sgs, &tx.w.vpcs, &tx.w.vpns, &tx.w.data}
 	for _, p := range ended {
 		what = append(what, p)
@@ -505,13 +495,7 @@ func (tx *Tx) DeleteSpace(sp *Space) (*Space, error) {
 	// renders again: they follow.)
 	tx.mustWriteFor(Changed{"vpc", sp.VPCID}, what...)
 	tx.networkChange(Changed{"vpc", sp.DataVPCID})
-	for _, p := range ended {
-		tx.networkChange(Changed{"peering", p.ID})
-	}
-	for _, p := range ended {
-		p.status = PcxDeleted
-		p.EndedAt, p.EndedBy, p.ExpiresAt = tx.now, heroku, time.Time{}
-	}
+	tx.endPeerings(ended, tx.HerokuAccountID())
 	gone := map[string]bool{sp.VPCID: true, sp.DataVPCID: true}
 	for id, s := range tx.w.subnets {
 		if gone[s.VPCID] {

@@ -716,8 +716,8 @@ func (r *renderer) renderVPCInternet(v *emulator.VPC) {
 	_, vpcSide := p2p(r.linkIndex("wan|" + v.ID))
 	dev := shortName("w", v.ID)
 	if v.Role == emulator.RoleSpace {
-		sp := r.tx.Space(v.SpaceID)
-		if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
+		sp := spaceNAT(r.tx, v)
+		if sp == nil {
 			return
 		}
 		for _, a := range sp.NATAddrs {

@@ -16,8 +16,8 @@ import (
 // outbound addresses (dyno n uses address n mod 4), which the internet routes back to the space.
 func (r *renderer) renderSpaceNAT(v *emulator.VPC, h *netspec.Host, inet netip.Prefix, tables map[int]bool) {
 	tx := r.tx
-	sp := tx.Space(v.SpaceID)
-	if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
+	sp := spaceNAT(tx, v)
+	if sp == nil {
 		return
 	}
 	for t := range tables {
@@ -42,6 +42,16 @@ func (r *renderer) renderSpaceNAT(v *emulator.VPC, h *netspec.Host, inet netip.P
 			n++
 		}
 	}
+}
+
+// spaceNAT is the space whose outbound NAT a space VPC carries, or nil while it has none
+// (no outbound addresses, or the NAT not enabled yet).
+func spaceNAT(tx *emulator.Tx, v *emulator.VPC) *emulator.Space {
+	sp := tx.Space(v.SpaceID)
+	if sp == nil || len(sp.NATAddrs) == 0 || sp.NATState != "enabled" {
+		return nil
+	}
+	return sp
 }
 
 // renderData places a data service in its space's data VPC. Only the space's dynos reach it

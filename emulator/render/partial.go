@@ -233,10 +233,7 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			if g := tx.VpnGateway(v.VpnGatewayID); g != nil {
 				vpc = g.VPCID
 			}
-			gateway(tx, dirty, "vgw|"+v.VpnGatewayID, vpc)
-			for _, o := range tx.Offices() {
-				dirty["office|"+o.Name] = true
-			}
+			gateway(tx, dirty, "vgw|"+v.VpnGatewayID, vpc) // the offices add to the internet: they follow
 		case "heroku-vpn":
 			// The space's VPN gateways (made, changed or gone), its VPC router's routes to
 			// the customer networks, the offices at the other end, the tunnels' addresses.
@@ -249,26 +246,20 @@ func affected(tx *emulator.Tx, what []emulator.Changed) map[string]bool {
 			}
 			routing(tx, dirty, sp.VPCID)
 			dirty["space-router|"+sp.ID] = true
-			for _, o := range tx.Offices() {
-				dirty["office|"+o.Name] = true
-			}
-			dirty[HostInternet] = true
+			dirty[HostInternet] = true // and the offices, which add to it, with it
 		case "prefix-list":
-			// The filters of members of groups whose rules name the list, and the routing of
-			// VPCs whose tables route to it.
+			// What references the list: the filters of the members of those groups, and the
+			// routing of those tables' VPCs.
 			refs := map[string]bool{}
-			for _, g := range tx.SecurityGroups() {
-				if slices.ContainsFunc(append(slices.Clone(g.Ingress), g.Egress...), func(r *emulator.SGRule) bool { return r.PrefixListID == c.ID }) {
-					refs[g.ID] = true
+			for _, u := range tx.PrefixListUsers(c.ID) {
+				if rt := tx.RouteTable(u.ResourceID); rt != nil {
+					routing(tx, dirty, rt.VPCID)
+				} else {
+					refs[u.ResourceID] = true
 				}
 			}
 			if len(refs) > 0 {
 				markMembers(tx, dirty, func(g string) bool { return refs[g] })
-			}
-			for _, rt := range tx.RouteTables() {
-				if slices.ContainsFunc(rt.Routes, func(r *emulator.Route) bool { return r.PrefixListID == c.ID }) {
-					routing(tx, dirty, rt.VPCID)
-				}
 			}
 		case "data":
 			// Its host (made or gone) and its public endpoint's name and route on the
