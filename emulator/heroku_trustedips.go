@@ -61,7 +61,7 @@ func (sp *Space) InboundRulesetByID(id string) *InboundRuleset {
 // CIDR (host bits zero), and no source may appear twice. An empty list is allowed: it blocks
 // all inbound web traffic. Heroku documents no maximum number of rules, so there is none.
 func (tx *Tx) PutInboundRuleset(sp *Space, rules []InboundRule, by string) (*InboundRuleset, error) {
-	tx.mustWrite(&sp.InboundRulesets)
+	tx.mustAppend(&sp.InboundRulesets)
 	tx.mustWriteModel(&sp.UpdatedAt)
 	if n := tx.Limits().TrustedIPRanges; n > 0 && len(rules) > n {
 		return nil, HerokuErr(http.StatusUnprocessableEntity, "invalid_params", "A space may have at most %d trusted IP ranges; %d were given.", n, len(rules))

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,4 +86,74 @@ func TestNewSpaceTrustsEverything(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestFailedPutKeepsHistory: an Update that puts rulesets and then fails leaves the space's
+// history exactly as it was, whether the appends fit the history's spare capacity or moved it
+// to a new array (the journal keeps only the history's header: heroku_trustedips.go).
+func TestFailedPutKeepsHistory(t *testing.T) {
+	for _, puts := range []int{1, 2, 9} {
+		t.Run(strings.Repeat("put,", puts)+"fail", func(t *testing.T) {
+			w, _ := seedWorld(t)
+			for i := range 3 { // a history with some length (and, by append, spare capacity)
+				if err := w.Update(func(tx *emulator.Tx) error {
+					_, err := tx.PutInboundRuleset(tx.Space("enablement-jp"), []emulator.InboundRule{rule("allow", netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), 32).String())}, "user@example.com")
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids := func(rs []*emulator.InboundRuleset) []string { // by id: test binaries copy the world after each Update
+				var out []string
+				for _, r := range rs {
+					out = append(out, r.ID)
+				}
+				return out
+			}
+			var before []string
+			var rules []emulator.InboundRule
+			w.View(func(tx *emulator.Tx) error {
+				sp := tx.Space("enablement-jp")
+				before, rules = ids(sp.InboundRulesets), slices.Clone(sp.InboundRuleset().Rules)
+				return nil
+			})
+			err := w.Update(func(tx *emulator.Tx) error {
+				for range puts {
+					if _, err := tx.PutInboundRuleset(tx.Space("enablement-jp"), []emulator.InboundRule{rule("allow", "0.0.0.0/0")}, "user@example.com"); err != nil {
+						return err
+					}
+				}
+				_, err := tx.PutInboundRuleset(tx.Space("enablement-jp"), []emulator.InboundRule{rule("permit", "0.0.0.0/0")}, "user@example.com")
+				return err
+			})
+			if err == nil {
+				t.Fatal("a ruleset with action permit was accepted")
+			}
+			w.View(func(tx *emulator.Tx) error {
+				sp := tx.Space("enablement-jp")
+				if !slices.Equal(ids(sp.InboundRulesets), before) {
+					t.Errorf("history after a failed update: %d versions, want the %d before it", len(sp.InboundRulesets), len(before))
+				}
+				if got := sp.InboundRuleset().Rules; !slices.Equal(got, rules) {
+					t.Errorf("rules in force after a failed update: %v, want %v", got, rules)
+				}
+				return nil
+			})
+			// The next put appends after the history as it was.
+			if err := w.Update(func(tx *emulator.Tx) error {
+				_, err := tx.PutInboundRuleset(tx.Space("enablement-jp"), nil, "user@example.com")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			w.View(func(tx *emulator.Tx) error {
+				sp := tx.Space("enablement-jp")
+				got := ids(sp.InboundRulesets)
+				if len(got) != len(before)+1 || !slices.Equal(got[:len(before)], before) || len(sp.InboundRuleset().Rules) != 0 {
+					t.Errorf("history after the next put: %v, rules in force %v; want %v, then the empty one", got, sp.InboundRuleset().Rules, before)
+				}
+				return nil
+			})
+		})
+	}
 }

@@ -19,6 +19,8 @@ import (
 //   - a map or slice of objects, by pointer (tx.mustWrite(&tx.w.vpcs), tx.mustWrite(&sp.Rulesets)),
 //     when the operation adds or removes entries: only its membership is saved (keys and
 //     pointers, a shallow copy); objects in it that the operation changes are named too;
+//   - a slice the operation only appends to, by pointer (tx.mustAppend(&sp.InboundRulesets)):
+//     only its header is saved;
 //   - nothing (tx.mustWrite()): every map and slice of World, the way an operation that has not
 //     said what it touches is made safe. Correct for anything, cost proportional to the world.
 //
@@ -50,6 +52,25 @@ func (tx *Tx) mustWrite(what ...any) {
 // mustWriteModel is mustWrite for a change the data plane does not see (tags, descriptions).
 func (tx *Tx) mustWriteModel(what ...any) {
 	tx.write(false, what)
+}
+
+// mustAppend is mustWrite for a slice of objects the operation only appends to (a history,
+// such as a space's rulesets): the journal keeps the slice's header, not a copy of its
+// elements, so the write costs the same however long the history is. Appending never
+// touches the elements the old header covers (it writes past them, or into a new array), so
+// the old header is the old slice. The operation must not replace any element in place.
+func (tx *Tx) mustAppend(p any) {
+	if j := tx.j; j != nil && tx.writable && !j.saved[p] {
+		target := reflect.ValueOf(p).Elem()
+		if target.Kind() != reflect.Slice {
+			panic(fmt.Sprintf("emulator: mustAppend(%T): want a pointer to a slice", p))
+		}
+		keep := reflect.New(target.Type()).Elem()
+		keep.Set(target)
+		j.saved[p] = true
+		j.undo = append(j.undo, func() { target.Set(keep) })
+	}
+	tx.write(true, []any{p}) // names it for the data plane; already saved
 }
 
 // mustWriteFor is mustWrite for an operation whose data-plane change is known, but not by the

@@ -111,7 +111,7 @@ func TestNetworkChanges(t *testing.T) {
 		named  int // how many objects named; -1: not known
 	}{
 		{"one rule", []func(tx *emulator.Tx) error{authorize}, 1},
-		{"two writes joined", []func(tx *emulator.Tx) error{authorize, revoke}, 2},
+		{"two writes to one group: one entry", []func(tx *emulator.Tx) error{authorize, revoke}, 1},
 		{"tags only", []func(tx *emulator.Tx) error{tags}, 0},
 		{"failed update", []func(tx *emulator.Tx) error{abort}, 0},
 		{"named everything", []func(tx *emulator.Tx) error{authorize, everything}, -1},
@@ -141,8 +141,45 @@ func TestNetworkChanges(t *testing.T) {
 	}
 	t.Run("forgotten", func(t *testing.T) {
 		w := emulatortest.World(t)
+		var other string // a second group: writes alternate between the two, so none merge
+		if err := w.Update(func(tx *emulator.Tx) error {
+			g, err := tx.CreateSecurityGroup(c, emulatortest.CustomerVPC, "other", "other", nil)
+			if g != nil {
+				other = g.ID
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		since := w.NetworkGeneration()
-		for i := range 300 {
+		for i := range 1100 {
+			fn := authorize
+			if i%2 == 1 {
+				fn = func(tx *emulator.Tx) error { _, err := tx.AuthorizeIngress(c, other, perm); return err }
+				if i%4 == 3 {
+					fn = func(tx *emulator.Tx) error { _, err := tx.RevokeIngress(c, other, perm); return err }
+				}
+			} else if i%4 == 2 {
+				fn = revoke
+			}
+			if err := w.Update(fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.View(func(tx *emulator.Tx) error {
+			if _, ok := tx.NetworkChanges(since); ok {
+				t.Error("1,100 changes back: known; want not known (the world remembers 1,024 at most)")
+			}
+			if what, ok := tx.NetworkChanges(tx.NetworkGeneration() - 500); !ok || len(what) != 500 {
+				t.Errorf("500 changes back: %d objects, %v; want 500 (the world remembers 512 at least)", len(what), ok)
+			}
+			return nil
+		})
+	})
+	t.Run("a burst to one thing", func(t *testing.T) {
+		w := emulatortest.World(t)
+		since := w.NetworkGeneration()
+		for i := range 3000 {
 			fn := authorize
 			if i%2 == 1 {
 				fn = revoke
@@ -152,11 +189,14 @@ func TestNetworkChanges(t *testing.T) {
 			}
 		}
 		w.View(func(tx *emulator.Tx) error {
-			if _, ok := tx.NetworkChanges(since); ok {
-				t.Error("300 changes back: known; want not known (the world remembers 256)")
+			if what, ok := tx.NetworkChanges(since); !ok || len(what) != 1 {
+				t.Errorf("3,000 writes to one group: %v, %v; want the group, once", what, ok)
 			}
-			if what, ok := tx.NetworkChanges(tx.NetworkGeneration() - 10); !ok || len(what) != 10 {
-				t.Errorf("10 changes back: %d objects, %v; want 10", len(what), ok)
+			if what, ok := tx.NetworkChanges(tx.NetworkGeneration() - 1); !ok || len(what) != 1 {
+				t.Errorf("the last write: %v, %v; want the group", what, ok)
+			}
+			if what, ok := tx.NetworkChanges(tx.NetworkGeneration()); !ok || len(what) != 0 {
+				t.Errorf("nothing since now: %v, %v; want nothing", what, ok)
 			}
 			return nil
 		})

@@ -252,14 +252,29 @@ type netChange struct {
 	what []Changed
 }
 
-// netLogSize is how many data-plane changes the world remembers for NetworkChanges.
-const netLogSize = 256
+// netLogSize is how many data-plane changes the world remembers for NetworkChanges, at most:
+// when full, it forgets the older half at once (so remembering costs the same per change
+// however full the log is). A reconciler that falls further behind than the log reaches
+// renders in full, which at 1,000 hosts costs far more than the changes did; a burst of
+// writes to one thing stays one entry (below), so only that many distinct changes in a row
+// make it fall that far.
+const netLogSize = 1024
 
+// logNetChange remembers c. A change that names the same as the last one (a space's trusted
+// IP ranges put again and again, one group's rules authorized and revoked) moves the last
+// entry's generation forward instead of adding one: whoever asks for the changes since any
+// generation before c gets the same answer from the one entry as from the two.
 func (w *World) logNetChange(c netChange) {
+	if n := len(w.netLog); n > 0 {
+		if last := &w.netLog[n-1]; last.all == c.all && slices.Equal(last.what, c.what) {
+			last.gen = c.gen
+			return
+		}
+	}
 	if len(w.netLog) == netLogSize {
-		w.netForgot = w.netLog[0].gen
-		copy(w.netLog, w.netLog[1:])
-		w.netLog = w.netLog[:netLogSize-1]
+		half := netLogSize / 2
+		w.netForgot = w.netLog[half-1].gen
+		w.netLog = w.netLog[:copy(w.netLog, w.netLog[half:])]
 	}
 	w.netLog = append(w.netLog, c)
 }

@@ -3,6 +3,7 @@ package netspec
 import (
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // Delta is the change from one Spec to the next, host by host: the hosts that are new or
@@ -51,58 +52,68 @@ func (d *Delta) Touched(old *Spec) map[string]bool {
 
 // Diff returns what turns old into new. Hosts and links are compared whole; old may be nil.
 // A host or link new shares with old (the same pointer, as a partial render leaves what it
-// did not render again) is equal without looking further.
+// did not render again) is equal without looking further. Sorted specs (as Sort leaves them)
+// are walked side by side, with no allocation but the delta's; others are sorted first, in
+// copies.
 func Diff(old, new *Spec) *Delta {
+	if old == nil {
+		old = &Spec{}
+	}
 	d := &Delta{}
-	oldHosts := map[string]*Host{}
-	shared := map[*Link]bool{}
-	if old != nil {
-		for _, h := range old.Hosts {
-			oldHosts[h.Name] = h
-		}
-		for _, l := range old.Links {
-			shared[l] = false
-		}
-	}
-	for _, h := range new.Hosts {
-		if o := oldHosts[h.Name]; o == nil || o != h && !reflect.DeepEqual(o, h) {
-			d.Hosts = append(d.Hosts, h)
-		}
-		delete(oldHosts, h.Name)
-	}
-	for name := range oldHosts {
-		d.RemovedHosts = append(d.RemovedHosts, name)
-	}
-	// Links by key, but only those not shared.
-	var fresh []*Link
-	for _, l := range new.Links {
-		if _, ok := shared[l]; ok {
-			shared[l] = true
-			continue
-		}
-		fresh = append(fresh, l)
-	}
-	oldLinks := map[string]*Link{}
-	if old != nil {
-		for _, l := range old.Links {
-			if !shared[l] {
-				oldLinks[l.Key()] = l
+	byName := func(a, b *Host) int { return strings.Compare(a.Name, b.Name) }
+	merge(sortedCopy(old.Hosts, byName), sortedCopy(new.Hosts, byName), byName,
+		func(h *Host) { d.Hosts = append(d.Hosts, h) },
+		func(h *Host) { d.RemovedHosts = append(d.RemovedHosts, h.Name) },
+		func(o, h *Host) {
+			if o != h && !reflect.DeepEqual(o, h) {
+				d.Hosts = append(d.Hosts, h)
 			}
-		}
-	}
-	for _, l := range fresh {
-		k := l.Key()
-		if o := oldLinks[k]; o == nil || !reflect.DeepEqual(o, l) {
-			d.Links = append(d.Links, l)
-		}
-		delete(oldLinks, k)
-	}
-	for k := range oldLinks {
-		d.RemovedLinks = append(d.RemovedLinks, k)
-	}
-	slices.Sort(d.RemovedHosts)
-	slices.Sort(d.RemovedLinks)
+		})
+	merge(sortedCopy(old.Links, compareLinks), sortedCopy(new.Links, compareLinks), compareLinks,
+		func(l *Link) { d.Links = append(d.Links, l) },
+		func(l *Link) { d.RemovedLinks = append(d.RemovedLinks, l.Key()) },
+		func(o, l *Link) {
+			if o != l && !reflect.DeepEqual(o, l) {
+				d.Links = append(d.Links, l)
+			}
+		})
 	return d
+}
+
+// sortedCopy returns s if it is in order, else a sorted copy.
+func sortedCopy[T any](s []T, cmp func(a, b T) int) []T {
+	if slices.IsSortedFunc(s, cmp) {
+		return s
+	}
+	s = slices.Clone(s)
+	slices.SortFunc(s, cmp)
+	return s
+}
+
+// merge walks two sorted lists side by side: added for what only b has, removed for what
+// only a has, both for what they share (by cmp), in order.
+func merge[T any](a, b []T, cmp func(x, y T) int, added, removed func(T), both func(x, y T)) {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch c := cmp(a[i], b[j]); {
+		case c < 0:
+			removed(a[i])
+			i++
+		case c > 0:
+			added(b[j])
+			j++
+		default:
+			both(a[i], b[j])
+			i++
+			j++
+		}
+	}
+	for ; i < len(a); i++ {
+		removed(a[i])
+	}
+	for ; j < len(b); j++ {
+		added(b[j])
+	}
 }
 
 // Patch returns the spec d makes of s (s itself is not changed; unchanged hosts and links are

@@ -6,9 +6,9 @@
 package netspec
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -246,23 +246,52 @@ func (s *Spec) Resolve(nameOrAlias string) *Host {
 	return nil
 }
 
-// Sort orders hosts, links and their contents so equal networks compare equal.
+// Sort orders hosts, links and their contents so equal networks compare equal: hosts by name,
+// links by Key. It allocates nothing, and a spec already in order costs one pass (a partial
+// render hands it mostly the last render's order).
 func (s *Spec) Sort() {
-	sort.Slice(s.Hosts, func(i, j int) bool { return s.Hosts[i].Name < s.Hosts[j].Name })
-	// Each link's key once, not once per comparison.
-	keyed := make([]keyedLink, len(s.Links))
-	for i, l := range s.Links {
-		keyed[i] = keyedLink{l.Key(), l}
+	byName := func(a, b *Host) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(s.Hosts, byName) {
+		slices.SortFunc(s.Hosts, byName)
 	}
-	slices.SortFunc(keyed, func(a, b keyedLink) int { return strings.Compare(a.key, b.key) })
-	for i, k := range keyed {
-		s.Links[i] = k.link
+	if !slices.IsSortedFunc(s.Links, compareLinks) {
+		slices.SortFunc(s.Links, compareLinks)
 	}
 }
 
-type keyedLink struct {
-	key  string
-	link *Link
+// compareLinks orders links as their keys compare (strings.Compare(a.Key(), b.Key())) without
+// making the keys: it compares the four parts of the keys in turn, and where one part is a
+// prefix of the other, the separator (or the key's end) that follows the shorter one.
+func compareLinks(a, b *Link) int {
+	as := [4]string{a.A.Host, a.A.Ifname, a.B.Host, a.B.Ifname}
+	bs := [4]string{b.A.Host, b.A.Ifname, b.B.Host, b.B.Ifname}
+	for k := range as {
+		x, y := as[k], bs[k]
+		if x == y {
+			continue
+		}
+		n := min(len(x), len(y))
+		if c := strings.Compare(x[:n], y[:n]); c != 0 {
+			return c
+		}
+		// One is a proper prefix of the other: what follows it in its key is "|", or nothing.
+		if k == len(as)-1 {
+			return cmp.Compare(len(x), len(y))
+		}
+		longer := y
+		if len(x) > n {
+			longer = x
+		}
+		if longer[n] == '|' { // a "|" inside a part: only the whole keys can say
+			return strings.Compare(a.Key(), b.Key())
+		}
+		c := cmp.Compare('|', longer[n])
+		if len(x) > len(y) {
+			c = -c
+		}
+		return c
+	}
+	return 0
 }
 
 // Key identifies a link by its two ends.
