@@ -3,7 +3,6 @@ package netspec
 import (
 	"reflect"
 	"slices"
-	"strings"
 )
 
 // Delta is the change from one Spec to the next, host by host: the hosts that are new or
@@ -60,8 +59,7 @@ func Diff(old, new *Spec) *Delta {
 		old = &Spec{}
 	}
 	d := &Delta{}
-	byName := func(a, b *Host) int { return strings.Compare(a.Name, b.Name) }
-	merge(sortedCopy(old.Hosts, byName), sortedCopy(new.Hosts, byName), byName,
+	merge(sortedCopy(old.Hosts, compareHosts), sortedCopy(new.Hosts, compareHosts), compareHosts,
 		func(h *Host) { d.Hosts = append(d.Hosts, h) },
 		func(h *Host) { d.RemovedHosts = append(d.RemovedHosts, h.Name) },
 		func(o, h *Host) {

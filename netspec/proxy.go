@@ -114,7 +114,7 @@ func (r *wireReader) uvarint() uint64 {
 	}
 	v, n := binary.Uvarint(r.b)
 	if n <= 0 {
-		r.err = errors.New("truncated")
+		r.fail()
 		return 0
 	}
 	r.b = r.b[n:]

@@ -250,14 +250,16 @@ func (s *Spec) Resolve(nameOrAlias string) *Host {
 // links by Key. It allocates nothing, and a spec already in order costs one pass (a partial
 // render hands it mostly the last render's order).
 func (s *Spec) Sort() {
-	byName := func(a, b *Host) int { return strings.Compare(a.Name, b.Name) }
-	if !slices.IsSortedFunc(s.Hosts, byName) {
-		slices.SortFunc(s.Hosts, byName)
+	if !slices.IsSortedFunc(s.Hosts, compareHosts) {
+		slices.SortFunc(s.Hosts, compareHosts)
 	}
 	if !slices.IsSortedFunc(s.Links, compareLinks) {
 		slices.SortFunc(s.Links, compareLinks)
 	}
 }
+
+// compareHosts orders hosts by name.
+func compareHosts(a, b *Host) int { return strings.Compare(a.Name, b.Name) }
 
 // compareLinks orders links as their keys compare (strings.Compare(a.Key(), b.Key())) without
 // making the keys: it compares the four parts of the keys in turn, and where one part is a
